@@ -1,0 +1,101 @@
+import type { Bundle, Capture } from '../schema/bundle.js';
+import type { ParseIssue } from '../model.js';
+import { parseCapture, type NamespaceDumpResult } from '../parse/registry.js';
+import { parseLsnsJson } from '../parse/lsns-json.js';
+import { correlate, type Correlation, type NsView, type PairingInput } from './pairing.js';
+
+export interface NamespaceFacts {
+  inode: number;
+  isHost: boolean;
+  names: string[];
+  handles: Bundle['handles'];
+  pids: number[];
+  /** The parsed dump, or null when none is usable; `problem` then says why. */
+  dump: NamespaceDumpResult | null;
+  problem: string | null;
+  issues: ParseIssue[];
+}
+
+export interface BundleView {
+  namespaces: NamespaceFacts[];
+  input: PairingInput;
+}
+
+/**
+ * Everything a bundle says about each namespace, from all its sources: the
+ * processes and handles that lead to it, its parsed link dump, and the nsid
+ * maps that can be read for it. Shared by the collector (to decide where an
+ * own map is needed) and the analyzer (to correlate what it ingests).
+ */
+export function viewBundle(bundle: Bundle): BundleView {
+  const facts = new Map<number, NamespaceFacts>();
+  const get = (inode: number): NamespaceFacts => {
+    let f = facts.get(inode);
+    if (!f) {
+      f = { inode, isHost: inode === bundle.hostNetns.inode, names: [], handles: [], pids: [], dump: null, problem: null, issues: [] };
+      facts.set(inode, f);
+    }
+    return f;
+  };
+  if (bundle.hostNetns.inode !== null) get(bundle.hostNetns.inode);
+  for (const p of bundle.processes) if (p.netns !== null) get(p.netns).pids.push(p.pid);
+  const nameToInode = new Map<string, number>();
+  for (const h of bundle.handles) {
+    if (h.inode === null) continue;
+    const f = get(h.inode);
+    f.handles.push(h);
+    if (h.kind === 'named' && h.name !== null) {
+      f.names.push(h.name);
+      nameToInode.set(h.name, h.inode);
+    }
+  }
+  const missing = new Map<number, string>();
+  for (const ns of bundle.namespaces) {
+    const f = get(ns.inode);
+    if (ns.isHost) f.isHost = true;
+    const capture = pickDump(ns.captures);
+    const parsed = capture ? parseCapture(capture) : null;
+    if (parsed?.status === 'parsed') {
+      f.dump = parsed.value;
+      f.issues.push(...parsed.issues);
+    } else {
+      f.problem = ns.failure ? `${ns.failure.reason}: ${ns.failure.detail}` : parsed ? (parsed.status === 'unusable' ? parsed.reason : 'empty output') : 'no capture';
+      if (parsed) f.issues.push(...parsed.issues);
+    }
+  }
+  for (const f of facts.values()) {
+    if (f.dump) continue;
+    if (!f.problem) f.problem = 'not captured';
+    missing.set(f.inode, f.problem);
+  }
+
+  const lsnsMaps = new Map<number, Map<number, number>>();
+  for (const m of bundle.nsidMaps) {
+    const parsed = parseLsnsJson(m.capture.stdout);
+    if (parsed.status !== 'parsed') continue;
+    let map = lsnsMaps.get(m.observer);
+    if (!map) lsnsMaps.set(m.observer, (map = new Map()));
+    for (const e of parsed.value.nsids) if (e.inode !== null) map.set(e.nsid, e.inode);
+  }
+
+  const namespaces: NsView[] = [];
+  for (const f of [...facts.values()].sort((a, b) => a.inode - b.inode)) {
+    const nsids = new Map(lsnsMaps.get(f.inode) ?? []);
+    for (const e of f.dump?.nsids ?? []) {
+      const target = e.name !== null ? nameToInode.get(e.name) : undefined;
+      if (target !== undefined && !nsids.has(e.nsid)) nsids.set(e.nsid, target);
+    }
+    f.names.sort();
+    namespaces.push({ inode: f.inode, captured: f.dump !== null, links: f.dump?.links ?? [], nsids, names: f.names });
+  }
+  return { namespaces: [...facts.values()].sort((a, b) => a.inode - b.inode), input: { namespaces, missing } };
+}
+
+export function correlateBundle(bundle: Bundle): { view: BundleView; correlation: Correlation } {
+  const view = viewBundle(bundle);
+  return { view, correlation: correlate(view.input) };
+}
+
+function pickDump(captures: Capture[]): Capture | undefined {
+  return captures.find((c) => c.spec === 'ip_batch_json' || c.spec === 'ip_link_json') ?? captures.find((c) => c.spec === 'ip_link_text');
+}

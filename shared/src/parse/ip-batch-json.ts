@@ -1,0 +1,83 @@
+import type { Link, NsidEntry, ParseIssue, ParseResult } from '../model.js';
+import { linkFromJson } from './ip-link-json.js';
+import { splitJsonValues } from './json-values.js';
+import { rejectToolFailure } from './tool-failure.js';
+
+export interface NamespaceDump {
+  links: Link[];
+  /** The namespace's own nsid map from `netns list-id` (names only for /run/netns entries); null when not captured. */
+  nsids: NsidEntry[] | null;
+}
+
+/**
+ * stdout of `ip -d -j -batch -` fed `link show`, `addr show`, `netns list-id`
+ * (also plain `ip -d -j link show`): one JSON array per command, e.g.
+ *
+ *   [{"ifindex":1,"ifname":"lo",...},{"ifindex":2,"link_index":2,"ifname":"va",...,"link_netnsid":0}]
+ *   [{"ifindex":1,"ifname":"lo",...,"addr_info":[]},...]
+ *   [{"nsid":0,"name":"xa2"},{"nsid":1}]
+ *
+ * Arrays are told apart by their content, not their position, because
+ * `-force` lets a failing command print nothing: objects with `addr_info` are
+ * addresses, with `ifindex` links, with `nsid` the nsid map.
+ */
+export function parseIpBatchJson(stdout: string): ParseResult<NamespaceDump> {
+  const refused = rejectToolFailure(stdout);
+  if (refused) return refused;
+  const { values, issues } = splitJsonValues(stdout);
+  if (values.length === 0) {
+    return stdout.trim() === '' ? { status: 'empty', issues } : { status: 'unusable', reason: 'no JSON array in output', issues };
+  }
+  const byIndex = new Map<number, Link>();
+  const addrLinks: Link[] = [];
+  let nsids: NsidEntry[] | null = null;
+  let sawLinks = false;
+  for (const value of values) {
+    if (!Array.isArray(value)) {
+      issues.push({ line: null, message: 'top-level JSON value is not an array' });
+      continue;
+    }
+    const kind = classify(value);
+    if (kind === 'nsids') {
+      nsids = [...(nsids ?? []), ...nsidEntries(value, issues)];
+    } else {
+      sawLinks = true;
+      for (const obj of value) {
+        const link = linkFromJson(obj, issues);
+        if (!link) continue;
+        if (kind === 'addrs') addrLinks.push(link);
+        else if (!byIndex.has(link.ifindex)) byIndex.set(link.ifindex, link);
+      }
+    }
+  }
+  for (const withAddrs of addrLinks) {
+    const link = byIndex.get(withAddrs.ifindex);
+    if (link) link.addresses = withAddrs.addresses;
+    else byIndex.set(withAddrs.ifindex, withAddrs);
+  }
+  if (!sawLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
+  const links = [...byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
+  return { status: 'parsed', value: { links, nsids }, issues };
+}
+
+function classify(array: unknown[]): 'links' | 'addrs' | 'nsids' {
+  const first = array.find((v) => typeof v === 'object' && v !== null) as Record<string, unknown> | undefined;
+  if (!first) return 'nsids'; // only `netns list-id` prints an empty array: every namespace has lo
+  if ('addr_info' in first) return 'addrs';
+  if ('ifindex' in first) return 'links';
+  if ('nsid' in first) return 'nsids';
+  return 'links';
+}
+
+function nsidEntries(array: unknown[], issues: ParseIssue[]): NsidEntry[] {
+  const out: NsidEntry[] = [];
+  for (const v of array) {
+    const o = v as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || typeof o.nsid !== 'number' || !Number.isInteger(o.nsid) || o.nsid < 0) {
+      issues.push({ line: null, message: 'netns list-id entry without a valid nsid' });
+      continue;
+    }
+    out.push({ nsid: o.nsid, inode: null, name: typeof o.name === 'string' ? o.name : null });
+  }
+  return out;
+}

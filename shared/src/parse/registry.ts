@@ -1,0 +1,26 @@
+import type { Capture } from '../schema/bundle.js';
+import type { ParseResult } from '../model.js';
+import { parseIpBatchJson, type NamespaceDump } from './ip-batch-json.js';
+
+export type NamespaceDumpResult = NamespaceDump;
+
+type DumpParser = (stdout: string) => ParseResult<NamespaceDump>;
+
+/**
+ * One parser per spec name, serving the live capture and the imported file
+ * alike. Only link-dump specs are listed; lsns_net_json has its own parser.
+ */
+const DUMP_PARSERS: Partial<Record<Capture['spec'], DumpParser>> = {
+  ip_batch_json: parseIpBatchJson,
+  ip_link_json: parseIpBatchJson,
+};
+
+export function parseCapture(capture: Capture): ParseResult<NamespaceDump> {
+  const parser = DUMP_PARSERS[capture.spec];
+  if (!parser) return { status: 'unusable', reason: `no link-dump parser for spec ${capture.spec}`, issues: [] };
+  try {
+    return parser(capture.stdout);
+  } catch (error) {
+    return { status: 'unusable', reason: `parser failed: ${(error as Error).message}`, issues: [] };
+  }
+}
