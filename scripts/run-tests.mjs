@@ -26,7 +26,7 @@ try {
   process.exit(r.status || 1);
 }
 const passed = summary.numPassedTests ?? 0;
-const failed = (summary.numFailedTests ?? 0) + (summary.numFailedTestSuites ?? 0) - (summary.numFailedTests > 0 ? 0 : 0);
+const failed = Math.max(summary.numFailedTests ?? 0, (summary.numFailedTestSuites ?? 0) > 0 && !(summary.numFailedTests > 0) ? summary.numFailedTestSuites : 0);
 const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
 const skippedNames = [];
 for (const file of summary.testResults ?? []) {

@@ -59,3 +59,18 @@ export type ParseResult<T> =
   | { status: 'parsed'; value: T; issues: ParseIssue[] }
   | { status: 'empty'; issues: ParseIssue[] }
   | { status: 'unusable'; reason: string; issues: ParseIssue[] };
+
+/**
+ * A container recognized from a process's `/proc/PID/cgroup`. `runtime` says
+ * whose naming matched; `podUid` is the Kubernetes pod for CRI runtimes.
+ */
+export const ContainerRefSchema = z.object({
+  runtime: z.enum(['docker', 'containerd', 'cri-o', 'podman', 'systemd-nspawn', 'lxc']),
+  /** Full container id as the runtime names it (64 hex for docker/containerd/cri-o/podman; the machine/container name for nspawn/LXC). */
+  id: z.string(),
+  /** Kubernetes pod UID (dashes), when the cgroup path is under kubepods. */
+  podUid: z.string().nullable(),
+  /** 1 or 2: which cgroup hierarchy the match came from. */
+  cgroupVersion: z.union([z.literal(1), z.literal(2)]),
+});
+export type ContainerRef = z.infer<typeof ContainerRefSchema>;
