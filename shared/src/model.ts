@@ -32,6 +32,8 @@ export const LinkSchema = z.object({
   /** Underlay of a vxlan/geneve (`linkinfo.info_data.link`), by ifindex or name. */
   underlay: z.union([z.number().int(), z.string()]).nullable(),
   addresses: z.array(z.object({ family: z.string(), local: z.string(), prefixlen: z.number().int() })),
+  /** The interface exactly as the source printed it: its JSON object re-serialized, or its text lines. */
+  raw: z.string(),
 });
 export type Link = z.infer<typeof LinkSchema>;
 

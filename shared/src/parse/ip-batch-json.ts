@@ -52,7 +52,10 @@ export function parseIpBatchJson(stdout: string): ParseResult<NamespaceDump> {
   }
   for (const withAddrs of addrLinks) {
     const link = byIndex.get(withAddrs.ifindex);
-    if (link) link.addresses = withAddrs.addresses;
+    if (link) {
+      link.addresses = withAddrs.addresses;
+      link.raw = withAddrs.raw;
+    }
     else byIndex.set(withAddrs.ifindex, withAddrs);
   }
   if (!sawLinks) return { status: 'unusable', reason: 'no interface list in output', issues };

@@ -58,5 +58,6 @@ export function linkFromJson(obj: unknown, issues: ParseIssue[]): Link | null {
     altnames: Array.isArray(obj.altnames) ? obj.altnames.filter((f): f is string => typeof f === 'string') : [],
     underlay,
     addresses,
+    raw: JSON.stringify(obj),
   };
 }
