@@ -27,7 +27,10 @@ export interface BundleView {
  * maps that can be read for it. Shared by the collector (to decide where an
  * own map is needed) and the analyzer (to correlate what it ingests).
  */
-export function viewBundle(bundle: Bundle): BundleView {
+/** The parts of a bundle the view reads: the collector has these before the bundle is complete. */
+export type BundleFacts = Pick<Bundle, 'hostNetns' | 'processes' | 'handles' | 'namespaces' | 'nsidMaps'>;
+
+export function viewBundle(bundle: BundleFacts): BundleView {
   const facts = new Map<number, NamespaceFacts>();
   const get = (inode: number): NamespaceFacts => {
     let f = facts.get(inode);
@@ -91,7 +94,7 @@ export function viewBundle(bundle: Bundle): BundleView {
   return { namespaces: [...facts.values()].sort((a, b) => a.inode - b.inode), input: { namespaces, missing } };
 }
 
-export function correlateBundle(bundle: Bundle): { view: BundleView; correlation: Correlation } {
+export function correlateBundle(bundle: BundleFacts): { view: BundleView; correlation: Correlation } {
   const view = viewBundle(bundle);
   return { view, correlation: correlate(view.input) };
 }

@@ -1,0 +1,152 @@
+import os from 'node:os';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { openStore, type Bundle } from '@nsnap/shared';
+import { collect, statsOf } from './collect.js';
+import { encodeBundle } from './encode.js';
+import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
+import { COLLECTOR_VERSION } from './version.js';
+
+interface CollectFlags {
+  out: string;
+  stdout: boolean;
+  host?: string;
+  tag: Record<string, string>;
+  concurrency: number;
+  timeout: number;
+  procRoot: string;
+  quiet: boolean;
+  logFormat: 'text' | 'json';
+}
+
+const TAG_KEY = /^[A-Za-z0-9_.:/-]{1,64}$/;
+
+function parseTag(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  const key = eq < 0 ? '' : value.slice(0, eq);
+  const val = eq < 0 ? '' : value.slice(eq + 1);
+  if (!TAG_KEY.test(key)) throw new InvalidArgumentError(`expected key=value with a key of letters, digits and _.:/- (at most 64), got ${JSON.stringify(value.slice(0, 80))}`);
+  if (val.length > 256) throw new InvalidArgumentError(`tag value longer than 256 characters for key ${key}`);
+  return { ...previous, [key]: val };
+}
+
+function parsePositiveInt(what: string, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new InvalidArgumentError(`${what} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > 3600) throw new InvalidArgumentError(`expected seconds between 0 and 3600, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('nsnap-collect')
+    .description(
+      'Capture a snapshot of every network namespace on this host — the links of the host and of each namespace ' +
+        '(entered with nsenter), which process lives in which namespace, named and bind-mounted namespaces, ' +
+        'nsid maps and host identity — into one JSON bundle, and store it gzip-compressed. ' +
+        'Run it as root from cron or a systemd timer; without root it captures what it can and records the rest as denied.',
+    )
+    .version(COLLECTOR_VERSION, '-V, --version')
+    .addOption(new Option('-o, --out <store>', 'where to store the bundle: a directory or file:///dir').default('./nsnap-data'))
+    .option('--stdout', 'print the uncompressed bundle JSON on stdout instead of storing it', false)
+    .option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized)')
+    .addOption(new Option('-t, --tag <key=value>', 'attach a tag to the snapshot, e.g. phase=pre-deploy (repeatable)').argParser(parseTag).default({}, 'none'))
+    .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(os.availableParallelism(), 'number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
+    .addOption(new Option('--timeout <seconds>', 'limit for each command (ip, nsenter, lsns)').default(10).argParser(parseSeconds))
+    .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
+    .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
+    .addOption(new Option('--log-format <format>', 'format of the summary line on stderr').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Output:
+  The bundle is stored under host=<host>/date=<YYYY-MM-DD>/<time>_<snapshot id>.json.gz below --out,
+  written atomically. On success the last line on stdout is where it was stored. The summary and
+  errors go to stderr.
+
+Examples:
+  nsnap-collect                              # this host into ./nsnap-data
+  nsnap-collect --out /var/lib/nsnap/bundles --tag phase=pre-deploy
+  nsnap-collect --stdout | jq '.namespaces | length'
+
+${EXIT_CODES_HELP}
+`,
+    )
+    .showHelpAfterError('(run nsnap-collect --help for the flags)')
+    .exitOverride()
+    .action(async (flags: CollectFlags) => {
+      process.exitCode = await runCollect(flags);
+    });
+  return program;
+}
+
+async function runCollect(flags: CollectFlags): Promise<number> {
+  const log = (message: string) => process.stderr.write(`nsnap-collect: ${message}\n`);
+  const started = performance.now();
+  const bundle = await collect({
+    procRoot: flags.procRoot,
+    hostLabel: flags.host ?? null,
+    tags: flags.tag,
+    timeoutMs: Math.round(flags.timeout * 1000),
+    concurrency: flags.concurrency,
+    log,
+  });
+  const stats = statsOf(bundle);
+  const outcome = stats.captured === 0 ? EXIT.nothingCaptured : stats.failed > 0 || stats.probesFailed > 0 ? EXIT.partial : EXIT.complete;
+  const encoded = encodeBundle(bundle);
+  if (flags.stdout) {
+    process.stdout.write(`${encoded.json}\n`);
+    summarize(flags, bundle, { bytes: encoded.gzip.byteLength, location: 'stdout', seconds: (performance.now() - started) / 1000 });
+    return outcome;
+  }
+  let location: string;
+  try {
+    const store = await openStore(flags.out);
+    await store.put(encoded.key, encoded.gzip, { contentType: 'application/json', contentEncoding: 'gzip', metadata: { sha256: encoded.sha256 } });
+    location = store.locate(encoded.key);
+  } catch (error) {
+    log(`could not store snapshot ${bundle.snapshotId} in ${flags.out}: ${(error as Error).message}`);
+    return EXIT.notStored;
+  }
+  summarize(flags, bundle, { bytes: encoded.gzip.byteLength, location, seconds: (performance.now() - started) / 1000 });
+  process.stdout.write(`${location}\n`);
+  return outcome;
+}
+
+function summarize(flags: CollectFlags, bundle: Bundle, run: { bytes: number; location: string; seconds: number }): void {
+  if (flags.quiet) return;
+  const s = statsOf(bundle);
+  if (flags.logFormat === 'json') {
+    const line = { event: 'snapshot', snapshotId: bundle.snapshotId, host: bundle.host.label, namespaces: s.namespaces, captured: s.captured, failed: s.failed, processes: s.processes, gaps: s.gaps, bytes: run.bytes, durationMs: Math.round(run.seconds * 1000), location: run.location };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+    return;
+  }
+  const failed = s.failed > 0 ? `, ${s.failed} not captured` : '';
+  process.stderr.write(
+    `nsnap-collect: snapshot ${bundle.snapshotId} of ${bundle.host.label}: ${s.namespaces} namespaces (${s.captured} captured${failed}), ` +
+      `${s.processes} processes, ${s.gaps} gaps; ${(run.bytes / 1024).toFixed(1)} KiB gzip in ${run.seconds.toFixed(2)} s → ${run.location}\n`,
+  );
+}
+
+/** The only top-level catch: typed errors become exit codes, everything else is a bug reported plainly. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`nsnap-collect: ${error.message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    process.stderr.write(`nsnap-collect: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = EXIT.notStored;
+  }
+}

@@ -1,0 +1,25 @@
+/** Exit codes of nsnap-collect; documented in --help and the README. */
+export const EXIT = {
+  /** Every capture succeeded and the bundle is stored. */
+  complete: 0,
+  /** Stored, but some captures failed; the bundle's gaps say which. */
+  partial: 1,
+  /** Bad flags or arguments. */
+  usage: 2,
+  /** The bundle could not be stored where asked. */
+  notStored: 3,
+  /** Nothing could be captured (not even the host's links). */
+  nothingCaptured: 4,
+} as const;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  complete: every namespace captured, bundle stored
+  1  stored but partial: some captures failed (denied, vanished, timed out); the bundle's gaps say which
+  2  usage error: a bad flag or value
+  3  could not be stored: the bundle was not written where asked
+  4  nothing could be captured: not even the host's own links`;
+
+/** A usage error: the message names the flag and the offending value. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

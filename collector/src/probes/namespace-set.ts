@@ -1,0 +1,29 @@
+import type { Draft } from './probe.js';
+
+export interface Candidate {
+  via: 'pid' | 'file';
+  path: string;
+  pid: number | null;
+}
+
+/**
+ * Every namespace the scan found, by inode, with the handles that lead to it
+ * in the order worth trying: mounts first (they cannot be reused by another
+ * process), then processes by pid.
+ */
+export function namespaceCandidates(draft: Draft, procRoot: string): Map<number, Candidate[]> {
+  const byInode = new Map<number, Candidate[]>();
+  const add = (inode: number, c: Candidate) => {
+    const list = byInode.get(inode);
+    if (list) list.push(c);
+    else byInode.set(inode, [c]);
+  };
+  const order = { named: 0, bind: 1, mount: 2 } as const;
+  for (const h of [...draft.handles].sort((a, b) => order[a.kind] - order[b.kind])) {
+    if (h.inode !== null) add(h.inode, { via: 'file', path: h.path, pid: null });
+  }
+  for (const p of draft.processes) {
+    if (p.netns !== null) add(p.netns, { via: 'pid', path: `${procRoot}/${p.pid}/ns/net`, pid: p.pid });
+  }
+  return byInode;
+}

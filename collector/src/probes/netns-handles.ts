@@ -1,0 +1,89 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Handle } from '@nsnap/shared';
+import { detailOf, reasonOf } from './errno.js';
+import type { Probe } from './probe.js';
+
+/**
+ * Namespaces that need not have a process: named ones (`/run/netns/*`),
+ * runtime bind mounts (`/run/docker/netns/*`) and any other nsfs mount in
+ * mountinfo. A namespace kept alive only by a mount is invisible to a /proc walk.
+ */
+export const netnsHandles: Probe = {
+  name: 'netns-handles',
+  async run(ctx, draft) {
+    const nsfsDev = await fs
+      .stat(path.join(ctx.procRoot, 'self/ns/net'))
+      .then((st) => st.dev)
+      .catch(() => null);
+    const seen = new Set<string>();
+    const handles: Handle[] = [];
+    const fromDir = async (dir: string, kind: 'named' | 'bind') => {
+      let names: string[];
+      try {
+        names = await fs.readdir(dir);
+      } catch (error) {
+        if (reasonOf(error) !== 'vanished') draft.gaps.push({ probe: this.name, subject: dir, reason: reasonOf(error), detail: detailOf(error) });
+        return;
+      }
+      const real = await fs.realpath(dir).catch(() => dir);
+      for (const name of names.sort()) {
+        const file = path.join(real, name);
+        if (seen.has(file)) continue;
+        seen.add(file);
+        handles.push(await statHandle(file, kind, kind === 'named' ? name : null, nsfsDev));
+      }
+    };
+    for (const dir of ctx.namedDirs) await fromDir(dir, 'named');
+    for (const dir of ctx.bindDirs) await fromDir(dir, 'bind');
+    try {
+      const mountinfo = await fs.readFile(path.join(ctx.procRoot, 'self/mountinfo'), 'utf8');
+      for (const m of nsfsMounts(mountinfo)) {
+        if (seen.has(m.path)) continue;
+        seen.add(m.path);
+        handles.push({ kind: 'mount', path: m.path, name: null, inode: m.inode, error: null });
+      }
+    } catch (error) {
+      draft.gaps.push({ probe: this.name, subject: 'mountinfo', reason: reasonOf(error), detail: detailOf(error) });
+    }
+    for (const h of handles) {
+      if (h.error) draft.gaps.push({ probe: this.name, subject: h.path, reason: h.error, detail: h.error === 'not-a-namespace' ? 'not an nsfs mount (stale entry?)' : 'cannot stat the namespace file' });
+    }
+    draft.handles = handles;
+  },
+};
+
+async function statHandle(file: string, kind: 'named' | 'bind', name: string | null, nsfsDev: number | null): Promise<Handle> {
+  try {
+    const st = await fs.stat(file);
+    if (nsfsDev !== null && st.dev !== nsfsDev) return { kind, path: file, name, inode: null, error: 'not-a-namespace' };
+    return { kind, path: file, name, inode: st.ino, error: null };
+  } catch (error) {
+    return { kind, path: file, name, inode: null, error: reasonOf(error) };
+  }
+}
+
+/**
+ * nsfs mounts of network namespaces in /proc/self/mountinfo:
+ *   `631 29 0:4 net:[4026532178] /run/netns/nsb1 rw,nosuid - nsfs nsfs rw`
+ * Field 4 is the namespace, field 5 the mount point (octal escapes such as \040).
+ */
+export function nsfsMounts(mountinfo: string): { path: string; inode: number }[] {
+  const out: { path: string; inode: number }[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const fstype = line.slice(sep + 3).split(' ')[0];
+    if (fstype !== 'nsfs') continue;
+    const fields = line.slice(0, sep).split(' ');
+    const root = fields[3] ?? '';
+    const m = /^net:\[(\d{1,20})\]$/.exec(root);
+    if (!m || fields[4] === undefined) continue;
+    out.push({ path: unescapeMountPath(fields[4]), inode: Number(m[1]) });
+  }
+  return out;
+}
+
+function unescapeMountPath(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
