@@ -167,6 +167,8 @@ export function correlate(input: PairingInput): Correlation {
     const already = reverse.get(e.ns.inode)?.get(target);
     return already === undefined || already === nsid;
   };
+  const isExact = (e: End, peer: End): boolean =>
+    e.link.linkNetnsName !== null || (peerInode(e) === peer.ns.inode && maps.get(e.ns.inode)?.get(nsidOf(e) as number)?.method === 'nsid-map');
   const candidatesOf = (a: End): End[] =>
     (index.get(`${a.link.linkIndex}:${a.link.ifindex}`) ?? []).filter((b) => !paired.has(b) && compatible(a, b));
 
@@ -181,12 +183,17 @@ export function correlate(input: PairingInput): Correlation {
       if (cands.length !== 1) continue;
       const b = cands[0] as End;
       const back = candidatesOf(b);
-      if (back.length === 1 && back[0] === a && compareRef(a.ref, b.ref) < 0) decided.push([a, b]);
+      // An end whose peer namespace a captured map names exactly needs no
+      // uniqueness from the other side: that namespace has one such ifindex.
+      if (isExact(a, b)) {
+        if (!decided.some(([x, y]) => x === b || y === b || x === a || y === a)) decided.push([a, b]);
+      } else if (back.length === 1 && back[0] === a && compareRef(a.ref, b.ref) < 0 && !decided.some(([x, y]) => x === a || y === a || x === b || y === b)) {
+        decided.push([a, b]);
+      }
     }
     if (decided.length === 0) break;
     for (const [a, b] of decided) {
-      const exact = (e: End, peer: End) => e.link.linkNetnsName !== null || (peerInode(e) === peer.ns.inode && maps.get(e.ns.inode)?.get(nsidOf(e) as number)?.method === 'nsid-map');
-      const method: Method = exact(a, b) || exact(b, a) ? 'nsid-map' : round === 1 ? 'unique-candidate' : 'nsid-consistency';
+      const method: Method = isExact(a, b) || isExact(b, a) ? 'nsid-map' : round === 1 ? 'unique-candidate' : 'nsid-consistency';
       paired.add(a);
       paired.add(b);
       pairs.push({ a: a.ref, b: b.ref, method });

@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Options } from 'execa';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const COLLECTOR_BIN = path.join(ROOT, 'collector/dist/bin.js');
+export const ANALYZER_BIN = path.join(ROOT, 'analyzer/dist/bin.js');
+
+/** Runs a built CLI the way a user does: `node <bin> args…`; never rejects, the result carries the exit code. */
+export function runCli(bin: string, args: string[], options: Options = {}) {
+  return execa(process.execPath, [bin, ...args], { reject: false, ...options });
+}
