@@ -35,3 +35,4 @@ function run(label, cmd, args) {
 
 run(`installing dependencies with ${pnpmSpec}`, 'npx', ['-y', pnpmSpec, 'install', '--frozen-lockfile']);
 run('building (tsc -b)', path.join(root, 'node_modules/.bin/tsc'), ['-b']);
+run('bundling the collector into one file', process.execPath, [path.join(root, 'collector/build.mjs')]);

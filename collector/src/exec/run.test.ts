@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { runCommand } from './run.js';
+
+describe('runCommand', () => {
+  it('returns stdout verbatim, the exit code and the duration', async () => {
+    const r = await runCommand(['ip', '-j', 'link', 'show', 'lo'], { spec: 'ip_link_json', timeoutMs: 5000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(JSON.parse(r.stdout)[0].ifname).toBe('lo');
+    expect(r.failure).toBeNull();
+    expect(r.durationMs).toBeGreaterThan(0);
+  });
+
+  it('feeds stdin to ip -batch', async () => {
+    const r = await runCommand(['ip', '-j', '-force', '-batch', '-'], { spec: 'ip_batch_json', input: 'link show lo\nlink show lo\n', timeoutMs: 5000 });
+    expect(r.stdin).toBe('link show lo\nlink show lo\n');
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('a missing command is data, not an exception', async () => {
+    const r = await runCommand(['nsnap-no-such-command'], { spec: 'ip_version', timeoutMs: 5000 });
+    expect(r).toMatchObject({ exitCode: null, timedOut: false, failure: { reason: 'missing-command' } });
+  });
+
+  it('a command that hangs is stopped at the timeout', async () => {
+    const r = await runCommand(['sleep', '30'], { spec: 'ip_version', timeoutMs: 200 });
+    expect(r.timedOut).toBe(true);
+    expect(r.failure?.reason).toBe('timeout');
+    expect(r.durationMs).toBeLessThan(10_000);
+  });
+
+  it('classifies an unknown option and a failed exit', async () => {
+    const unknown = await runCommand(['ip', '-Q', 'link'], { spec: 'ip_link_json', timeoutMs: 5000 });
+    expect(unknown.failure?.reason).toBe('unsupported');
+    const gone = await runCommand(['nsenter', '--net=/proc/999999999/ns/net', 'true'], { spec: 'ip_batch_json', timeoutMs: 5000 });
+    expect(gone.exitCode).not.toBe(0);
+    expect(gone.failure?.reason).toBe('vanished');
+    expect(gone.stderr).toMatch(/nsenter/);
+  });
+});
