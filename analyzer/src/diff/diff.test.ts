@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { diffSnapshots, isEmptyDiff } from './diff.js';
+import type { InterfaceState, NamespaceState, SnapshotState } from './state.js';
+
+const iface = (ifindex: number, ifname: string, extra: Partial<InterfaceState> = {}): InterfaceState => ({
+  ifindex, ifname, kind: 'veth', mtu: 1500, operstate: 'UP', master: null, address: null, alias: null, flags: ['UP'], addresses: [], ...extra,
+});
+const ns = (netns: number, interfaces: InterfaceState[], extra: Partial<NamespaceState> = {}): NamespaceState => ({
+  netns, isHost: false, names: [], handles: [], containers: [], processes: [], captured: true, interfaces, ...extra,
+});
+const snap = (id: string, bootId: string, namespaces: NamespaceState[], extra: Partial<SnapshotState> = {}): SnapshotState => ({
+  snapshot: { id, host: 'h', bootId, takenAt: '2026-11-29T03:00:00Z' }, namespaces, pairs: [], unreadable: [], ...extra,
+});
+const host = (interfaces: InterfaceState[]) => ns(1, interfaces, { isHost: true });
+const lo = iface(1, 'lo', { kind: null });
+const sleeper = (pid: number, startTime = pid * 10) => ({ pid, comm: 'sleep', startTime });
+
+describe('diffSnapshots', () => {
+  it('finds nothing between a snapshot and itself', () => {
+    const a = snap('a', 'boot1', [host([lo, iface(5, 'veth1')]), ns(10, [lo, iface(2, 'eth0')], { processes: [sleeper(100)] })], {
+      pairs: [{ a: { netns: 1, ifname: 'veth1', ifindex: 5 }, b: { netns: 10, ifname: 'eth0', ifindex: 2 } }],
+    });
+    expect(isEmptyDiff(diffSnapshots(a, a))).toBe(true);
+  });
+
+  it('tells a rename (same ifindex) from a replacement (same name, new ifindex)', () => {
+    const a = snap('a', 'b1', [host([lo, iface(5, 'old'), iface(6, 'web')])]);
+    const b = snap('b', 'b1', [host([lo, iface(5, 'new'), iface(9, 'web')])]);
+    const d = diffSnapshots(a, b);
+    expect(d.interfaces.changed).toEqual([
+      { netns: 1, ifname: 'new', ifindex: 5, changes: { ifname: { from: 'old', to: 'new' } } },
+      { netns: 1, ifname: 'web', ifindex: 9, changes: { ifindex: { from: 6, to: 9 } } },
+    ]);
+    expect(d.interfaces.added).toEqual([]);
+    expect(d.interfaces.removed).toEqual([]);
+  });
+
+  it('reports field changes: mtu, master, operstate', () => {
+    const a = snap('a', 'b1', [host([lo, iface(5, 'v', { master: 'br0' })])]);
+    const b = snap('b', 'b1', [host([lo, iface(5, 'v', { mtu: 9000, master: null, operstate: 'DOWN' })])]);
+    expect(diffSnapshots(a, b).interfaces.changed).toEqual([
+      { netns: 1, ifname: 'v', ifindex: 5, changes: { mtu: { from: 1500, to: 9000 }, operstate: { from: 'UP', to: 'DOWN' }, master: { from: 'br0', to: null } } },
+    ]);
+  });
+
+  it('within a boot, an inode reused by an unrelated namespace is a removal plus an addition', () => {
+    const a = snap('a', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(100)] })]);
+    const b = snap('b', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(200)] })]);
+    const d = diffSnapshots(a, b);
+    expect(d.namespaces.removed.map((n) => n.pids)).toEqual([[100]]);
+    expect(d.namespaces.added.map((n) => n.pids)).toEqual([[200]]);
+  });
+
+  it('within a boot, the same inode with a surviving process is the same namespace', () => {
+    const a = snap('a', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(100)] })]);
+    const b = snap('b', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(100), sleeper(101)] })]);
+    const d = diffSnapshots(a, b);
+    expect(d.namespaces.added).toEqual([]);
+    expect(d.namespaces.changed).toMatchObject([{ netns: 10, changes: { processes: { from: ['100 sleep'], to: ['100 sleep', '101 sleep'] } } }]);
+  });
+
+  it('across a reboot, matches by name and container, and says what cannot be compared', () => {
+    const a = snap('a', 'boot1', [host([lo]), ns(10, [lo], { names: ['blue'] }), ns(11, [lo], { containers: ['c1'] }), ns(12, [lo], { processes: [sleeper(5)] })]);
+    const b = snap('b', 'boot2', [host([lo]), ns(20, [lo], { names: ['blue'] }), ns(21, [lo, iface(2, 'eth0')], { containers: ['c1'] }), ns(22, [lo])]);
+    const d = diffSnapshots(a, b);
+    expect(d.sameBoot).toBe(false);
+    expect(d.namespaces.added).toEqual([]);
+    expect(d.namespaces.removed).toEqual([]);
+    expect(d.namespaces.notComparable).toEqual([
+      { side: 'to', netns: 22, pids: [] },
+      { side: 'from', netns: 12, pids: [5] },
+    ]);
+    expect(d.interfaces.added).toMatchObject([{ netns: 21, ifname: 'eth0' }]);
+  });
+
+  it('does not call a namespace removed when it only could not be read', () => {
+    const a = snap('a', 'b1', [host([lo]), ns(10, [lo, iface(2, 'eth0')], { processes: [sleeper(100)] })], {
+      pairs: [{ a: { netns: 1, ifname: 'v', ifindex: 5 }, b: { netns: 10, ifname: 'eth0', ifindex: 2 } }],
+    });
+    const b = snap('b', 'b1', [host([lo])], { unreadable: [sleeper(100)] });
+    const d = diffSnapshots(a, b);
+    expect(d.namespaces.removed).toEqual([]);
+    expect(d.namespaces.unknown).toMatchObject([{ netns: 10, reason: 'pid 100 still runs but its namespace could not be read' }]);
+    expect(d.pairs.removed).toEqual([]);
+  });
+
+  it('does not compare interfaces of a namespace captured on one side only', () => {
+    const a = snap('a', 'b1', [host([lo]), ns(10, [lo, iface(2, 'eth0')], { names: ['x'] })]);
+    const b = snap('b', 'b1', [host([lo]), ns(10, [], { names: ['x'], captured: false })]);
+    const d = diffSnapshots(a, b);
+    expect(d.interfaces.removed).toEqual([]);
+    expect(d.gaps.uncaptured).toEqual([{ netns: 10, side: 'to' }]);
+  });
+
+  it('is empty for any snapshot against itself (property)', () => {
+    const arbIface = fc.record({ ifindex: fc.integer({ min: 1, max: 50 }), ifname: fc.stringMatching(/^[a-z]{1,6}$/), mtu: fc.integer({ min: 68, max: 9000 }) });
+    fc.assert(
+      fc.property(fc.array(fc.array(arbIface, { maxLength: 6 }), { maxLength: 6 }), fc.boolean(), (nss, boot) => {
+        const namespaces = nss.map((list, i) => {
+          const seen = new Set<number>();
+          const names = new Set<string>();
+          const ifs = list.filter((x) => !seen.has(x.ifindex) && !names.has(x.ifname) && seen.add(x.ifindex) && names.add(x.ifname)).map((x) => iface(x.ifindex, x.ifname, { mtu: x.mtu }));
+          return i === 0 ? host(ifs) : ns(100 + i, ifs, { names: [`n${i}`], processes: [sleeper(i)] });
+        });
+        const s = snap('a', boot ? 'b' : 'c', namespaces);
+        expect(isEmptyDiff(diffSnapshots(s, s))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

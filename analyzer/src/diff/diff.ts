@@ -1,0 +1,179 @@
+import { matchNamespaces, sameBoot } from './identity.js';
+import type { EndState, InterfaceState, NamespaceState, ProcessState, SnapshotState } from './state.js';
+
+export type Change<T> = { from: T; to: T };
+
+export interface NamespaceSummary {
+  netns: number;
+  host: boolean;
+  names: string[];
+  containers: string[];
+  pids: number[];
+}
+
+export interface InterfaceRef {
+  netns: number;
+  ifname: string;
+  ifindex: number;
+}
+
+export interface SnapshotDiff {
+  from: SnapshotState['snapshot'];
+  to: SnapshotState['snapshot'];
+  sameBoot: boolean;
+  namespaces: {
+    added: NamespaceSummary[];
+    removed: NamespaceSummary[];
+    changed: (NamespaceSummary & { fromNetns: number; changes: Record<string, Change<unknown>> })[];
+    /** Gone from `to` only as far as we can tell: a process that lived in it could not be read there. */
+    unknown: (NamespaceSummary & { reason: string })[];
+    /** Across a reboot, namespaces without a stable label (name, container) cannot be matched. */
+    notComparable: { side: 'from' | 'to'; netns: number; pids: number[] }[];
+  };
+  interfaces: {
+    added: (InterfaceRef & Partial<InterfaceState>)[];
+    removed: (InterfaceRef & Partial<InterfaceState>)[];
+    changed: (InterfaceRef & { changes: Record<string, Change<unknown>> })[];
+  };
+  pairs: { added: { a: EndState; b: EndState }[]; removed: { a: EndState; b: EndState }[] };
+  gaps: {
+    /** Namespaces captured in one snapshot but not the other: their interfaces are not compared. */
+    uncaptured: { netns: number; side: 'from' | 'to' }[];
+  };
+}
+
+const FIELDS = ['kind', 'mtu', 'operstate', 'master', 'address', 'alias', 'flags', 'addresses'] as const;
+
+/**
+ * What changed between two snapshots of a host. Pure: `diff(a, a)` is empty.
+ * Interfaces match by ifindex and name within matched namespaces: same ifindex
+ * with a new name is a rename; same name with a new ifindex is a replacement.
+ * A namespace or interface that is missing only because it could not be read
+ * is reported under gaps, never as removed.
+ */
+export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotDiff {
+  const match = matchNamespaces(from, to);
+  const nsMap = new Map<number, number>(); // from inode → to inode, for pairs
+  const result: SnapshotDiff = {
+    from: from.snapshot,
+    to: to.snapshot,
+    sameBoot: sameBoot(from, to),
+    namespaces: { added: [], removed: [], changed: [], unknown: [], notComparable: [] },
+    interfaces: { added: [], removed: [], changed: [] },
+    pairs: { added: [], removed: [] },
+    gaps: { uncaptured: [] },
+  };
+
+  for (const [a, b] of match.matched) {
+    nsMap.set(a.netns, b.netns);
+    const changes: Record<string, Change<unknown>> = {};
+    diffList(changes, 'names', a.names, b.names);
+    diffList(changes, 'containers', a.containers, b.containers);
+    diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
+    if (Object.keys(changes).length > 0) result.namespaces.changed.push({ ...summary(b), fromNetns: a.netns, changes });
+    if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces);
+    else if (a.captured !== b.captured) result.gaps.uncaptured.push({ netns: a.captured ? b.netns : a.netns, side: a.captured ? 'to' : 'from' });
+  }
+
+  const unreadableTo = new Set(to.unreadable.map(procKey));
+  for (const ns of match.onlyFrom) {
+    const hidden = ns.processes.find((p) => unreadableTo.has(procKey(p)));
+    if (hidden) result.namespaces.unknown.push({ ...summary(ns), reason: `pid ${hidden.pid} still runs but its namespace could not be read` });
+    else {
+      result.namespaces.removed.push(summary(ns));
+      if (ns.captured) for (const i of ns.interfaces) result.interfaces.removed.push({ netns: ns.netns, ...i });
+    }
+  }
+  for (const ns of match.onlyTo) {
+    result.namespaces.added.push(summary(ns));
+    if (ns.captured) for (const i of ns.interfaces) result.interfaces.added.push({ netns: ns.netns, ...i });
+  }
+  for (const ns of match.notComparable) {
+    const side = from.namespaces.includes(ns) ? 'from' : 'to';
+    result.namespaces.notComparable.push({ side, netns: ns.netns, pids: ns.processes.map((p) => p.pid) });
+  }
+
+  // Pairs compare by their ends in `to`'s terms: map from-side inodes through the namespace match.
+  const key = (p: { a: EndState; b: EndState }, map?: Map<number, number>) =>
+    [p.a, p.b]
+      .map((e) => `${map ? (map.get(e.netns) ?? `from:${e.netns}`) : e.netns}/${e.ifindex}/${e.ifname}`)
+      .sort()
+      .join(' ⇄ ');
+  const fromPairs = new Map(from.pairs.map((p) => [key(p, nsMap), p]));
+  const toPairs = new Map(to.pairs.map((p) => [key(p), p]));
+  const hiddenTo = new Set(result.namespaces.unknown.map((n) => n.netns).concat(result.gaps.uncaptured.filter((g) => g.side === 'to').map((g) => g.netns)));
+  const hiddenFrom = new Set(result.gaps.uncaptured.filter((g) => g.side === 'from').map((g) => g.netns));
+  for (const [k, p] of fromPairs) if (!toPairs.has(k) && !hiddenTo.has(p.a.netns) && !hiddenTo.has(p.b.netns) && !hiddenTo.has(nsMap.get(p.a.netns) ?? -1) && !hiddenTo.has(nsMap.get(p.b.netns) ?? -1)) result.pairs.removed.push(p);
+  for (const [k, p] of toPairs) if (!fromPairs.has(k) && !hiddenFrom.has(p.a.netns) && !hiddenFrom.has(p.b.netns)) result.pairs.added.push(p);
+  return result;
+}
+
+function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceState[], after: InterfaceState[]): void {
+  const afterByIndex = new Map(after.map((i) => [i.ifindex, i]));
+  const afterByName = new Map(after.map((i) => [i.ifname, i]));
+  const used = new Set<InterfaceState>();
+  const pending: InterfaceState[] = [];
+  for (const a of before) {
+    const same = afterByIndex.get(a.ifindex);
+    if (same && same.ifname === a.ifname) {
+      used.add(same);
+      const changes = fieldChanges(a, same);
+      if (Object.keys(changes).length > 0) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
+    } else pending.push(a);
+  }
+  for (const a of pending) {
+    const renamed = afterByIndex.get(a.ifindex);
+    const replaced = afterByName.get(a.ifname);
+    if (renamed && !used.has(renamed) && renamed.ifname !== a.ifname && !before.some((x) => x.ifname === renamed.ifname)) {
+      used.add(renamed);
+      result.interfaces.changed.push({ netns, ifname: renamed.ifname, ifindex: renamed.ifindex, changes: { ifname: { from: a.ifname, to: renamed.ifname }, ...fieldChanges(a, renamed) } });
+    } else if (replaced && !used.has(replaced) && !before.some((x) => x.ifindex === replaced.ifindex)) {
+      used.add(replaced);
+      result.interfaces.changed.push({ netns, ifname: replaced.ifname, ifindex: replaced.ifindex, changes: { ifindex: { from: a.ifindex, to: replaced.ifindex }, ...fieldChanges(a, replaced) } });
+    } else {
+      result.interfaces.removed.push({ netns, ...a });
+    }
+  }
+  for (const b of after) if (!used.has(b)) result.interfaces.added.push({ netns, ...b });
+}
+
+function fieldChanges(a: InterfaceState, b: InterfaceState): Record<string, Change<unknown>> {
+  const changes: Record<string, Change<unknown>> = {};
+  for (const f of FIELDS) {
+    const x = a[f];
+    const y = b[f];
+    const equal = Array.isArray(x) && Array.isArray(y) ? sameSet(x, y) : x === y;
+    if (!equal) changes[f] = { from: x, to: y };
+  }
+  return changes;
+}
+
+function diffList(changes: Record<string, Change<unknown>>, field: string, a: string[], b: string[]): void {
+  if (!sameSet(a, b)) changes[field] = { from: [...a].sort(), to: [...b].sort() };
+}
+
+function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a.map((x) => JSON.stringify(x)));
+  return b.every((x) => s.has(JSON.stringify(x)));
+}
+
+const procLabel = (p: ProcessState) => `${p.pid} ${p.comm ?? '?'}`;
+const procKey = (p: ProcessState) => `${p.pid}:${p.startTime}`;
+
+function summary(ns: NamespaceState): NamespaceSummary {
+  return { netns: ns.netns, host: ns.isHost, names: ns.names, containers: ns.containers, pids: ns.processes.map((p) => p.pid) };
+}
+
+/** True when nothing changed: what `history` counts and `diff` exits on. */
+export function isEmptyDiff(d: SnapshotDiff): boolean {
+  return changeCount(d) === 0;
+}
+
+export function changeCount(d: SnapshotDiff): number {
+  return (
+    d.namespaces.added.length + d.namespaces.removed.length + d.namespaces.changed.length +
+    d.interfaces.added.length + d.interfaces.removed.length + d.interfaces.changed.length +
+    d.pairs.added.length + d.pairs.removed.length
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * One snapshot as the diff sees it: what `show` prints plus pairs and gaps.
+ * Loaded from the database by `load-state.ts`; built by hand in tests.
+ */
+export interface InterfaceState {
+  ifindex: number;
+  ifname: string;
+  kind: string | null;
+  mtu: number | null;
+  operstate: string | null;
+  master: string | null;
+  address: string | null;
+  alias: string | null;
+  flags: string[];
+  addresses: string[];
+}
+
+export interface ProcessState {
+  pid: number;
+  comm: string | null;
+  startTime: number | null;
+}
+
+export interface NamespaceState {
+  netns: number;
+  isHost: boolean;
+  names: string[];
+  /** Paths of bind mounts and nsfs mounts that keep it (named ones are in `names`). */
+  handles: string[];
+  containers: string[];
+  processes: ProcessState[];
+  /** False when the namespace is known (a process or mount leads to it) but its links could not be captured. */
+  captured: boolean;
+  interfaces: InterfaceState[];
+}
+
+export interface EndState {
+  netns: number;
+  ifname: string;
+  ifindex: number;
+}
+
+export interface SnapshotState {
+  snapshot: { id: string; host: string; bootId: string | null; takenAt: string };
+  namespaces: NamespaceState[];
+  pairs: { a: EndState; b: EndState }[];
+  /** Processes whose namespace could not be read (pid + start time): a namespace may hide behind them. */
+  unreadable: ProcessState[];
+}
