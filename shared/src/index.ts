@@ -7,6 +7,7 @@ export * from './parse/json-values.js';
 export * from './parse/ip-link-json.js';
 export * from './parse/ip-batch-json.js';
 export * from './parse/lsns-json.js';
+export * from './parse/netns-list-id-json.js';
 export * from './parse/registry.js';
 export * from './parse/tool-failure.js';
 export * from './correlate/pairing.js';

@@ -1,4 +1,4 @@
-import { execa, type Options } from 'execa';
+import { spawn } from 'node:child_process';
 import type { Capture, FailureReason, SpecName } from '@nsnap/shared';
 import { LIMITS } from '@nsnap/shared';
 
@@ -18,51 +18,83 @@ export interface RunOptions {
  */
 export type Runner = (argv: string[], options: RunOptions) => Promise<Capture>;
 
-export const runCommand: Runner = async (argv, options) => {
-  const [file, ...args] = argv as [string, ...string[]];
-  const started = performance.now();
-  const result = await execa(file, args, {
-    input: options.input ?? '',
-    reject: false,
-    timeout: options.timeoutMs,
-    maxBuffer: LIMITS.captureChars,
-    stripFinalNewline: false,
-    // execa passes a numeric fd through to child_process, though its types only list streams.
-    stdio: (options.fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', options.fd3]) as Options['stdio'],
-    env: { LC_ALL: 'C' },
-    extendEnv: true,
-  });
-  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  return {
-    spec: options.spec,
-    argv,
-    stdin: options.input ?? null,
-    exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
-    stdout: stdout.slice(0, LIMITS.captureChars),
-    stderr: stderr.slice(0, LIMITS.captureChars),
-    durationMs,
-    timedOut: result.timedOut === true,
-    failure: classifyFailure(result, stderr),
-  };
-};
+const ENV = { ...process.env, LC_ALL: 'C' };
 
-function classifyFailure(
-  result: { failed: boolean; timedOut?: boolean; code?: string; isMaxBuffer?: boolean; exitCode?: number; shortMessage?: string },
-  stderr: string,
-): Capture['failure'] {
-  if (!result.failed) return null;
+export const runCommand: Runner = (argv, options) =>
+  new Promise((resolve) => {
+    const [file, ...args] = argv as [string, ...string[]];
+    const started = performance.now();
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let overflow = false;
+    let timedOut = false;
+    let spawnError: NodeJS.ErrnoException | null = null;
+    const child = spawn(file, args, {
+      shell: false,
+      env: ENV,
+      stdio: options.fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', options.fd3],
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    const collect = (chunks: Buffer[], add: (n: number) => number) => (chunk: Buffer) => {
+      if (add(chunk.length) > LIMITS.captureChars) {
+        overflow = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    child.stdout!.on('data', collect(stdout, (n) => (outBytes += n)));
+    child.stderr!.on('data', collect(stderr, (n) => (errBytes += n)));
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(options.input ?? '');
+    child.on('error', (error) => {
+      spawnError = error;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const out = Buffer.concat(stdout).toString('utf8');
+      const err = Buffer.concat(stderr).toString('utf8');
+      resolve({
+        spec: options.spec,
+        argv,
+        stdin: options.input ?? null,
+        exitCode: spawnError ? null : code,
+        stdout: out,
+        stderr: err,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        timedOut,
+        failure: classifyFailure({ code, signal, timedOut, overflow, spawnError, timeoutMs: options.timeoutMs }, err),
+      });
+    });
+  });
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  overflow: boolean;
+  spawnError: NodeJS.ErrnoException | null;
+  timeoutMs: number;
+}
+
+function classifyFailure(o: Outcome, stderr: string): Capture['failure'] {
+  if (o.spawnError) {
+    const reason: FailureReason = o.spawnError.code === 'ENOENT' ? 'missing-command' : o.spawnError.code === 'EACCES' ? 'denied' : 'failed';
+    return { reason, detail: o.spawnError.message.slice(0, 1000) };
+  }
+  if (o.timedOut) return { reason: 'timeout', detail: `timed out after ${o.timeoutMs} ms` };
+  if (o.overflow) return { reason: 'failed', detail: `output exceeds ${LIMITS.captureChars} bytes` };
+  if (o.code === 0) return null;
   const firstLine = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
-  const detail = (firstLine || result.shortMessage || 'failed').slice(0, 1000);
+  const detail = (firstLine || (o.signal ? `killed by ${o.signal}` : `exit code ${o.code}`)).slice(0, 1000);
   let reason: FailureReason = 'failed';
-  if (result.timedOut) reason = 'timeout';
-  else if (result.code === 'ENOENT') reason = 'missing-command';
-  else if (/Permission denied|Operation not permitted/.test(stderr)) reason = 'denied';
+  if (/Permission denied|Operation not permitted/.test(stderr)) reason = 'denied';
   else if (/No such file or directory|No such process/.test(stderr)) reason = 'vanished';
   else if (/Option "[^"]*" is unknown|Object "[^"]*" is unknown|unrecognized option|invalid option/.test(stderr)) reason = 'unsupported';
-  if (result.isMaxBuffer) return { reason: 'failed', detail: `output exceeds ${LIMITS.captureChars} characters` };
-  if (reason === 'missing-command') return { reason, detail: (result.shortMessage ?? detail).split('\n')[0]!.slice(0, 1000) };
-  if (reason === 'timeout') return { reason, detail: result.shortMessage?.split('\n')[0]?.slice(0, 1000) ?? 'timed out' };
   return { reason, detail };
 }

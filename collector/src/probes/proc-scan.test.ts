@@ -14,7 +14,7 @@ describe('scanProc over a fake /proc tree', () => {
   });
 
   it('reads pid, netns inode, comm, raw cgroup and start time of every process', async () => {
-    const { processes } = await scanProc(FIXTURE);
+    const { processes } = scanProc(FIXTURE);
     expect(processes.map((p) => p.pid)).toEqual([1, 812, 1557, 2001, 2002, 2003, 3000, 3001]);
     expect(processes.find((p) => p.pid === 1557)).toEqual({
       pid: 1557,
@@ -27,7 +27,7 @@ describe('scanProc over a fake /proc tree', () => {
   });
 
   it('keeps odd comm names verbatim and still finds the start time after them', async () => {
-    const { processes } = await scanProc(FIXTURE);
+    const { processes } = scanProc(FIXTURE);
     const byPid = new Map(processes.map((p) => [p.pid, p]));
     expect(byPid.get(2001)).toMatchObject({ comm: 'a) b (c', startTime: 99001 });
     expect(byPid.get(2002)).toMatchObject({ comm: 'tab\there', startTime: 99002 });
@@ -37,12 +37,12 @@ describe('scanProc over a fake /proc tree', () => {
   it('records an unreadable link as denied and one gap for all such pids', async () => {
     const denying: ProcFs = {
       ...realProcFs,
-      readlink: async (file) => {
+      readlink: (file) => {
         if (file === path.join(FIXTURE, '3000/ns/net')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
         return realProcFs.readlink(file);
       },
     };
-    const { processes, gaps } = await scanProc(FIXTURE, denying);
+    const { processes, gaps } = scanProc(FIXTURE, denying);
     expect(processes.find((p) => p.pid === 3000)).toMatchObject({ netns: null, netnsError: 'denied', comm: 'secret' });
     expect(gaps).toEqual([{ probe: 'proc-scan', subject: '1 pid', reason: 'denied', detail: '/proc/PID/ns/net unreadable for pid 3000' }]);
   });
@@ -53,13 +53,13 @@ describe('scanProc over a fake /proc tree', () => {
     const root = copy;
     const vanishing: ProcFs = {
       ...realProcFs,
-      readdir: async (dir) => {
-        const names = await realProcFs.readdir(dir);
+      readdir: (dir) => {
+        const names = realProcFs.readdir(dir);
         rmSync(path.join(root, '3001'), { recursive: true });
         return names;
       },
     };
-    const { processes, gaps } = await scanProc(root, vanishing);
+    const { processes, gaps } = scanProc(root, vanishing);
     expect(processes.find((p) => p.pid === 3001)).toEqual({ pid: 3001, netns: null, netnsError: 'vanished', comm: null, cgroup: null, startTime: null });
     expect(processes.find((p) => p.pid === 1557)?.netns).toBe(4026532701);
     expect(gaps.map((g) => g.reason)).toEqual(['vanished']);

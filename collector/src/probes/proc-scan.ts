@@ -1,53 +1,53 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS, type Gap, type Process } from '@nsnap/shared';
-import { mapPool } from '../exec/pool.js';
 import { detailOf, parseNsLink, reasonOf } from './errno.js';
 import type { Probe } from './probe.js';
 
-/** The filesystem calls the scan makes: the seam where tests make a pid vanish or a link unreadable. */
+/**
+ * The filesystem calls the scan makes: the seam where tests make a pid vanish
+ * or a link unreadable. Synchronous on purpose: /proc reads are served from
+ * memory in microseconds, and a promise per read cost more than the read
+ * (measured: ~150 ms of a 1.1 s run at 100 namespaces).
+ */
 export interface ProcFs {
-  readdir(dir: string): Promise<string[]>;
-  readlink(file: string): Promise<string>;
-  readFile(file: string): Promise<string>;
+  readdir(dir: string): string[];
+  readlink(file: string): string;
+  readFile(file: string): string;
 }
 
 export const realProcFs: ProcFs = {
-  readdir: (dir) => fs.readdir(dir),
-  readlink: (file) => fs.readlink(file),
-  readFile: (file) => fs.readFile(file, 'utf8'),
+  readdir: (dir) => readdirSync(dir),
+  readlink: (file) => readlinkSync(file),
+  readFile: (file) => readFileSync(file, 'utf8'),
 };
-
-const SCAN_CONCURRENCY = 32;
 
 /**
  * Reads every /proc/PID: its netns link (`net:[N]`), comm, raw cgroup and
  * start time. Never the environment or the command line. A pid that goes away
  * mid-scan or whose link is unreadable is recorded with the reason.
  */
-export async function scanProc(procRoot: string, procFs: ProcFs = realProcFs): Promise<{ processes: Process[]; gaps: Gap[] }> {
-  const names = await procFs.readdir(procRoot);
+export function scanProc(procRoot: string, procFs: ProcFs = realProcFs): { processes: Process[]; gaps: Gap[] } {
+  const names = procFs.readdir(procRoot);
   const pids = names.filter((n) => /^[1-9]\d{0,9}$/.test(n)).map(Number).sort((a, b) => a - b);
-  const processes = await mapPool(pids, SCAN_CONCURRENCY, (pid) => readProcess(procRoot, pid, procFs));
+  const processes = pids.map((pid) => readProcess(procRoot, pid, procFs));
   return { processes, gaps: summarizeGaps(processes) };
 }
 
-async function readProcess(procRoot: string, pid: number, procFs: ProcFs): Promise<Process> {
+function readProcess(procRoot: string, pid: number, procFs: ProcFs): Process {
   const dir = path.join(procRoot, String(pid));
   let netns: number | null = null;
   let netnsError: Process['netnsError'] = null;
   try {
-    const target = await procFs.readlink(path.join(dir, 'ns/net'));
+    const target = procFs.readlink(path.join(dir, 'ns/net'));
     netns = parseNsLink(target);
     if (netns === null) netnsError = 'failed';
   } catch (error) {
     netnsError = reasonOf(error);
   }
-  const [comm, cgroup, stat] = await Promise.all([
-    readOptional(procFs, path.join(dir, 'comm')),
-    readOptional(procFs, path.join(dir, 'cgroup')),
-    readOptional(procFs, path.join(dir, 'stat')),
-  ]);
+  const comm = readOptional(procFs, path.join(dir, 'comm'));
+  const cgroup = readOptional(procFs, path.join(dir, 'cgroup'));
+  const stat = readOptional(procFs, path.join(dir, 'stat'));
   return {
     pid,
     netns,
@@ -58,9 +58,9 @@ async function readProcess(procRoot: string, pid: number, procFs: ProcFs): Promi
   };
 }
 
-async function readOptional(procFs: ProcFs, file: string): Promise<string | null> {
+function readOptional(procFs: ProcFs, file: string): string | null {
   try {
-    return await procFs.readFile(file);
+    return procFs.readFile(file);
   } catch {
     return null;
   }
@@ -107,7 +107,7 @@ export const procScan: Probe = {
       draft.hostNetns = { inode: null, error: reasonOf(error) };
       draft.gaps.push({ probe: this.name, subject: 'self', reason: reasonOf(error), detail: detailOf(error) });
     }
-    const { processes, gaps } = await scanProc(ctx.procRoot);
+    const { processes, gaps } = scanProc(ctx.procRoot);
     draft.processes = processes;
     draft.gaps.push(...gaps);
   },

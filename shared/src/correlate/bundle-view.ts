@@ -2,6 +2,7 @@ import type { Bundle, Capture } from '../schema/bundle.js';
 import type { ParseIssue } from '../model.js';
 import { parseCapture, type NamespaceDumpResult } from '../parse/registry.js';
 import { parseLsnsJson } from '../parse/lsns-json.js';
+import { parseNetnsListIdJson } from '../parse/netns-list-id-json.js';
 import { correlate, type Correlation, type NsView, type PairingInput } from './pairing.js';
 
 export interface NamespaceFacts {
@@ -72,18 +73,27 @@ export function viewBundle(bundle: BundleFacts): BundleView {
     missing.set(f.inode, f.problem);
   }
 
-  const lsnsMaps = new Map<number, Map<number, number>>();
+  // Captured maps by observer: lsns gives inodes, `netns list-id` gives /run/netns names.
+  const capturedMaps = new Map<number, Map<number, number>>();
+  const addEntry = (observer: number, nsid: number, target: number | undefined) => {
+    if (target === undefined) return;
+    let map = capturedMaps.get(observer);
+    if (!map) capturedMaps.set(observer, (map = new Map()));
+    if (!map.has(nsid)) map.set(nsid, target);
+  };
   for (const m of bundle.nsidMaps) {
-    const parsed = parseLsnsJson(m.capture.stdout);
-    if (parsed.status !== 'parsed') continue;
-    let map = lsnsMaps.get(m.observer);
-    if (!map) lsnsMaps.set(m.observer, (map = new Map()));
-    for (const e of parsed.value.nsids) if (e.inode !== null) map.set(e.nsid, e.inode);
+    if (m.capture.spec === 'lsns_net_json') {
+      const parsed = parseLsnsJson(m.capture.stdout);
+      if (parsed.status === 'parsed') for (const e of parsed.value.nsids) addEntry(m.observer, e.nsid, e.inode ?? undefined);
+    } else if (m.capture.spec === 'ip_netns_list_id_json') {
+      const parsed = parseNetnsListIdJson(m.capture.stdout);
+      if (parsed.status === 'parsed') for (const e of parsed.value) addEntry(m.observer, e.nsid, e.name !== null ? nameToInode.get(e.name) : undefined);
+    }
   }
 
   const namespaces: NsView[] = [];
   for (const f of [...facts.values()].sort((a, b) => a.inode - b.inode)) {
-    const nsids = new Map(lsnsMaps.get(f.inode) ?? []);
+    const nsids = new Map(capturedMaps.get(f.inode) ?? []);
     for (const e of f.dump?.nsids ?? []) {
       const target = e.name !== null ? nameToInode.get(e.name) : undefined;
       if (target !== undefined && !nsids.has(e.nsid)) nsids.set(e.nsid, target);

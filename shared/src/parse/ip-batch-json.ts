@@ -1,6 +1,7 @@
-import type { Link, NsidEntry, ParseIssue, ParseResult } from '../model.js';
+import type { Link, NsidEntry, ParseResult } from '../model.js';
 import { linkFromJson } from './ip-link-json.js';
 import { splitJsonValues } from './json-values.js';
+import { nsidEntries } from './netns-list-id-json.js';
 import { rejectToolFailure } from './tool-failure.js';
 
 export interface NamespaceDump {
@@ -70,17 +71,4 @@ function classify(array: unknown[]): 'links' | 'addrs' | 'nsids' {
   if ('ifindex' in first) return 'links';
   if ('nsid' in first) return 'nsids';
   return 'links';
-}
-
-function nsidEntries(array: unknown[], issues: ParseIssue[]): NsidEntry[] {
-  const out: NsidEntry[] = [];
-  for (const v of array) {
-    const o = v as Record<string, unknown>;
-    if (typeof o !== 'object' || o === null || typeof o.nsid !== 'number' || !Number.isInteger(o.nsid) || o.nsid < 0) {
-      issues.push({ line: null, message: 'netns list-id entry without a valid nsid' });
-      continue;
-    }
-    out.push({ nsid: o.nsid, inode: null, name: typeof o.name === 'string' ? o.name : null });
-  }
-  return out;
 }

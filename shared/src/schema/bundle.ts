@@ -46,6 +46,7 @@ export const SpecNameSchema = z.enum([
   'ip_link_json',
   'ip_link_text',
   'lsns_net_json',
+  'ip_netns_list_id_json', // `ip -j netns list-id`: nsids with /run/netns names
   'ip_version',
 ]);
 export type SpecName = z.infer<typeof SpecNameSchema>;
@@ -129,7 +130,7 @@ export const NamespaceCaptureSchema = z.object({
 });
 export type NamespaceCapture = z.infer<typeof NamespaceCaptureSchema>;
 
-/** An nsid map as printed by lsns, run in the namespace `observer`. */
+/** An nsid map as printed by lsns or `ip -j netns list-id`, run in the namespace `observer`. */
 export const NsidMapCaptureSchema = z.object({
   observer: inode(),
   /** Why this map was taken: the host's always, others to settle an ambiguity. */
