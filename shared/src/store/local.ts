@@ -12,15 +12,20 @@ const TMP_PREFIX = '.tmp-';
 /**
  * A directory as an object store. Writes are atomic (temp file, fsync,
  * rename, fsync of the directory), and no key can reach outside the root:
- * keys are checked segment by segment and the resolved path must stay below it.
+ * keys are checked segment by segment, the resolved path must stay below it, and
+ * no directory below the root on the way to a key may be a symlink (one planted
+ * inside the root would otherwise redirect writes elsewhere).
  */
 export class LocalStore implements ObjectStore {
   readonly root: string;
   readonly url: string;
+  private readonly pageSize: number;
 
-  constructor(root: string) {
+  constructor(root: string, options: { pageSize?: number } = {}) {
     this.root = path.resolve(root);
     this.url = pathToFileURL(this.root).href;
+    this.pageSize = options.pageSize ?? PAGE_SIZE;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new Error(`pageSize must be a positive integer, got ${this.pageSize}`);
   }
 
   locate(key: string): string {
@@ -35,7 +40,7 @@ export class LocalStore implements ObjectStore {
     if (path.basename(target).startsWith(TMP_PREFIX) || target.endsWith(META_SUFFIX)) throw new Error(`reserved key name: ${key}`);
     const dir = path.dirname(target);
     try {
-      await fs.mkdir(dir, { recursive: true });
+      await this.makeDirs(key);
       if (options.metadata && Object.keys(options.metadata).length > 0) {
         await writeAtomic(`${target}${META_SUFFIX}`, Buffer.from(JSON.stringify({ contentType: options.contentType, contentEncoding: options.contentEncoding ?? null, metadata: options.metadata })));
       }
@@ -68,13 +73,49 @@ export class LocalStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     const target = this.locate(key);
-    await fs.rm(target, { force: true });
-    await fs.rm(`${target}${META_SUFFIX}`, { force: true });
+    try {
+      await this.assertNoSymlinkDirs(key);
+      await fs.rm(target, { force: true });
+      await fs.rm(`${target}${META_SUFFIX}`, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error instanceof StoreError ? error : new StoreError(`cannot delete ${target}: ${(error as Error).message}`, key, error);
+    }
+  }
+
+  /** Creates the key's directories one level at a time, refusing any level that is not a real directory. */
+  private async makeDirs(key: string): Promise<void> {
+    await fs.mkdir(this.root, { recursive: true });
+    let dir = this.root;
+    for (const seg of key.split('/').slice(0, -1)) {
+      dir = path.join(dir, seg);
+      await fs.mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      await this.assertRealDir(dir, key);
+    }
+  }
+
+  private async assertNoSymlinkDirs(key: string): Promise<void> {
+    let dir = this.root;
+    for (const seg of key.split('/').slice(0, -1)) {
+      dir = path.join(dir, seg);
+      await this.assertRealDir(dir, key);
+    }
+  }
+
+  private async assertRealDir(dir: string, key: string): Promise<void> {
+    const st = await fs.lstat(dir);
+    if (!st.isDirectory()) throw new StoreError(`${dir} is not a directory (a symlink would lead outside the store root)`, key);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo[]> {
     const keys: string[] = [];
-    await walk(this.root, '', keys);
+    try {
+      await walk(this.root, '', keys);
+    } catch (error) {
+      throw new StoreError(`cannot list ${this.root}: ${(error as Error).message}`, null, error);
+    }
     keys.sort();
     let page: ObjectInfo[] = [];
     for (const key of keys) {
@@ -82,7 +123,7 @@ export class LocalStore implements ObjectStore {
       const st = await fs.stat(path.join(this.root, key)).catch(() => null);
       if (!st) continue;
       page.push({ key, size: st.size, lastModified: st.mtime, metadata: {} });
-      if (page.length === PAGE_SIZE) {
+      if (page.length === this.pageSize) {
         yield page;
         page = [];
       }

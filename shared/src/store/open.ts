@@ -6,7 +6,10 @@ import type { ObjectStore } from './store.js';
 export interface StoreOptions {
   s3Endpoint?: string;
   s3Region?: string;
+  /** Path-style requests (`endpoint/bucket/key`); the default for a custom endpoint. */
   s3ForcePathStyle?: boolean;
+  /** Attempts per S3 request inside the SDK; a caller with its own retry policy passes 1. */
+  s3MaxAttempts?: number;
 }
 
 /** Opens a store from its URL: a path, `file:///dir`, or `s3://bucket/prefix`. */
