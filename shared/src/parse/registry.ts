@@ -1,6 +1,7 @@
 import type { Capture } from '../schema/bundle.js';
 import type { ParseResult } from '../model.js';
 import { parseIpBatchJson, type NamespaceDump } from './ip-batch-json.js';
+import { parseIpLinkText } from './ip-link-text.js';
 
 export type NamespaceDumpResult = NamespaceDump;
 
@@ -13,6 +14,7 @@ type DumpParser = (stdout: string) => ParseResult<NamespaceDump>;
 const DUMP_PARSERS: Partial<Record<Capture['spec'], DumpParser>> = {
   ip_batch_json: parseIpBatchJson,
   ip_link_json: parseIpBatchJson,
+  ip_link_text: parseIpLinkText,
 };
 
 export function parseCapture(capture: Capture): ParseResult<NamespaceDump> {
