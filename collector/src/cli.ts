@@ -1,9 +1,15 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { openStore, type Bundle } from '@nsnap/shared';
+import type { Bundle } from '@nsnap/shared';
 import { collect, statsOf } from './collect.js';
 import { encodeBundle } from './encode.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
+import { defaultSpoolRoot } from './store/default-paths.js';
+import { deliver } from './store/deliver.js';
+import { describeUndelivered, openDestination, type Destination } from './store/destination.js';
+import { DEFAULT_RETRY } from './store/retry.js';
+import { acquireRunLock, LockHeldError, type RunLock } from './store/run-lock.js';
+import { splay } from './store/splay.js';
 import { COLLECTOR_VERSION } from './version.js';
 
 interface CollectFlags {
@@ -16,6 +22,13 @@ interface CollectFlags {
   procRoot: string;
   quiet: boolean;
   logFormat: 'text' | 'json';
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3ForcePathStyle?: boolean;
+  spool: string;
+  spoolMaxBytes: number;
+  lock?: string;
+  splay: number;
 }
 
 const TAG_KEY = /^[A-Za-z0-9_.:/-]{1,64}$/;
@@ -36,6 +49,21 @@ function parsePositiveInt(what: string, max: number) {
   };
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+function parseBytes(value: string): number {
+  const m = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(value);
+  const n = m ? Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toLowerCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a size in bytes, optionally with K, M or G (1024-based), got ${JSON.stringify(value.slice(0, 80))}`);
+  return n;
+}
+
+function parseSplay(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n > 3600) throw new InvalidArgumentError(`expected seconds from 0 to 3600, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 function parseSeconds(value: string): number {
   const n = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > 3600) throw new InvalidArgumentError(`expected seconds between 0 and 3600, got ${JSON.stringify(value)}`);
@@ -51,7 +79,7 @@ export function buildProgram(): Command {
         'Run it as root from cron or a systemd timer; without root it captures what it can and records the rest as denied.',
     )
     .version(COLLECTOR_VERSION, '-V, --version')
-    .addOption(new Option('-o, --out <store>', 'where to store the bundle: a directory or file:///dir').default('./nsnap-data'))
+    .addOption(new Option('-o, --out <store>', 'where to store the bundle: a directory, file:///dir or s3://bucket/prefix').default('./nsnap-data'))
     .option('--stdout', 'print the uncompressed bundle JSON on stdout instead of storing it', false)
     .option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized)')
     .addOption(new Option('-t, --tag <key=value>', 'attach a tag to the snapshot, e.g. phase=pre-deploy (repeatable)').argParser(parseTag).default({}, 'none'))
@@ -60,6 +88,19 @@ export function buildProgram(): Command {
     .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
     .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
     .addOption(new Option('--log-format <format>', 'format of the summary line on stderr').choices(['text', 'json']).default('text'))
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint, e.g. http://minio:9000 (default: AWS, or AWS_ENDPOINT_URL_S3)')
+    .option('--s3-region <region>', 'S3 region (default: AWS_REGION / the AWS profile; us-east-1 with --s3-endpoint)')
+    .option('--s3-force-path-style', 'address buckets as endpoint/bucket (the default with --s3-endpoint)')
+    .option('--no-s3-force-path-style', 'address buckets as bucket.endpoint even with --s3-endpoint')
+    .addOption(
+      new Option('--spool <dir>', 'where bundles wait when the store cannot take them; one subdirectory per destination').default(
+        defaultSpoolRoot(process.env, process.getuid?.() ?? -1, os.homedir()),
+        '/var/lib/nsnap/spool as root, else $XDG_STATE_HOME/nsnap/spool or ~/.local/state/nsnap/spool',
+      ),
+    )
+    .addOption(new Option('--spool-max-bytes <size>', 'size limit of a destination\'s spool, e.g. 512M; over it a bundle is reported lost (exit 5), never trimmed').default(1024 ** 3, '1G').argParser(parseBytes))
+    .option('--lock <file>', 'run lock, so overlapping runs (cron) do not collide (default: <spool>/<destination>.lock)')
+    .addOption(new Option('--splay <seconds>', 'first sleep a random time up to this long, to spread a fleet started by one cron minute').default(0).argParser(parseSplay))
     .addHelpText(
       'after',
       `
@@ -68,9 +109,18 @@ Output:
   written atomically. On success the last line on stdout is where it was stored. The summary and
   errors go to stderr.
 
+Storage:
+  S3 credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+  AWS_PROFILE, instance or pod roles). Transient failures are retried 3 times with backoff. A bundle
+  that still cannot be stored is kept in the spool (exit 3); every run first sends what waits there,
+  oldest first, and deletes a spooled bundle only once it is stored. A spool over --spool-max-bytes
+  is reported (exit 5), never trimmed. One run at a time per destination: a second one exits 6.
+
 Examples:
   nsnap-collect                              # this host into ./nsnap-data
   nsnap-collect --out /var/lib/nsnap/bundles --tag phase=pre-deploy
+  nsnap-collect --out s3://fleet-bundles/prod --splay 30
+  nsnap-collect --out s3://nsnap/lab --s3-endpoint http://minio.lab:9000
   nsnap-collect --stdout | jq '.namespaces | length'
 
 ${EXIT_CODES_HELP}
@@ -86,6 +136,49 @@ ${EXIT_CODES_HELP}
 
 async function runCollect(flags: CollectFlags): Promise<number> {
   const log = (message: string) => process.stderr.write(`nsnap-collect: ${message}\n`);
+  const destination = flags.stdout ? null : await openDestinationFor(flags);
+  let lock: RunLock | null = null;
+  if (destination) {
+    try {
+      lock = await acquireRunLock(destination.lockPath);
+    } catch (error) {
+      if (error instanceof LockHeldError) {
+        log(error.message);
+        return EXIT.locked;
+      }
+      // No lock is no reason to lose a snapshot (an unprivileged user without a writable home).
+      log(`cannot create the run lock ${destination.lockPath} (${(error as Error).message}); running without it`);
+    }
+  }
+  try {
+    await splay(flags.splay);
+    return await collectAndDeliver(flags, destination, log);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function openDestinationFor(flags: CollectFlags): Promise<Destination> {
+  if (flags.out.startsWith('s3://')) {
+    // The SDK warns on every Node 20 start that its releases after 2026 need Node 22: noise in cron mail.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  }
+  try {
+    return await openDestination({
+      out: flags.out,
+      ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
+      ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
+      ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
+      spoolRoot: flags.spool,
+      spoolMaxBytes: flags.spoolMaxBytes,
+      ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
+    });
+  } catch (error) {
+    throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
+  }
+}
+
+async function collectAndDeliver(flags: CollectFlags, destination: Destination | null, log: (message: string) => void): Promise<number> {
   const started = performance.now();
   const bundle = await collect({
     procRoot: flags.procRoot,
@@ -98,23 +191,25 @@ async function runCollect(flags: CollectFlags): Promise<number> {
   const stats = statsOf(bundle);
   const outcome = stats.captured === 0 ? EXIT.nothingCaptured : stats.failed > 0 || stats.probesFailed > 0 ? EXIT.partial : EXIT.complete;
   const encoded = encodeBundle(bundle);
-  if (flags.stdout) {
+  if (!destination) {
     process.stdout.write(`${encoded.json}\n`);
     summarize(flags, bundle, { bytes: encoded.gzip.byteLength, location: 'stdout', seconds: (performance.now() - started) / 1000 });
     return outcome;
   }
-  let location: string;
-  try {
-    const store = await openStore(flags.out);
-    await store.put(encoded.key, encoded.gzip, { contentType: 'application/json', contentEncoding: 'gzip', metadata: { sha256: encoded.sha256 } });
-    location = store.locate(encoded.key);
-  } catch (error) {
-    log(`could not store snapshot ${bundle.snapshotId} in ${flags.out}: ${(error as Error).message}`);
+  const { store, spool } = destination;
+  const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
+  const run = { bytes: encoded.gzip.byteLength, seconds: (performance.now() - started) / 1000 };
+  if (delivery.kind === 'stored') {
+    summarize(flags, bundle, { ...run, location: delivery.location });
+    process.stdout.write(`${delivery.location}\n`);
+    return outcome;
+  }
+  log(describeUndelivered(bundle.snapshotId, store, spool, drain, delivery));
+  if (delivery.kind === 'spooled') {
+    summarize(flags, bundle, { ...run, location: delivery.entry.file });
     return EXIT.notStored;
   }
-  summarize(flags, bundle, { bytes: encoded.gzip.byteLength, location, seconds: (performance.now() - started) / 1000 });
-  process.stdout.write(`${location}\n`);
-  return outcome;
+  return EXIT.lost;
 }
 
 function summarize(flags: CollectFlags, bundle: Bundle, run: { bytes: number; location: string; seconds: number }): void {

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBundle, parseBundleKey, type ObjectStore } from '@nsnap/shared';
+import { S3Store } from '../shared/src/store/s3.js';
+import { COLLECTOR_BIN, runCli } from './support/cli.js';
+import { S3RVER_CREDENTIALS, S3RVER_ENV, startS3rver, type S3rverHandle } from './support/s3rver.js';
+
+const HOST = 'e2e-s3';
+const STORED = /^s3:\/\/nsnap-test\/fleet\/host=e2e-s3\/date=\d{4}-\d{2}-\d{2}\/\d{8}T\d{6}Z_[0-9a-f-]{36}\.json\.gz$/;
+
+let s3: S3rverHandle;
+let tmp: string;
+let spoolRoot: string;
+let bucket: ObjectStore;
+
+/** The collector as cron runs it, against the test server, with its spool in a temp dir. */
+function collectTo(extra: string[] = [], env: Record<string, string> = {}) {
+  return runCli(COLLECTOR_BIN, ['--out', `s3://${s3.bucket}/fleet`, '--s3-endpoint', s3.endpoint, '--spool', spoolRoot, '--host', HOST, '--timeout', '20', ...extra], {
+    env: { ...S3RVER_ENV, ...env },
+    extendEnv: true,
+  });
+}
+
+async function storedKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of bucket.list(`host=${HOST}/`)) keys.push(...page.map((o) => o.key));
+  return keys;
+}
+
+/** The one destination directory below the spool root, and the bundles waiting in it. */
+function spooled(): { dir: string; files: string[] } {
+  const dirs = existsSync(spoolRoot) ? readdirSync(spoolRoot, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+  expect(dirs.length).toBeLessThanOrEqual(1);
+  if (dirs.length === 0) return { dir: '', files: [] };
+  const dir = path.join(spoolRoot, dirs[0]!.name);
+  return { dir, files: readdirSync(dir).filter((f) => f.endsWith('.spool')).sort() };
+}
+
+function spoolHeader(file: string): { key: string; sha256: string; bytes: number } {
+  const data = readFileSync(file);
+  return JSON.parse(data.subarray('nsnap-spool 1 '.length, data.indexOf(0x0a)).toString()) as { key: string; sha256: string; bytes: number };
+}
+
+async function expectIntact(key: string): Promise<void> {
+  const body = await bucket.get(key);
+  const head = await bucket.head(key);
+  expect(head?.metadata.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+  const bundle = decodeBundle(body);
+  expect(bundle.host.label).toBe(HOST);
+  expect(parseBundleKey(key)?.snapshotId).toBe(bundle.snapshotId);
+}
+
+beforeAll(async () => {
+  s3 = await startS3rver();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-s3-collector-'));
+  spoolRoot = path.join(tmp, 'spool');
+  bucket = new S3Store({ bucket: s3.bucket, prefix: 'fleet', endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 });
+});
+
+afterAll(async () => {
+  await s3?.dispose();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+// One story, in order: each step starts from the state the previous one left.
+describe.sequential('nsnap-collect → S3 (s3rver), with spool and lock', () => {
+  let firstKey: string;
+  let spooledKey: string;
+
+  it('documents the storage flags and exit codes in --help', async () => {
+    const r = await runCli(COLLECTOR_BIN, ['--help']);
+    expect(r.exitCode).toBe(0);
+    for (const flag of ['--s3-endpoint', '--s3-region', '--s3-force-path-style', '--spool <dir>', '--spool-max-bytes', '--lock', '--splay']) expect(r.stdout).toContain(flag);
+    expect(r.stdout).toMatch(/^ {2}3 {2}could not be stored where asked .*waits in the spool/m);
+    expect(r.stdout).toMatch(/^ {2}5 {2}not stored and not spooled/m);
+    expect(r.stdout).toMatch(/^ {2}6 {2}another nsnap-collect run holds the lock/m);
+  });
+
+  it('refuses a bad S3 URL as a usage error', async () => {
+    const r = await runCli(COLLECTOR_BIN, ['--out', 's3://Not_A_Bucket/x', '--spool', spoolRoot]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/invalid S3 bucket name/);
+  });
+
+  it('stores the bundle in the bucket, byte-exact with its sha256, and prints where', async () => {
+    const r = await collectTo();
+    expect([0, 1], r.stderr as string).toContain(r.exitCode);
+    const location = String(r.stdout).trim();
+    expect(location).toMatch(STORED);
+    firstKey = location.slice(`s3://${s3.bucket}/fleet/`.length);
+    expect(await storedKeys()).toEqual([firstKey]);
+    await expectIntact(firstKey);
+    expect(r.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(spooled().files).toEqual([]);
+  });
+
+  it('exits 3 and keeps the bundle in the spool when the server is down', async () => {
+    await s3.stop();
+    const r = await collectTo();
+    expect(r.exitCode, String(r.stderr)).toBe(3);
+    expect(r.stdout).toBe('');
+    const { dir, files } = spooled();
+    expect(files).toHaveLength(1);
+    const header = spoolHeader(path.join(dir, files[0]!));
+    spooledKey = header.key;
+    expect(parseBundleKey(spooledKey)?.host).toBe(HOST);
+    expect(r.stderr).toContain(`could not store snapshot ${parseBundleKey(spooledKey)!.snapshotId} in s3://${s3.bucket}/fleet: cannot reach S3 endpoint ${s3.endpoint} (ECONNREFUSED)`);
+    expect(r.stderr).toContain(`kept in the spool as ${path.join(dir, files[0]!)} (1 waiting`);
+    expect(String(r.stderr).match(/try \d of 3/g)).toEqual(['try 2 of 3', 'try 3 of 3']);
+  });
+
+  it('reports a full spool loudly (exit 5) and removes nothing from it', async () => {
+    const before = spooled();
+    const r = await collectTo(['--spool-max-bytes', '1K']);
+    expect(r.exitCode, String(r.stderr)).toBe(5);
+    expect(r.stderr).toMatch(/NOT SPOOLED EITHER, the bundle is lost: the spool .* holds \d+ bytes, its limit \(--spool-max-bytes\) is 1024/);
+    expect(spooled()).toEqual(before);
+  });
+
+  it('once the server is back, sends the spooled bundle first, then the new one', async () => {
+    await s3.start();
+    const { dir, files } = spooled();
+    const header = spoolHeader(path.join(dir, files[0]!));
+    const r = await collectTo();
+    expect([0, 1], String(r.stderr)).toContain(r.exitCode);
+    const newKey = String(r.stdout).trim().slice(`s3://${s3.bucket}/fleet/`.length);
+    expect(String(r.stderr)).toContain(`uploaded spooled bundle s3://${s3.bucket}/fleet/${spooledKey}`);
+    expect(String(r.stderr).indexOf('uploaded spooled bundle')).toBeLessThan(String(r.stderr).indexOf(`snapshot ${parseBundleKey(newKey)!.snapshotId} of`));
+    expect(await storedKeys()).toEqual([firstKey, spooledKey, newKey].sort());
+    for (const key of [firstKey, spooledKey, newKey]) await expectIntact(key);
+    expect((await bucket.head(spooledKey))?.metadata.sha256).toBe(header.sha256);
+    expect(spooled().files).toEqual([]);
+  });
+
+  it('lets one of two runs started together proceed; the other reports the lock and exits 6', async () => {
+    const before = (await storedKeys()).length;
+    // The winner holds the lock through its splay and capture, far longer than the two starts differ.
+    const [a, b] = await Promise.all([collectTo(['--splay', '3']), collectTo(['--splay', '3'])]);
+    const codes = [a.exitCode, b.exitCode].sort();
+    expect(codes[1], `${a.stderr}\n${b.stderr}`).toBe(6);
+    expect([0, 1]).toContain(codes[0]);
+    const loser = a.exitCode === 6 ? a : b;
+    expect(loser.stderr).toMatch(/^nsnap-collect: another nsnap-collect run \(pid \d+, started \d{4}-\d{2}-\d{2}T[\d:.]+Z\) holds .*\.lock$/);
+    expect(loser.stdout).toBe('');
+    expect(await storedKeys()).toHaveLength(before + 1);
+    expect(readdirSync(spoolRoot).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+});
