@@ -14,6 +14,7 @@ export * from './parse/netns-list.js';
 export * from './parse/netns-list-id-json.js';
 export * from './parse/registry.js';
 export * from './parse/tool-failure.js';
+export * from './parse/cgroup.js';
 export * from './correlate/pairing.js';
 export * from './correlate/bundle-view.js';
 export * from './store/store.js';
