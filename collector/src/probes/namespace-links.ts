@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { Capture, NamespaceCapture } from '@nsnap/shared';
 import { mapPool } from '../exec/pool.js';
 import type { Runner } from '../exec/run.js';
@@ -62,7 +61,7 @@ function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number
 async function captureNamespace(ctx: ProbeContext, inode: number, candidates: Candidate[], mode: 'json' | 'text'): Promise<NamespaceCapture> {
   const attempts: NamespaceCapture['attempts'] = [];
   for (const candidate of candidates) {
-    const opened = await openNamespace(candidate.path, inode);
+    const opened = openNamespace(candidate.path, inode);
     if ('reason' in opened) {
       attempts.push({ path: candidate.path, reason: opened.reason, detail: opened.detail });
       if (opened.reason === 'denied') break;
@@ -72,7 +71,7 @@ async function captureNamespace(ctx: ProbeContext, inode: number, candidates: Ca
       const capture = await dump(ctx.run, ctx.timeoutMs, mode, opened.fd);
       return { inode, isHost: false, entered: candidate, attempts, captures: [capture], failure: capture.failure };
     } finally {
-      await opened.handle.close();
+      opened.close();
     }
   }
   const last = attempts.at(-1);
@@ -86,18 +85,27 @@ async function captureNamespace(ctx: ProbeContext, inode: number, candidates: Ca
   };
 }
 
-/** Opens a namespace file and holds it, so the namespace cannot disappear or be swapped during the capture. */
-export async function openNamespace(file: string, inode: number): Promise<{ fd: number; handle: FileHandle } | { reason: NamespaceCapture['attempts'][number]['reason']; detail: string }> {
-  let handle: FileHandle;
+/**
+ * Opens a namespace file and holds it, so the namespace cannot disappear or
+ * be swapped during the capture. Synchronous: open and fstat of an nsfs file
+ * take microseconds, less than a promise round trip.
+ */
+export function openNamespace(file: string, inode: number): { fd: number; close: () => void } | { reason: NamespaceCapture['attempts'][number]['reason']; detail: string } {
+  let fd: number;
   try {
-    handle = await fs.open(file, 'r');
+    fd = openSync(file, 'r');
   } catch (error) {
     return { reason: reasonOf(error), detail: detailOf(error) };
   }
-  const st = await handle.stat().catch(() => null);
-  if (!st || st.ino !== inode) {
-    await handle.close();
-    return { reason: 'mismatch', detail: `now leads to namespace ${st?.ino ?? 'unknown'}, not ${inode}` };
+  let ino: number | null = null;
+  try {
+    ino = fstatSync(fd).ino;
+  } catch {
+    ino = null;
   }
-  return { fd: handle.fd, handle };
+  if (ino !== inode) {
+    closeSync(fd);
+    return { reason: 'mismatch', detail: `now leads to namespace ${ino ?? 'unknown'}, not ${inode}` };
+  }
+  return { fd, close: () => closeSync(fd) };
 }

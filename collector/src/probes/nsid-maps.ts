@@ -39,7 +39,7 @@ async function readOwnMaps(ctx: ProbeContext, draft: Draft, inodes: number[], co
   const results = await mapPool(inodes, ctx.concurrency, async (inode): Promise<Capture | null> => {
     const entered = byInode.get(inode)?.entered;
     if (!entered) return null;
-    const opened = await openNamespace(entered.path, inode);
+    const opened = openNamespace(entered.path, inode);
     if ('reason' in opened) {
       draft.gaps.push({ probe: 'nsid-maps', subject: `netns ${inode}`, reason: opened.reason, detail: `${entered.path}: ${opened.detail}` });
       return null;
@@ -49,7 +49,7 @@ async function readOwnMaps(ctx: ProbeContext, draft: Draft, inodes: number[], co
       if (capture.failure) draft.gaps.push({ probe: 'nsid-maps', subject: `netns ${inode} nsid map`, reason: capture.failure.reason, detail: capture.failure.detail });
       return capture;
     } finally {
-      await opened.handle.close();
+      opened.close();
     }
   });
   results.forEach((capture, i) => {

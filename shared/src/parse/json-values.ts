@@ -6,6 +6,26 @@ import type { ParseIssue } from '../model.js';
  * values that is not JSON is reported, never thrown.
  */
 export function splitJsonValues(text: string): { values: unknown[]; issues: ParseIssue[] } {
+  return splitByLines(text) ?? scanValues(text);
+}
+
+/** The usual case, one value per line as `ip -j` prints: JSON.parse per line is much faster than scanning. */
+function splitByLines(text: string): { values: unknown[]; issues: ParseIssue[] } | null {
+  const values: unknown[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const first = line.trimStart()[0];
+    if (first !== '[' && first !== '{') return null;
+    try {
+      values.push(JSON.parse(line));
+    } catch {
+      return null;
+    }
+  }
+  return { values, issues: [] };
+}
+
+function scanValues(text: string): { values: unknown[]; issues: ParseIssue[] } {
   const values: unknown[] = [];
   const issues: ParseIssue[] = [];
   let depth = 0;
