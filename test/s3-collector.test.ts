@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBundle, parseBundleKey, type ObjectStore } from '@nsnap/shared';
 import { S3Store } from '../shared/src/store/s3.js';
-import { COLLECTOR_BIN, runCli } from './support/cli.js';
+import { COLLECTOR_BIN, COLLECTOR_BUNDLE, runCli } from './support/cli.js';
 import { S3RVER_CREDENTIALS, S3RVER_ENV, startS3rver, type S3rverHandle } from './support/s3rver.js';
 
 const HOST = 'e2e-s3';
@@ -17,8 +18,8 @@ let spoolRoot: string;
 let bucket: ObjectStore;
 
 /** The collector as cron runs it, against the test server, with its spool in a temp dir. */
-function collectTo(extra: string[] = [], env: Record<string, string> = {}) {
-  return runCli(COLLECTOR_BIN, ['--out', `s3://${s3.bucket}/fleet`, '--s3-endpoint', s3.endpoint, '--spool', spoolRoot, '--host', HOST, '--timeout', '20', ...extra], {
+function collectTo(extra: string[] = [], env: Record<string, string> = {}, bin = COLLECTOR_BIN) {
+  return runCli(bin, ['--out', `s3://${s3.bucket}/fleet`, '--s3-endpoint', s3.endpoint, '--spool', spoolRoot, '--host', HOST, '--timeout', '20', ...extra], {
     env: { ...S3RVER_ENV, ...env },
     extendEnv: true,
   });
@@ -85,6 +86,14 @@ describe.sequential('nsnap-collect → S3 (s3rver), with spool and lock', () => 
     expect(r.stderr).toMatch(/invalid S3 bucket name/);
   });
 
+  it('refuses bad storage flag values as usage errors, naming the value', async () => {
+    for (const [flag, value] of [['--splay', '5000'], ['--splay', '-1'], ['--spool-max-bytes', '0'], ['--spool-max-bytes', '12X']] as const) {
+      const r = await runCli(COLLECTOR_BIN, ['--stdout', flag, value]);
+      expect(r.exitCode, `${flag} ${value}`).toBe(2);
+      expect(r.stderr).toContain(flag);
+    }
+  });
+
   it('stores the bundle in the bucket, byte-exact with its sha256, and prints where', async () => {
     const r = await collectTo();
     expect([0, 1], r.stderr as string).toContain(r.exitCode);
@@ -135,17 +144,52 @@ describe.sequential('nsnap-collect → S3 (s3rver), with spool and lock', () => 
     expect(spooled().files).toEqual([]);
   });
 
-  it('lets one of two runs started together proceed; the other reports the lock and exits 6', async () => {
-    const before = (await storedKeys()).length;
-    // The winner holds the lock through its splay and capture, far longer than the two starts differ.
-    const [a, b] = await Promise.all([collectTo(['--splay', '3']), collectTo(['--splay', '3'])]);
-    const codes = [a.exitCode, b.exitCode].sort();
-    expect(codes[1], `${a.stderr}\n${b.stderr}`).toBe(6);
-    expect([0, 1]).toContain(codes[0]);
-    const loser = a.exitCode === 6 ? a : b;
-    expect(loser.stderr).toMatch(/^nsnap-collect: another nsnap-collect run \(pid \d+, started \d{4}-\d{2}-\d{2}T[\d:.]+Z\) holds .*\.lock$/);
-    expect(loser.stdout).toBe('');
-    expect(await storedKeys()).toHaveLength(before + 1);
-    expect(readdirSync(spoolRoot).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  it('lets one of two runs started together proceed; the other reports the lock and exits 6; a killed holder\'s lock is taken over', async () => {
+    // Both runs point at a server that accepts and never answers, so the winner holds the lock
+    // for as long as the test wants, however far apart the two processes really start.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentEndpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const lock = path.join(tmp, 'run.lock');
+    const hung = ['--s3-endpoint', silentEndpoint, '--spool', path.join(tmp, 'spool-silent'), '--lock', lock];
+    const runs = [collectTo(hung), collectTo(hung)];
+    try {
+      const { first, index } = await Promise.race(runs.map((run, index) => run.then((first) => ({ first, index }))));
+      expect(first.exitCode, String(first.stderr)).toBe(6);
+      const winner = runs[1 - index]!;
+      expect(first.stderr).toMatch(new RegExp(`^nsnap-collect: another nsnap-collect run \\(pid ${winner.pid}, started \\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z\\) holds ${lock}$`));
+      expect(first.stdout).toBe('');
+      expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(winner.pid);
+      winner.kill('SIGKILL');
+      expect((await winner).signal).toBe('SIGKILL');
+    } finally {
+      for (const r of runs) r.kill('SIGKILL');
+      await Promise.all(runs);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    expect(existsSync(lock)).toBe(true);
+    const next = await collectTo(['--lock', lock]);
+    expect([0, 1], String(next.stderr)).toContain(next.exitCode);
+    expect(String(next.stdout).trim()).toMatch(STORED);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('runs without a lock (and says so) when the lock file cannot be created', async () => {
+    const blocker = path.join(tmp, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const r = await collectTo(['--lock', path.join(blocker, 'run.lock')]);
+    expect([0, 1], String(r.stderr)).toContain(r.exitCode);
+    expect(r.stderr).toMatch(/cannot create the run lock .*a-file\/run\.lock \((ENOTDIR|EEXIST).*\); running without it/);
+    expect(String(r.stdout).trim()).toMatch(STORED);
+  });
+
+  it('stores to S3 from the single-file build that goes onto hosts', async () => {
+    const r = await collectTo([], {}, COLLECTOR_BUNDLE);
+    expect([0, 1], String(r.stderr)).toContain(r.exitCode);
+    const location = String(r.stdout).trim();
+    expect(location).toMatch(STORED);
+    await expectIntact(location.slice(`s3://${s3.bucket}/fleet/`.length));
   });
 });

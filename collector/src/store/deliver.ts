@@ -71,6 +71,9 @@ export async function drainSpool(deps: DeliveryDeps): Promise<DrainReport> {
         const movedTo = await deps.spool.reject(error);
         report.rejected.push({ file: error.file, movedTo, reason: error.message });
         deps.log(`${error.message}; moved to ${movedTo} and left for inspection`);
+      } else if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Sent and removed meanwhile by a run that uses another --lock: nothing left to do.
+        continue;
       } else if (error instanceof StoreError) {
         report.stoppedBy = error;
         report.waiting = entries.length - i;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RVER_CREDENTIALS, S3RVER_ENV, startS3rver, type S3rverHandle } from '../../../test/support/s3rver.js';
 import { openStore } from './open.js';
@@ -133,5 +134,23 @@ describe('S3Store against s3rver', () => {
     await other.put('only-here', Buffer.from('z'), PUT);
     expect(await keys(other)).toEqual(['only-here']);
     expect(await store().head('only-here')).toBeNull();
+  });
+
+  it('gives up on an endpoint that accepts the connection and then says nothing', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const s = store({ endpoint: `http://127.0.0.1:${port}`, idleTimeoutMs: 300 });
+      const started = performance.now();
+      const e = await failure(s.put('hung/k', Buffer.from('x'), PUT));
+      expect(e.message).toBe(`S3 endpoint http://127.0.0.1:${port} timed out during put of s3://${s3.bucket}/hung/k`);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

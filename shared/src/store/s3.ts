@@ -31,6 +31,9 @@ export interface S3StoreSettings {
   maxKeys?: number;
   /** Largest object `get` accepts. */
   maxObjectBytes?: number;
+  /** Limits for connecting, and for a silent socket once connected. */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
   /** Fixed credentials instead of the AWS chain (tests, embedding). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
@@ -75,8 +78,8 @@ export class S3Store implements ObjectStore {
     this.endpoint = settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? null;
 
     const config: S3ClientConfig = {
-      // A dead endpoint must fail a cron run in seconds, not hang it; requestTimeout is socket idleness.
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+      // A dead or hung endpoint must fail a cron run, not hang it; socketTimeout counts idleness, so a slow upload that moves is fine.
+      requestHandler: { connectionTimeout: settings.connectTimeoutMs ?? 5_000, socketTimeout: settings.idleTimeoutMs ?? 60_000 },
     };
     if (settings.maxAttempts !== undefined) config.maxAttempts = settings.maxAttempts;
     if (settings.credentials !== undefined) config.credentials = settings.credentials;
