@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,13 +47,16 @@ describe('nsnap-collect CLI', () => {
     expect(decodeBundle(readFileSync(String(q.stdout).trim())).schemaVersion).toBe(1);
   });
 
-  it('exits 3 and says why when the bundle cannot be stored', async () => {
+  it('exits 3 and says why when the bundle cannot be stored, keeping it in the spool', async () => {
     const blocker = path.join(tmp, 'a-file');
     writeFileSync(blocker, 'not a directory');
-    const r = await runCli(COLLECTOR_BIN, ['--out', path.join(blocker, 'sub')]);
+    const spool = path.join(tmp, 'spool');
+    const r = await runCli(COLLECTOR_BIN, ['--out', path.join(blocker, 'sub'), '--spool', spool]);
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toMatch(/could not store snapshot .* in .*a-file\/sub/);
+    expect(r.stderr).toMatch(/a-file\/sub/);
     expect(r.stdout).toBe('');
+    const spooled = readdirSync(spool, { recursive: true }).map(String).filter((f) => f.endsWith('.spool'));
+    expect(spooled).toHaveLength(1);
   });
 });
 

@@ -122,3 +122,33 @@ describe.skipIf(skip)('nsnap-collect on a real topology', () => {
     expect(correlation.unpaired.filter((u) => mine.has(u.end.netns))).toEqual([]);
   });
 });
+
+describe.skipIf(skip)('bulk capture and one spawn per namespace agree', () => {
+  const lab = new Lab();
+  afterAll(() => lab.cleanup());
+
+  it('captures the same interfaces in every namespace either way', async () => {
+    const inodes: number[] = [];
+    for (const s of ['p', 'q', 'r', 's', 'u']) {
+      const ns = await lab.addNetns(s);
+      const hostEnd = lab.ownHostLink(lab.name(`v${s}`));
+      await lab.ip('link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name);
+      inodes.push(ns.inode);
+    }
+    const { collect } = await import('@nsnap/collector');
+    const [bulk, single] = await Promise.all([collect({ bulk: true }), collect({ bulk: false })]);
+    const linksIn = (b: Bundle, inode: number) => {
+      const ns = b.namespaces.find((n) => n.inode === inode)!;
+      const parsed = parseCapture(ns.captures[0]!);
+      if (parsed.status !== 'parsed') throw new Error(parsed.status);
+      return parsed.value.links.map((l) => [l.ifindex, l.ifname, l.kind, l.linkIndex, l.mtu]);
+    };
+    for (const inode of inodes) {
+      expect(linksIn(bulk, inode)).toEqual(linksIn(single, inode));
+      const b = bulk.namespaces.find((n) => n.inode === inode)!.captures[0]!;
+      expect(b.argv.slice(0, 2)).toEqual(['nsenter', expect.stringMatching(/^--net=\/proc\/self\/fd\/\d+$/)]);
+      expect(b).toMatchObject({ exitCode: 0, failure: null, stdin: 'link show\naddr show\n' });
+      expect(b.durationMs).toBeGreaterThan(0);
+    }
+  });
+});

@@ -242,6 +242,6 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.stderr.write(`nsnap-collect: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = EXIT.notStored;
+    process.exitCode = EXIT.internal;
   }
 }

@@ -12,6 +12,8 @@ export interface CollectOptions {
   tags?: Record<string, string>;
   timeoutMs?: number;
   concurrency?: number;
+  /** false: one spawn per namespace even for many (tests compare both ways). */
+  bulk?: boolean;
   run?: Runner;
   log?: (message: string) => void;
 }
@@ -27,6 +29,7 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     run: options.run ?? runCommand,
     timeoutMs: options.timeoutMs ?? 10_000,
     concurrency: options.concurrency ?? os.availableParallelism(),
+    bulk: options.bulk ?? true,
     log: options.log ?? (() => {}),
   };
   const draft: Draft = {

@@ -14,6 +14,8 @@ export const EXIT = {
   lost: 5,
   /** Another run holds the run lock; this one did nothing. */
   locked: 6,
+  /** A bug in nsnap-collect itself (EX_SOFTWARE): the message has the stack. */
+  internal: 70,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
@@ -23,7 +25,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   3  could not be stored where asked (store unreachable or refusing): the bundle waits in the spool, the next run sends it
   4  nothing could be captured: not even the host's own links
   5  not stored and not spooled (spool over --spool-max-bytes, or unwritable): the bundle is lost
-  6  another nsnap-collect run holds the lock: this run did nothing`;
+  6  another nsnap-collect run holds the lock: this run did nothing
+  70 internal error: a bug in nsnap-collect (please report it with the message)`;
 
 /** A usage error: the message names the flag and the offending value. */
 export class UsageError extends Error {

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { Capture, NamespaceCapture } from '@nsnap/shared';
 import { mapPool } from '../exec/pool.js';
 import type { Runner } from '../exec/run.js';
+import { bulkCapture } from './bulk-capture.js';
 import { detailOf, reasonOf } from './errno.js';
 import { namespaceCandidates, type Candidate } from './namespace-set.js';
 import type { Probe, ProbeContext } from './probe.js';
@@ -20,6 +21,9 @@ const TEXT_DUMP = ['ip', '-d', '-o', 'link', 'show'];
 /** The child gets the namespace as fd 3: the handle was opened and checked by us, so no pid reuse can redirect it. */
 export const NSENTER = ['nsenter', '--net=/proc/self/fd/3'];
 
+/** Below this many namespaces the bulk pass saves nothing worth its temp file. */
+const BULK_MIN = 4;
+
 export const namespaceLinks: Probe = {
   name: 'namespace-links',
   async run(ctx, draft) {
@@ -29,6 +33,7 @@ export const namespaceLinks: Probe = {
     if (hostCapture.failure?.reason === 'unsupported') {
       draft.dumpMode = 'text';
       ctx.log('ip -j is not supported here: capturing link dumps as text');
+      draft.gaps.push({ probe: this.name, subject: 'ip -j', reason: 'unsupported', detail: `fell back to text dumps (${TEXT_DUMP.join(' ')}): ${hostCapture.failure.detail}` });
       hostFinal = await dump(ctx.run, ctx.timeoutMs, 'text', undefined);
     }
     const captures: NamespaceCapture[] = [];
@@ -38,8 +43,27 @@ export const namespaceLinks: Probe = {
     const candidates = namespaceCandidates(draft, ctx.procRoot);
     candidates.delete(host ?? -1);
     const inodes = [...candidates.keys()].sort((a, b) => a - b);
-    const others = await mapPool(inodes, ctx.concurrency, (inode) => captureNamespace(ctx, inode, candidates.get(inode) ?? [], draft.dumpMode));
-    captures.push(...others);
+    const entries = inodes.map((inode) => ({ inode, ...openFirst(inode, candidates.get(inode) ?? []) }));
+    try {
+      const open = entries.filter((e) => e.opened !== null);
+      let bulk = new Map<number, Capture>();
+      if (draft.dumpMode === 'json' && ctx.bulk && open.length >= BULK_MIN) {
+        const r = await bulkCapture(open.map((e) => ({ inode: e.inode, fd: e.opened!.fd })), BATCH_INPUT, { workers: ctx.concurrency, timeoutMs: ctx.timeoutMs });
+        bulk = r.captures;
+        if (r.stderr && bulk.size === open.length) draft.gaps.push({ probe: this.name, subject: 'bulk capture', reason: 'failed', detail: `unexpected stderr: ${r.stderr.slice(0, 1000)}` });
+      }
+      const others = await mapPool(entries, ctx.concurrency, async (e): Promise<NamespaceCapture> => {
+        if (!e.opened) {
+          const last = e.attempts.at(-1);
+          return { inode: e.inode, isHost: false, entered: null, attempts: e.attempts, captures: [], failure: { reason: last?.reason ?? 'failed', detail: last ? `${last.path}: ${last.detail}` : 'no handle leads to this namespace' } };
+        }
+        const capture = bulk.get(e.inode) ?? (await dump(ctx.run, ctx.timeoutMs, draft.dumpMode, e.opened.fd));
+        return { inode: e.inode, isHost: false, entered: e.candidate, attempts: e.attempts, captures: [capture], failure: capture.failure };
+      });
+      captures.push(...others);
+    } finally {
+      for (const e of entries) e.opened?.close();
+    }
     for (const c of captures) {
       if (c.failure) draft.gaps.push({ probe: this.name, subject: `netns ${c.inode}`, reason: c.failure.reason, detail: c.failure.detail });
     }
@@ -54,35 +78,20 @@ function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number
 }
 
 /**
- * Opens a handle of the namespace, checks it still is that namespace, and
- * runs the dump inside it. A vanished or reused handle is noted and the next
- * one tried; a denied one ends the attempts (the others would be denied too).
+ * Opens the first handle of the namespace that still leads to it. A vanished
+ * or reused handle is noted and the next one tried; a denied one ends the
+ * attempts (the others would be denied too). The open handle pins the
+ * namespace for the capture.
  */
-async function captureNamespace(ctx: ProbeContext, inode: number, candidates: Candidate[], mode: 'json' | 'text'): Promise<NamespaceCapture> {
+function openFirst(inode: number, candidates: Candidate[]): { opened: { fd: number; close: () => void } | null; candidate: Candidate | null; attempts: NamespaceCapture['attempts'] } {
   const attempts: NamespaceCapture['attempts'] = [];
   for (const candidate of candidates) {
     const opened = openNamespace(candidate.path, inode);
-    if ('reason' in opened) {
-      attempts.push({ path: candidate.path, reason: opened.reason, detail: opened.detail });
-      if (opened.reason === 'denied') break;
-      continue;
-    }
-    try {
-      const capture = await dump(ctx.run, ctx.timeoutMs, mode, opened.fd);
-      return { inode, isHost: false, entered: candidate, attempts, captures: [capture], failure: capture.failure };
-    } finally {
-      opened.close();
-    }
+    if ('fd' in opened) return { opened, candidate, attempts };
+    attempts.push({ path: candidate.path, reason: opened.reason, detail: opened.detail });
+    if (opened.reason === 'denied') break;
   }
-  const last = attempts.at(-1);
-  return {
-    inode,
-    isHost: false,
-    entered: null,
-    attempts,
-    captures: [],
-    failure: { reason: last?.reason ?? 'failed', detail: last ? `${last.path}: ${last.detail}` : 'no handle leads to this namespace' },
-  };
+  return { opened: null, candidate: null, attempts };
 }
 
 /**

@@ -25,6 +25,8 @@ export interface ProbeContext {
   run: Runner;
   timeoutMs: number;
   concurrency: number;
+  /** Capture many namespaces through a few GNU find processes instead of one spawn each (see bulk-capture.ts). */
+  bulk: boolean;
   log: (message: string) => void;
 }
 
