@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// Collector benchmark (issue #8). For N = 10, 100, 400 namespaces — each with
+// a veth to a bridge and a sleeping process — it measures, median of 5 runs:
+//   collector   `nsnap-collect --stdout` (node start-up included)
+//   baseline 1  the way people do it by hand: a sequential shell loop of
+//               `nsenter --net=/proc/PID/ns/net ip -d -j link show`
+//   baseline 2  the best shell pipeline: the same through `xargs -P K`
+//   exec floor  `nsenter --net=… true` for every namespace, same parallelism
+// and prints ratios against those baselines, measured in the same run.
+// Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5]
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+// The single-file build is what runs on hosts (collector/build.mjs).
+const collector = path.join(root, opt('--collector', 'collector/dist/nsnap-collect.mjs'));
+const sizes = opt('--sizes', '10,100,400').split(',').map(Number);
+const runs = Number(opt('--runs', '5'));
+const K = os.availableParallelism();
+const prefix = `b${randomBytes(2).toString('hex')}`;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-'));
+
+if (process.getuid?.() !== 0) {
+  console.error('bench/collector needs root: it builds network namespaces');
+  process.exit(2);
+}
+
+function ipBatch(lines) {
+  const r = spawnSync('ip', ['-force', '-batch', '-'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip -batch failed: ${r.stderr}`);
+}
+
+const sleepers = [];
+let built = 0;
+const bridge = `${prefix}br`;
+
+async function grow(n) {
+  if (built === 0) ipBatch([`link add ${bridge} type bridge`, `link set ${bridge} up`]);
+  const lines = [];
+  for (let i = built; i < n; i++) lines.push(`netns add ${prefix}n${i}`);
+  ipBatch(lines);
+  const links = [];
+  for (let i = built; i < n; i++) {
+    links.push(`link add ${prefix}v${i} type veth peer name eth0 netns ${prefix}n${i}`);
+    links.push(`link set ${prefix}v${i} master ${bridge} up`);
+  }
+  ipBatch(links);
+  for (let i = built; i < n; i++) {
+    const child = spawn('ip', ['netns', 'exec', `${prefix}n${i}`, 'sleep', '100000'], { stdio: 'ignore', detached: true });
+    child.unref();
+    sleepers.push(child.pid);
+  }
+  // Wait until every sleeper runs inside its namespace.
+  const own = readlinkSafe('/proc/self/ns/net');
+  for (const pid of sleepers) {
+    for (let t = 0; t < 500 && (readlinkSafe(`/proc/${pid}/ns/net`) === own || readFileSafe(`/proc/${pid}/comm`).trim() !== 'sleep'); t++) await new Promise((r) => setTimeout(r, 5));
+  }
+  built = n;
+}
+
+function readlinkSafe(p) {
+  try {
+    return spawnSync('readlink', [p], { encoding: 'utf8' }).stdout;
+  } catch {
+    return '';
+  }
+}
+function readFileSafe(p) {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function cleanup() {
+  for (const pid of sleepers) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+  const lines = [];
+  for (let i = 0; i < built; i++) lines.push(`netns delete ${prefix}n${i}`);
+  lines.push(`link delete ${bridge}`);
+  spawnSync('ip', ['-force', '-batch', '-'], { input: lines.join('\n') + '\n' });
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+function time(cmd, cmdArgs, input, env) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, cmdArgs, { input, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${cmdArgs.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 300)}`);
+  return ms;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const results = [];
+try {
+  for (const n of sizes) {
+    await grow(n);
+    const pids = sleepers.slice(0, n).join('\n') + '\n';
+    const rssFile = path.join(tmp, `rss-${n}`);
+    const m = { collector: [], seq: [], xargs: [], floor: [] };
+    for (let r = 0; r < runs; r++) {
+      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(K)], '', { NSNAP_BENCH_RSS_FILE: rssFile }));
+      m.seq.push(time('bash', ['-c', 'while read -r p; do nsenter --net=/proc/$p/ns/net ip -d -j link show; done'], pids));
+      m.xargs.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'ip', '-d', '-j', 'link', 'show'], pids));
+      m.floor.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'true'], pids));
+    }
+    const bundle = spawnSync(process.execPath, [collector, '--out', path.join(tmp, 'out'), '--quiet'], { encoding: 'utf8' });
+    const stored = bundle.stdout.trim().split('\n').at(-1);
+    const bytes = readFileSync(stored).byteLength;
+    const rss = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
+    const row = {
+      n,
+      collectorMs: median(m.collector),
+      seqMs: median(m.seq),
+      xargsMs: median(m.xargs),
+      floorMs: median(m.floor),
+      peakRssMiB: rss / 1024,
+      gzipBytesPerNs: bytes / (n + 1),
+    };
+    results.push(row);
+    console.log(
+      `N=${String(n).padStart(3)}  collector ${row.collectorMs.toFixed(0)} ms | baseline1 (sequential) ${row.seqMs.toFixed(0)} ms | ` +
+        `baseline2 (xargs -P ${K}) ${row.xargsMs.toFixed(0)} ms | exec floor ${row.floorMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `       collector/baseline2 ${(row.collectorMs / row.xargsMs).toFixed(2)}×  baseline1/collector ${(row.seqMs / row.collectorMs).toFixed(2)}×  ` +
+        `collector/floor ${(row.collectorMs / row.floorMs).toFixed(2)}×  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  gzip ${row.gzipBytesPerNs.toFixed(0)} B/namespace`,
+    );
+  }
+  if (results.length > 1) {
+    const [first, last] = [results[0], results.at(-1)];
+    const perNs = (r) => (r.collectorMs - 0) / r.n;
+    console.log(`growth: ${(perNs(first)).toFixed(2)} ms/namespace at N=${first.n}, ${(perNs(last)).toFixed(2)} ms/namespace at N=${last.n}; ` +
+      `marginal ${((last.collectorMs - first.collectorMs) / (last.n - first.n)).toFixed(2)} ms per added namespace`);
+  }
+  console.log(JSON.stringify({ machine: { cpus: K, node: process.version, kernel: os.release() }, runs, results }));
+} finally {
+  cleanup();
+}
