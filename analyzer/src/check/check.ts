@@ -1,0 +1,64 @@
+import type { EndState, SnapshotState } from '../diff/state.js';
+
+export interface CheckInput {
+  state: SnapshotState;
+  /** veth ends the correlator could not pair, with its reason and detail. */
+  unpaired: { end: EndState; reason: string; detail: string }[];
+  /** The bundle's gaps: probes or captures that failed. */
+  gaps: { probe: string; subject: string; reason: string; detail: string }[];
+}
+
+export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed';
+
+export interface Finding {
+  kind: FindingKind;
+  /** What it is about: a namespace, an interface or a capture. */
+  subject: string;
+  detail: string;
+  netns: number | null;
+  ifname: string | null;
+}
+
+const UP = new Set(['UP', 'UNKNOWN']);
+
+/**
+ * What looks wrong in one snapshot. Pure. Findings are facts with a reason,
+ * not guesses: an ambiguous veth is reported as such, not as dangling.
+ */
+export function checkSnapshot(input: CheckInput): Finding[] {
+  const findings: Finding[] = [];
+  const byNetns = new Map(input.state.namespaces.map((n) => [n.netns, n]));
+  const iface = (e: EndState) => byNetns.get(e.netns)?.interfaces.find((i) => i.ifindex === e.ifindex);
+
+  for (const u of input.unpaired) {
+    if (u.reason === 'dangling' || u.reason === 'ambiguous') {
+      findings.push({ kind: u.reason === 'dangling' ? 'dangling-veth' : 'ambiguous-veth', subject: `${u.end.ifname} #${u.end.ifindex} (netns ${u.end.netns})`, detail: u.detail, netns: u.end.netns, ifname: u.end.ifname });
+    }
+  }
+  for (const ns of input.state.namespaces) {
+    if (ns.isHost || ns.processes.length > 0) continue;
+    const keptBy = [...ns.names.map((n) => `/run/netns/${n}`), ...ns.handles];
+    if (keptBy.length === 0) continue;
+    findings.push({ kind: 'netns-without-process', subject: `netns ${ns.netns}`, detail: `no process lives in it; kept alive by ${keptBy.join(', ')}`, netns: ns.netns, ifname: null });
+  }
+  for (const p of input.state.pairs) {
+    const a = iface(p.a);
+    const b = iface(p.b);
+    if (!a || !b) continue;
+    const label = `${p.a.ifname} (netns ${p.a.netns}) ⇄ ${p.b.ifname} (netns ${p.b.netns})`;
+    if (a.mtu !== null && b.mtu !== null && a.mtu !== b.mtu) {
+      findings.push({ kind: 'veth-mtu-mismatch', subject: label, detail: `MTU ${a.mtu} on ${p.a.ifname}, ${b.mtu} on ${p.b.ifname}`, netns: p.a.netns, ifname: p.a.ifname });
+    }
+    const upA = UP.has(a.operstate ?? '') || a.flags.includes('UP');
+    const upB = UP.has(b.operstate ?? '') || b.flags.includes('UP');
+    if (upA !== upB) {
+      const down = upA ? p.b : p.a;
+      const other = upA ? p.a : p.b;
+      findings.push({ kind: 'veth-one-end-down', subject: label, detail: `${down.ifname} is down while ${other.ifname} is up`, netns: down.netns, ifname: down.ifname });
+    }
+  }
+  for (const g of input.gaps) {
+    findings.push({ kind: 'capture-failed', subject: `${g.probe}: ${g.subject}`, detail: `${g.reason}: ${g.detail}`, netns: null, ifname: null });
+  }
+  return findings;
+}
