@@ -1,0 +1,119 @@
+import Sqlite from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { DatabaseError } from '../errors.js';
+import { OWNERS_SQL } from '../query/owners.js';
+import { PEERS_SQL } from '../query/peers.js';
+import { SELECT_SQL } from '../query/select.js';
+import { SHOW_SQL } from '../query/show.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
+
+const fresh = () => {
+  const db = new Sqlite(':memory:');
+  db.pragma('foreign_keys = ON');
+  return db;
+};
+
+describe('migrate', () => {
+  it('brings an empty database to the newest schema and records it in user_version', () => {
+    const db = fresh();
+    expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const names = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name").pluck().all();
+    expect(names).toEqual(
+      expect.arrayContaining(['hosts', 'snapshots', 'snapshot_tags', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'link_candidates', 'nsids', 'gaps', 'probes', 'ingest_log', 'veth_pairs', 'unpaired_veths', 'namespace_owners', 'interface_owners', 'snapshot_list']),
+    );
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+  });
+
+  it('does nothing on a database already at the newest version', () => {
+    const db = fresh();
+    migrate(db);
+    expect(migrate(db)).toEqual({ from: MIGRATIONS.length, to: MIGRATIONS.length });
+  });
+
+  it('refuses a database written by a newer nsnap, and leaves it untouched', () => {
+    const db = fresh();
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    expect(() => migrate(db, MIGRATIONS, 'database "x.db"')).toThrow(DatabaseError);
+    expect(() => migrate(db, MIGRATIONS, 'database "x.db"')).toThrow(/database "x.db" has schema version 2, newer than this nsnap understands \(1\)/);
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get()).toBe(0);
+  });
+
+  it('applies pending migrations in one transaction: a failing one leaves nothing behind', () => {
+    const db = fresh();
+    const broken = [
+      { version: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER) STRICT;' },
+      { version: 2, name: 'two', sql: 'CREATE TABLE b (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);' },
+    ];
+    expect(() => migrate(db, broken)).toThrow(/no such table: nowhere/);
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name IN ('a', 'b')").pluck().get()).toBe(0);
+  });
+
+  it('applies only the migrations a database lacks', () => {
+    const db = fresh();
+    const steps = [
+      { version: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER) STRICT;' },
+      { version: 2, name: 'two', sql: 'ALTER TABLE a ADD COLUMN y TEXT;' },
+    ];
+    migrate(db, steps.slice(0, 1));
+    db.prepare('INSERT INTO a (x) VALUES (1)').run();
+    expect(migrate(db, steps)).toEqual({ from: 1, to: 2 });
+    expect(db.prepare('SELECT x, y FROM a').all()).toEqual([{ x: 1, y: null }]);
+  });
+
+  it('refuses a list whose versions are not 1, 2, 3…', () => {
+    expect(() => migrate(fresh(), [{ version: 2, name: 'skipped one', sql: '' }])).toThrow(/expected 1/);
+  });
+});
+
+describe('query plans of the hot queries', () => {
+  const db = fresh();
+  migrate(db);
+  db.exec('ANALYZE');
+  const BIG = ['snapshots', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'link_candidates', 'gaps', 'snapshot_tags'];
+  const plan = (sql: string, params: unknown[] | Record<string, unknown>) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+  const expectIndexed = (sql: string, params: unknown[] | Record<string, unknown>) => {
+    const details = plan(sql, params);
+    for (const d of details) {
+      // "SCAN t" (no index) or a full index scan of a table that grows with every snapshot.
+      const m = /^SCAN (\w+)/.exec(d);
+      if (m && BIG.includes(m[1]!)) throw new Error(`full scan of ${m[1]} in plan: ${details.join(' | ')}`);
+    }
+    expect(details.some((d) => /USING (COVERING )?INDEX|USING (INTEGER )?PRIMARY KEY/.test(d))).toBe(true);
+    return details;
+  };
+
+  it('latest snapshot of a host uses (host, taken_at)', () => {
+    expect(expectIndexed(SELECT_SQL.latestOfHost, [1]).join(' ')).toContain('snapshots_host_taken_at');
+  });
+
+  it('a snapshot by id prefix uses the snapshot_id index', () => {
+    expectIndexed(SELECT_SQL.byIdPrefix, { lo: '01a2', hi: '01a3', host: null });
+  });
+
+  it('interfaces, owners and links of one snapshot use (snapshot, netns) indexes', () => {
+    expect(expectIndexed(SHOW_SQL, [1]).join(' ')).toContain('interfaces_snapshot_netns_ifindex');
+    for (const sql of Object.values(OWNERS_SQL)) expectIndexed(sql, [1]);
+    expectIndexed(PEERS_SQL.links, [1]);
+    expectIndexed(PEERS_SQL.candidates, [1]);
+  });
+
+  it('whois by interface name over all snapshots uses the ifname index (docs/schema.md example)', () => {
+    const details = expectIndexed(
+      `SELECT s.snapshot_id, h.label, s.taken_at, i.netns, i.ifindex
+         FROM interfaces i JOIN snapshots s ON s.id = i.snapshot JOIN hosts h ON h.id = s.host
+        WHERE i.ifname = ? ORDER BY s.taken_at`,
+      ['veth4a67fcf'],
+    );
+    expect(details.join(' ')).toContain('interfaces_ifname');
+  });
+
+  it('the veth_pairs view of one snapshot is searched, its owners by (snapshot, netns)', () => {
+    const details = expectIndexed('SELECT * FROM veth_pairs WHERE snapshot = ?', [1]).join(' ');
+    expect(details).toContain('processes_snapshot_netns');
+    expect(details).toContain('handles_snapshot_netns');
+    expect(details).toContain('containers_snapshot_netns');
+  });
+});

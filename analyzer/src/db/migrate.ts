@@ -1,0 +1,27 @@
+import type { Database } from 'better-sqlite3';
+import { DatabaseError } from '../errors.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+/**
+ * Brings the database to the newest schema: every pending migration and the
+ * new `user_version` in one transaction, so a failure leaves it as it was.
+ * A database written by a newer nsnap is refused rather than misread.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, label = 'database'): { from: number; to: number } {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+  });
+  const target = migrations.length;
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > target) {
+    throw new DatabaseError(`${label} has schema version ${from}, newer than this nsnap understands (${target}): upgrade nsnap to read it`);
+  }
+  if (from === target) return { from, to: target };
+  db.transaction(() => {
+    for (const m of migrations.slice(from)) db.exec(m.sql);
+    // PRAGMA takes no bound parameters; `target` is an integer from the list above.
+    db.pragma(`user_version = ${target}`);
+  }).immediate();
+  return { from, to: target };
+}
+

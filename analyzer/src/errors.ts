@@ -1,0 +1,30 @@
+import { escapeControl } from '@nsnap/shared';
+
+/** Exit codes of nsnap; documented in --help. */
+export const EXIT = {
+  ok: 0,
+  /** Some input could not be used: a bundle that failed to ingest, a database that cannot be read. */
+  failed: 1,
+  /** Bad flags or arguments, or a selection that names no snapshot. */
+  usage: 2,
+} as const;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done
+  1  some input failed: a bundle could not be ingested (each is named on stderr), or the database is unusable
+  2  usage error: a bad flag or value, or a --snapshot that selects nothing (the message says why)`;
+
+/** A bad flag, value or selection: the message names it and shows the offending input. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A database that cannot be used: newer than this code, not a database, unreadable. */
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
+/** Shows untrusted or user input in a message: quoted, bounded, control characters escaped. */
+export function quote(value: string, max = 120): string {
+  return `"${escapeControl(value.length > max ? `${value.slice(0, max)}…` : value)}"`;
+}

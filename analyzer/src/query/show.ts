@@ -1,0 +1,51 @@
+import type { Database } from 'better-sqlite3';
+import { loadGaps, type GapView } from './gaps.js';
+import { loadOwners, type Owners } from './owners.js';
+import type { SnapshotRef } from './select.js';
+
+export interface InterfaceView {
+  ifname: string;
+  ifindex: number;
+  kind: string | null;
+  mtu: number | null;
+  operstate: string | null;
+  master: string | null;
+  address: string | null;
+  alias: string | null;
+  slaveKind: string | null;
+  linkType: string | null;
+  /** "family local/prefixlen", e.g. "inet 10.0.0.2/24". */
+  addresses: string[];
+}
+
+export interface NamespaceView extends Owners {
+  interfaces: InterfaceView[];
+}
+
+export interface ShowResult {
+  snapshot: { id: string; host: string; takenAt: string; bootId: string | null };
+  namespaces: NamespaceView[];
+  gaps: GapView[];
+}
+
+export const SHOW_SQL = `SELECT netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, slave_kind AS slaveKind,
+    link_type AS linkType, addresses
+  FROM interfaces WHERE snapshot = ? ORDER BY netns, ifindex`;
+
+/** Every namespace of the snapshot with its owners and interfaces. */
+export function showSnapshot(db: Database, snap: SnapshotRef): ShowResult {
+  const owners = loadOwners(db, snap.row);
+  const byNetns = new Map<number, InterfaceView[]>();
+  for (const r of db.prepare(SHOW_SQL).all(snap.row) as (Omit<InterfaceView, 'addresses'> & { netns: number; addresses: string })[]) {
+    const { netns, addresses, ...rest } = r;
+    const list = byNetns.get(netns) ?? [];
+    const addrs = JSON.parse(addresses) as { family: string; local: string; prefixlen: number }[];
+    list.push({ ...rest, addresses: addrs.map((a) => `${a.family} ${a.local}/${a.prefixlen}`) });
+    byNetns.set(netns, list);
+  }
+  return {
+    snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId },
+    namespaces: [...owners.values()].map((o) => ({ ...o, interfaces: byNetns.get(o.netns) ?? [] })),
+    gaps: loadGaps(db, snap.row),
+  };
+}

@@ -1,0 +1,40 @@
+import { escapeControl } from '@nsnap/shared';
+import type { ContainerView, Owners } from '../query/owners.js';
+import type { GapView } from '../query/gaps.js';
+
+const PROCESSES_SHOWN = 2;
+export const GAPS_SHOWN = 20;
+
+/** Docker-style short id for 64-hex ids; other runtimes' names as they are. */
+export function shortContainer(c: ContainerView): string {
+  return /^[0-9a-f]{64}$/.test(c.id) ? c.id.slice(0, 12) : escapeControl(c.id);
+}
+
+/** "host" or "netns 4026532701", then names, a few processes, containers: who is behind a namespace. */
+export function describeOwner(o: Owners): string {
+  const parts = [o.host ? 'host' : `netns ${o.netns}`];
+  if (o.names.length > 0) parts.push(`named ${o.names.map(escapeControl).join(', ')}`);
+  // Every host process lives in the host namespace: listing them says nothing.
+  const processes = o.host ? [] : o.processes;
+  for (const p of processes.slice(0, PROCESSES_SHOWN)) parts.push(`pid ${p.pid} ${escapeControl(p.comm ?? '?')}`);
+  if (processes.length > PROCESSES_SHOWN) parts.push(`+${processes.length - PROCESSES_SHOWN} more processes`);
+  for (const c of o.containers) parts.push(`container ${shortContainer(c)}${c.podUid ? ` pod ${escapeControl(c.podUid)}` : ''}`);
+  if (o.processes.length === 0 && o.names.length === 0 && o.mounts.length > 0) parts.push(`mount ${o.mounts.map(escapeControl).join(', ')}`);
+  if (!o.captured) parts.push(`not captured${o.problem ? `: ${escapeControl(o.problem)}` : ''}`);
+  return parts.join(', ');
+}
+
+/** The "gaps:" footer shown under every human answer. */
+export function gapsFooter(gaps: GapView[]): string[] {
+  if (gaps.length === 0) return [];
+  const lines = [`gaps (${gaps.length}: what could not be captured or read; answers may be incomplete there):`];
+  for (const g of gaps.slice(0, GAPS_SHOWN)) {
+    lines.push(`  ${escapeControl(g.probe)} ${escapeControl(g.subject)}: ${escapeControl(g.reason)}${g.detail ? ` — ${escapeControl(g.detail)}` : ''}`);
+  }
+  if (gaps.length > GAPS_SHOWN) lines.push(`  … ${gaps.length - GAPS_SHOWN} more (--json lists all)`);
+  return lines;
+}
+
+export function snapshotHeader(s: { id: string; host: string; takenAt: string }): string {
+  return `snapshot ${s.id} of ${escapeControl(s.host)}, taken ${s.takenAt}`;
+}

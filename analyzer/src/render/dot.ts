@@ -1,0 +1,60 @@
+import { escapeControl } from '@nsnap/shared';
+import type { PeersResult } from '../query/peers.js';
+import type { ShowResult } from '../query/show.js';
+import { describeOwner, shortContainer } from './describe.js';
+
+/** A DOT double-quoted string, one line per part; parts come already escaped with escapeControl. */
+function q(...lines: string[]): string {
+  return `"${lines.map((l) => l.replace(/\\/g, '\\\\').replace(/"/g, '\\"')).join('\\n')}"`;
+}
+const e = escapeControl;
+
+const nodeId = (netns: number, ifindex: number) => `"if_${netns}_${ifindex}"`;
+
+/**
+ * Graphviz DOT for one snapshot: each namespace a cluster labelled with its
+ * owners, each interface (but lo) a node, bridges as their own shape, bridge
+ * ports joined to their master, veth pairs as bold undirected edges, lower
+ * devices as dotted arrows to their parent; unpaired veths in red.
+ */
+export function renderDot(show: ShowResult, peers: PeersResult): string {
+  const out: string[] = [];
+  const snap = show.snapshot;
+  out.push('graph nsnap {');
+  out.push(`  graph [label=${q(`${e(snap.host)} — snapshot ${snap.id} — ${snap.takenAt}`)}, labelloc=t, rankdir=LR, fontname="Helvetica", compound=true];`);
+  out.push('  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];');
+  out.push('  edge [fontname="Helvetica", fontsize=9];');
+  const unpaired = new Map(peers.unpaired.map((u) => [`${u.netns}:${u.ifindex}`, u]));
+  for (const ns of show.namespaces) {
+    out.push(`  subgraph "cluster_ns_${ns.netns}" {`);
+    const owner = ns.host ? [`host netns ${ns.netns}`] : [describeOwner({ ...ns, containers: [] }), ...ns.containers.map((c) => `${e(c.runtime)} ${shortContainer(c)}`)];
+    out.push(`    label=${q(...owner)};`);
+    out.push(`    style=${ns.host ? '"filled"' : '"rounded,filled"'}; fillcolor=${ns.host ? '"#f4f4f4"' : '"#eef5ff"'};`);
+    const shown = ns.interfaces.filter((i) => i.linkType !== 'loopback');
+    if (shown.length === 0) out.push(`    "empty_${ns.netns}" [label=${q(ns.captured ? 'no interfaces but lo' : 'not captured')}, shape=plaintext];`);
+    for (const i of shown) {
+      const u = unpaired.get(`${ns.netns}:${i.ifindex}`);
+      const attrs = [`label=${q(e(i.ifname), `#${i.ifindex}${i.kind ? ` ${e(i.kind)}` : ''}${i.operstate && i.operstate !== 'UP' ? ` ${e(i.operstate)}` : ''}`)}`];
+      if (i.kind === 'bridge' || i.kind === 'bond' || i.kind === 'vrf' || i.kind === 'openvswitch') attrs.push('shape=box3d', 'style=filled', 'fillcolor="#fff3c4"');
+      if (u) attrs.push('color=red', 'fontcolor=red', `tooltip=${q(`${u.reason}: ${e(u.detail)}`)}`);
+      out.push(`    ${nodeId(ns.netns, i.ifindex)} [${attrs.join(', ')}];`);
+    }
+    out.push('  }');
+  }
+  for (const ns of show.namespaces) {
+    const byName = new Map(ns.interfaces.map((i) => [i.ifname, i]));
+    for (const i of ns.interfaces) {
+      const m = i.master !== null ? byName.get(i.master) : undefined;
+      if (m) out.push(`  ${nodeId(ns.netns, i.ifindex)} -- ${nodeId(ns.netns, m.ifindex)} [style=dashed, color="#888888"];`);
+    }
+  }
+  for (const p of peers.pairs) {
+    out.push(`  ${nodeId(p.a.netns, p.a.ifindex)} -- ${nodeId(p.b.netns, p.b.ifindex)} [penwidth=2, color="#1f5fbf", label=${q('veth')}, tooltip=${q(p.method)}];`);
+  }
+  for (const l of peers.lowers) {
+    if (!l.target) continue;
+    out.push(`  ${nodeId(l.end.netns, l.end.ifindex)} -- ${nodeId(l.target.netns, l.target.ifindex)} [style=dotted, dir=forward, label=${q(`${e(l.end.kind ?? 'lower')} parent`)}];`);
+  }
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
