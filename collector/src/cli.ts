@@ -2,7 +2,9 @@ import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Bundle } from '@nsnap/shared';
 import { collect, statsOf } from './collect.js';
+import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle } from './encode.js';
+import { registerImportCommand } from './import/command.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
 import { defaultSpoolRoot } from './store/default-paths.js';
 import { deliver } from './store/deliver.js';
@@ -131,6 +133,8 @@ ${EXIT_CODES_HELP}
     .action(async (flags: CollectFlags) => {
       process.exitCode = await runCollect(flags);
     });
+  registerImportCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

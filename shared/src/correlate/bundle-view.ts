@@ -2,6 +2,8 @@ import type { Bundle, Capture } from '../schema/bundle.js';
 import type { ParseIssue } from '../model.js';
 import { parseCapture, type NamespaceDumpResult } from '../parse/registry.js';
 import { parseLsnsJson } from '../parse/lsns-json.js';
+import { parseLsnsTable } from '../parse/lsns-table.js';
+import { parseNetnsListId } from '../parse/netns-list.js';
 import { parseNetnsListIdJson } from '../parse/netns-list-id-json.js';
 import { correlate, type Correlation, type NsView, type PairingInput } from './pairing.js';
 
@@ -82,11 +84,12 @@ export function viewBundle(bundle: BundleFacts): BundleView {
     if (!map.has(nsid)) map.set(nsid, target);
   };
   for (const m of bundle.nsidMaps) {
-    if (m.capture.spec === 'lsns_net_json') {
-      const parsed = parseLsnsJson(m.capture.stdout);
+    const spec = m.capture.spec;
+    if (spec === 'lsns_net_json' || spec === 'lsns_net_text') {
+      const parsed = (spec === 'lsns_net_json' ? parseLsnsJson : parseLsnsTable)(m.capture.stdout);
       if (parsed.status === 'parsed') for (const e of parsed.value.nsids) addEntry(m.observer, e.nsid, e.inode ?? undefined);
-    } else if (m.capture.spec === 'ip_netns_list_id_json') {
-      const parsed = parseNetnsListIdJson(m.capture.stdout);
+    } else if (spec === 'ip_netns_list_id_json' || spec === 'ip_netns_list_id_text') {
+      const parsed = (spec === 'ip_netns_list_id_json' ? parseNetnsListIdJson : parseNetnsListId)(m.capture.stdout);
       if (parsed.status === 'parsed') for (const e of parsed.value) addEntry(m.observer, e.nsid, e.name !== null ? nameToInode.get(e.name) : undefined);
     }
   }

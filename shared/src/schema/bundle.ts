@@ -46,7 +46,9 @@ export const SpecNameSchema = z.enum([
   'ip_link_json',
   'ip_link_text',
   'lsns_net_json',
+  'lsns_net_text', // `lsns -t net` as a table (imports)
   'ip_netns_list_id_json', // `ip -j netns list-id`: nsids with /run/netns names
+  'ip_netns_list_id_text', // `ip netns list-id` (imports)
   'ip_version',
 ]);
 export type SpecName = z.infer<typeof SpecNameSchema>;

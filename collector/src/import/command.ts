@@ -1,0 +1,189 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Bundle } from '@nsnap/shared';
+import { statsOf } from '../collect.js';
+import { encodeBundle } from '../encode.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { deliver } from '../store/deliver.js';
+import { describeUndelivered, openDestination, type Destination } from '../store/destination.js';
+import { DEFAULT_RETRY } from '../store/retry.js';
+import { acquireRunLock, LockHeldError, type RunLock } from '../store/run-lock.js';
+import { assembleImport } from './assemble.js';
+import { describeTarget, parseNetnsArg, type NetnsTarget } from './netns-target.js';
+import { readSource } from './read-source.js';
+
+/** The import's own flags plus the program's (`--host`, `--tag`, `--out` and the store flags), which commander reads anywhere on the line. */
+interface ImportFlags {
+  takenAt: string;
+  ipLink: string;
+  procNs?: string;
+  netns: Array<{ target: NetnsTarget; file: string }>;
+  lsns?: string;
+  netnsListId?: string;
+  hostNetns?: number;
+  bootId?: string;
+  host?: string;
+  tag: Record<string, string>;
+  out: string;
+  stdout: boolean;
+  quiet: boolean;
+  logFormat: 'text' | 'json';
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3ForcePathStyle?: boolean;
+  spool: string;
+  spoolMaxBytes: number;
+  lock?: string;
+}
+
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+function parseTakenAt(value: string): string {
+  const ms = ISO_WITH_ZONE.test(value) ? Date.parse(value.replace(' ', 'T')) : NaN;
+  // A time without a zone means a different instant on every laptop that imports it.
+  if (!Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError(`expected an ISO 8601 time with a zone, e.g. 2025-11-29T03:12:00Z or 2025-11-29T04:12:00+01:00, got ${JSON.stringify(value.slice(0, 80))}`);
+  return new Date(ms).toISOString();
+}
+
+function parseInode(value: string): number {
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new InvalidArgumentError(`expected a namespace inode (the number in net:[4026531840]), got ${JSON.stringify(value.slice(0, 80))}`);
+  return n;
+}
+
+function parseBootId(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new InvalidArgumentError(`expected the content of /proc/sys/kernel/random/boot_id (a UUID), got ${JSON.stringify(value.slice(0, 80))}`);
+  return value.toLowerCase();
+}
+
+function collectNetns(value: string, previous: ImportFlags['netns']): ImportFlags['netns'] {
+  try {
+    return [...previous, parseNetnsArg(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--netns "[^"]*": /, ''));
+  }
+}
+
+/** Adds `nsnap-collect import` to the program; it shares the program's store flags. */
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import')
+    .description(
+      'Build a snapshot from command outputs a person captured by hand on a host (ip link show, ls -l /proc/*/ns/net, ' +
+        'lsns -t net, ip netns list-id, and ip link show inside namespaces), and store it like a live one. ' +
+        'The files are kept verbatim, named with their sha256; namespaces they mention but no file covers are recorded as gaps.',
+    )
+    .requiredOption('--taken-at <time>', 'when the outputs were captured, ISO 8601 with a zone', parseTakenAt)
+    .requiredOption('--ip-link <file>', 'the host\'s `ip -d link show` (text, or `ip -d -j link show` JSON)')
+    .option('--proc-ns <file>', '`ls -l /proc/*/ns/net 2>&1`: processes, their namespaces, and the host\'s (pid 1, else pid 2)')
+    .option('--netns <key=file>', '`ip -d link show` inside one namespace; KEY is a pid, an inode, name:NAME, pid:N or inode:N (repeatable)', collectNetns, [])
+    .option('--lsns <file>', '`lsns -t net` (or -J) run on the host: its nsid map and the /run/netns names')
+    .option('--netns-list-id <file>', '`ip netns list-id` (or -j) run on the host: nsids of named namespaces')
+    .option('--host-netns <inode>', 'the host\'s namespace inode, when neither --proc-ns nor --lsns shows pid 1 or 2', parseInode)
+    .option('--boot-id <uuid>', 'the host\'s /proc/sys/kernel/random/boot_id, so diffs can tell a reboot')
+    .addHelpText(
+      'after',
+      `
+Also takes nsnap-collect's --host (required here), --tag, --out, --stdout, --s3-*, --spool,
+--spool-max-bytes, --lock, --quiet and --log-format. docs/import.md lists the commands to run on the host.
+
+Example:
+  nsnap-collect import --host web-3 --taken-at 2025-11-29T03:12:00Z \\
+    --ip-link ip-link.txt --proc-ns proc-ns.txt --lsns lsns.txt \\
+    --netns 3793=ns-3793.txt --netns name:web=web.txt --out s3://fleet-bundles/prod`,
+    )
+    .action(async (_options: unknown, command: Command) => {
+      process.exitCode = await runImport(command.optsWithGlobals<ImportFlags>());
+    });
+}
+
+async function runImport(flags: ImportFlags): Promise<number> {
+  const log = (message: string) => process.stderr.write(`nsnap-collect import: ${message}\n`);
+  if (flags.host === undefined) throw new UsageError('import needs --host NAME: the host the files were captured on (it is not this machine)');
+  const ipLink = await readSource(flags.ipLink, 'ip-link', '--ip-link');
+  const procNs = flags.procNs === undefined ? null : await readSource(flags.procNs, 'proc-ns', '--proc-ns');
+  const lsns = flags.lsns === undefined ? null : await readSource(flags.lsns, 'lsns', '--lsns');
+  const netnsListId = flags.netnsListId === undefined ? null : await readSource(flags.netnsListId, 'netns-list-id', '--netns-list-id');
+  const netns = [];
+  for (const { target, file } of flags.netns) {
+    const key = describeTarget(target);
+    netns.push({ target, file: await readSource(file, `netns:${key}`, `--netns ${key}=…`) });
+  }
+  const { bundle, notes } = assembleImport({
+    host: flags.host,
+    takenAt: flags.takenAt,
+    tags: flags.tag,
+    bootId: flags.bootId ?? null,
+    hostNetns: flags.hostNetns ?? null,
+    ipLink,
+    procNs,
+    lsns,
+    netnsListId,
+    netns,
+  });
+  for (const note of notes) log(note);
+  const s = statsOf(bundle);
+  const outcome = s.captured === 0 ? EXIT.nothingCaptured : s.failed > 0 ? EXIT.partial : EXIT.complete;
+  const encoded = encodeBundle(bundle);
+  if (flags.stdout) {
+    process.stdout.write(`${encoded.json}\n`);
+    summarize(flags, bundle, encoded.gzip.byteLength, 'stdout');
+    return outcome;
+  }
+  const destination = await openDestinationFor(flags);
+  let lock: RunLock | null = null;
+  try {
+    lock = await acquireRunLock(destination.lockPath);
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      log(error.message);
+      return EXIT.locked;
+    }
+    log(`cannot create the run lock ${destination.lockPath} (${(error as Error).message}); running without it`);
+  }
+  try {
+    const { store, spool } = destination;
+    const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
+    if (delivery.kind === 'stored') {
+      summarize(flags, bundle, encoded.gzip.byteLength, delivery.location);
+      process.stdout.write(`${delivery.location}\n`);
+      return outcome;
+    }
+    log(describeUndelivered(bundle.snapshotId, store, spool, drain, delivery));
+    return delivery.kind === 'spooled' ? EXIT.notStored : EXIT.lost;
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function openDestinationFor(flags: ImportFlags): Promise<Destination> {
+  if (flags.out.startsWith('s3://')) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  try {
+    return await openDestination({
+      out: flags.out,
+      ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
+      ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
+      ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
+      spoolRoot: flags.spool,
+      spoolMaxBytes: flags.spoolMaxBytes,
+      ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
+    });
+  } catch (error) {
+    throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
+  }
+}
+
+function summarize(flags: ImportFlags, bundle: Bundle, bytes: number, location: string): void {
+  if (flags.quiet) return;
+  const s = statsOf(bundle);
+  const sources = bundle.collector.sources.length;
+  if (flags.logFormat === 'json') {
+    const line = { event: 'import', snapshotId: bundle.snapshotId, host: bundle.host.label, takenAt: bundle.takenAt.start, sources, namespaces: s.namespaces, captured: s.captured, notImported: s.failed, processes: s.processes, gaps: s.gaps, bytes, location };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+    return;
+  }
+  const missing = s.failed > 0 ? `, ${s.failed} not captured` : '';
+  process.stderr.write(
+    `nsnap-collect import: snapshot ${bundle.snapshotId} of ${bundle.host.label} at ${bundle.takenAt.start} from ${sources} files: ` +
+      `${s.namespaces} namespaces (${s.captured} captured${missing}), ${s.processes} processes, ${s.gaps} gaps; ${(bytes / 1024).toFixed(1)} KiB gzip → ${location}\n`,
+  );
+}
