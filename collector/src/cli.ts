@@ -5,7 +5,6 @@ import { collect, statsOf } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle } from './encode.js';
 import { registerImportCommand } from './import/command.js';
-import { registerImportCommand } from './import/command.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
 import { defaultSpoolRoot } from './store/default-paths.js';
 import { deliver } from './store/deliver.js';
@@ -136,7 +135,6 @@ ${EXIT_CODES_HELP}
     });
   registerImportCommand(program);
   registerDoctorCommand(program);
-  registerImportCommand(program);
   return program;
 }
 
