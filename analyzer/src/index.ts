@@ -7,3 +7,4 @@ export { selectSnapshot, SelectionError, type Selection, type SnapshotRef } from
 export { listSnapshots, type SnapshotListEntry } from './query/snapshots.js';
 export { showSnapshot, type ShowResult, type NamespaceView, type InterfaceView } from './query/show.js';
 export { peersOf, type PeersResult, type PairView, type UnpairedView, type EndView } from './query/peers.js';
+export { loadSnapshotState } from './query/load-state.js';

@@ -1,6 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../errors.js';
+import { UNREADABLE_SQL } from '../query/load-state.js';
 import { OWNERS_SQL } from '../query/owners.js';
 import { PEERS_SQL } from '../query/peers.js';
 import { SELECT_SQL } from '../query/select.js';
@@ -98,6 +99,7 @@ describe('query plans of the hot queries', () => {
     for (const sql of Object.values(OWNERS_SQL)) expectIndexed(sql, [1]);
     expectIndexed(PEERS_SQL.links, [1]);
     expectIndexed(PEERS_SQL.candidates, [1]);
+    expectIndexed(UNREADABLE_SQL, [1]);
   });
 
   it('whois by interface name over all snapshots uses the ifname index (docs/schema.md example)', () => {

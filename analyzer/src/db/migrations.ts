@@ -120,7 +120,7 @@ CREATE TABLE processes (
   FOREIGN KEY (snapshot, netns) REFERENCES namespaces(snapshot, inode) ON DELETE CASCADE
 ) STRICT, WITHOUT ROWID;
 -- Covering (with the primary key's pid) for owners per namespace.
-CREATE INDEX processes_snapshot_netns ON processes(snapshot, netns, pid, comm);
+CREATE INDEX processes_snapshot_netns ON processes(snapshot, netns, pid, comm, start_time);
 CREATE INDEX processes_container ON processes(container) WHERE container IS NOT NULL;
 
 CREATE TABLE interfaces (

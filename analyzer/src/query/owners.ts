@@ -17,14 +17,14 @@ export interface Owners {
   /** Bind mounts and nsfs mounts that keep it (named ones are in `names`). */
   mounts: string[];
   pids: number[];
-  processes: { pid: number; comm: string | null }[];
+  processes: { pid: number; comm: string | null; startTime: number | null }[];
   containers: ContainerView[];
 }
 
 export const OWNERS_SQL = {
   namespaces: 'SELECT inode, is_host AS isHost, captured, problem FROM namespaces WHERE snapshot = ? ORDER BY inode',
   handles: 'SELECT netns, kind, path, name FROM handles WHERE snapshot = ? AND netns IS NOT NULL',
-  processes: 'SELECT pid, netns, comm FROM processes WHERE snapshot = ? AND netns IS NOT NULL ORDER BY pid',
+  processes: 'SELECT pid, netns, comm, start_time AS startTime FROM processes WHERE snapshot = ? AND netns IS NOT NULL ORDER BY netns, pid',
   containers: 'SELECT netns, runtime, container_id AS id, pod_uid AS podUid FROM containers WHERE snapshot = ? AND netns IS NOT NULL ORDER BY netns, container_id',
 } as const;
 
@@ -45,11 +45,11 @@ export function loadOwners(db: Database, snapshot: number): Map<number, Owners> 
       o.mounts.push(h.path);
     }
   }
-  for (const p of db.prepare(OWNERS_SQL.processes).all(snapshot) as { pid: number; netns: number; comm: string | null }[]) {
+  for (const p of db.prepare(OWNERS_SQL.processes).all(snapshot) as { pid: number; netns: number; comm: string | null; startTime: number | null }[]) {
     const o = out.get(p.netns);
     if (!o) continue;
     o.pids.push(p.pid);
-    o.processes.push({ pid: p.pid, comm: p.comm });
+    o.processes.push({ pid: p.pid, comm: p.comm, startTime: p.startTime });
   }
   for (const c of db.prepare(OWNERS_SQL.containers).all(snapshot) as (ContainerView & { netns: number })[]) {
     out.get(c.netns)?.containers.push({ runtime: c.runtime, id: c.id, podUid: c.podUid });

@@ -14,6 +14,7 @@ export interface InterfaceView {
   alias: string | null;
   slaveKind: string | null;
   linkType: string | null;
+  flags: string[];
   /** "family local/prefixlen", e.g. "inet 10.0.0.2/24". */
   addresses: string[];
 }
@@ -29,18 +30,18 @@ export interface ShowResult {
 }
 
 export const SHOW_SQL = `SELECT netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, slave_kind AS slaveKind,
-    link_type AS linkType, addresses
+    link_type AS linkType, flags, addresses
   FROM interfaces WHERE snapshot = ? ORDER BY netns, ifindex`;
 
 /** Every namespace of the snapshot with its owners and interfaces. */
 export function showSnapshot(db: Database, snap: SnapshotRef): ShowResult {
   const owners = loadOwners(db, snap.row);
   const byNetns = new Map<number, InterfaceView[]>();
-  for (const r of db.prepare(SHOW_SQL).all(snap.row) as (Omit<InterfaceView, 'addresses'> & { netns: number; addresses: string })[]) {
-    const { netns, addresses, ...rest } = r;
+  for (const r of db.prepare(SHOW_SQL).all(snap.row) as (Omit<InterfaceView, 'addresses' | 'flags'> & { netns: number; flags: string; addresses: string })[]) {
+    const { netns, flags, addresses, ...rest } = r;
     const list = byNetns.get(netns) ?? [];
     const addrs = JSON.parse(addresses) as { family: string; local: string; prefixlen: number }[];
-    list.push({ ...rest, addresses: addrs.map((a) => `${a.family} ${a.local}/${a.prefixlen}`) });
+    list.push({ ...rest, flags: JSON.parse(flags) as string[], addresses: addrs.map((a) => `${a.family} ${a.local}/${a.prefixlen}`) });
     byNetns.set(netns, list);
   }
   return {
