@@ -4,10 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ingestSources, normalizeBundle, openDatabase, peersOf, selectSnapshot, showSnapshot } from '@nsnap/analyzer';
-import { renderDot } from '../analyzer/src/render/dot.js';
-import { renderPeers } from '../analyzer/src/render/peers-text.js';
-import { unpackBundle } from '../analyzer/src/ingest/read-bundle.js';
+import { ingestSources, normalizeBundle, openDatabase, peersOf, renderDot, renderPeers, selectSnapshot, showSnapshot, unpackBundle } from '@nsnap/analyzer';
 import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
 import { NS, WEB_CONTAINER, dockerNode } from './support/docker-node.js';
 

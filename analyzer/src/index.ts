@@ -8,3 +8,7 @@ export { listSnapshots, type SnapshotListEntry } from './query/snapshots.js';
 export { showSnapshot, type ShowResult, type NamespaceView, type InterfaceView } from './query/show.js';
 export { peersOf, type PeersResult, type PairView, type UnpairedView, type EndView } from './query/peers.js';
 export { loadSnapshotState } from './query/load-state.js';
+export { unpackBundle } from './ingest/read-bundle.js';
+export { renderDot } from './render/dot.js';
+export { renderPeers } from './render/peers-text.js';
+export { renderShow } from './render/show-text.js';
