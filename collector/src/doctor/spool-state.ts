@@ -34,11 +34,13 @@ async function writableWhere(dir: string): Promise<{ ok: true; at: string } | { 
 export async function spoolCheck(spool: Spool): Promise<Check> {
   const writable = await writableWhere(spool.dir);
   const exists = await fs.stat(spool.dir).then((st) => st.isDirectory(), () => false);
-  let entries: Awaited<ReturnType<Spool['entries']>>;
-  let used: number;
+  let entries: Awaited<ReturnType<Spool['entries']>> = [];
+  let used = 0;
   try {
-    entries = await spool.entries();
-    used = await spool.usedBytes();
+    if (exists) {
+      entries = await spool.entries();
+      used = await spool.usedBytes();
+    }
   } catch (error) {
     return { name: 'spool', status: 'fail', detail: `cannot read ${spool.dir}: ${(error as Error).message}` };
   }

@@ -9,6 +9,7 @@ const VERSION_SPEC: SpecName = 'ip_version';
 const TOOLS: ReadonlyArray<{ name: string; argv: string[]; whenMissing: CheckStatus; without: string }> = [
   { name: 'ip', argv: ['ip', '-V'], whenMissing: 'fail', without: 'no link dumps at all' },
   { name: 'nsenter', argv: ['nsenter', '--version'], whenMissing: 'fail', without: 'no namespace but the host can be entered' },
+  { name: 'find', argv: ['find', '--version'], whenMissing: 'warn', without: 'no bulk capture: every namespace costs its own spawn, a slower run' },
   { name: 'lsns', argv: ['lsns', '--version'], whenMissing: 'warn', without: "no host nsid map: veth pairs are inferred from link data, and some may stay ambiguous" },
 ];
 
