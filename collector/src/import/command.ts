@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Bundle } from '@nsnap/shared';
 import { statsOf } from '../collect.js';
 import { encodeBundle } from '../encode.js';
@@ -75,7 +75,7 @@ export function registerImportCommand(program: Command): void {
     .requiredOption('--taken-at <time>', 'when the outputs were captured, ISO 8601 with a zone', parseTakenAt)
     .requiredOption('--ip-link <file>', 'the host\'s `ip -d link show` (text, or `ip -d -j link show` JSON)')
     .option('--proc-ns <file>', '`ls -l /proc/*/ns/net 2>&1`: processes, their namespaces, and the host\'s (pid 1, else pid 2)')
-    .option('--netns <key=file>', '`ip -d link show` inside one namespace; KEY is a pid, an inode, name:NAME, pid:N or inode:N (repeatable)', collectNetns, [])
+    .addOption(new Option('--netns <key=file>', '`ip -d link show` inside one namespace; KEY is a pid, an inode, name:NAME, pid:N or inode:N (repeatable)').argParser(collectNetns).default([], 'none'))
     .option('--lsns <file>', '`lsns -t net` (or -J) run on the host: its nsid map and the /run/netns names')
     .option('--netns-list-id <file>', '`ip netns list-id` (or -j) run on the host: nsids of named namespaces')
     .option('--host-netns <inode>', 'the host\'s namespace inode, when neither --proc-ns nor --lsns shows pid 1 or 2', parseInode)
