@@ -22,11 +22,13 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-import-cli-'));
   hostLinks = path.join(tmp, 'ip-link.txt');
   writeFileSync(hostLinks, (await execa('ip', ['link', 'show'])).stdout);
+  hostNetns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))![1]!;
   lsnsFile = path.join(tmp, 'lsns.txt');
-  writeFileSync(lsnsFile, (await execa('lsns', ['-t', 'net'], { reject: false })).stdout);
+  // The real table, kept to its heading and the host's row: other tests' namespaces come and go meanwhile.
+  const lsns = (await execa('lsns', ['-t', 'net'], { reject: false })).stdout.split('\n');
+  writeFileSync(lsnsFile, `${[lsns[0], ...lsns.filter((l) => l.trimStart().startsWith(`${hostNetns} `))].join('\n')}\n`);
   procNs = path.join(tmp, 'proc-ns.txt');
   writeFileSync(procNs, `lrwxrwxrwx 1 root root 0 Jan  5 10:29 /proc/${process.pid}/ns/net -> ${readlinkSync('/proc/self/ns/net')}\n`);
-  hostNetns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))![1]!;
 });
 
 afterAll(() => {

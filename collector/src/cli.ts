@@ -7,10 +7,7 @@ import { encodeBundle } from './encode.js';
 import { registerImportCommand } from './import/command.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
 import { defaultSpoolRoot } from './store/default-paths.js';
-import { deliver } from './store/deliver.js';
-import { describeUndelivered, openDestination, type Destination } from './store/destination.js';
-import { DEFAULT_RETRY } from './store/retry.js';
-import { acquireRunLock, LockHeldError, type RunLock } from './store/run-lock.js';
+import { deliverBundle, openDestinationFromFlags, withRunLock, type Destination } from './store/destination.js';
 import { splay } from './store/splay.js';
 import { COLLECTOR_VERSION } from './version.js';
 
@@ -140,46 +137,13 @@ ${EXIT_CODES_HELP}
 
 async function runCollect(flags: CollectFlags): Promise<number> {
   const log = (message: string) => process.stderr.write(`nsnap-collect: ${message}\n`);
-  const destination = flags.stdout ? null : await openDestinationFor(flags);
-  let lock: RunLock | null = null;
-  if (destination) {
-    try {
-      lock = await acquireRunLock(destination.lockPath);
-    } catch (error) {
-      if (error instanceof LockHeldError) {
-        log(error.message);
-        return EXIT.locked;
-      }
-      // No lock is no reason to lose a snapshot (an unprivileged user without a writable home).
-      log(`cannot create the run lock ${destination.lockPath} (${(error as Error).message}); running without it`);
-    }
-  }
-  try {
+  const work = async (destination: Destination | null) => {
     await splay(flags.splay);
-    return await collectAndDeliver(flags, destination, log);
-  } finally {
-    await lock?.release();
-  }
-}
-
-async function openDestinationFor(flags: CollectFlags): Promise<Destination> {
-  if (flags.out.startsWith('s3://')) {
-    // The SDK warns on every Node 20 start that its releases after 2026 need Node 22: noise in cron mail.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  }
-  try {
-    return await openDestination({
-      out: flags.out,
-      ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
-      ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
-      ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
-      spoolRoot: flags.spool,
-      spoolMaxBytes: flags.spoolMaxBytes,
-      ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
-    });
-  } catch (error) {
-    throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
-  }
+    return collectAndDeliver(flags, destination, log);
+  };
+  if (flags.stdout) return work(null);
+  const destination = await openDestinationFromFlags(flags);
+  return withRunLock(destination, log, () => work(destination));
 }
 
 async function collectAndDeliver(flags: CollectFlags, destination: Destination | null, log: (message: string) => void): Promise<number> {
@@ -200,20 +164,8 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     summarize(flags, bundle, { bytes: encoded.gzip.byteLength, location: 'stdout', seconds: (performance.now() - started) / 1000 });
     return outcome;
   }
-  const { store, spool } = destination;
-  const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
   const run = { bytes: encoded.gzip.byteLength, seconds: (performance.now() - started) / 1000 };
-  if (delivery.kind === 'stored') {
-    summarize(flags, bundle, { ...run, location: delivery.location });
-    process.stdout.write(`${delivery.location}\n`);
-    return outcome;
-  }
-  log(describeUndelivered(bundle.snapshotId, store, spool, drain, delivery));
-  if (delivery.kind === 'spooled') {
-    summarize(flags, bundle, { ...run, location: delivery.entry.file });
-    return EXIT.notStored;
-  }
-  return EXIT.lost;
+  return deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location }));
 }
 
 function summarize(flags: CollectFlags, bundle: Bundle, run: { bytes: number; location: string; seconds: number }): void {

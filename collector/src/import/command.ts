@@ -3,10 +3,7 @@ import type { Bundle } from '@nsnap/shared';
 import { statsOf } from '../collect.js';
 import { encodeBundle } from '../encode.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { deliver } from '../store/deliver.js';
-import { describeUndelivered, openDestination, type Destination } from '../store/destination.js';
-import { DEFAULT_RETRY } from '../store/retry.js';
-import { acquireRunLock, LockHeldError, type RunLock } from '../store/run-lock.js';
+import { deliverBundle, openDestinationFromFlags, withRunLock } from '../store/destination.js';
 import { assembleImport } from './assemble.js';
 import { describeTarget, parseNetnsArg, type NetnsTarget } from './netns-target.js';
 import { readSource } from './read-source.js';
@@ -79,7 +76,7 @@ export function registerImportCommand(program: Command): void {
     .option('--lsns <file>', '`lsns -t net` (or -J) run on the host: its nsid map and the /run/netns names')
     .option('--netns-list-id <file>', '`ip netns list-id` (or -j) run on the host: nsids of named namespaces')
     .option('--host-netns <inode>', 'the host\'s namespace inode, when neither --proc-ns nor --lsns shows pid 1 or 2', parseInode)
-    .option('--boot-id <uuid>', 'the host\'s /proc/sys/kernel/random/boot_id, so diffs can tell a reboot')
+    .option('--boot-id <uuid>', 'the host\'s /proc/sys/kernel/random/boot_id, so diffs can tell a reboot', parseBootId)
     .addHelpText(
       'after',
       `
@@ -129,47 +126,10 @@ async function runImport(flags: ImportFlags): Promise<number> {
     summarize(flags, bundle, encoded.gzip.byteLength, 'stdout');
     return outcome;
   }
-  const destination = await openDestinationFor(flags);
-  let lock: RunLock | null = null;
-  try {
-    lock = await acquireRunLock(destination.lockPath);
-  } catch (error) {
-    if (error instanceof LockHeldError) {
-      log(error.message);
-      return EXIT.locked;
-    }
-    log(`cannot create the run lock ${destination.lockPath} (${(error as Error).message}); running without it`);
-  }
-  try {
-    const { store, spool } = destination;
-    const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
-    if (delivery.kind === 'stored') {
-      summarize(flags, bundle, encoded.gzip.byteLength, delivery.location);
-      process.stdout.write(`${delivery.location}\n`);
-      return outcome;
-    }
-    log(describeUndelivered(bundle.snapshotId, store, spool, drain, delivery));
-    return delivery.kind === 'spooled' ? EXIT.notStored : EXIT.lost;
-  } finally {
-    await lock?.release();
-  }
-}
-
-async function openDestinationFor(flags: ImportFlags): Promise<Destination> {
-  if (flags.out.startsWith('s3://')) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  try {
-    return await openDestination({
-      out: flags.out,
-      ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
-      ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
-      ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
-      spoolRoot: flags.spool,
-      spoolMaxBytes: flags.spoolMaxBytes,
-      ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
-    });
-  } catch (error) {
-    throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
-  }
+  const destination = await openDestinationFromFlags(flags);
+  return withRunLock(destination, log, () =>
+    deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, encoded.gzip.byteLength, location)),
+  );
 }
 
 function summarize(flags: ImportFlags, bundle: Bundle, bytes: number, location: string): void {

@@ -5,7 +5,7 @@ import type { Runner } from '../exec/run.js';
 import { bulkCapture } from './bulk-capture.js';
 import { detailOf, reasonOf } from './errno.js';
 import { namespaceCandidates, type Candidate } from './namespace-set.js';
-import type { Probe, ProbeContext } from './probe.js';
+import type { Probe } from './probe.js';
 
 /**
  * One exec per namespace prints links and addresses (`addr show` costs no

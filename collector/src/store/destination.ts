@@ -1,4 +1,9 @@
 import { openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared';
+import { EXIT, UsageError } from '../exit-codes.js';
+import type { EncodedBundle } from '../encode.js';
+import { deliver } from './deliver.js';
+import { DEFAULT_RETRY } from './retry.js';
+import { acquireRunLock, LockHeldError, type RunLock } from './run-lock.js';
 import type { DrainReport, Delivery } from './deliver.js';
 import { defaultLockPath, spoolDirFor } from './default-paths.js';
 import { Spool } from './spool.js';
@@ -30,6 +35,82 @@ export async function openDestination(options: DestinationOptions): Promise<Dest
   const identity = options.s3Endpoint && store.url.startsWith('s3://') ? `${store.url} ${options.s3Endpoint}` : store.url;
   const spool = new Spool(spoolDirFor(options.spoolRoot, identity), options.spoolMaxBytes);
   return { store, spool, lockPath: options.lock ?? defaultLockPath(spool.dir) };
+}
+
+/** The store flags every subcommand shares: --out, --s3-*, --spool, --spool-max-bytes, --lock. */
+export interface StoreFlags {
+  out: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3ForcePathStyle?: boolean;
+  spool: string;
+  spoolMaxBytes: number;
+  lock?: string;
+}
+
+/** The destination named by the flags; a bad --out is a usage error that shows it. */
+export async function openDestinationFromFlags(flags: StoreFlags): Promise<Destination> {
+  if (flags.out.startsWith('s3://')) {
+    // The SDK warns on every Node 20 start that its releases after 2026 need Node 22: noise in cron mail.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  }
+  try {
+    return await openDestination({
+      out: flags.out,
+      ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
+      ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
+      ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
+      spoolRoot: flags.spool,
+      spoolMaxBytes: flags.spoolMaxBytes,
+      ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
+    });
+  } catch (error) {
+    throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Runs `work` holding the destination's run lock. A lock held by a live run
+ * ends this one with exit code 6; a lock that cannot be created is no reason
+ * to lose a snapshot (an unprivileged user without a writable home).
+ */
+export async function withRunLock(destination: Destination, log: (message: string) => void, work: () => Promise<number>): Promise<number> {
+  let lock: RunLock | null = null;
+  try {
+    lock = await acquireRunLock(destination.lockPath);
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      log(error.message);
+      return EXIT.locked;
+    }
+    log(`cannot create the run lock ${destination.lockPath} (${(error as Error).message}); running without it`);
+  }
+  try {
+    return await work();
+  } finally {
+    await lock?.release();
+  }
+}
+
+/**
+ * Stores a bundle — what waits in the spool first — and returns the exit
+ * code: `outcome` when stored (the location is then the last stdout line),
+ * 3 when spooled, 5 when lost. `report` gets where the bundle now is.
+ */
+export async function deliverBundle(encoded: EncodedBundle, snapshotId: string, destination: Destination, outcome: number, log: (message: string) => void, report: (location: string) => void): Promise<number> {
+  const { store, spool } = destination;
+  const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
+  if (delivery.kind === 'stored') {
+    report(delivery.location);
+    process.stdout.write(`${delivery.location}\n`);
+    return outcome;
+  }
+  log(describeUndelivered(snapshotId, store, spool, drain, delivery));
+  if (delivery.kind === 'spooled') {
+    report(delivery.entry.file);
+    return EXIT.notStored;
+  }
+  return EXIT.lost;
 }
 
 function mib(bytes: number): string {
