@@ -26,27 +26,32 @@ export function validateBundle(doc: unknown): Bundle {
 }
 
 /**
- * Reads stored bytes (gzip or plain JSON, told by the magic bytes) into a
- * validated bundle. Sizes are bounded before and after decompression.
+ * Stored bytes (gzip or plain JSON, told by the magic bytes) → the JSON bytes,
+ * with sizes bounded before and after decompression.
  */
-export function decodeBundle(bytes: Uint8Array): Bundle {
+export function unpackStored(bytes: Uint8Array): Buffer {
   if (bytes.byteLength > LIMITS.storedBytes) throw new BundleError(`${bytes.byteLength} bytes exceeds the ${LIMITS.storedBytes}-byte limit`, 'oversized');
-  let raw: Buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      raw = gunzipSync(raw, { maxOutputLength: LIMITS.bundleBytes });
+      return gunzipSync(raw, { maxOutputLength: LIMITS.bundleBytes });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new BundleError(`decompresses to more than ${LIMITS.bundleBytes} bytes`, 'oversized');
       throw new BundleError(`gzip: ${e.message}`, 'gzip');
     }
-  } else if (raw.byteLength > LIMITS.bundleBytes) {
-    throw new BundleError(`${raw.byteLength} bytes exceeds the ${LIMITS.bundleBytes}-byte limit`, 'oversized');
   }
+  if (raw.byteLength > LIMITS.bundleBytes) throw new BundleError(`${raw.byteLength} bytes exceeds the ${LIMITS.bundleBytes}-byte limit`, 'oversized');
+  return raw;
+}
+
+/** Reads stored bytes into a validated bundle; a BundleError names the step or field and the reason. */
+export function decodeBundle(bytes: Uint8Array): Bundle {
   let doc: unknown;
   try {
-    doc = JSON.parse(raw.toString('utf8'));
+    doc = JSON.parse(unpackStored(bytes).toString('utf8'));
   } catch (error) {
+    if (error instanceof BundleError) throw error;
     throw new BundleError(`not JSON: ${(error as Error).message}`, 'json');
   }
   return validateBundle(doc);
