@@ -251,4 +251,12 @@ JOIN hosts hs ON hs.id = s.host
 JOIN namespace_owners o ON o.snapshot = i.snapshot AND o.netns = i.netns;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initial }];
+// Incremental ingest from a store asks, for every listed key, whether its location was already taken.
+const ingestLogSource = `
+CREATE INDEX ingest_log_source ON ingest_log(source, outcome);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: initial },
+  { version: 2, name: 'ingest_log by source', sql: ingestLogSource },
+];
