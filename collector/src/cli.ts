@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Bundle } from '@nsnap/shared';
-import { collect, statsOf } from './collect.js';
+import { collect, outcomeOf, statsOf } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle } from './encode.js';
 import { registerImportCommand } from './import/command.js';
@@ -156,8 +156,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     concurrency: flags.concurrency,
     log,
   });
-  const stats = statsOf(bundle);
-  const outcome = stats.captured === 0 ? EXIT.nothingCaptured : stats.failed > 0 || stats.probesFailed > 0 ? EXIT.partial : EXIT.complete;
+  const outcome = outcomeOf(statsOf(bundle));
   const encoded = encodeBundle(bundle);
   if (!destination) {
     process.stdout.write(`${encoded.json}\n`);

@@ -2,7 +2,12 @@ import os from 'node:os';
 import { BundleSchema, SCHEMA_VERSION, sanitizeHostLabel, uuidv7, type Bundle } from '@nsnap/shared';
 import { runCommand, type Runner } from './exec/run.js';
 import { PROBES, type Draft, type ProbeContext } from './probes/index.js';
+import { EXIT } from './exit-codes.js';
 import { COLLECTOR_VERSION } from './version.js';
+
+/** Where `ip netns` keeps named namespaces, and where container runtimes bind-mount theirs. */
+export const NAMED_NETNS_DIRS = ['/run/netns'];
+export const BIND_NETNS_DIRS = ['/run/docker/netns'];
 
 export interface CollectOptions {
   procRoot?: string;
@@ -23,8 +28,8 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
   const startedAt = Date.now();
   const ctx: ProbeContext = {
     procRoot: options.procRoot ?? '/proc',
-    namedDirs: options.namedDirs ?? ['/run/netns'],
-    bindDirs: options.bindDirs ?? ['/run/docker/netns'],
+    namedDirs: options.namedDirs ?? NAMED_NETNS_DIRS,
+    bindDirs: options.bindDirs ?? BIND_NETNS_DIRS,
     hostLabel: options.hostLabel ?? null,
     run: options.run ?? runCommand,
     timeoutMs: options.timeoutMs ?? 10_000,
@@ -89,8 +94,22 @@ export interface CollectStats {
   captured: number;
   failed: number;
   processes: number;
+  /** Processes whose /proc/PID/ns/net was denied: a namespace may hide behind them. */
+  unreadable: number;
   gaps: number;
   probesFailed: number;
+}
+
+/**
+ * The run's exit code from what it captured: 4 when nothing, 1 (partial) when
+ * a namespace could not be captured, a probe failed, or a process's namespace
+ * link was denied — a namespace may hide behind it (e.g. without
+ * CAP_SYS_PTRACE) — else 0. A process that exited mid-scan is no gap.
+ */
+export function outcomeOf(stats: CollectStats): number {
+  if (stats.captured === 0) return EXIT.nothingCaptured;
+  if (stats.failed > 0 || stats.probesFailed > 0 || stats.unreadable > 0) return EXIT.partial;
+  return EXIT.complete;
 }
 
 export function statsOf(bundle: Bundle): CollectStats {
@@ -100,6 +119,7 @@ export function statsOf(bundle: Bundle): CollectStats {
     captured,
     failed: bundle.namespaces.length - captured,
     processes: bundle.processes.length,
+    unreadable: bundle.processes.filter((p) => p.netnsError === 'denied').length,
     gaps: bundle.gaps.length,
     probesFailed: bundle.probes.filter((p) => !p.ok).length,
   };

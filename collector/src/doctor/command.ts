@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { sanitizeHostLabel } from '@nsnap/shared';
+import { BIND_NETNS_DIRS, NAMED_NETNS_DIRS } from '../collect.js';
 import { runCommand } from '../exec/run.js';
 import { COLLECTOR_VERSION } from '../version.js';
 import { doctorExitCode, type CheckStatus } from './check.js';
@@ -72,8 +73,8 @@ Exit codes:
         spoolRoot: flags.spool,
         spoolMaxBytes: flags.spoolMaxBytes,
         procRoot: '/proc',
-        namedDirs: ['/run/netns'],
-        bindDirs: ['/run/docker/netns'],
+        namedDirs: NAMED_NETNS_DIRS,
+        bindDirs: BIND_NETNS_DIRS,
         run: runCommand,
         timeoutMs: Math.round(flags.timeout * 1000),
         hostLabel: sanitizeHostLabel(flags.host ?? os.hostname()),

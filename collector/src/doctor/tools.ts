@@ -4,7 +4,7 @@ import { BATCH_INPUT } from '../probes/namespace-links.js';
 import type { Check, CheckStatus } from './check.js';
 
 // The runner labels every command with a spec name; doctor's captures never reach a bundle, so all version lines share this one.
-const VERSION_SPEC: SpecName = 'ip_version';
+const VERSION_SPEC: SpecName = 'tool_version';
 
 const TOOLS: ReadonlyArray<{ name: string; argv: string[]; whenMissing: CheckStatus; without: string }> = [
   { name: 'ip', argv: ['ip', '-V'], whenMissing: 'fail', without: 'no link dumps at all' },

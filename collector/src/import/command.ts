@@ -1,8 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Bundle } from '@nsnap/shared';
-import { statsOf } from '../collect.js';
+import { outcomeOf, statsOf } from '../collect.js';
 import { encodeBundle } from '../encode.js';
-import { EXIT, UsageError } from '../exit-codes.js';
+import { UsageError } from '../exit-codes.js';
 import { deliverBundle, openDestinationFromFlags, withRunLock } from '../store/destination.js';
 import { assembleImport } from './assemble.js';
 import { describeTarget, parseNetnsArg, type NetnsTarget } from './netns-target.js';
@@ -118,8 +118,7 @@ async function runImport(flags: ImportFlags): Promise<number> {
     netns,
   });
   for (const note of notes) log(note);
-  const s = statsOf(bundle);
-  const outcome = s.captured === 0 ? EXIT.nothingCaptured : s.failed > 0 ? EXIT.partial : EXIT.complete;
+  const outcome = outcomeOf(statsOf(bundle));
   const encoded = encodeBundle(bundle);
   if (flags.stdout) {
     process.stdout.write(`${encoded.json}\n`);

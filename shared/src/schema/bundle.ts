@@ -50,6 +50,7 @@ export const SpecNameSchema = z.enum([
   'ip_netns_list_id_json', // `ip -j netns list-id`: nsids with /run/netns names
   'ip_netns_list_id_text', // `ip netns list-id` (imports)
   'ip_version',
+  'tool_version', // `nsenter --version`, `lsns --version`, `find --version` (doctor)
 ]);
 export type SpecName = z.infer<typeof SpecNameSchema>;
 
