@@ -1,9 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
-import { escapeControl } from '@nsnap/shared';
 import { defaultDbPath, openDatabase } from './db/open.js';
 import { DatabaseError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
-import { ingestSources, type FileOutcome, type IngestSummary } from './ingest/ingest.js';
+import { runIngest, DEFAULT_CONCURRENCY, type IngestFlags } from './ingest/run-ingest.js';
 import { peersOf } from './query/peers.js';
 import { selectSnapshot, type Selection } from './query/select.js';
 import { showSnapshot } from './query/show.js';
@@ -73,11 +72,18 @@ ${EXIT_CODES_HELP}
 
   program
     .command('ingest')
-    .description('Read bundles (files, or directories searched recursively for *.json.gz and *.json) into the database')
-    .argument('<source...>', 'bundle files or directories')
+    .description('Read bundles (files, directories searched recursively for *.json.gz and *.json, or a store URL such as s3://bucket/prefix) into the database')
+    .argument('<source...>', 'bundle files, directories, or store URLs (s3://bucket/prefix, file:///dir)')
     .option('--json', 'print the summary, with every file\'s outcome, as JSON on stdout', false)
     .option('-v, --verbose', 'name every file with its outcome on stderr, not only the failed ones', false)
     .option('-q, --quiet', 'no progress and no summary line on stderr (failures are still named)', false)
+    .option('--host <label>', 'store URLs: only this host\'s bundles (lists only host=LABEL/)')
+    .option('--since <time>', 'store URLs: only bundles taken at or after this UTC day, time with zone, or age (2026-11-29, 2026-11-29T10:00:00Z, 36h, 7d)')
+    .option('--until <time>', 'store URLs: only bundles taken at or before this (a day means its end)')
+    .option('--concurrency <n>', `store URLs: downloads in flight at once, 1-64 (default: ${DEFAULT_CONCURRENCY})`)
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, s3rver); default: AWS, or $AWS_ENDPOINT_URL_S3 / $AWS_ENDPOINT_URL')
+    .option('--s3-region <region>', 'S3 region (default: $AWS_REGION; us-east-1 with a custom endpoint)')
+    .option('--s3-force-path-style', 'path-style S3 requests (the default with --s3-endpoint)')
     .addHelpText(
       'after',
       `
@@ -87,16 +93,25 @@ compressed or not) is skipped and said to be. A bundle that cannot be read — t
 schema violation, another schema version, too large — is named with its reason on stderr, and the others
 still go in; the exit code is then 1. Every attempt is recorded in the ingest_log table.
 
+A store URL is ingested incrementally: only the key prefixes --host/--since/--until need are listed
+(host=H/date=YYYY-MM-DD/…), keys this database already took from the store are skipped without being
+downloaded, the rest are downloaded --concurrency at a time and checked against the sha256 the collector
+put in their metadata (a mismatch is reported as corrupt). A run that is stopped continues where it
+stopped. Objects whose keys are not in the layout are reported as skipped-foreign. Credentials come from
+the AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, instance role). See docs/s3.md.
+
 Examples:
   nsnap ingest ./nsnap-data
   nsnap ingest --db /srv/nsnap.db host=web-1/ host=web-2/date=2026-11-29/
   nsnap ingest --json bundles/ | jq '.files[] | select(.outcome == "failed")'
+  nsnap ingest s3://nsnap-bundles/fleet
+  nsnap ingest s3://nsnap-bundles/fleet --host web-1 --since 7d
+  nsnap ingest s3://nsnap/fleet --s3-endpoint http://minio:9000 --since 2026-11-01 --until 2026-11-30
 `,
     )
-    .action((sources: string[], flags: { json: boolean; verbose: boolean; quiet: boolean }, command: Command) => {
+    .action(async (sources: string[], flags: IngestFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalFlags>();
-      const summary = withDatabase(global, false, (db) => ingestSources(db, sources, { onFile: progressReporter(flags) }));
-      if (!flags.quiet) log(summaryLine(summary));
+      const summary = await runIngest(sources, { ...flags, ...(global.db !== undefined ? { db: global.db } : {}) }, { stderr: { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true } });
       if (flags.json) json(summary);
       process.exitCode = summary.failed > 0 ? EXIT.failed : EXIT.ok;
     });
@@ -191,27 +206,6 @@ Examples:
     });
 
   return program;
-}
-
-function summaryLine(s: IngestSummary): string {
-  return `${s.ingested} ingested, ${s.skipped} skipped (already in the database), ${s.failed} failed in ${(s.durationMs / 1000).toFixed(2)} s`;
-}
-
-const PROGRESS_EVERY_MS = 2000;
-
-/** Names failures (always), every file with --verbose, and progress every 2 s on long runs. */
-function progressReporter(flags: { verbose: boolean; quiet: boolean }) {
-  let last = performance.now();
-  return (o: FileOutcome, done: number, total: number) => {
-    const path = escapeControl(o.path);
-    if (o.outcome === 'failed') log(`failed: ${path}: ${escapeControl(o.reason ?? '')}`);
-    else if (flags.verbose) log(`${o.outcome}: ${path}${o.outcome === 'ingested' ? ` (snapshot ${o.snapshotId} of ${escapeControl(o.host ?? '?')})` : `: ${o.reason}`}`);
-    const now = performance.now();
-    if (!flags.quiet && !flags.verbose && now - last >= PROGRESS_EVERY_MS && done < total) {
-      last = now;
-      log(`${done}/${total} bundles read…`);
-    }
-  };
 }
 
 /** The only top-level catch: typed errors become exit codes, anything else is a bug reported plainly. */

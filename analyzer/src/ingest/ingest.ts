@@ -29,6 +29,27 @@ export interface IngestHooks {
   now?(): Date;
 }
 
+/** The stored bytes' identity, for the ingest log of a bundle that failed before it was unpacked. */
+export interface StoredFacts {
+  sha256: string;
+  bytes: number;
+}
+
+/** Ingests one bundle at a time, each in its own transaction, and logs every attempt. */
+export interface BundleIngester {
+  /**
+   * Reads (`read` may throw a file or store error, or a BundleError), validates and
+   * inserts one bundle named `source`. Bad input becomes a failed outcome, never an exception.
+   */
+  ingest(source: string, read: () => Uint8Array, startedAt?: number): FileOutcome;
+  /** Logs a source that failed before its bundle could be read. */
+  fail(source: string, reason: string, stored: StoredFacts | null, startedAt: number): FileOutcome;
+  /** How many bundles this ingester inserted. */
+  readonly ingested: number;
+  /** Refreshes planner statistics when snapshots were added (call once, at the end of a run). */
+  finish(): void;
+}
+
 const BUNDLE_ERROR_PREFIX: Record<BundleError['kind'], string> = {
   oversized: 'too large: ',
   gzip: '',
@@ -38,41 +59,40 @@ const BUNDLE_ERROR_PREFIX: Record<BundleError['kind'], string> = {
 };
 
 /**
- * Ingests every bundle the sources name, each in its own transaction: a bad
- * bundle is reported with its reason and the others still land. A bundle
- * whose content (sha256 of its JSON) is already in the database is skipped.
+ * Prepares the statements once for a run. A bundle whose content (sha256 of its
+ * JSON) is already in the database is skipped; a different bundle claiming an
+ * ingested snapshot id is refused.
  */
-export function ingestSources(db: Database, sources: string[], hooks: IngestHooks = {}): IngestSummary {
-  const started = performance.now();
-  const now = hooks.now ?? (() => new Date());
+export function bundleIngester(db: Database, now: () => Date = () => new Date()): BundleIngester {
   const inserter = snapshotInserter(db);
   const byContent = db.prepare('SELECT snapshot_id FROM snapshots WHERE content_sha256 = ?').pluck();
   const byId = db.prepare('SELECT content_sha256 FROM snapshots WHERE snapshot_id = ?').pluck();
   const log = db.prepare(`INSERT INTO ingest_log (at, source, outcome, snapshot_id, content_sha256, stored_sha256, stored_bytes, reason, duration_ms)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  let ingested = 0;
 
-  const found = sources.map(findBundles);
-  const total = found.reduce((n, s) => n + s.files.length + (s.error ? 1 : 0), 0);
-  const files: FileOutcome[] = [];
-  const record = (o: FileOutcome, unpacked: Unpacked | null, t0: number) => {
-    log.run(now().toISOString(), o.path, o.outcome, o.snapshotId, unpacked?.contentSha256 ?? null, unpacked?.storedSha256 ?? null, unpacked?.storedBytes ?? null, o.reason, performance.now() - t0);
-    files.push(o);
-    hooks.onFile?.(o, files.length, total);
+  const record = (o: FileOutcome, unpacked: Unpacked | null, stored: StoredFacts | null, t0: number): FileOutcome => {
+    log.run(
+      now().toISOString(), o.path, o.outcome, o.snapshotId, unpacked?.contentSha256 ?? null,
+      unpacked?.storedSha256 ?? stored?.sha256 ?? null, unpacked?.storedBytes ?? stored?.bytes ?? null, o.reason, performance.now() - t0,
+    );
+    return o;
   };
 
-  for (const source of found) {
-    if (source.error) record({ path: source.source, outcome: 'failed', snapshotId: null, host: null, reason: source.error }, null, performance.now());
-    for (const file of source.files) {
-      const t0 = performance.now();
+  return {
+    get ingested() {
+      return ingested;
+    },
+    fail(source, reason, stored, t0) {
+      return record({ path: source, outcome: 'failed', snapshotId: null, host: null, reason }, null, stored, t0);
+    },
+    ingest(source, read, t0 = performance.now()) {
       let unpacked: Unpacked | null = null;
       try {
-        const size = statSync(file).size;
-        if (size > LIMITS.storedBytes) throw new BundleError(`${size} bytes exceeds the ${LIMITS.storedBytes}-byte limit`, 'oversized');
-        unpacked = unpackBundle(readFileSync(file));
+        unpacked = unpackBundle(read());
         const known = byContent.get(unpacked.contentSha256) as string | undefined;
         if (known !== undefined) {
-          record({ path: file, outcome: 'skipped', snapshotId: known, host: null, reason: `already ingested (snapshot ${known})` }, unpacked, t0);
-          continue;
+          return record({ path: source, outcome: 'skipped', snapshotId: known, host: null, reason: `already ingested (snapshot ${known})` }, unpacked, null, t0);
         }
         const bundle = parseUnpacked(unpacked);
         const other = byId.get(bundle.snapshotId) as string | undefined;
@@ -80,21 +100,53 @@ export function ingestSources(db: Database, sources: string[], hooks: IngestHook
           throw new Error(`snapshot ${bundle.snapshotId} is already in the database with different content (sha256 ${other.slice(0, 12)}…, this file ${unpacked.contentSha256.slice(0, 12)}…)`);
         }
         const rows = normalizeBundle(bundle);
-        const outcome: FileOutcome = { path: file, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
+        const outcome: FileOutcome = { path: source, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
         const u = unpacked;
         db.transaction(() => {
           inserter.insert(rows, u.contentSha256, u.json.byteLength, now().toISOString());
-          record(outcome, u, t0);
+          record(outcome, u, null, t0);
         }).immediate();
+        ingested += 1;
+        return outcome;
       } catch (error) {
         const reason =
           error instanceof BundleError ? `${BUNDLE_ERROR_PREFIX[error.kind]}${error.message}` : (error as NodeJS.ErrnoException).code ? describeFsError(error) : (error as Error).message;
-        record({ path: file, outcome: 'failed', snapshotId: null, host: null, reason }, unpacked, t0);
+        return record({ path: source, outcome: 'failed', snapshotId: null, host: null, reason }, unpacked, null, t0);
       }
-    }
+    },
+    finish() {
+      // Keeps planner statistics current as tables grow (SQLite's advice for long-lived databases).
+      if (ingested > 0) db.pragma('optimize');
+    },
+  };
+}
+
+function readBundleFile(file: string): Uint8Array {
+  const size = statSync(file).size;
+  if (size > LIMITS.storedBytes) throw new BundleError(`${size} bytes exceeds the ${LIMITS.storedBytes}-byte limit`, 'oversized');
+  return readFileSync(file);
+}
+
+/**
+ * Ingests every bundle the sources name, each in its own transaction: a bad
+ * bundle is reported with its reason and the others still land.
+ */
+export function ingestSources(db: Database, sources: string[], hooks: IngestHooks = {}): IngestSummary {
+  const started = performance.now();
+  const ingester = bundleIngester(db, hooks.now);
+  const found = sources.map(findBundles);
+  const total = found.reduce((n, s) => n + s.files.length + (s.error ? 1 : 0), 0);
+  const files: FileOutcome[] = [];
+  const done = (o: FileOutcome) => {
+    files.push(o);
+    hooks.onFile?.(o, files.length, total);
+  };
+
+  for (const source of found) {
+    if (source.error) done(ingester.fail(source.source, source.error, null, performance.now()));
+    for (const file of source.files) done(ingester.ingest(file, () => readBundleFile(file)));
   }
+  ingester.finish();
   const count = (k: FileOutcome['outcome']) => files.filter((f) => f.outcome === k).length;
-  // Keeps planner statistics current as tables grow (SQLite's advice for long-lived databases).
-  if (count('ingested') > 0) db.pragma('optimize');
   return { ingested: count('ingested'), skipped: count('skipped'), failed: count('failed'), files, durationMs: performance.now() - started };
 }
