@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// Analyzer benchmark (issue #8). Bundles are generated from one real
+// collector run (bench/analyzer-bundles.mjs: a docker-like host whose
+// containers come and go between snapshots), then:
+//   ingest   `nsnap ingest` of S snapshots of a host with N namespaces, in
+//            interfaces per second, against a floor measured in the same run:
+//            reading + gunzip + JSON.parse of the same bundles, plus
+//            inserting exactly the rows the ingest wrote, with prepared
+//            statements in one transaction, into a fresh database (same schema
+//            and pragmas)
+//   peers    `nsnap peers` and `nsnap diff` between two snapshots of a host
+//   diff     with B namespaces, process start included (median of R runs),
+//            against `node -e 0` and `nsnap --version` measured alongside
+//   whois    `nsnap whois IFNAME --at T` over W snapshots (a host with fewer
+//            namespaces, so that generating and ingesting them stays quick)
+// plus the database size per snapshot. A JSON line with every figure ends the output.
+// Usage (root: the template is a real collector run over real namespaces):
+//   node bench/analyzer.mjs [--snapshots 2000] [--namespaces 100] [--big 400]
+//     [--whois-snapshots 10000] [--whois-namespaces 20] [--churn 0.05] [--runs 10] [--profile DIR]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { SimHost, captureTemplate, templateParts, writeSnapshots } from './analyzer-bundles.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const snapshots = Number(opt('--snapshots', '2000'));
+const namespaces = Number(opt('--namespaces', '100'));
+const big = Number(opt('--big', '400'));
+const whoisSnapshots = Number(opt('--whois-snapshots', '10000'));
+const whoisNamespaces = Number(opt('--whois-namespaces', '20'));
+const churn = Number(opt('--churn', '0.05'));
+const runs = Number(opt('--runs', '10'));
+const profile = opt('--profile', null);
+const collector = path.join(root, 'collector/dist/nsnap-collect.mjs');
+const bin = path.join(root, 'analyzer/dist/bin.js');
+const Sqlite = createRequire(path.join(root, 'analyzer/package.json'))('better-sqlite3');
+const { openDatabase } = await import(path.join(root, 'analyzer/dist/db/open.js'));
+const { findBundles } = await import(path.join(root, 'analyzer/dist/ingest/find-bundles.js'));
+
+if (process.getuid?.() !== 0) {
+  console.error('bench/analyzer needs root: its bundle template is a real collector run over namespaces it builds');
+  process.exit(2);
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-analyzer-'));
+process.on('SIGINT', () => {
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(130);
+});
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const since = (t0) => performance.now() - t0;
+const log = (text) => console.log(text);
+const dirBytes = (dir) => readdirSync(dir, { recursive: true, withFileTypes: true }).reduce((n, e) => n + (e.isFile() ? statSync(path.join(e.parentPath, e.name)).size : 0), 0);
+const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+function nsnap(cliArgs, { quiet = true, extraNode = [] } = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [...extraNode, bin, ...cliArgs], { stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = since(t0);
+  if (r.status !== 0) throw new Error(`nsnap ${cliArgs.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 500)}`);
+  return { ms, stdout: r.stdout };
+}
+
+/** Ingest through the real CLI, one process for the whole directory. */
+function ingest(db, dir) {
+  const extraNode = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  const { ms } = nsnap(['--db', db, 'ingest', '--quiet', dir], { extraNode });
+  const count = (t) => new Sqlite(db, { readonly: true }).prepare(`SELECT count(*) FROM ${t}`).pluck().get();
+  return { ms, interfaces: count('interfaces'), snapshots: count('snapshots'), bytes: statSync(db).size };
+}
+
+/** reading + gunzip + JSON.parse of every bundle; the link dumps inside (JSON in strings) timed apart. */
+function parseFloor(dir) {
+  let readMs = 0;
+  let parseMs = 0;
+  let innerMs = 0;
+  for (const file of findBundles(dir).files) {
+    let t0 = performance.now();
+    const json = gunzipSync(readFileSync(file));
+    readMs += since(t0);
+    t0 = performance.now();
+    const bundle = JSON.parse(json);
+    parseMs += since(t0);
+    t0 = performance.now();
+    for (const ns of bundle.namespaces) for (const c of ns.captures) for (const line of c.stdout.split('\n')) if (line) JSON.parse(line);
+    innerMs += since(t0);
+  }
+  return { readMs, parseMs, innerMs };
+}
+
+/**
+ * Inserts exactly the rows `source` holds into a fresh database opened the
+ * way nsnap opens it (same schema, indexes and pragmas), with one prepared
+ * statement per table, in one transaction. Rows are read in chunks of
+ * snapshots; only the inserts and the commit are timed.
+ */
+function insertFloor(source, target) {
+  const src = new Sqlite(source, { readonly: true });
+  const dst = openDatabase(target, { mustExist: false });
+  const tables = src.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid").pluck().all();
+  const plan = tables.map((t) => {
+    const cols = src.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t);
+    const where = t === 'snapshots' ? 'WHERE id BETWEEN ? AND ?' : cols.includes('snapshot') ? 'WHERE snapshot BETWEEN ? AND ?' : t === 'link_candidates' ? 'WHERE link IN (SELECT id FROM links WHERE snapshot BETWEEN ? AND ?)' : null;
+    return {
+      read: src.prepare(`SELECT * FROM ${t} ${where ?? ''}`).raw(),
+      chunked: where !== null,
+      insert: dst.prepare(`INSERT INTO ${t} VALUES (${cols.map(() => '?').join(', ')})`),
+    };
+  });
+  const [lo, hi] = src.prepare('SELECT min(id), max(id) FROM snapshots').raw().get();
+  const CHUNK = 50;
+  let ms = 0;
+  let rows = 0;
+  dst.exec('BEGIN IMMEDIATE');
+  for (let from = lo; from <= hi; from += CHUNK) {
+    for (const p of plan) {
+      if (!p.chunked && from !== lo) continue;
+      const data = p.chunked ? p.read.all(from, from + CHUNK - 1) : p.read.all();
+      const t0 = performance.now();
+      for (const row of data) p.insert.run(row);
+      ms += since(t0);
+      rows += data.length;
+    }
+  }
+  const t0 = performance.now();
+  dst.exec('COMMIT');
+  ms += since(t0);
+  src.close();
+  dst.close();
+  return { ms, rows };
+}
+
+/** Median wall time of a CLI command over `runs` runs, after one untimed run that also checks its output. */
+function timeCommand(cliArgs) {
+  const { stdout } = nsnap(cliArgs, { quiet: false });
+  if (stdout.trim() === '') throw new Error(`nsnap ${cliArgs.join(' ')} printed nothing`);
+  const ms = [];
+  for (let r = 0; r < runs; r++) ms.push(nsnap(cliArgs).ms);
+  return { ms: median(ms), min: Math.min(...ms), lines: stdout.trim().split('\n').length };
+}
+
+function timeNode(nodeArgs) {
+  const ms = [];
+  for (let r = 0; r <= runs; r++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, nodeArgs, { stdio: 'ignore' });
+    if (r > 0) ms.push(since(t0));
+  }
+  return median(ms);
+}
+
+const commands = nsnap(['--help'], { quiet: false }).stdout;
+const has = (name) => new RegExp(`^  ${name}\\b`, 'm').test(commands);
+
+const results = { machine: { cpus: os.availableParallelism(), node: process.version, kernel: os.release() }, params: { snapshots, namespaces, big, whoisSnapshots, whoisNamespaces, churn, runs } };
+try {
+  let t0 = performance.now();
+  const parts = templateParts(await captureTemplate(collector));
+  log(`template: real collector run, ${parts.baseLinks.length} host devices kept, ${parts.hostProcesses.length} host processes (${since(t0).toFixed(0)} ms)`);
+
+  // Ingest: S snapshots of N namespaces.
+  const dirA = path.join(tmp, 'ingest');
+  t0 = performance.now();
+  const hostA = new SimHost(parts, { label: 'node-1', namespaces, churn, seed: 1, start: '2026-11-01T00:00:00Z' });
+  await writeSnapshots(hostA, dirA, snapshots);
+  const genA = since(t0);
+  const storedA = dirBytes(dirA);
+  log(`generated ${snapshots} snapshots × ${namespaces} namespaces (churn ${churn * 100}% per snapshot) in ${(genA / 1000).toFixed(1)} s, ${mib(storedA)} gzip`);
+  const dbA = path.join(tmp, 'ingest.db');
+  const ing = ingest(dbA, dirA);
+  const parse = parseFloor(dirA);
+  const ins = insertFloor(dbA, path.join(tmp, 'floor.db'));
+  const floorMs = parse.readMs + parse.parseMs + ins.ms;
+  const rate = (ms) => ing.interfaces / (ms / 1000);
+  results.ingest = {
+    snapshots: ing.snapshots,
+    interfaces: ing.interfaces,
+    ingestMs: ing.ms,
+    ingestPerSecond: rate(ing.ms),
+    floor: { readGunzipMs: parse.readMs, jsonParseMs: parse.parseMs, insertMs: ins.ms, rows: ins.rows, innerDumpParseMs: parse.innerMs },
+    floorMs,
+    floorPerSecond: rate(floorMs),
+    ratio: floorMs / ing.ms,
+    ratioWithDumpParse: (floorMs + parse.innerMs) / ing.ms,
+    dbBytesPerSnapshot: ing.bytes / ing.snapshots,
+    gzipBytesPerSnapshot: storedA / snapshots,
+  };
+  log(`ingest   ${ing.snapshots} snapshots, ${ing.interfaces} interfaces in ${(ing.ms / 1000).toFixed(1)} s: ${rate(ing.ms).toFixed(0)} interfaces/s, ${(ing.ms / ing.snapshots).toFixed(1)} ms/snapshot`);
+  log(`floor    read+gunzip ${(parse.readMs / 1000).toFixed(1)} s + JSON.parse ${(parse.parseMs / 1000).toFixed(1)} s + insert ${ins.rows} rows ${(ins.ms / 1000).toFixed(1)} s = ${(floorMs / 1000).toFixed(1)} s: ${rate(floorMs).toFixed(0)} interfaces/s`);
+  log(`         ingest/floor ${(100 * results.ingest.ratio).toFixed(0)}% (target ≥ 50%); with the link dumps' own JSON.parse (${(parse.innerMs / 1000).toFixed(1)} s) in the floor: ${(100 * results.ingest.ratioWithDumpParse).toFixed(0)}%`);
+  log(`         database ${mib(ing.bytes)}: ${(ing.bytes / ing.snapshots / 1024).toFixed(0)} KiB per snapshot (bundle: ${(storedA / snapshots / 1024).toFixed(0)} KiB gzip)`);
+
+  // The whois database: W small snapshots, plus two big ones of another host for peers and diff.
+  const dirW = path.join(tmp, 'whois');
+  t0 = performance.now();
+  const hostW = new SimHost(parts, { label: 'node-2', namespaces: whoisNamespaces, churn, seed: 2, start: '2026-10-01T00:00:00Z' });
+  let probe = null;
+  await writeSnapshots(hostW, dirW, whoisSnapshots, (bundle, i) => {
+    if (i === Math.floor(whoisSnapshots / 2)) probe = { ifname: hostW.current[0].veth, at: new Date(Date.parse(bundle.takenAt.start) + 60_000).toISOString() };
+  });
+  const hostB = new SimHost(parts, { label: 'big-1', namespaces: big, churn, seed: 3, start: '2026-11-29T10:00:00Z' });
+  const bigIds = [];
+  await writeSnapshots(hostB, dirW, 2, (bundle) => bigIds.push(bundle.snapshotId));
+  const genW = since(t0);
+  const storedW = dirBytes(dirW);
+  log(`generated ${whoisSnapshots} snapshots × ${whoisNamespaces} namespaces + 2 × ${big} in ${(genW / 1000).toFixed(1)} s, ${mib(storedW)} gzip`);
+  const dbW = path.join(tmp, 'whois.db');
+  const ingW = ingest(dbW, dirW);
+  log(`ingest   ${ingW.snapshots} snapshots, ${ingW.interfaces} interfaces in ${(ingW.ms / 1000).toFixed(1)} s: ${(ingW.interfaces / (ingW.ms / 1000)).toFixed(0)} interfaces/s; database ${mib(ingW.bytes)}, ${(ingW.bytes / ingW.snapshots / 1024).toFixed(0)} KiB per snapshot`);
+
+  const nodeStart = timeNode(['-e', '0']);
+  const version = timeCommand(['--version']);
+  const q = { nodeStartMs: nodeStart, versionMs: version.ms };
+  const [fromId, toId] = bigIds;
+  q.peers = timeCommand(['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId]);
+  q.peersJson = timeCommand(['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId, '--json']);
+  if (has('diff')) q.diff = timeCommand(['--db', dbW, 'diff', '--host', 'big-1', fromId, toId]);
+  if (has('whois')) q.whois = timeCommand(['--db', dbW, 'whois', probe.ifname, '--at', probe.at]);
+  results.queries = { ...q, whoisProbe: probe, whoisDbSnapshots: ingW.snapshots, whoisDbBytesPerSnapshot: ingW.bytes / ingW.snapshots, whoisIngestMs: ingW.ms, whoisIngestInterfaces: ingW.interfaces };
+  log(`start    node -e 0 ${nodeStart.toFixed(0)} ms, nsnap --version ${version.ms.toFixed(0)} ms`);
+  const show = (name, r, target) => r && log(`${name.padEnd(8)} ${r.ms.toFixed(0)} ms median of ${runs} (min ${r.min.toFixed(0)}), ${r.lines} lines${target ? ` (target ≤ ${target} ms: ${r.ms <= target ? 'met' : 'missed'})` : ''}`);
+  show('peers', q.peers, 100);
+  show('peers --json', q.peersJson);
+  if (q.diff) show('diff', q.diff, 100);
+  else log('diff     not in this nsnap yet');
+  if (q.whois) show('whois', q.whois, 100);
+  else log('whois    not in this nsnap yet');
+  console.log(JSON.stringify(results));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
