@@ -4,10 +4,18 @@ import { defaultDbPath, openDatabase } from './db/open.js';
 import { DatabaseError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
 import { runIngest, DEFAULT_CONCURRENCY, type IngestFlags } from './ingest/run-ingest.js';
 import { peersOf } from './query/peers.js';
-import { selectSnapshot, type Selection } from './query/select.js';
+import { checkSelected } from './query/check-snapshot.js';
+import { diffSelected, selectPair } from './query/diff-snapshots.js';
+import { HISTORY_PROGRESS_EVERY_MS, historyRange, walkHistory } from './query/history.js';
+import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection } from './query/select.js';
+import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
 import { listSnapshots } from './query/snapshots.js';
+import { renderCheck } from './render/check-text.js';
+import { renderDiff } from './render/diff-text.js';
+import { historyBaseline, historyLine } from './render/history-text.js';
 import { renderDot } from './render/dot.js';
+import { renderWhois, renderWhoisHistory } from './render/whois-text.js';
 import { renderPeers } from './render/peers-text.js';
 import { renderShow } from './render/show-text.js';
 import { renderSnapshots } from './render/snapshots-text.js';
@@ -39,7 +47,7 @@ function withDatabase<T>(flags: GlobalFlags, mustExist: boolean, use: (db: Datab
 
 const selectionOf = (flags: QueryFlags): Selection => ({ snapshot: flags.snapshot, host: flags.host ?? null });
 
-const snapshotOption = () => new Option('-s, --snapshot <sel>', 'which snapshot: "latest", a snapshot id or a unique prefix of one').default('latest');
+const snapshotOption = () => new Option('-s, --snapshot <sel>', 'which snapshot: "latest", latest~N, @TIME, tag:KEY=VALUE, a snapshot id or a unique prefix of one (nsnap diff --help)').default('latest');
 const hostOption = () => new Option('--host <name>', 'the host whose snapshots to choose from (needed for "latest" when the database holds several hosts)');
 const jsonOption = () => new Option('--json', 'print JSON for scripts instead of a table').default(false);
 
@@ -202,6 +210,181 @@ Examples:
       withDatabase(flags, true, (db) => {
         const snap = selectSnapshot(db, selectionOf(flags));
         out(renderDot(showSnapshot(db, snap), peersOf(db, snap)));
+      });
+    });
+
+  program
+    .command('diff')
+    .description('What changed between two snapshots of a host: namespaces, their owners, interfaces, veth pairs, gaps')
+    .argument('<from>', 'the earlier snapshot (SEL)')
+    .argument('[to]', 'the later snapshot (SEL)', 'latest')
+    .addOption(hostOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+${SELECTOR_HELP}
+
+Namespaces are matched across snapshots by the identity rules of docs/identity.md (inode within a boot,
+unless the kernel reused it; names and container ids across a reboot); interfaces by ifindex and name
+(a rename keeps the ifindex, a replacement keeps the name). A namespace missing from the later snapshot
+only because it could not be read there is listed as not compared, never as removed. The exit code is 0
+whether or not something changed; 2 when a selector names no snapshot.
+
+JSON: {"from":{"id","host","takenAt","bootId"},"to":{…},"sameBoot",
+       "namespaces":{"added":[{"netns","host","names","containers","pids"}],"removed":[…],
+                     "changed":[{"netns","fromNetns","changes":{"processes":{"from":[…],"to":[…]}}}],"unknown":[…],"notComparable":[…]},
+       "interfaces":{"added":[{"netns","ifname","ifindex","kind","mtu",…}],"removed":[…],
+                     "changed":[{"netns","ifname","ifindex","changes":{"mtu":{"from":1500,"to":9000}}}]},
+       "pairs":{"added":[{"a":{"netns","ifname","ifindex"},"b":{…}}],"removed":[…]},
+       "gaps":{"uncaptured":[…],"added":[…],"removed":[…]}}
+
+Examples:
+  nsnap diff latest~1 latest --host web-1
+  nsnap-collect --tag phase=pre-deploy …; deploy; nsnap-collect …; nsnap ingest …
+  nsnap diff tag:phase=pre-deploy latest
+  nsnap diff @2026-11-29T03:00Z @2026-11-29T03:30Z --host web-1 --json | jq '.interfaces.changed'
+`,
+    )
+    .action((from: string, to: string, _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags>();
+      withDatabase(flags, true, (db) => {
+        const [a, b] = selectPair(db, from, to, flags.host ?? null);
+        const { diff, owners } = diffSelected(db, a, b);
+        if (flags.json) json(diff);
+        else out(renderDiff(diff, owners));
+      });
+    });
+
+  program
+    .command('history')
+    .description('When did something change? One line per snapshot of a host with what changed since the one before')
+    .addOption(hostOption())
+    .option('--since <time>', 'start at the snapshot in force at this time (ISO-8601; UTC without a zone)')
+    .option('--until <time>', 'stop at the last snapshot taken at or before this time')
+    .option('-v, --verbose', 'list the changes under each line, grouped by namespace', false)
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+Every snapshot is read once and compared with the previous one, by the rules of nsnap diff. Bound long
+histories with --since/--until; progress goes to stderr every 2 s.
+
+Output line:
+  2026-11-29T10:10:00.000Z  01937c1e-…  +1 namespaces, +3 -1 ~1 interfaces, +1 veth pairs
+
+JSON: {"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed"},
+       "interfaces":{…},"pairs":{"added","removed"}},"diff":{as nsnap diff --json, with -v}}]}
+
+Examples:
+  nsnap history --host web-1 --since 2026-11-29T00:00Z --until 2026-11-29T06:00Z
+  nsnap history --host web-1 -v --since 2026-11-29T03:00Z | less
+  nsnap history --host web-1 --json | jq '.steps[] | select(.counts.pairs.removed > 0) | .to.takenAt'
+`,
+    )
+    .action((_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { since?: string; until?: string; verbose: boolean }>();
+      const since = flags.since !== undefined ? parseTime(flags.since, '--since') : null;
+      const until = flags.until !== undefined ? parseTime(flags.until, '--until') : null;
+      withDatabase(flags, true, (db) => {
+        const range = historyRange(db, flags.host ?? null, since, until);
+        const total = range.snapshots.length;
+        const first = range.snapshots[0];
+        if (!flags.json) out(first ? historyBaseline({ ...first, host: range.host }, total) : `history of ${range.host}: no snapshots in that range\n`);
+        const steps: unknown[] = [];
+        let last = performance.now();
+        walkHistory(db, range.snapshots, { verbose: flags.verbose, withOwners: flags.verbose && !flags.json }, (step, owners, done) => {
+          if (flags.json) steps.push(step);
+          else out(historyLine(step, owners));
+          const now = performance.now();
+          if (now - last >= HISTORY_PROGRESS_EVERY_MS && done < total - 1) {
+            last = now;
+            log(`history: ${done + 1}/${total} snapshots compared…`);
+          }
+        });
+        if (flags.json) json({ host: range.host, snapshots: total, first: first ? { id: first.id, host: first.host, takenAt: first.takenAt, bootId: first.bootId } : null, steps });
+      });
+    });
+
+  program
+    .command('whois')
+    .description('Who held an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
+    .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
+    .option('--at <time>', 'answer from the snapshot in force at this time (ISO-8601; UTC without a zone) (default: the latest)')
+    .addOption(hostOption())
+    .option('--all', 'for an interface name: every period the name was held by one owner, over all snapshots of the host', false)
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+A number above 4194304 (the largest pid_max) is a netns inode, a smaller one a pid. A bare hex word is
+tried both as an interface name and as a container id prefix. The answer names the snapshot it comes from
+and how old that snapshot was at the time asked. Exit code 1 when nothing matches.
+
+Output:
+  veth4a67fcf #21 veth, master docker0 ⇄ eth0 #2 (netns 4026532701, pid 1557 sleep, container d0b3604b67ac)
+    in host
+
+JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
+       "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
+                   "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired","interfaces"}]}
+  with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","bootId","netns","ifindex","match":{…}}]}
+
+Examples:
+  nsnap whois veth4a67fcf --at 2026-11-29T03:12Z --host web-1
+  nsnap whois veth4a67fcf --all --host web-1
+  nsnap whois 1557                         # the namespace of pid 1557, its interfaces and peers
+  nsnap whois d0b3604b67ac --json | jq '.matches[].interfaces[].peer'
+`,
+    )
+    .action((what: string, _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { at?: string; all: boolean }>();
+      const at = flags.at !== undefined ? parseTime(flags.at, '--at') : null;
+      if (flags.all && at !== null) throw new UsageError('--all lists every period over time; it does not take --at');
+      withDatabase(flags, true, (db) => {
+        if (flags.all) {
+          const history = whoisAll(db, what, flags.host ?? null);
+          if (flags.json) json(history);
+          else out(renderWhoisHistory(history));
+          process.exitCode = history.periods.length > 0 ? EXIT.ok : EXIT.failed;
+          return;
+        }
+        const result = whoisAt(db, what, { at, host: flags.host ?? null });
+        if (flags.json) json(result);
+        else out(renderWhois(result));
+        process.exitCode = result.matches.length > 0 ? EXIT.ok : EXIT.failed;
+      });
+    });
+
+  program
+    .command('check')
+    .description('What looks wrong in a snapshot: dangling or ambiguous veths, namespaces with no process, veth ends that disagree, failed captures')
+    .argument('[sel]', 'the snapshot (SEL)', 'latest')
+    .addOption(hostOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+${SELECTOR_HELP}
+
+Findings: dangling-veth (its peer namespace was not captured: gone, or kept alive only by something a /proc
+walk cannot see), ambiguous-veth, netns-without-process (kept alive by a mount or a name only),
+veth-mtu-mismatch, veth-one-end-down, capture-failed. Exit code 1 when there is a finding, 0 when none.
+
+JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname"}]}
+
+Examples:
+  nsnap check --host web-1
+  nsnap check tag:phase=post-deploy --json | jq -r '.findings[] | select(.kind == "dangling-veth") | .ifname'
+`,
+    )
+    .action((sel: string, _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags>();
+      withDatabase(flags, true, (db) => {
+        const { result, owners } = checkSelected(db, selectSnapshot(db, { snapshot: sel, host: flags.host ?? null }));
+        if (flags.json) json(result);
+        else out(renderCheck(result, owners));
+        process.exitCode = result.findings.length > 0 ? EXIT.failed : EXIT.ok;
       });
     });
 

@@ -93,6 +93,44 @@ describe('diffSnapshots', () => {
     expect(d.gaps.uncaptured).toEqual([{ netns: 10, side: 'to' }]);
   });
 
+  it('keeps a veth pair whose end was renamed (same ifindex) within a boot, and reports only the rename', () => {
+    const pair = (name: string) => [{ a: { netns: 1, ifname: 'vh', ifindex: 5 }, b: { netns: 10, ifname: name, ifindex: 2 } }];
+    const a = snap('a', 'b1', [host([lo, iface(5, 'vh')]), ns(10, [lo, iface(2, 'eth0')], { processes: [sleeper(100)] })], { pairs: pair('eth0') });
+    const b = snap('b', 'b1', [host([lo, iface(5, 'vh')]), ns(10, [lo, iface(2, 'eth9')], { processes: [sleeper(100)] })], { pairs: pair('eth9') });
+    const d = diffSnapshots(a, b);
+    expect(d.pairs).toEqual({ added: [], removed: [] });
+    expect(d.interfaces.changed).toEqual([{ netns: 10, ifname: 'eth9', ifindex: 2, changes: { ifname: { from: 'eth0', to: 'eth9' } } }]);
+  });
+
+  it('reports a pair whose end was replaced (same name, new ifindex) as disconnected and connected again', () => {
+    const a = snap('a', 'b1', [host([lo, iface(5, 'vh')]), ns(10, [lo, iface(2, 'eth0')], { processes: [sleeper(100)] })], {
+      pairs: [{ a: { netns: 1, ifname: 'vh', ifindex: 5 }, b: { netns: 10, ifname: 'eth0', ifindex: 2 } }],
+    });
+    const b = snap('b', 'b1', [host([lo, iface(7, 'vh')]), ns(10, [lo, iface(3, 'eth0')], { processes: [sleeper(100)] })], {
+      pairs: [{ a: { netns: 1, ifname: 'vh', ifindex: 7 }, b: { netns: 10, ifname: 'eth0', ifindex: 3 } }],
+    });
+    const d = diffSnapshots(a, b);
+    expect(d.pairs.removed).toHaveLength(1);
+    expect(d.pairs.added).toHaveLength(1);
+    expect(d.interfaces.changed.map((c) => c.changes.ifindex)).toEqual([{ from: 5, to: 7 }, { from: 2, to: 3 }]);
+  });
+
+  it('across a reboot, a pair matches only with the same names at both ends (ifindexes are renumbered)', () => {
+    const st = (boot: string, hostIf: InterfaceState, peer: string, hostInode: number) =>
+      snap(boot, boot, [ns(hostInode, [lo, hostIf], { isHost: true }), ns(hostInode + 10, [lo, iface(2, peer)], { names: ['blue'] })], {
+        pairs: [{ a: { netns: hostInode, ifname: hostIf.ifname, ifindex: hostIf.ifindex }, b: { netns: hostInode + 10, ifname: peer, ifindex: 2 } }],
+      });
+    expect(diffSnapshots(st('boot1', iface(5, 'vb'), 'eth0', 1), st('boot2', iface(5, 'vb'), 'eth0', 2)).pairs).toEqual({ added: [], removed: [] });
+    const renamed = diffSnapshots(st('boot1', iface(5, 'vb'), 'eth0', 1), st('boot2', iface(5, 'vc'), 'eth0', 2));
+    expect([renamed.pairs.added.length, renamed.pairs.removed.length]).toEqual([1, 1]);
+  });
+
+  it('does not count processes coming and going in the host namespace as a change', () => {
+    const a = snap('a', 'b1', [ns(1, [lo], { isHost: true, processes: [sleeper(1), sleeper(300)] })]);
+    const b = snap('b', 'b1', [ns(1, [lo], { isHost: true, processes: [sleeper(1), sleeper(301)] })]);
+    expect(isEmptyDiff(diffSnapshots(a, b))).toBe(true);
+  });
+
   it('is empty for any snapshot against itself (property)', () => {
     const arbIface = fc.record({ ifindex: fc.integer({ min: 1, max: 50 }), ifname: fc.stringMatching(/^[a-z]{1,6}$/), mtu: fc.integer({ min: 68, max: 9000 }) });
     fc.assert(

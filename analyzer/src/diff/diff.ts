@@ -69,7 +69,8 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     const changes: Record<string, Change<unknown>> = {};
     diffList(changes, 'names', a.names, b.names);
     diffList(changes, 'containers', a.containers, b.containers);
-    diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
+    // Every host process lives in the host namespace: their churn is not a change of owner.
+    if (!a.isHost) diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
     if (Object.keys(changes).length > 0) result.namespaces.changed.push({ ...summary(b), fromNetns: a.netns, changes });
     if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces);
     else if (a.captured !== b.captured) result.gaps.uncaptured.push({ netns: a.captured ? b.netns : a.netns, side: a.captured ? 'to' : 'from' });
@@ -94,9 +95,11 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
   }
 
   // Pairs compare by their ends in `to`'s terms: map from-side inodes through the namespace match.
+  // Within a boot an end is (namespace, ifindex), so renaming an end keeps the pair; across a
+  // reboot ifindexes are renumbered and the name must match too.
   const key = (p: { a: EndState; b: EndState }, map?: Map<number, number>) =>
     [p.a, p.b]
-      .map((e) => `${map ? (map.get(e.netns) ?? `from:${e.netns}`) : e.netns}/${e.ifindex}/${e.ifname}`)
+      .map((e) => `${map ? (map.get(e.netns) ?? `from:${e.netns}`) : e.netns}/${e.ifindex}${result.sameBoot ? '' : `/${e.ifname}`}`)
       .sort()
       .join(' ⇄ ');
   const fromPairs = new Map(from.pairs.map((p) => [key(p, nsMap), p]));

@@ -1,0 +1,20 @@
+import type { Database } from 'better-sqlite3';
+import { checkSnapshot, type Finding } from '../check/check.js';
+import { label, type SnapshotLabel } from './diff-snapshots.js';
+import { loadGaps } from './gaps.js';
+import { loadSnapshotState } from './load-state.js';
+import { loadOwners, type Owners } from './owners.js';
+import { peersOf } from './peers.js';
+import type { SnapshotRef } from './select.js';
+
+export interface CheckResult {
+  snapshot: SnapshotLabel;
+  findings: Finding[];
+}
+
+/** What looks wrong in one snapshot, with the owners of its namespaces for labels. */
+export function checkSelected(db: Database, snap: SnapshotRef): { result: CheckResult; owners: Map<number, Owners> } {
+  const unpaired = peersOf(db, snap).unpaired.map((u) => ({ end: { netns: u.netns, ifname: u.ifname, ifindex: u.ifindex }, reason: u.reason, detail: u.detail }));
+  const findings = checkSnapshot({ state: loadSnapshotState(db, snap), unpaired, gaps: loadGaps(db, snap.row) });
+  return { result: { snapshot: label(snap), findings }, owners: loadOwners(db, snap.row) };
+}

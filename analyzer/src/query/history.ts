@@ -1,0 +1,69 @@
+import type { Database } from 'better-sqlite3';
+import type { DiffResult, DiffOwners, SnapshotLabel } from './diff-snapshots.js';
+import { diffLoaded, label, loadForDiff } from './diff-snapshots.js';
+import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
+
+export interface HistoryCounts {
+  namespaces: { added: number; removed: number; changed: number };
+  interfaces: { added: number; removed: number; changed: number };
+  pairs: { added: number; removed: number };
+}
+
+export interface HistoryStep {
+  from: SnapshotLabel;
+  to: SnapshotLabel;
+  sameBoot: boolean;
+  counts: HistoryCounts;
+  /** The changes themselves (with -v). */
+  diff?: DiffResult;
+}
+
+export interface HistoryRange {
+  host: string;
+  /** Oldest first: the snapshot in force at --since (if any), then every snapshot up to --until. */
+  snapshots: SnapshotRef[];
+}
+
+/** The snapshots `history` walks: those of one host in [since, until], plus the one in force at `since` as the baseline. */
+export function historyRange(db: Database, host: string | null, since: string | null, until: string | null): HistoryRange {
+  const h = resolveHost(db, host, 'history');
+  let from = '';
+  if (since !== null) {
+    const earliest = db.prepare('SELECT min(taken_at) FROM snapshots WHERE host = ?').pluck().get(h.id) as string | null;
+    // Before the first snapshot there is no baseline: start at the first one.
+    if (earliest !== null && earliest <= since) from = selectSnapshot(db, { snapshot: `@${since}`, host: h.label }).takenAt;
+    else from = since;
+  }
+  return { host: h.label, snapshots: db.prepare(RANGE_SQL).all({ host: h.id, since: from, until: until ?? '9999' }) as SnapshotRef[] };
+}
+
+export const countChanges = (d: Pick<DiffResult, 'namespaces' | 'interfaces' | 'pairs'>): HistoryCounts => ({
+  namespaces: { added: d.namespaces.added.length, removed: d.namespaces.removed.length, changed: d.namespaces.changed.length },
+  interfaces: { added: d.interfaces.added.length, removed: d.interfaces.removed.length, changed: d.interfaces.changed.length },
+  pairs: { added: d.pairs.added.length, removed: d.pairs.removed.length },
+});
+
+/**
+ * Diffs each consecutive pair of snapshots, reading every snapshot once (the
+ * previous one is kept), and hands each step over as soon as it is known so
+ * output streams on long runs.
+ */
+export function walkHistory(
+  db: Database,
+  snapshots: SnapshotRef[],
+  options: { verbose: boolean; withOwners: boolean },
+  onStep: (step: HistoryStep, owners: DiffOwners | null, done: number) => void,
+): void {
+  if (snapshots.length === 0) return;
+  let prev = loadForDiff(db, snapshots[0] as SnapshotRef, options.withOwners);
+  for (let i = 1; i < snapshots.length; i++) {
+    const cur = loadForDiff(db, snapshots[i] as SnapshotRef, options.withOwners);
+    const d = diffLoaded(prev, cur);
+    const step: HistoryStep = { from: label(prev.ref), to: label(cur.ref), sameBoot: d.sameBoot, counts: countChanges(d), ...(options.verbose ? { diff: d } : {}) };
+    onStep(step, prev.owners && cur.owners ? { from: prev.owners, to: cur.owners } : null, i);
+    prev = cur;
+  }
+}
+
+/** How often a long `history` run says how far it got on stderr. */
+export const HISTORY_PROGRESS_EVERY_MS = 2000;

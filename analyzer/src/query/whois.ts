@@ -1,0 +1,283 @@
+import type { Database } from 'better-sqlite3';
+import { UsageError, quote } from '../errors.js';
+import { label, type SnapshotLabel } from './diff-snapshots.js';
+import type { ContainerView, Owners } from './owners.js';
+import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
+
+/** What `whois WHAT` asks about. A bare hex word may be an interface name or a container id: both are tried. */
+export type WhoisQuery = { kind: 'interface'; name: string } | { kind: 'pid'; pid: number } | { kind: 'netns'; inode: number } | { kind: 'container'; prefix: string };
+
+/** Above the largest pid_max (2^22): a number this big is a namespace inode. */
+const PID_MAX = 4_194_304;
+const IFNAME = /^[^\s/:]{1,64}$/;
+
+export function parseWhat(what: string): WhoisQuery[] {
+  const t = what.trim();
+  const explicit = /^(if|interface|pid|netns|net|container):(.*)$/.exec(t);
+  const bad = () => new UsageError(`whois ${quote(what)}: expected an interface name, a pid, a netns inode (net:[N] or a number above ${PID_MAX}), a container id prefix, or one of if:NAME, pid:N, netns:N, container:ID`);
+  if (explicit) {
+    const [, kind, rest = ''] = explicit;
+    if (kind === 'if' || kind === 'interface') {
+      if (!IFNAME.test(rest)) throw bad();
+      return [{ kind: 'interface', name: rest }];
+    }
+    if (kind === 'container') {
+      if (!/^[0-9a-zA-Z_.-]{1,128}$/.test(rest)) throw bad();
+      return [{ kind: 'container', prefix: rest }];
+    }
+    const n = /^\[?(\d{1,12})\]?$/.exec(rest);
+    if (!n) throw bad();
+    return [kind === 'pid' ? { kind: 'pid', pid: Number(n[1]) } : { kind: 'netns', inode: Number(n[1]) }];
+  }
+  if (/^\d{1,12}$/.test(t)) {
+    const n = Number(t);
+    return [n > PID_MAX ? { kind: 'netns', inode: n } : { kind: 'pid', pid: n }];
+  }
+  if (!IFNAME.test(t)) throw bad();
+  const out: WhoisQuery[] = [{ kind: 'interface', name: t }];
+  if (/^[0-9a-f]{4,64}$/.test(t)) out.push({ kind: 'container', prefix: t });
+  return out;
+}
+
+export interface PeerView {
+  netns: number;
+  ifname: string;
+  ifindex: number;
+  host: boolean;
+  names: string[];
+  pids: number[];
+  processes: { pid: number; comm: string | null }[];
+  containers: ContainerView[];
+}
+
+export interface InterfaceBrief {
+  ifname: string;
+  ifindex: number;
+  kind: string | null;
+  master: string | null;
+  mtu: number | null;
+  operstate: string | null;
+  peer: PeerView | null;
+  /** Why a veth has no peer (dangling, ambiguous…), with detail. */
+  unpaired: { reason: string; detail: string } | null;
+}
+
+export interface WhoisMatch {
+  /** What matched the query. */
+  matchedBy: WhoisQuery['kind'];
+  netns: number;
+  host: boolean;
+  captured: boolean;
+  names: string[];
+  mounts: string[];
+  /** Processes in the namespace (not listed for the host namespace, where every host process lives). */
+  pids: number[];
+  processes: { pid: number; comm: string | null }[];
+  containers: ContainerView[];
+  ifname: string | null;
+  ifindex: number | null;
+  kind: string | null;
+  master: string | null;
+  peer: PeerView | null;
+  unpaired: { reason: string; detail: string } | null;
+  /** For a pid, netns or container: the namespace's interfaces with their peers. */
+  interfaces?: InterfaceBrief[];
+}
+
+export interface WhoisResult {
+  query: string;
+  at: string;
+  snapshot: SnapshotLabel & { ageSeconds: number };
+  matches: WhoisMatch[];
+  /** For a name not found: in how many other snapshots it appears (`--all` lists them). */
+  seenElsewhere?: number;
+}
+
+/** SQL of whois, exported so tests can check their query plans. */
+export const WHOIS_SQL = {
+    // No ORDER BY: sorting here could tempt the planner into the (snapshot, netns, ifindex) index, a walk of the whole snapshot.
+  interfaceByName: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE ifname = ? AND snapshot = ?',
+  interfacesOfNetns: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE snapshot = ? AND netns = ? ORDER BY ifindex',
+  vethOf: `SELECT status, detail, b AS other FROM links WHERE a = @id AND relation = 'veth'
+    UNION ALL SELECT status, detail, a AS other FROM links WHERE b = @id AND relation = 'veth'`,
+  interfaceById: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE id = ?',
+  namespace: 'SELECT is_host AS isHost, captured, problem FROM namespaces WHERE snapshot = ? AND inode = ?',
+  processes: 'SELECT pid, comm, start_time AS startTime FROM processes WHERE snapshot = ? AND netns = ? ORDER BY pid',
+  handles: 'SELECT kind, path, name FROM handles WHERE snapshot = ? AND netns = ?',
+  containers: 'SELECT runtime, container_id AS id, pod_uid AS podUid FROM containers WHERE snapshot = ? AND netns = ? ORDER BY runtime, container_id',
+  pid: 'SELECT netns, netns_error AS netnsError FROM processes WHERE snapshot = ? AND pid = ?',
+  containerPrefix: 'SELECT DISTINCT netns FROM containers WHERE snapshot = @snapshot AND container_id >= @lo AND container_id < @hi AND netns IS NOT NULL ORDER BY netns',
+  seenElsewhere: 'SELECT count(*) FROM interfaces WHERE ifname = ?',
+  /** Every snapshot of a host holding an interface name, with what identifies its owner there. */
+  history: `SELECT i.snapshot AS row, i.netns, i.ifindex, n.is_host AS isHost,
+      (SELECT group_concat(container_id, ',') FROM (SELECT DISTINCT container_id FROM containers c
+         WHERE c.snapshot = i.snapshot AND c.netns = i.netns ORDER BY container_id)) AS containers,
+      (SELECT group_concat(name, ',') FROM (SELECT DISTINCT name FROM handles h
+         WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named' ORDER BY name)) AS names,
+      CASE WHEN n.is_host THEN NULL ELSE (SELECT min(start_time) FROM processes p
+         WHERE p.snapshot = i.snapshot AND p.netns = i.netns) END AS oldest
+    FROM interfaces i JOIN snapshots s ON s.id = i.snapshot JOIN namespaces n ON n.snapshot = i.snapshot AND n.inode = i.netns
+    WHERE i.ifname = ? AND s.host = ?`,
+} as const;
+
+type IfRow = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null };
+
+/** Reads owners and peers of single namespaces and interfaces through the (snapshot, netns) indexes. */
+class OwnerReader {
+  private readonly cache = new Map<number, Owners>();
+  constructor(
+    private readonly db: Database,
+    private readonly row: number,
+  ) {}
+
+  owners(netns: number): Owners {
+    const hit = this.cache.get(netns);
+    if (hit) return hit;
+    const ns = this.db.prepare(WHOIS_SQL.namespace).get(this.row, netns) as { isHost: number; captured: number; problem: string | null } | undefined;
+    const host = ns?.isHost === 1;
+    const processes = host ? [] : (this.db.prepare(WHOIS_SQL.processes).all(this.row, netns) as Owners['processes']);
+    const handles = this.db.prepare(WHOIS_SQL.handles).all(this.row, netns) as { kind: string; path: string; name: string | null }[];
+    const o: Owners = {
+      netns,
+      host,
+      captured: ns?.captured === 1,
+      problem: ns?.problem ?? null,
+      names: [...new Set(handles.filter((h) => h.kind === 'named' && h.name !== null).map((h) => h.name as string))].sort(),
+      mounts: [...new Set(handles.filter((h) => h.kind !== 'named').map((h) => h.path))].sort(),
+      pids: processes.map((p) => p.pid),
+      processes,
+      containers: this.db.prepare(WHOIS_SQL.containers).all(this.row, netns) as ContainerView[],
+    };
+    this.cache.set(netns, o);
+    return o;
+  }
+
+  brief(i: IfRow): InterfaceBrief {
+    const link = this.db.prepare(WHOIS_SQL.vethOf).get({ id: i.id }) as { status: string; detail: string | null; other: number | null } | undefined;
+    let peer: PeerView | null = null;
+    if (link && link.other !== null) {
+      const p = this.db.prepare(WHOIS_SQL.interfaceById).get(link.other) as IfRow;
+      const o = this.owners(p.netns);
+      peer = { netns: p.netns, ifname: p.ifname, ifindex: p.ifindex, host: o.host, names: o.names, pids: o.pids, processes: o.processes.map((x) => ({ pid: x.pid, comm: x.comm })), containers: o.containers };
+    }
+    const unpaired = link && link.other === null ? { reason: link.status, detail: link.detail ?? '' } : null;
+    return { ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, mtu: i.mtu, operstate: i.operstate, peer, unpaired };
+  }
+
+  interfaceMatch(i: IfRow): WhoisMatch {
+    const b = this.brief(i);
+    return { matchedBy: 'interface', ...this.namespaceFields(i.netns), ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, peer: b.peer, unpaired: b.unpaired };
+  }
+
+  namespaceMatch(netns: number, by: WhoisQuery['kind']): WhoisMatch {
+    const interfaces = (this.db.prepare(WHOIS_SQL.interfacesOfNetns).all(this.row, netns) as IfRow[]).map((i) => this.brief(i));
+    return { matchedBy: by, ...this.namespaceFields(netns), ifname: null, ifindex: null, kind: null, master: null, peer: null, unpaired: null, interfaces };
+  }
+
+  private namespaceFields(netns: number) {
+    const o = this.owners(netns);
+    return { netns, host: o.host, captured: o.captured, names: o.names, mounts: o.mounts, pids: o.pids, processes: o.processes.map((p) => ({ pid: p.pid, comm: p.comm })), containers: o.containers };
+  }
+}
+
+const prefixRange = (p: string) => ({ lo: p, hi: p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1) });
+
+/** Who held WHAT in the snapshot in force at `at` (an ISO time; null: the latest snapshot). */
+export function whoisAt(db: Database, what: string, options: { at: string | null; host: string | null; now?: Date }): WhoisResult {
+  const queries = parseWhat(what);
+  const snap = selectSnapshot(db, { snapshot: options.at === null ? 'latest' : `@${options.at}`, host: options.host });
+  const at = options.at ?? (options.now ?? new Date()).toISOString();
+  const reader = new OwnerReader(db, snap.row);
+  const matches: WhoisMatch[] = [];
+  for (const q of queries) {
+    if (q.kind === 'interface') {
+      const found = (db.prepare(WHOIS_SQL.interfaceByName).all(q.name, snap.row) as IfRow[]).sort((x, y) => x.netns - y.netns || x.ifindex - y.ifindex);
+      for (const i of found) matches.push(reader.interfaceMatch(i));
+    } else if (q.kind === 'pid') {
+      const p = db.prepare(WHOIS_SQL.pid).get(snap.row, q.pid) as { netns: number | null; netnsError: string | null } | undefined;
+      if (p?.netns != null) matches.push(reader.namespaceMatch(p.netns, 'pid'));
+    } else if (q.kind === 'netns') {
+      if (db.prepare(WHOIS_SQL.namespace).get(snap.row, q.inode)) matches.push(reader.namespaceMatch(q.inode, 'netns'));
+    } else {
+      for (const netns of db.prepare(WHOIS_SQL.containerPrefix).pluck().all({ snapshot: snap.row, ...prefixRange(q.prefix) }) as number[]) {
+        matches.push(reader.namespaceMatch(netns, 'container'));
+      }
+    }
+  }
+  const result: WhoisResult = { query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches };
+  const name = queries.find((q) => q.kind === 'interface');
+  if (matches.length === 0 && name?.kind === 'interface') result.seenElsewhere = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get(name.name) as number;
+  return result;
+}
+
+export interface WhoisPeriod {
+  first: { id: string; takenAt: string };
+  last: { id: string; takenAt: string };
+  /** Snapshots of the period (consecutive snapshots of the host that all held the name with this owner). */
+  snapshots: number;
+  bootId: string | null;
+  netns: number;
+  ifindex: number;
+  /** Owners and peer as the last snapshot of the period saw them. */
+  match: WhoisMatch;
+}
+
+export interface WhoisHistory {
+  query: string;
+  host: string;
+  periods: WhoisPeriod[];
+}
+
+/**
+ * Every period during which a host's snapshots held an interface name with
+ * one owner. A period ends when the name disappears from a snapshot or comes
+ * back as another device: another boot, namespace, ifindex, named netns or
+ * container set — or, for a namespace with neither, another start time of
+ * its oldest process (an inode the kernel reused).
+ */
+export function whoisAll(db: Database, what: string, hostLabel: string | null): WhoisHistory {
+  const q = parseWhat(what).find((x) => x.kind === 'interface');
+  if (!q || q.kind !== 'interface') throw new UsageError(`whois --all follows an interface name over time; ${quote(what)} is not one`);
+  const host = resolveHost(db, hostLabel, 'whois --all');
+  const snaps = db.prepare(RANGE_SQL).all({ host: host.id, since: '', until: '9999' }) as SnapshotRef[];
+  const ordinal = new Map(snaps.map((s, i) => [s.row, i]));
+  type HistRow = { row: number; netns: number; ifindex: number; isHost: number; containers: string | null; names: string | null; oldest: number | null };
+  const rows = db.prepare(WHOIS_SQL.history).all(q.name, host.id) as HistRow[];
+  rows.sort((a, b) => (ordinal.get(a.row) as number) - (ordinal.get(b.row) as number) || a.netns - b.netns);
+  const periods: { key: string; rows: HistRow[]; lastOrdinal: number }[] = [];
+  const open = new Map<string, (typeof periods)[number]>();
+  for (const r of rows) {
+    const s = snaps[ordinal.get(r.row) as number] as SnapshotRef;
+    const key = JSON.stringify([s.bootId, r.netns, r.ifindex, r.isHost, r.containers, r.names, r.containers || r.names || r.isHost ? null : r.oldest]);
+    const n = ordinal.get(r.row) as number;
+    const current = open.get(key);
+    if (current && current.lastOrdinal === n - 1) {
+      current.rows.push(r);
+      current.lastOrdinal = n;
+    } else {
+      const p = { key, rows: [r], lastOrdinal: n };
+      periods.push(p);
+      open.set(key, p);
+    }
+  }
+  return {
+    query: what,
+    host: host.label,
+    periods: periods.map((p) => {
+      const first = snaps[ordinal.get((p.rows[0] as HistRow).row) as number] as SnapshotRef;
+      const lastRow = p.rows[p.rows.length - 1] as HistRow;
+      const last = snaps[ordinal.get(lastRow.row) as number] as SnapshotRef;
+      const reader = new OwnerReader(db, last.row);
+      const i = db.prepare(WHOIS_SQL.interfaceByName).all(q.name, last.row).find((x) => (x as IfRow).netns === lastRow.netns) as IfRow;
+      return {
+        first: { id: first.id, takenAt: first.takenAt },
+        last: { id: last.id, takenAt: last.takenAt },
+        snapshots: p.rows.length,
+        bootId: last.bootId,
+        netns: lastRow.netns,
+        ifindex: lastRow.ifindex,
+        match: reader.interfaceMatch(i),
+      };
+    }),
+  };
+}

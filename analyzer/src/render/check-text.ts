@@ -1,0 +1,32 @@
+import { escapeControl } from '@nsnap/shared';
+import type { CheckResult } from '../query/check-snapshot.js';
+import type { Owners } from '../query/owners.js';
+import { describeOwner } from './describe.js';
+import { snapshotLine } from './diff-text.js';
+
+const TITLES: Record<string, string> = {
+  'dangling-veth': 'veths whose peer namespace was not captured (gone, or hidden from a /proc walk)',
+  'ambiguous-veth': 'veths whose peer cannot be decided from the link data',
+  'netns-without-process': 'namespaces kept alive with no process in them',
+  'veth-mtu-mismatch': 'veth pairs whose ends disagree on the MTU',
+  'veth-one-end-down': 'veth pairs with one end down',
+  'capture-failed': 'captures that failed (answers may be incomplete there)',
+};
+
+/** Findings grouped by kind, each with the owners of its namespace. */
+export function renderCheck(r: CheckResult, owners: Map<number, Owners>): string {
+  const lines = [snapshotLine(r.snapshot), ''];
+  if (r.findings.length === 0) return `${lines.join('\n')}no findings\n`;
+  const kinds = [...new Set(r.findings.map((f) => f.kind))];
+  for (const kind of kinds) {
+    const list = r.findings.filter((f) => f.kind === kind);
+    lines.push(`${kind} (${list.length}): ${TITLES[kind] ?? ''}`);
+    for (const f of list) {
+      const owner = f.netns !== null && f.kind !== 'netns-without-process' ? owners.get(f.netns) : undefined;
+      lines.push(`  ${escapeControl(f.subject)}${owner ? ` [${describeOwner(owner)}]` : ''}: ${escapeControl(f.detail)}`);
+    }
+    lines.push('');
+  }
+  lines.push(`${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`);
+  return `${lines.join('\n')}\n`;
+}

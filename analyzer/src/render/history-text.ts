@@ -1,0 +1,17 @@
+import { escapeControl } from '@nsnap/shared';
+import type { DiffOwners, SnapshotLabel } from '../query/diff-snapshots.js';
+import type { HistoryStep } from '../query/history.js';
+import { changeLines, countsText } from './diff-text.js';
+
+/** The first line of `history`: the snapshot the others are compared with. */
+export function historyBaseline(s: SnapshotLabel, total: number): string {
+  return `history of ${escapeControl(s.host)}: ${total} snapshot${total === 1 ? '' : 's'}, each line what changed since the one above\n${s.takenAt}  ${s.id}  (first)\n`;
+}
+
+/** One line per step: when, which snapshot, what changed since the previous one; with -v the changes under it. */
+export function historyLine(step: HistoryStep, owners: DiffOwners | null): string {
+  const reboot = step.sameBoot ? '' : '  [another boot]';
+  const lines = [`${step.to.takenAt}  ${step.to.id}  ${countsText(step.counts)}${reboot}`];
+  if (step.diff && owners) lines.push(...changeLines(step.diff, owners, '    '));
+  return `${lines.join('\n')}\n`;
+}

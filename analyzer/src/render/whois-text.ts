@@ -1,0 +1,54 @@
+import { escapeControl } from '@nsnap/shared';
+import type { Owners } from '../query/owners.js';
+import type { InterfaceBrief, PeerView, WhoisHistory, WhoisMatch, WhoisResult } from '../query/whois.js';
+import { describeOwner } from './describe.js';
+import { formatDuration, snapshotLine } from './diff-text.js';
+
+const ownerOf = (m: Pick<WhoisMatch, 'netns' | 'host' | 'names' | 'pids' | 'processes' | 'containers'> & { captured?: boolean; mounts?: string[] }): Owners => ({
+  netns: m.netns,
+  host: m.host,
+  captured: m.captured ?? true,
+  problem: null,
+  names: m.names,
+  mounts: m.mounts ?? [],
+  pids: m.pids,
+  processes: m.processes.map((p) => ({ ...p, startTime: null })),
+  containers: m.containers,
+});
+
+const peerText = (p: PeerView) => `${escapeControl(p.ifname)} #${p.ifindex} (${describeOwner(ownerOf(p))})`;
+
+function ifaceText(i: Pick<InterfaceBrief, 'ifname' | 'ifindex' | 'kind' | 'master' | 'peer' | 'unpaired'>): string {
+  const parts = [i.kind, i.master ? `master ${escapeControl(i.master)}` : null].filter((x) => x !== null).map((x) => escapeControl(x as string));
+  let text = `${escapeControl(i.ifname)} #${i.ifindex}${parts.length > 0 ? ` ${parts.join(', ')}` : ''}`;
+  if (i.peer) text += ` ⇄ ${peerText(i.peer)}`;
+  else if (i.unpaired) text += ` ⇄ ? ${escapeControl(i.unpaired.reason)}${i.unpaired.detail ? `: ${escapeControl(i.unpaired.detail)}` : ''}`;
+  return text;
+}
+
+function matchLines(m: WhoisMatch): string[] {
+  if (m.ifname !== null && m.ifindex !== null) return [`${ifaceText({ ...m, ifname: m.ifname, ifindex: m.ifindex })}`, `  in ${describeOwner(ownerOf(m))}`];
+  const lines = [`${m.matchedBy} → ${describeOwner(ownerOf(m))}`];
+  for (const i of m.interfaces ?? []) if (i.ifname !== 'lo') lines.push(`  ${ifaceText(i)}`);
+  return lines;
+}
+
+export function renderWhois(r: WhoisResult): string {
+  const age = formatDuration(r.snapshot.ageSeconds * 1000);
+  const lines = [`${snapshotLine(r.snapshot)}: ${age} old at ${r.at}`, ''];
+  if (r.matches.length === 0) {
+    lines.push(`nothing matches ${escapeControl(JSON.stringify(r.query))} in this snapshot`);
+    if (r.seenElsewhere) lines.push(`the name appears ${r.seenElsewhere} times in other snapshots: nsnap whois --all ${escapeControl(r.query)}`);
+  }
+  for (const m of r.matches) lines.push(...matchLines(m));
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderWhoisHistory(h: WhoisHistory): string {
+  const lines = [`${escapeControl(h.query)} on host ${escapeControl(h.host)}: ${h.periods.length} period${h.periods.length === 1 ? '' : 's'}`];
+  for (const p of h.periods) {
+    const span = p.snapshots === 1 ? `${p.first.takenAt} (1 snapshot)` : `${p.first.takenAt} … ${p.last.takenAt} (${p.snapshots} snapshots, ${formatDuration(Date.parse(p.last.takenAt) - Date.parse(p.first.takenAt))})`;
+    lines.push('', span, ...matchLines(p.match).map((l) => `  ${l}`));
+  }
+  return `${lines.join('\n')}\n`;
+}

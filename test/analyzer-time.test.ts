@@ -1,0 +1,307 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestSources, openDatabase } from '@nsnap/analyzer';
+import { SELECT_SQL, RANGE_SQL, SelectionError, parseSelector, parseTime, selectSnapshot } from '../analyzer/src/query/select.js';
+import { WHOIS_SQL, parseWhat } from '../analyzer/src/query/whois.js';
+import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
+import { dockerNode } from './support/docker-node.js';
+import { ANALYZER_BIN, runCli } from './support/cli.js';
+
+const HOST_NS = 4026531840;
+const cid = (c: string) => c.repeat(64).slice(0, 64);
+/** A MAC address that stays the same across snapshots for the same device. */
+const mac = (inode: number, ifindex: number) => `02:42:${((inode % 256) >>> 0).toString(16).padStart(2, '0')}:00:00:${ifindex.toString(16).padStart(2, '0')}`;
+const cgroup = (id: string) => `0::/system.slice/docker-${id}.scope\n`;
+
+interface Container {
+  inode: number;
+  id: string;
+  pid: number;
+  /** The host end of its veth. */
+  veth: { ifindex: number; ifname: string; mtu?: number };
+}
+
+/** A docker host with the given containers, each paired with the host through docker0 (nsids from the host's lsns map). */
+function dockerHost(o: { host?: string; takenAt: string; tags?: Record<string, string>; bootId?: string; containers: Container[] }): BundleBuilder {
+  const b = new BundleBuilder({ host: o.host ?? 'web-1', takenAt: o.takenAt, tags: o.tags, bootId: o.bootId });
+  b.namespace({
+    inode: HOST_NS,
+    host: true,
+    links: [
+      { ifindex: 2, ifname: 'eth0', address: mac(HOST_NS, 2) },
+      { ifindex: 3, ifname: 'docker0', kind: 'bridge', address: mac(HOST_NS, 3) },
+      ...o.containers.map((c, nsid) => ({ ...c.veth, kind: 'veth', linkIndex: 2, linkNetnsid: nsid, master: 'docker0', address: mac(HOST_NS, c.veth.ifindex) })),
+    ],
+  });
+  for (const c of o.containers) {
+    b.namespace({ inode: c.inode, links: [{ ifindex: 2, ifname: 'eth0', kind: 'veth', linkIndex: c.veth.ifindex, linkNetnsid: 0, address: mac(c.inode, 2) }] });
+    b.process({ pid: c.pid, netns: c.inode, comm: 'nginx', cgroup: cgroup(c.id) });
+  }
+  b.process({ pid: 812, netns: HOST_NS, comm: 'dockerd' });
+  b.lsns(HOST_NS, [{ inode: HOST_NS, nsid: null, pid: 812 }, ...o.containers.map((c, nsid) => ({ inode: c.inode, nsid, pid: c.pid }))]);
+  return b;
+}
+
+const WEB: Container = { inode: 4026532701, id: cid('a1'), pid: 1557, veth: { ifindex: 21, ifname: 'vethweb' } };
+const API: Container = { inode: 4026532702, id: cid('b2'), pid: 1600, veth: { ifindex: 22, ifname: 'vethapi' } };
+/** A later container that got the name vethweb again, on a new device. */
+const WEB2: Container = { inode: 4026532703, id: cid('c3'), pid: 1700, veth: { ifindex: 23, ifname: 'vethweb' } };
+
+const s1 = dockerHost({ takenAt: '2026-11-29T10:00:00.000Z', tags: { phase: 'pre-deploy' }, containers: [WEB, API] }).build();
+const s2 = dockerHost({ takenAt: '2026-11-29T10:10:00.000Z', containers: [API] }).build();
+const s3 = dockerHost({ takenAt: '2026-11-29T10:20:00.000Z', tags: { phase: 'post-deploy' }, containers: [{ ...API, veth: { ...API.veth, mtu: 9000 } }, WEB2] }).build();
+const other = dockerHost({ host: 'web-2', takenAt: '2026-11-29T10:05:00.000Z', tags: { phase: 'pre-deploy' }, containers: [] }).build();
+
+describe('snapshot selectors', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-time-sel-'));
+  const db = openDatabase(':memory:', { mustExist: false });
+  beforeAll(() => {
+    expect(ingestSources(db, [s1, s2, s3, other].map((b) => writeBundle(dir, b))).ingested).toBe(4);
+  });
+  afterAll(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const sel = (snapshot: string, host: string | null = 'web-1') => selectSnapshot(db, { snapshot, host });
+
+  it('latest and latest~N count back through one host\'s snapshots', () => {
+    expect(sel('latest').id).toBe(s3.snapshotId);
+    expect(sel('LATEST~0').id).toBe(s3.snapshotId);
+    expect(sel('latest~1').id).toBe(s2.snapshotId);
+    expect(sel('latest~2').id).toBe(s1.snapshotId);
+    expect(() => sel('latest~3')).toThrow(/the host has only 3 snapshots \(latest~2 is the oldest\)/);
+    expect(sel('latest', 'web-2').id).toBe(other.snapshotId);
+  });
+
+  it('@TIME is the snapshot in force then, and remembers the time asked', () => {
+    expect(sel('@2026-11-29T10:15Z')).toMatchObject({ id: s2.snapshotId, asOf: '2026-11-29T10:15:00.000Z' });
+    expect(sel('@2026-11-29T10:10:00.000Z').id).toBe(s2.snapshotId);
+    expect(sel('@2026-11-29T10:09:59.999Z').id).toBe(s1.snapshotId);
+    expect(sel('@2026-11-29T12:15+02:00').id).toBe(s2.snapshotId);
+    expect(sel('@2026-11-30').id).toBe(s3.snapshotId);
+    expect(() => sel('@2026-11-29T09:59Z')).toThrow(/no snapshot of host "web-1" was taken at or before 2026-11-29T09:59:00.000Z/);
+  });
+
+  it('tag:KEY=VALUE is the newest snapshot carrying the tag', () => {
+    expect(sel('tag:phase=pre-deploy').id).toBe(s1.snapshotId);
+    expect(sel('tag:phase=post-deploy', null).id).toBe(s3.snapshotId);
+    expect(() => sel('tag:phase=nope', null)).toThrow(/no snapshot carries tag "phase=nope"/);
+    expect(() => sel('tag:phase=nope')).toThrow(/no snapshot of host "web-1" carries tag "phase=nope"/);
+  });
+
+  it('refuses what several hosts answer without --host, naming the hosts', () => {
+    for (const s of ['latest', 'latest~1', '@2026-11-29T10:07Z', 'tag:phase=pre-deploy']) {
+      expect(() => sel(s, null)).toThrow(SelectionError);
+      expect(() => sel(s, null)).toThrow(/is ambiguous: the database holds snapshots of 2 hosts \(web-1, web-2\); choose one with --host/);
+    }
+    // Only web-1 had a snapshot by 10:02: no ambiguity.
+    expect(sel('@2026-11-29T10:02Z', null).id).toBe(s1.snapshotId);
+    expect(sel(s2.snapshotId.slice(0, 20), null).id).toBe(s2.snapshotId);
+    expect(() => sel(other.snapshotId)).toThrow(/no snapshot ".*" of host "web-1"/);
+  });
+
+  it('parses selectors and times strictly', () => {
+    expect(parseSelector('latest~12')).toEqual({ kind: 'latest', back: 12 });
+    expect(parseSelector('tag:ci/job=a=b')).toEqual({ kind: 'tag', key: 'ci/job', value: 'a=b' });
+    expect(parseSelector('01A2B3C4')).toEqual({ kind: 'id', prefix: '01a2b3c4' });
+    for (const bad of ['latest~', 'latest~-1', 'tag:=x', 'tag:phase', '../etc', '@yesterday', '@2026-02-30', '@2026-11-29T25:00Z']) {
+      expect(() => parseSelector(bad), bad).toThrow(SelectionError);
+    }
+    expect(parseTime('2026-11-29 03:12', '--at')).toBe('2026-11-29T03:12:00.000Z');
+    expect(parseTime('2026-11-29T03:12:05.25-0130', '--at')).toBe('2026-11-29T04:42:05.250Z');
+    expect(parseTime('now', '--at', () => new Date('2026-01-01T00:00:00Z'))).toBe('2026-01-01T00:00:00.000Z');
+    expect(() => parseTime('2026-13-01', '--since')).toThrow(/--since: "2026-13-01" is not a time/);
+  });
+
+  it('parses whois queries: pid, inode, container prefix, interface name', () => {
+    expect(parseWhat('1557')).toEqual([{ kind: 'pid', pid: 1557 }]);
+    expect(parseWhat('4026532701')).toEqual([{ kind: 'netns', inode: 4026532701 }]);
+    expect(parseWhat('net:[4026532701]')).toEqual([{ kind: 'netns', inode: 4026532701 }]);
+    expect(parseWhat('veth4a67fcf')).toEqual([{ kind: 'interface', name: 'veth4a67fcf' }]);
+    expect(parseWhat('d0b3604b67ac')).toEqual([{ kind: 'interface', name: 'd0b3604b67ac' }, { kind: 'container', prefix: 'd0b3604b67ac' }]);
+    expect(parseWhat('if:1557')).toEqual([{ kind: 'interface', name: '1557' }]);
+    expect(() => parseWhat('a b')).toThrow(/expected an interface name/);
+  });
+});
+
+describe('query plans of the time queries use indexes', () => {
+  const db = openDatabase(':memory:', { mustExist: false });
+  db.exec('ANALYZE');
+  afterAll(() => db.close());
+  const BIG = ['snapshots', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'snapshot_tags'];
+  const plan = (sql: string, params: unknown[] | Record<string, unknown>) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+  const expectIndexed = (sql: string, params: unknown[] | Record<string, unknown>) => {
+    const details = plan(sql, params);
+    for (const d of details) {
+      const m = /^SCAN (\w+)/.exec(d);
+      if (m && BIG.includes(m[1]!)) throw new Error(`full scan of ${m[1]} in plan: ${details.join(' | ')}`);
+      expect(d, details.join(' | ')).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+    }
+    return details.join(' | ');
+  };
+
+  it('selectors: (host, taken_at) for latest~N and @TIME, (key, value) for tags', () => {
+    expect(expectIndexed(SELECT_SQL.nthOfHostAtOrBefore, { host: 1, time: '2026', back: 3 })).toContain('snapshots_host_taken_at');
+    expect(expectIndexed(SELECT_SQL.hostsAtOrBefore, ['2026'])).toContain('snapshots_host_taken_at');
+    expect(expectIndexed(SELECT_SQL.latestWithTag, { key: 'phase', value: 'x', host: 1 })).toMatch(/snapshot_tags_key_value|snapshots_host_taken_at/);
+    expect(plan(SELECT_SQL.hostsWithTag, ['phase', 'x']).join(' ')).toContain('snapshot_tags_key_value');
+    expect(expectIndexed(RANGE_SQL, { host: 1, since: '', until: '9999' })).toContain('snapshots_host_taken_at');
+  });
+
+  it('whois: (ifname, snapshot) for names, (snapshot, netns) for owners, links by end', () => {
+    expect(expectIndexed(WHOIS_SQL.interfaceByName, ['eth0', 1])).toContain('interfaces_ifname');
+    expect(expectIndexed(WHOIS_SQL.history, ['eth0', 1])).toContain('interfaces_ifname');
+    expect(expectIndexed(WHOIS_SQL.vethOf, { id: 1 })).toMatch(/links_a.*links_b/);
+    for (const sql of [WHOIS_SQL.processes, WHOIS_SQL.handles, WHOIS_SQL.containers, WHOIS_SQL.interfacesOfNetns, WHOIS_SQL.namespace, WHOIS_SQL.pid]) expectIndexed(sql, [1, 2]);
+    expectIndexed(WHOIS_SQL.containerPrefix, { snapshot: 1, lo: 'ab', hi: 'ac' });
+  });
+});
+
+describe('nsnap diff, history, whois, check on hand-built snapshots', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-time-cli-'));
+  const db = path.join(dir, 'nsnap.db');
+  const nsnap = (...args: string[]) => runCli(ANALYZER_BIN, [...args, '--db', db]);
+  const node = dockerNode({ host: 'node-9', takenAt: '2026-11-29T09:00:00.000Z' }).build();
+
+  beforeAll(async () => {
+    for (const b of [s1, s2, s3, other, node]) writeBundle(path.join(dir, 'bundles'), b);
+    const r = await nsnap('ingest', path.join(dir, 'bundles'));
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('diff --json between two tags: the container that went, the one that came, a replaced veth, an MTU change', async () => {
+    const r = await nsnap('diff', 'tag:phase=pre-deploy', 'tag:phase=post-deploy', '--host', 'web-1', '--json');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const d = JSON.parse(String(r.stdout));
+    expect(d.from).toEqual({ id: s1.snapshotId, host: 'web-1', takenAt: s1.takenAt.start, bootId: s1.host.bootId });
+    expect(d.to.id).toBe(s3.snapshotId);
+    expect(d.namespaces.removed).toEqual([{ netns: WEB.inode, host: false, names: [], containers: [WEB.id], pids: [WEB.pid] }]);
+    expect(d.namespaces.added).toEqual([{ netns: WEB2.inode, host: false, names: [], containers: [WEB2.id], pids: [WEB2.pid] }]);
+    expect(d.namespaces.changed).toEqual([]);
+    // vethweb kept its name on a new device: a replacement, not a removal plus an addition.
+    expect(d.interfaces.changed).toEqual([
+      { netns: HOST_NS, ifname: 'vethapi', ifindex: 22, changes: { mtu: { from: 1500, to: 9000 } } },
+      { netns: HOST_NS, ifname: 'vethweb', ifindex: 23, changes: { ifindex: { from: 21, to: 23 }, address: { from: mac(HOST_NS, 21), to: mac(HOST_NS, 23) } } },
+    ]);
+    expect(d.interfaces.removed.map((i: { netns: number; ifname: string }) => [i.netns, i.ifname])).toEqual([[WEB.inode, 'lo'], [WEB.inode, 'eth0']]);
+    expect(d.interfaces.added.map((i: { netns: number; ifname: string }) => [i.netns, i.ifname])).toEqual([[WEB2.inode, 'lo'], [WEB2.inode, 'eth0']]);
+    expect(d.pairs.removed).toEqual([{ a: { netns: HOST_NS, ifname: 'vethweb', ifindex: 21 }, b: { netns: WEB.inode, ifname: 'eth0', ifindex: 2 } }]);
+    expect(d.pairs.added).toEqual([{ a: { netns: HOST_NS, ifname: 'vethweb', ifindex: 23 }, b: { netns: WEB2.inode, ifname: 'eth0', ifindex: 2 } }]);
+  });
+
+  it('diff without --host takes the host from a selector that names it, and prints owners grouped by namespace', async () => {
+    const r = await nsnap('diff', s1.snapshotId.slice(0, 24), 'latest');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const text = String(r.stdout);
+    expect(text).toContain(`from snapshot ${s1.snapshotId} of web-1, taken 2026-11-29T10:00:00.000Z`);
+    expect(text).toContain('20 min later');
+    expect(text).toMatch(/netns 4026532701, pid 1557 nginx, container a1a1a1a1a1a1\n {2}- namespace removed/);
+    expect(text).toMatch(/ {2}~ vethweb #23: replaced: a new device \(ifindex 21 → 23\)/);
+    expect(text).toMatch(/~ vethapi #22: mtu 1500 → 9000/);
+    expect(text).toMatch(/veth pairs:\n {2}- vethweb #21 \(host\) ⇄ eth0 #2 \(netns 4026532701, pid 1557 nginx, container a1a1a1a1a1a1\)\s+disconnected/);
+    expect(text).toContain('+1 -1 namespaces');
+  });
+
+  it('diff of a snapshot with itself says there is nothing, exit 0; a bad selector exits 2', async () => {
+    const same = await nsnap('diff', 'latest', 'latest', '--host', 'web-1');
+    expect(same.exitCode).toBe(0);
+    expect(String(same.stdout).trimEnd().endsWith('no changes')).toBe(true);
+    const bad = await nsnap('diff', 'latest~7', 'latest', '--host', 'web-1');
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toContain('the host has only 3 snapshots');
+    const hosts = await nsnap('diff', other.snapshotId, s1.snapshotId);
+    expect(hosts.exitCode).toBe(2);
+    expect(String(hosts.stderr)).toContain('diff compares two snapshots of one host');
+    const ambiguous = await nsnap('diff', 'latest~1', 'latest');
+    expect(ambiguous.exitCode).toBe(2);
+    expect(String(ambiguous.stderr)).toContain('choose one with --host');
+  });
+
+  it('history: one line per step with counts, the changes with -v, steps in --json, bounded by --since/--until', async () => {
+    const r = await nsnap('history', '--host', 'web-1');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const lines = String(r.stdout).trimEnd().split('\n');
+    expect(lines[0]).toBe('history of web-1: 3 snapshots, each line what changed since the one above');
+    expect(lines[1]).toBe(`2026-11-29T10:00:00.000Z  ${s1.snapshotId}  (first)`);
+    expect(lines[2]).toBe(`2026-11-29T10:10:00.000Z  ${s2.snapshotId}  -1 namespaces, -3 interfaces, -1 veth pairs`);
+    expect(lines[3]).toBe(`2026-11-29T10:20:00.000Z  ${s3.snapshotId}  +1 namespaces, +3 ~1 interfaces, +1 veth pairs`);
+    const v = await nsnap('history', '--host', 'web-1', '-v', '--since', '2026-11-29T10:12Z');
+    expect(String(v.stdout)).toContain(`2026-11-29T10:10:00.000Z  ${s2.snapshotId}  (first)`);
+    expect(String(v.stdout)).not.toContain(s1.snapshotId);
+    expect(String(v.stdout)).toMatch(/ {4}netns 4026532703, pid 1700 nginx, container c3c3c3c3c3c3\n {6}\+ namespace added/);
+    const j = JSON.parse(String((await nsnap('history', '--host', 'web-1', '--json', '--until', '2026-11-29T10:10Z')).stdout));
+    expect(j.snapshots).toBe(2);
+    expect(j.steps).toEqual([
+      {
+        from: expect.objectContaining({ id: s1.snapshotId }),
+        to: expect.objectContaining({ id: s2.snapshotId }),
+        sameBoot: true,
+        counts: { namespaces: { added: 0, removed: 1, changed: 0 }, interfaces: { added: 0, removed: 3, changed: 0 }, pairs: { added: 0, removed: 1 } },
+      },
+    ]);
+  });
+
+  it('whois at a time answers from the snapshot in force then, with its age; --all lists each owner of a name', async () => {
+    const r = await nsnap('whois', 'vethweb', '--at', '2026-11-29T10:05Z', '--host', 'web-1', '--json');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const w = JSON.parse(String(r.stdout));
+    expect(w).toMatchObject({ query: 'vethweb', at: '2026-11-29T10:05:00.000Z', snapshot: { id: s1.snapshotId, ageSeconds: 300 } });
+    expect(w.matches).toEqual([
+      expect.objectContaining({
+        matchedBy: 'interface', netns: HOST_NS, host: true, ifname: 'vethweb', ifindex: 21, master: 'docker0',
+        peer: { netns: WEB.inode, ifname: 'eth0', ifindex: 2, host: false, names: [], pids: [WEB.pid], processes: [{ pid: WEB.pid, comm: 'nginx' }], containers: [{ runtime: 'docker', id: WEB.id, podUid: null }] },
+      }),
+    ]);
+    const gone = await nsnap('whois', 'vethweb', '--at', '2026-11-29T10:15Z', '--host', 'web-1');
+    expect(gone.exitCode).toBe(1);
+    expect(String(gone.stdout)).toContain('5 min old at 2026-11-29T10:15:00.000Z');
+    expect(String(gone.stdout)).toContain('nothing matches "vethweb" in this snapshot');
+    const all = JSON.parse(String((await nsnap('whois', 'vethweb', '--all', '--host', 'web-1', '--json')).stdout));
+    expect(all.periods.map((p: { first: { id: string }; last: { id: string }; snapshots: number; ifindex: number; match: { peer: { containers: { id: string }[] } } }) => [p.first.id, p.last.id, p.snapshots, p.ifindex, p.match.peer.containers[0]!.id])).toEqual([
+      [s1.snapshotId, s1.snapshotId, 1, 21, WEB.id],
+      [s3.snapshotId, s3.snapshotId, 1, 23, WEB2.id],
+    ]);
+    const text = String((await nsnap('whois', 'vethweb', '--all', '--host', 'web-1')).stdout);
+    expect(text).toContain('vethweb on host web-1: 2 periods');
+  });
+
+  it('whois a pid, a container prefix and an inode gives the namespace with its interfaces and peers', async () => {
+    const byPid = JSON.parse(String((await nsnap('whois', String(API.pid), '--host', 'web-1', '--json')).stdout));
+    expect(byPid.matches).toHaveLength(1);
+    expect(byPid.matches[0]).toMatchObject({ matchedBy: 'pid', netns: API.inode, containers: [{ id: API.id }] });
+    expect(byPid.matches[0].interfaces.find((i: { ifname: string }) => i.ifname === 'eth0').peer).toMatchObject({ netns: HOST_NS, ifname: 'vethapi', host: true });
+    const byContainer = JSON.parse(String((await nsnap('whois', 'container:c3c3c3', '--host', 'web-1', '--json')).stdout));
+    expect(byContainer.matches.map((m: { netns: number }) => m.netns)).toEqual([WEB2.inode]);
+    const byInode = await nsnap('whois', String(API.inode), '--host', 'web-1');
+    expect(byInode.exitCode).toBe(0);
+    expect(String(byInode.stdout)).toMatch(/netns → netns 4026532702, pid 1600 nginx, container b2b2b2b2b2b2\n {2}eth0 #2 veth ⇄ vethapi #22 \(host\)/);
+  });
+
+  it('check: exit 1 with the findings of a snapshot that has some, 0 with none', async () => {
+    const bad = await nsnap('check', '--host', 'node-9', '--json');
+    expect(bad.exitCode).toBe(1);
+    const kinds = (JSON.parse(String(bad.stdout)) as { findings: { kind: string; ifname: string | null }[] }).findings.map((f) => `${f.kind}:${f.ifname ?? ''}`);
+    expect(kinds).toContain('dangling-veth:vethdead');
+    expect(kinds).toContain('ambiguous-veth:va');
+    expect(kinds.filter((k) => k.startsWith('capture-failed'))).toHaveLength(2);
+    const text = String((await nsnap('check', 'latest', '--host', 'node-9')).stdout);
+    expect(text).toMatch(/dangling-veth \(1\): .*\n {2}vethdead #40 \(netns 4026531840\) \[host\]: /);
+    expect(text.trimEnd()).toMatch(/\n\d+ findings$/);
+    const mtu = JSON.parse(String((await nsnap('check', 'tag:phase=post-deploy', '--json')).stdout));
+    expect(mtu.findings).toEqual([{ kind: 'veth-mtu-mismatch', subject: `vethapi (netns ${HOST_NS}) ⇄ eth0 (netns ${API.inode})`, detail: 'MTU 9000 on vethapi, 1500 on eth0', netns: HOST_NS, ifname: 'vethapi' }]);
+    const good = await nsnap('check', 'tag:phase=pre-deploy', '--host', 'web-1');
+    expect(good.exitCode, String(good.stdout)).toBe(0);
+    expect(String(good.stdout)).toContain('no findings');
+  });
+
+  it('each command has --help with examples', async () => {
+    for (const c of ['diff', 'history', 'whois', 'check']) {
+      const r = await nsnap(c, '--help');
+      expect(r.exitCode).toBe(0);
+      expect(String(r.stdout)).toContain('Examples:');
+    }
+  });
+});
