@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { UsageError, quote } from '../errors.js';
 import { label, type SnapshotLabel } from './diff-snapshots.js';
 import type { ContainerView, Owners } from './owners.js';
@@ -110,10 +110,8 @@ export const WHOIS_SQL = {
   seenElsewhere: 'SELECT count(*) FROM interfaces WHERE ifname = ?',
   /** Every snapshot of a host holding an interface name, with what identifies its owner there. */
   history: `SELECT i.snapshot AS row, i.netns, i.ifindex, n.is_host AS isHost,
-      (SELECT group_concat(container_id, ',') FROM (SELECT DISTINCT container_id FROM containers c
-         WHERE c.snapshot = i.snapshot AND c.netns = i.netns ORDER BY container_id)) AS containers,
-      (SELECT group_concat(name, ',') FROM (SELECT DISTINCT name FROM handles h
-         WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named' ORDER BY name)) AS names,
+      (SELECT group_concat(runtime || ':' || container_id, ',') FROM containers c WHERE c.snapshot = i.snapshot AND c.netns = i.netns) AS containers,
+      (SELECT group_concat(name, ',') FROM handles h WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named') AS names,
       CASE WHEN n.is_host THEN NULL ELSE (SELECT min(start_time) FROM processes p
          WHERE p.snapshot = i.snapshot AND p.netns = i.netns) END AS oldest
     FROM interfaces i JOIN snapshots s ON s.id = i.snapshot JOIN namespaces n ON n.snapshot = i.snapshot AND n.inode = i.netns
@@ -125,18 +123,31 @@ type IfRow = { id: number; netns: number; ifindex: number; ifname: string; kind:
 /** Reads owners and peers of single namespaces and interfaces through the (snapshot, netns) indexes. */
 class OwnerReader {
   private readonly cache = new Map<number, Owners>();
-  constructor(
-    private readonly db: Database,
-    private readonly row: number,
-  ) {}
+  private readonly statements = new Map<string, Statement>();
+  private row = 0;
+  constructor(private readonly db: Database) {}
+
+  /** Reads from this snapshot from now on. */
+  at(row: number): this {
+    if (row !== this.row) this.cache.clear();
+    this.row = row;
+    return this;
+  }
+
+  /** Statements are prepared once: `--all` reads hundreds of periods. */
+  private st(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   owners(netns: number): Owners {
     const hit = this.cache.get(netns);
     if (hit) return hit;
-    const ns = this.db.prepare(WHOIS_SQL.namespace).get(this.row, netns) as { isHost: number; captured: number; problem: string | null } | undefined;
+    const ns = this.st(WHOIS_SQL.namespace).get(this.row, netns) as { isHost: number; captured: number; problem: string | null } | undefined;
     const host = ns?.isHost === 1;
-    const processes = host ? [] : (this.db.prepare(WHOIS_SQL.processes).all(this.row, netns) as Owners['processes']);
-    const handles = this.db.prepare(WHOIS_SQL.handles).all(this.row, netns) as { kind: string; path: string; name: string | null }[];
+    const processes = host ? [] : (this.st(WHOIS_SQL.processes).all(this.row, netns) as Owners['processes']);
+    const handles = this.st(WHOIS_SQL.handles).all(this.row, netns) as { kind: string; path: string; name: string | null }[];
     const o: Owners = {
       netns,
       host,
@@ -146,17 +157,17 @@ class OwnerReader {
       mounts: [...new Set(handles.filter((h) => h.kind !== 'named').map((h) => h.path))].sort(),
       pids: processes.map((p) => p.pid),
       processes,
-      containers: this.db.prepare(WHOIS_SQL.containers).all(this.row, netns) as ContainerView[],
+      containers: this.st(WHOIS_SQL.containers).all(this.row, netns) as ContainerView[],
     };
     this.cache.set(netns, o);
     return o;
   }
 
   brief(i: IfRow): InterfaceBrief {
-    const link = this.db.prepare(WHOIS_SQL.vethOf).get({ id: i.id }) as { status: string; detail: string | null; other: number | null } | undefined;
+    const link = this.st(WHOIS_SQL.vethOf).get({ id: i.id }) as { status: string; detail: string | null; other: number | null } | undefined;
     let peer: PeerView | null = null;
     if (link && link.other !== null) {
-      const p = this.db.prepare(WHOIS_SQL.interfaceById).get(link.other) as IfRow;
+      const p = this.st(WHOIS_SQL.interfaceById).get(link.other) as IfRow;
       const o = this.owners(p.netns);
       peer = { netns: p.netns, ifname: p.ifname, ifindex: p.ifindex, host: o.host, names: o.names, pids: o.pids, processes: o.processes.map((x) => ({ pid: x.pid, comm: x.comm })), containers: o.containers };
     }
@@ -170,7 +181,7 @@ class OwnerReader {
   }
 
   namespaceMatch(netns: number, by: WhoisQuery['kind']): WhoisMatch {
-    const interfaces = (this.db.prepare(WHOIS_SQL.interfacesOfNetns).all(this.row, netns) as IfRow[]).map((i) => this.brief(i));
+    const interfaces = (this.st(WHOIS_SQL.interfacesOfNetns).all(this.row, netns) as IfRow[]).map((i) => this.brief(i));
     return { matchedBy: by, ...this.namespaceFields(netns), ifname: null, ifindex: null, kind: null, master: null, peer: null, unpaired: null, interfaces };
   }
 
@@ -187,7 +198,7 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   const queries = parseWhat(what);
   const snap = selectSnapshot(db, { snapshot: options.at === null ? 'latest' : `@${options.at}`, host: options.host });
   const at = options.at ?? (options.now ?? new Date()).toISOString();
-  const reader = new OwnerReader(db, snap.row);
+  const reader = new OwnerReader(db).at(snap.row);
   const matches: WhoisMatch[] = [];
   for (const q of queries) {
     if (q.kind === 'interface') {
@@ -242,7 +253,8 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
   const snaps = db.prepare(RANGE_SQL).all({ host: host.id, since: '', until: '9999' }) as SnapshotRef[];
   const ordinal = new Map(snaps.map((s, i) => [s.row, i]));
   type HistRow = { row: number; netns: number; ifindex: number; isHost: number; containers: string | null; names: string | null; oldest: number | null };
-  const rows = db.prepare(WHOIS_SQL.history).all(q.name, host.id) as HistRow[];
+  // An ingest running meanwhile may add snapshots after the list above was read: those wait for the next run.
+  const rows = (db.prepare(WHOIS_SQL.history).all(q.name, host.id) as HistRow[]).filter((r) => ordinal.has(r.row));
   rows.sort((a, b) => (ordinal.get(a.row) as number) - (ordinal.get(b.row) as number) || a.netns - b.netns);
   const periods: { key: string; rows: HistRow[]; lastOrdinal: number }[] = [];
   const open = new Map<string, (typeof periods)[number]>();
@@ -260,6 +272,8 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
       open.set(key, p);
     }
   }
+  const reader = new OwnerReader(db);
+  const byName = db.prepare(WHOIS_SQL.interfaceByName);
   return {
     query: what,
     host: host.label,
@@ -267,8 +281,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
       const first = snaps[ordinal.get((p.rows[0] as HistRow).row) as number] as SnapshotRef;
       const lastRow = p.rows[p.rows.length - 1] as HistRow;
       const last = snaps[ordinal.get(lastRow.row) as number] as SnapshotRef;
-      const reader = new OwnerReader(db, last.row);
-      const i = db.prepare(WHOIS_SQL.interfaceByName).all(q.name, last.row).find((x) => (x as IfRow).netns === lastRow.netns) as IfRow;
+      const i = byName.all(q.name, last.row).find((x) => (x as IfRow).netns === lastRow.netns) as IfRow;
       return {
         first: { id: first.id, takenAt: first.takenAt },
         last: { id: last.id, takenAt: last.takenAt },
@@ -276,7 +289,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
         bootId: last.bootId,
         netns: lastRow.netns,
         ifindex: lastRow.ifindex,
-        match: reader.interfaceMatch(i),
+        match: reader.at(last.row).interfaceMatch(i),
       };
     }),
   };

@@ -35,7 +35,8 @@ function matchLines(m: WhoisMatch): string[] {
 
 export function renderWhois(r: WhoisResult): string {
   const age = formatDuration(r.snapshot.ageSeconds * 1000);
-  const lines = [`${snapshotLine(r.snapshot)}: ${age} old at ${r.at}`, ''];
+  const { id, host, takenAt, bootId } = r.snapshot;
+  const lines = [`${snapshotLine({ id, host, takenAt, bootId })}: ${age} old at ${r.at}`, ''];
   if (r.matches.length === 0) {
     lines.push(`nothing matches ${escapeControl(JSON.stringify(r.query))} in this snapshot`);
     if (r.seenElsewhere) lines.push(`the name appears ${r.seenElsewhere} times in other snapshots: nsnap whois --all ${escapeControl(r.query)}`);
