@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestSources, openDatabase } from '@nsnap/analyzer';
 import { SELECT_SQL, RANGE_SQL, SelectionError, parseSelector, parseTime, selectSnapshot } from '../analyzer/src/query/select.js';
 import { WHOIS_SQL, parseWhat } from '../analyzer/src/query/whois.js';
+import { diffSelected } from '../analyzer/src/query/diff-snapshots.js';
 import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
 import { dockerNode } from './support/docker-node.js';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
@@ -123,6 +124,44 @@ describe('snapshot selectors', () => {
     expect(parseWhat('d0b3604b67ac')).toEqual([{ kind: 'interface', name: 'd0b3604b67ac' }, { kind: 'container', prefix: 'd0b3604b67ac' }]);
     expect(parseWhat('if:1557')).toEqual([{ kind: 'interface', name: '1557' }]);
     expect(() => parseWhat('a b')).toThrow(/expected an interface name/);
+  });
+});
+
+describe('identity rules on ingested snapshots: reboot and inode reuse', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-time-id-'));
+  const db = openDatabase(':memory:', { mustExist: false });
+  const BOOT_A = '11111111-1111-4111-8111-111111111111';
+  const BOOT_B = '22222222-2222-4222-8222-222222222222';
+  const bare = (b: BundleBuilder, inode: number, pid: number) => b.namespace({ inode, links: [] }).process({ pid, netns: inode, comm: 'unshare' });
+  const r1 = bare(dockerHost({ host: 'db-1', takenAt: '2026-11-29T10:00:00.000Z', bootId: BOOT_A, containers: [API] }), 4026532900, 3000).build();
+  // After a reboot the kernel numbers namespaces afresh: the API container (restarted) got another inode.
+  const r2 = bare(dockerHost({ host: 'db-1', takenAt: '2026-11-29T11:00:00.000Z', bootId: BOOT_B, containers: [{ ...API, inode: 4026532999, pid: 900 }] }), 4026532901, 950).build();
+  // Same boot: the API container's inode was reused by another container.
+  const r3 = dockerHost({ host: 'db-1', takenAt: '2026-11-29T11:10:00.000Z', bootId: BOOT_B, containers: [{ ...WEB, inode: 4026532999 }] }).build();
+  beforeAll(() => {
+    expect(ingestSources(db, [r1, r2, r3].map((b) => writeBundle(dir, b))).ingested).toBe(3);
+  });
+  afterAll(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const diffOf = (a: string, b: string) => diffSelected(db, selectSnapshot(db, { snapshot: a, host: 'db-1' }), selectSnapshot(db, { snapshot: b, host: 'db-1' })).diff;
+
+  it('across a reboot, matches the container by id despite its new inode, and calls unlabelled namespaces not comparable', () => {
+    const d = diffOf(r1.snapshotId, r2.snapshotId);
+    expect(d.sameBoot).toBe(false);
+    expect(d.namespaces.added).toEqual([]);
+    expect(d.namespaces.removed).toEqual([]);
+    expect(d.namespaces.changed).toEqual([{ netns: 4026532999, fromNetns: API.inode, host: false, names: [], containers: [API.id], pids: [900], changes: { processes: { from: ['1600 nginx'], to: ['900 nginx'] } } }]);
+    expect(d.namespaces.notComparable).toEqual([{ side: 'to', netns: 4026532901, pids: [950] }, { side: 'from', netns: 4026532900, pids: [3000] }]);
+    expect(d.pairs).toEqual({ added: [], removed: [] });
+  });
+
+  it('within a boot, an inode the kernel gave to another container is one namespace removed and one added', () => {
+    const d = diffOf(r2.snapshotId, r3.snapshotId);
+    expect(d.sameBoot).toBe(true);
+    expect(d.namespaces.removed.map((n) => [n.netns, n.containers])).toEqual([[4026532901, []], [4026532999, [API.id]]]);
+    expect(d.namespaces.added.map((n) => [n.netns, n.containers])).toEqual([[4026532999, [WEB.id]]]);
   });
 });
 
