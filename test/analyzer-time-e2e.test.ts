@@ -37,7 +37,7 @@ async function ifindexOf(name: string, netns?: string): Promise<number> {
 
 /** Waits until `check` holds (the kernel tears namespaces down asynchronously). */
 async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1000; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
