@@ -21,7 +21,7 @@ interface Container {
   id: string;
   pid: number;
   /** The host end of its veth. */
-  veth: { ifindex: number; ifname: string; mtu?: number };
+  veth: { ifindex: number; ifname: string; mtu?: number; alias?: string };
 }
 
 /** A docker host with the given containers, each paired with the host through docker0 (nsids from the host's lsns map). */
@@ -334,6 +334,16 @@ describe('nsnap diff, history, whois, check on hand-built snapshots', () => {
     const good = await nsnap('check', 'tag:phase=pre-deploy', '--host', 'web-1');
     expect(good.exitCode, String(good.stdout)).toBe(0);
     expect(String(good.stdout)).toContain('no findings');
+  });
+
+  it('escapes control characters of names and aliases from a host before printing them', async () => {
+    const dirty = dockerHost({ host: 'esc-1', takenAt: '2026-11-29T10:00:00.000Z', containers: [{ ...API, veth: { ...API.veth, alias: 'evil\u001b[31mred' } }] }).build();
+    const clean = dockerHost({ host: 'esc-1', takenAt: '2026-11-29T09:00:00.000Z', containers: [API] }).build();
+    for (const b of [clean, dirty]) writeBundle(path.join(dir, 'esc'), b);
+    expect((await nsnap('ingest', path.join(dir, 'esc'))).exitCode).toBe(0);
+    const text = String((await nsnap('diff', 'latest~1', 'latest', '--host', 'esc-1')).stdout);
+    expect(text).toContain('~ vethapi #22: alias - → evil\\x1b[31mred');
+    expect(text).not.toContain('\u001b');
   });
 
   it('each command has --help with examples', async () => {
