@@ -117,7 +117,7 @@ export function selectSnapshot(db: Database, selection: Selection): SnapshotRef 
       const back = sel.kind === 'latest' ? sel.back : 0;
       const what = sel.kind === 'at' ? `"@${sel.time}"` : `"${selection.snapshot.trim()}"`;
       const host = hostId ?? onlyHost(db, db.prepare(SELECT_SQL.hostsAtOrBefore).all(time) as HostRow[], what, sel.kind === 'at' ? `no snapshot was taken at or before ${sel.time}` : null);
-      const found = db.prepare(SELECT_SQL.nthOfHostAtOrBefore).get({ host, time, back }) as SnapshotRef | undefined;
+      const found = (sel.kind === 'latest' && back === 0 ? db.prepare(SELECT_SQL.latestOfHost).get(host) : db.prepare(SELECT_SQL.nthOfHostAtOrBefore).get({ host, time, back })) as SnapshotRef | undefined;
       if (found) return sel.kind === 'at' ? { ...found, asOf: sel.time } : found;
       if (sel.kind === 'at') throw new SelectionError(`no snapshot${onHost} was taken at or before ${sel.time} (\`nsnap snapshots\` lists them)`);
       if (back === 0) throw new SelectionError(`host ${quote(selection.host ?? '')} has no snapshots`);
