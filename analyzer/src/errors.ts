@@ -11,8 +11,9 @@ export const EXIT = {
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  done
-  1  some input failed: a bundle could not be ingested (each is named on stderr), or the database is unusable
-  2  usage error: a bad flag or value, or a --snapshot that selects nothing (the message says why)`;
+  1  some input failed: a bundle could not be ingested (each is named on stderr), or the database is unusable;
+     for check: something looks wrong; for whois: nothing matched
+  2  usage error: a bad flag or value, or a selector that selects nothing (the message says why)`;
 
 /** A bad flag, value or selection: the message names it and shows the offending input. */
 export class UsageError extends Error {
