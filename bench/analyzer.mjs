@@ -13,7 +13,8 @@
 //            against `node -e 0` and `nsnap --version` measured alongside
 //   whois    `nsnap whois IFNAME --at T` over W snapshots (a host with fewer
 //            namespaces, so that generating and ingesting them stays quick)
-// plus the database size per snapshot. A JSON line with every figure ends the output.
+// plus the database size per snapshot and where ingest time goes, stage by
+// stage. A JSON line with every figure ends the output.
 // Usage (root: the template is a real collector run over real namespaces):
 //   node bench/analyzer.mjs [--snapshots 2000] [--namespaces 100] [--big 400]
 //     [--whois-snapshots 10000] [--whois-namespaces 20] [--churn 0.05] [--runs 10] [--profile DIR]
@@ -74,8 +75,11 @@ function nsnap(cliArgs, { quiet = true, extraNode = [] } = {}) {
 function ingest(db, dir) {
   const extraNode = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   const { ms } = nsnap(['--db', db, 'ingest', '--quiet', dir], { extraNode });
-  const count = (t) => new Sqlite(db, { readonly: true }).prepare(`SELECT count(*) FROM ${t}`).pluck().get();
-  return { ms, interfaces: count('interfaces'), snapshots: count('snapshots'), bytes: statSync(db).size };
+  const check = new Sqlite(db, { readonly: true });
+  const count = (t) => check.prepare(`SELECT count(*) FROM ${t}`).pluck().get();
+  const result = { ms, interfaces: count('interfaces'), snapshots: count('snapshots') };
+  check.close();
+  return { ...result, bytes: statSync(db).size };
 }
 
 /** reading + gunzip + JSON.parse of every bundle; the link dumps inside (JSON in strings) timed apart. */
@@ -139,10 +143,42 @@ function insertFloor(source, target) {
   return { ms, rows };
 }
 
+/**
+ * Where ingest time goes, per stage, over the first `count` bundles: the same
+ * modules `nsnap ingest` runs, timed one stage at a time, into a scratch database.
+ */
+async function ingestStages(dir, db, count) {
+  const { unpackBundle, parseUnpacked } = await import(path.join(root, 'analyzer/dist/ingest/read-bundle.js'));
+  const { normalizeBundle } = await import(path.join(root, 'analyzer/dist/ingest/normalize.js'));
+  const { snapshotInserter } = await import(path.join(root, 'analyzer/dist/ingest/insert-snapshot.js'));
+  const target = openDatabase(db, { mustExist: false });
+  const inserter = snapshotInserter(target);
+  const ms = { 'read+gunzip+sha256': 0, 'JSON.parse+schema': 0, 'parse dumps+correlate+owners': 0, 'insert+commit': 0 };
+  const stages = Object.keys(ms);
+  const files = findBundles(dir).files.slice(0, count);
+  for (const file of files) {
+    let t0 = performance.now();
+    const lap = (stage) => {
+      ms[stage] += since(t0);
+      t0 = performance.now();
+    };
+    const unpacked = unpackBundle(readFileSync(file));
+    lap(stages[0]);
+    const bundle = parseUnpacked(unpacked);
+    lap(stages[1]);
+    const rows = normalizeBundle(bundle);
+    lap(stages[2]);
+    target.transaction(() => inserter.insert(rows, unpacked.contentSha256, unpacked.json.byteLength, new Date().toISOString())).immediate();
+    lap(stages[3]);
+  }
+  target.close();
+  return Object.fromEntries(stages.map((s) => [s, ms[s] / files.length]));
+}
+
 /** Median wall time of a CLI command over `runs` runs, after one untimed run that also checks its output. */
-function timeCommand(cliArgs) {
+function timeCommand(cliArgs, expect = /\S/) {
   const { stdout } = nsnap(cliArgs, { quiet: false });
-  if (stdout.trim() === '') throw new Error(`nsnap ${cliArgs.join(' ')} printed nothing`);
+  if (!expect.test(stdout)) throw new Error(`nsnap ${cliArgs.join(' ')} printed no ${expect}: ${stdout.slice(0, 300)}`);
   const ms = [];
   for (let r = 0; r < runs; r++) ms.push(nsnap(cliArgs).ms);
   return { ms: median(ms), min: Math.min(...ms), lines: stdout.trim().split('\n').length };
@@ -197,6 +233,9 @@ try {
   log(`ingest   ${ing.snapshots} snapshots, ${ing.interfaces} interfaces in ${(ing.ms / 1000).toFixed(1)} s: ${rate(ing.ms).toFixed(0)} interfaces/s, ${(ing.ms / ing.snapshots).toFixed(1)} ms/snapshot`);
   log(`floor    read+gunzip ${(parse.readMs / 1000).toFixed(1)} s + JSON.parse ${(parse.parseMs / 1000).toFixed(1)} s + insert ${ins.rows} rows ${(ins.ms / 1000).toFixed(1)} s = ${(floorMs / 1000).toFixed(1)} s: ${rate(floorMs).toFixed(0)} interfaces/s`);
   log(`         ingest/floor ${(100 * results.ingest.ratio).toFixed(0)}% (target ≥ 50%); with the link dumps' own JSON.parse (${(parse.innerMs / 1000).toFixed(1)} s) in the floor: ${(100 * results.ingest.ratioWithDumpParse).toFixed(0)}%`);
+  const stages = await ingestStages(dirA, path.join(tmp, 'stages.db'), Math.min(snapshots, 200));
+  results.ingest.stagesMsPerSnapshot = stages;
+  log(`stages   per snapshot, in process: ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
   log(`         database ${mib(ing.bytes)}: ${(ing.bytes / ing.snapshots / 1024).toFixed(0)} KiB per snapshot (bundle: ${(storedA / snapshots / 1024).toFixed(0)} KiB gzip)`);
 
   // The whois database: W small snapshots, plus two big ones of another host for peers and diff.
@@ -224,10 +263,12 @@ try {
   q.peers = timeCommand(['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId]);
   q.peersJson = timeCommand(['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId, '--json']);
   if (has('diff')) q.diff = timeCommand(['--db', dbW, 'diff', '--host', 'big-1', fromId, toId]);
-  if (has('whois')) q.whois = timeCommand(['--db', dbW, 'whois', probe.ifname, '--at', probe.at]);
+  if (has('whois')) q.whois = timeCommand(['--db', dbW, 'whois', probe.ifname, '--at', probe.at, '--host', 'node-2'], new RegExp(`^${probe.ifname} #\\d+ veth.*⇄ eth0`, 'm'));
   results.queries = { ...q, whoisProbe: probe, whoisDbSnapshots: ingW.snapshots, whoisDbBytesPerSnapshot: ingW.bytes / ingW.snapshots, whoisIngestMs: ingW.ms, whoisIngestInterfaces: ingW.interfaces };
   log(`start    node -e 0 ${nodeStart.toFixed(0)} ms, nsnap --version ${version.ms.toFixed(0)} ms`);
-  const show = (name, r, target) => r && log(`${name.padEnd(8)} ${r.ms.toFixed(0)} ms median of ${runs} (min ${r.min.toFixed(0)}), ${r.lines} lines${target ? ` (target ≤ ${target} ms: ${r.ms <= target ? 'met' : 'missed'})` : ''}`);
+  // What a command costs above loading the CLI (`--version`) is its own work: the query, rendering, the modules only it loads.
+  const show = (name, r, target) =>
+    log(`${name.padEnd(8)} ${r.ms.toFixed(0)} ms median of ${runs} (min ${r.min.toFixed(0)}), --version + ${(r.ms - version.ms).toFixed(0)} ms, ${r.lines} lines${target ? ` (target ≤ ${target} ms: ${r.ms <= target ? 'met' : 'missed'})` : ''}`);
   show('peers', q.peers, 100);
   show('peers --json', q.peersJson);
   if (q.diff) show('diff', q.diff, 100);
