@@ -2,7 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { defaultDbPath, openDatabase } from './db/open.js';
 import { DatabaseError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
-import { runIngest, DEFAULT_CONCURRENCY, type IngestFlags } from './ingest/run-ingest.js';
+import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
+import type { IngestFlags } from './ingest/run-ingest.js';
 import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
@@ -119,6 +120,8 @@ Examples:
     )
     .action(async (sources: string[], flags: IngestFlags, command: Command) => {
       const global = command.optsWithGlobals<GlobalFlags>();
+      // Loaded here: ingest brings the schema, parsers and correlator, which no query needs at start-up.
+      const { runIngest } = await import('./ingest/run-ingest.js');
       const summary = await runIngest(sources, { ...flags, ...(global.db !== undefined ? { db: global.db } : {}) }, { stderr: { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true } });
       if (flags.json) json(summary);
       process.exitCode = summary.failed > 0 ? EXIT.failed : EXIT.ok;

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 
 /** Exit codes of nsnap; documented in --help. */
 export const EXIT = {

@@ -7,6 +7,7 @@ import { ingestStore, type StoreSummary } from './remote-ingest.js';
 import type { KeyFilter } from './remote-listing-plan.js';
 import { storeProgress, type ProgressSink } from './remote-progress.js';
 import { parseTimeBound } from './remote-time.js';
+import { DEFAULT_CONCURRENCY } from './defaults.js';
 
 export interface IngestFlags {
   db?: string;
@@ -32,7 +33,6 @@ export interface IngestIo {
   now?: () => Date;
 }
 
-export const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 64;
 const FOREIGN_SHOWN = 20;
 const PROGRESS_EVERY_MS = 2000;

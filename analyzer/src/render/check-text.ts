@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { CheckResult } from '../query/check-snapshot.js';
 import type { Owners } from '../query/owners.js';
 import { describeOwner } from './describe.js';

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { ContainerView, Owners } from '../query/owners.js';
 import type { GapView } from '../query/gaps.js';
 

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { Change, InterfaceRef } from '../diff/diff.js';
 import type { EndState, InterfaceState } from '../diff/state.js';
 import type { DiffOwners, DiffResult, SnapshotLabel } from '../query/diff-snapshots.js';

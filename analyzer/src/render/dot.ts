@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { PeersResult } from '../query/peers.js';
 import type { ShowResult } from '../query/show.js';
 import { describeOwner, shortContainer } from './describe.js';

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { DiffOwners, SnapshotLabel } from '../query/diff-snapshots.js';
 import type { HistoryStep } from '../query/history.js';
 import { changeLines, countsText } from './diff-text.js';

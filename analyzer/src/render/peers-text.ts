@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { EndView, PeersResult } from '../query/peers.js';
 import { describeOwner, gapsFooter, snapshotHeader } from './describe.js';
 

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { ShowResult } from '../query/show.js';
 import { describeOwner, gapsFooter, snapshotHeader } from './describe.js';
 import { table } from './table.js';

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { SnapshotListEntry } from '../query/snapshots.js';
 import { table } from './table.js';
 

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/text';
 import type { Owners } from '../query/owners.js';
 import type { InterfaceBrief, PeerView, WhoisHistory, WhoisMatch, WhoisResult } from '../query/whois.js';
 import { describeOwner } from './describe.js';
