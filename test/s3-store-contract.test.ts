@@ -19,6 +19,17 @@ async function listAll(store: ObjectStore, prefix = ''): Promise<{ objects: Obje
   return { objects, pages };
 }
 
+/** Every common prefix one level below `prefix`, with the page sizes seen. */
+async function listAllPrefixes(store: ObjectStore, prefix = ''): Promise<{ prefixes: string[]; pages: number[] }> {
+  const prefixes: string[] = [];
+  const pages: number[] = [];
+  for await (const page of store.listPrefixes(prefix)) {
+    pages.push(page.length);
+    prefixes.push(...page);
+  }
+  return { prefixes, pages };
+}
+
 async function putMany(store: ObjectStore, keys: string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 32) {
     await Promise.all(keys.slice(i, i + 32).map((key) => store.put(key, Buffer.from(key), { contentType: 'text/plain' })));
@@ -40,6 +51,13 @@ afterAll(async () => {
 
 interface Backend {
   name: string;
+  /**
+   * Whether a delimiter listing behaves as S3's does. s3rver 3.7.1 does not: it
+   * finds a common prefix only from an object directly inside it (its directory
+   * walk never descends below the next level), and it returns every common prefix
+   * in one page, counting only objects against MaxKeys.
+   */
+  s3Delimiter: boolean;
   /** A fresh, empty store; `pageSize` below the default exercises pagination. */
   open(pageSize?: number): Promise<ObjectStore>;
 }
@@ -47,6 +65,7 @@ interface Backend {
 const backends: Backend[] = [
   {
     name: 'LocalStore',
+    s3Delimiter: true,
     async open(pageSize) {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'nsnap-store-'));
       tmpDirs.push(dir);
@@ -55,6 +74,7 @@ const backends: Backend[] = [
   },
   {
     name: 'S3Store on s3rver',
+    s3Delimiter: false,
     async open(pageSize) {
       prefixSeq += 1;
       return new S3Store({
@@ -84,6 +104,9 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     expect(info).toMatchObject({ key: KEY, size: body.byteLength, metadata: { sha256 } });
     expect(info?.lastModified).toBeInstanceOf(Date);
     expect(Buffer.from(await store.get(KEY)).equals(body)).toBe(true);
+    const got = await store.getWithMetadata(KEY);
+    expect(Buffer.from(got.body).equals(body)).toBe(true);
+    expect(got.metadata).toEqual({ sha256 });
     const { objects } = await listAll(store);
     expect(objects.map((o) => [o.key, o.size])).toEqual([[KEY, body.byteLength]]);
     expect(store.locate(KEY)).toContain(KEY);
@@ -92,6 +115,7 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     expect(await store.head(KEY)).toBeNull();
     expect((await listAll(store)).objects).toEqual([]);
     await expect(store.get(KEY)).rejects.toBeInstanceOf(StoreError);
+    await expect(store.getWithMetadata(KEY)).rejects.toBeInstanceOf(StoreError);
   });
 
   it('keeps binary bodies byte-exact: gzip of random data, every byte value, empty', async () => {
@@ -118,6 +142,44 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     await store.put('m/a', Buffer.from('second'), { contentType: 'text/plain', metadata: { sha256: 'b'.repeat(64) } });
     expect((await store.head('m/a'))?.metadata).toEqual({ sha256: 'b'.repeat(64) });
     expect(Buffer.from(await store.get('m/a')).toString()).toBe('second');
+    const got = await store.getWithMetadata('m/a');
+    expect({ body: Buffer.from(got.body).toString(), metadata: got.metadata }).toEqual({ body: 'second', metadata: { sha256: 'b'.repeat(64) } });
+    await store.put('m/none', Buffer.from('bare'), { contentType: 'text/plain' });
+    expect((await store.getWithMetadata('m/none')).metadata).toEqual({});
+  });
+
+  it('lists the common prefixes one level down, in S3 order, without the objects beside them', async () => {
+    const store = await backend.open();
+    await putMany(store, [
+      'host=a/date=2024-01-01/x',
+      'host=a/date=2024-01-02/y',
+      'host=a/date=2024-01-02/z',
+      'host=a/loose',
+      'host=ab/top',
+      'host=a-b/top',
+      'top-level-object',
+    ]);
+    expect((await listAllPrefixes(store)).prefixes).toEqual(['host=a-b/', 'host=a/', 'host=ab/']);
+    expect((await listAllPrefixes(store, 'host=a/')).prefixes).toEqual(['host=a/date=2024-01-01/', 'host=a/date=2024-01-02/']);
+    expect((await listAllPrefixes(store, 'host=a/date=2024-01-01/')).prefixes).toEqual([]);
+    expect((await listAllPrefixes(store, 'host=zz/')).prefixes).toEqual([]);
+    for (const bad of ['host=a', '../', 'a//', '/a/']) await expect(listAllPrefixes(store, bad), bad).rejects.toThrow(/invalid/);
+  });
+
+  // The bundle layout needs this: a host prefix holds only date prefixes, no objects.
+  (backend.s3Delimiter ? it : it.fails)('finds a common prefix whose objects are all further down', async () => {
+    const store = await backend.open();
+    await putMany(store, ['host=a/date=2024-01-01/x', 'host=b/date=2024-01-02/y', 'notes/deep/readme']);
+    expect((await listAllPrefixes(store)).prefixes).toEqual(['host=a/', 'host=b/', 'notes/']);
+  });
+
+  (backend.s3Delimiter ? it : it.fails)('lists common prefixes across many small pages, each once', async () => {
+    const store = await backend.open(4);
+    const hosts = Array.from({ length: 15 }, (_, i) => `host=h${String(i).padStart(2, '0')}/`);
+    await putMany(store, hosts.flatMap((h) => [`${h}a`, `${h}b`, `${h}date=2024-01-02/c`]));
+    const { prefixes, pages } = await listAllPrefixes(store);
+    expect(prefixes).toEqual(hosts);
+    expect(pages).toEqual([4, 4, 4, 3]);
   });
 
   it('lists across many small pages, in key order, each key once', async () => {

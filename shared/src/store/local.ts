@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertSafeKey } from './keys.js';
-import { StoreError, type ObjectInfo, type ObjectStore, type PutOptions } from './store.js';
+import { StoreError, assertSafePrefix, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
 
 const PAGE_SIZE = 1000;
 const META_SUFFIX = '.meta.json';
@@ -57,6 +57,11 @@ export class LocalStore implements ObjectStore {
     } catch (error) {
       throw new StoreError(`cannot read ${target}: ${(error as Error).message}`, key, error);
     }
+  }
+
+  async getWithMetadata(key: string): Promise<StoredObject> {
+    const body = await this.get(key);
+    return { body, metadata: await readMeta(this.locate(key)) };
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
@@ -129,6 +134,25 @@ export class LocalStore implements ObjectStore {
       }
     }
     if (page.length > 0) yield page;
+  }
+
+  /**
+   * The sub-directories of `prefix`, as S3 would give its common prefixes; unlike
+   * S3, a directory whose objects were all deleted is still there, and listed.
+   */
+  async *listPrefixes(prefix: string): AsyncIterable<string[]> {
+    assertSafePrefix(prefix);
+    const dir = path.join(this.root, ...prefix.split('/').filter((s) => s !== ''));
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new StoreError(`cannot list ${dir}: ${(error as Error).message}`, null, error);
+    }
+    // Sorted with the '/' appended, as S3 orders them: 'a-b/' comes before 'a/'.
+    const prefixes = entries.filter((e) => e.isDirectory() && !e.name.startsWith(TMP_PREFIX)).map((e) => `${prefix}${e.name}/`).sort();
+    for (let i = 0; i < prefixes.length; i += this.pageSize) yield prefixes.slice(i, i + this.pageSize);
   }
 }
 

@@ -10,7 +10,7 @@ import {
 import { LIMITS } from '../schema/bundle.js';
 import { assertSafeKey } from './keys.js';
 import type { StoreOptions } from './open.js';
-import { StoreError, type ObjectInfo, type ObjectStore, type PutOptions } from './store.js';
+import { StoreError, assertSafePrefix, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
 
 /** S3's own ceiling for one ListObjectsV2 page. */
 const MAX_PAGE = 1000;
@@ -127,6 +127,10 @@ export class S3Store implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
+    return (await this.getWithMetadata(key)).body;
+  }
+
+  async getWithMetadata(key: string): Promise<StoredObject> {
     const Key = this.fullKey(key);
     let response;
     try {
@@ -155,7 +159,7 @@ export class S3Store implements ObjectStore {
       if (error instanceof StoreError) throw error;
       throw this.wrap('get', key, error);
     }
-    return Buffer.concat(chunks, size);
+    return { body: Buffer.concat(chunks, size), metadata: response.Metadata ?? {} };
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
@@ -195,6 +199,36 @@ export class S3Store implements ObjectStore {
         if (o.Key === undefined || !o.Key.startsWith(this.keyPrefix)) continue;
         page.push({ key: o.Key.slice(this.keyPrefix.length), size: o.Size ?? 0, lastModified: o.LastModified ?? null, metadata: {} });
       }
+      if (page.length > 0) yield page;
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      if (r.IsTruncated && !token) throw new StoreError(`listing ${this.url}/${prefix} was truncated without a continuation token`, null);
+    } while (token);
+  }
+
+  async *listPrefixes(prefix: string): AsyncIterable<string[]> {
+    assertSafePrefix(prefix);
+    let token: string | undefined;
+    do {
+      let r;
+      try {
+        r = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.keyPrefix + prefix,
+            Delimiter: '/',
+            MaxKeys: this.maxKeys,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+      } catch (error) {
+        throw this.wrap('list', null, error, prefix);
+      }
+      const page: string[] = [];
+      for (const p of r.CommonPrefixes ?? []) {
+        if (p.Prefix === undefined || !p.Prefix.startsWith(this.keyPrefix)) continue;
+        page.push(p.Prefix.slice(this.keyPrefix.length));
+      }
+      // MaxKeys counts objects and prefixes together: a page of objects only has no prefixes to give.
       if (page.length > 0) yield page;
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
       if (r.IsTruncated && !token) throw new StoreError(`listing ${this.url}/${prefix} was truncated without a continuation token`, null);

@@ -1,7 +1,14 @@
+import { assertSafeKey } from './keys.js';
+
 export interface ObjectInfo {
   key: string;
   size: number;
   lastModified: Date | null;
+  metadata: Record<string, string>;
+}
+
+export interface StoredObject {
+  body: Uint8Array;
   metadata: Record<string, string>;
 }
 
@@ -20,9 +27,17 @@ export interface ObjectStore {
   readonly url: string;
   put(key: string, body: Uint8Array, options: PutOptions): Promise<void>;
   get(key: string): Promise<Uint8Array>;
+  /** The body and the user metadata in one request (S3 returns both with GetObject). */
+  getWithMetadata(key: string): Promise<StoredObject>;
   head(key: string): Promise<ObjectInfo | null>;
   /** Every object under `prefix`, one page at a time, in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo[]>;
+  /**
+   * The common prefixes one level below `prefix` (which is '' or ends in '/'),
+   * each ending in '/', one page at a time, in order; objects directly under
+   * `prefix` are not included. S3's ListObjectsV2 with a '/' delimiter.
+   */
+  listPrefixes(prefix: string): AsyncIterable<string[]>;
   delete(key: string): Promise<void>;
   /** Where a key is (or would be) stored, for messages: a path or an s3:// URL. */
   locate(key: string): string;
@@ -38,4 +53,11 @@ export class StoreError extends Error {
     super(message);
     this.name = 'StoreError';
   }
+}
+
+/** A prefix `listPrefixes` accepts: '' (the top) or safe key segments ending in '/'. */
+export function assertSafePrefix(prefix: string): void {
+  if (prefix === '') return;
+  if (!prefix.endsWith('/')) throw new Error(`invalid prefix (must end in '/'): ${JSON.stringify(prefix.slice(0, 200))}`);
+  assertSafeKey(prefix.slice(0, -1));
 }
