@@ -74,7 +74,8 @@ export interface LoadedSnapshot {
 }
 
 export function loadForDiff(db: Database, ref: SnapshotRef, withOwners: boolean): LoadedSnapshot {
-  return { ref, state: loadSnapshotState(db, ref), gaps: loadGaps(db, ref.row), owners: withOwners ? loadOwners(db, ref.row) : null };
+  const owners = loadOwners(db, ref.row);
+  return { ref, state: loadSnapshotState(db, ref, owners), gaps: loadGaps(db, ref.row), owners: withOwners ? owners : null };
 }
 
 /** What changed from one loaded snapshot to another, with the gaps that appeared or went away. */

@@ -58,8 +58,7 @@ type EndRow = Record<string, string | number | null>;
  * could not be paired with why and their candidates, and lower devices that
  * cross namespaces — as decided at ingest by the shared correlation.
  */
-export function peersOf(db: Database, snap: SnapshotRef): PeersResult {
-  const owners = loadOwners(db, snap.row);
+export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): PeersResult {
   const end = (row: EndRow, t: string): EndView => {
     const netns = row[`${t}_netns`] as number;
     return {

@@ -34,8 +34,7 @@ export const SHOW_SQL = `SELECT netns, ifindex, ifname, kind, mtu, operstate, ma
   FROM interfaces WHERE snapshot = ? ORDER BY netns, ifindex`;
 
 /** Every namespace of the snapshot with its owners and interfaces. */
-export function showSnapshot(db: Database, snap: SnapshotRef): ShowResult {
-  const owners = loadOwners(db, snap.row);
+export function showSnapshot(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): ShowResult {
   const byNetns = new Map<number, InterfaceView[]>();
   for (const r of db.prepare(SHOW_SQL).all(snap.row) as (Omit<InterfaceView, 'addresses' | 'flags'> & { netns: number; flags: string; addresses: string })[]) {
     const { netns, flags, addresses, ...rest } = r;
