@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleKey, decodeBundle, uuidv7, type Bundle } from '@nsnap/shared';
+import { LocalStore, bundleKey, decodeBundle, uuidv7, type Bundle } from '@nsnap/shared';
 import { openDatabase } from '@nsnap/analyzer';
 import { S3Store } from '../shared/src/store/s3.js';
 import { ANALYZER_BIN, COLLECTOR_BIN, runCli } from './support/cli.js';
@@ -19,6 +20,7 @@ interface Summary {
   stores: {
     url: string;
     prefixes: string[];
+    topLevel: string[] | null;
     pages: number;
     listed: number;
     outOfRange: number;
@@ -44,6 +46,8 @@ let tmp: string;
 let seed: Bundle;
 /** The keys put under `many/`, with their host and day. */
 const many: { key: string; host: string; day: string; snapshotId: string }[] = [];
+/** The same bundles in a directory store (`file://`), whose delimiter listing behaves as S3's. */
+let localStoreDir: string;
 
 const store = (prefix: string) => new S3Store({ bucket: s3.bucket, prefix, endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 });
 const url = (prefix: string) => `s3://${s3.bucket}/${prefix}`;
@@ -82,7 +86,7 @@ function variant(host: string, takenAt: Date): { key: string; gzip: Buffer; sha2
   return { key: bundleKey({ host, takenAt: bundle.takenAt.start, snapshotId: bundle.snapshotId }), gzip, sha256: createHash('sha256').update(gzip).digest('hex'), bundle };
 }
 
-async function putAll(target: S3Store, items: { key: string; body: Uint8Array; sha256?: string }[]): Promise<void> {
+async function putAll(target: S3Store | LocalStore, items: { key: string; body: Uint8Array; sha256?: string }[]): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -109,6 +113,8 @@ beforeAll(async () => {
     items.push({ key: v.key, body: v.gzip, sha256: v.sha256 });
   }
   await putAll(store('many'), items);
+  localStoreDir = path.join(tmp, 'local-store');
+  await putAll(new LocalStore(localStoreDir), items);
 });
 
 afterAll(async () => {
@@ -199,6 +205,53 @@ describe.sequential('nsnap ingest s3:// across many listing pages (s3rver)', () 
       "SELECT (SELECT count(*) FROM snapshots) AS snapshots, count(*) AS ingested, count(DISTINCT source) AS sources FROM ingest_log WHERE outcome = 'ingested'",
     );
     expect(counts).toEqual({ snapshots: MANY, ingested: MANY, sources: MANY });
+  });
+});
+
+describe('nsnap ingest of a store without --host but with --since/--until', () => {
+  const range = ['--since', '2026-11-25', '--until', '2026-11-26'];
+  const inRange = () => many.filter((k) => k.day === '2026-11-25' || k.day === '2026-11-26');
+  const ids = (db: string) => query<{ snapshot_id: string }>(db, 'SELECT snapshot_id FROM snapshots ORDER BY snapshot_id').map((x) => x.snapshot_id);
+
+  it('finds the hosts by a delimiter listing and lists only their date prefixes', async () => {
+    const db = path.join(tmp, 'by-host.db');
+    const storeUrl = pathToFileURL(localStoreDir).href;
+    const r = await runCli(ANALYZER_BIN, ['--db', db, 'ingest', storeUrl, ...range, '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const expected = inRange();
+    expect(expected.length).toBeGreaterThan(300);
+    expect(summaryOf(r).stores[0]).toMatchObject({
+      url: storeUrl,
+      topLevel: HOSTS.map((h) => `host=${h}/`),
+      prefixes: HOSTS.flatMap((h) => [`host=${h}/date=2026-11-25/`, `host=${h}/date=2026-11-26/`]),
+      // One page of hosts, then one page per date prefix.
+      pages: 1 + HOSTS.length * 2,
+      listed: expected.length,
+      outOfRange: 0,
+      downloaded: expected.length,
+      ingested: expected.length,
+      unverified: 0,
+      failed: 0,
+    });
+    expect(String(r.stderr)).toContain(`listed ${expected.length} keys under 6 prefixes planned from 3 top-level prefixes (7 pages)`);
+    expect(ids(db)).toEqual(expected.map((k) => k.snapshotId).sort());
+  });
+
+  it('lists everything on s3rver, whose delimiter listing finds no prefix two levels down, and ingests the same bundles', async () => {
+    const db = path.join(tmp, 'by-host-s3rver.db');
+    const r = await ingest(db, [url('many'), ...range, '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const expected = inRange();
+    expect(summaryOf(r).stores[0]).toMatchObject({
+      topLevel: [],
+      prefixes: [''],
+      listed: MANY,
+      outOfRange: MANY - expected.length,
+      downloaded: expected.length,
+      ingested: expected.length,
+      failed: 0,
+    });
+    expect(ids(db)).toEqual(expected.map((k) => k.snapshotId).sort());
   });
 });
 

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { parseBundleKey, type ObjectStore } from '@nsnap/shared';
 import { bundleIngester, type FileOutcome } from './ingest.js';
-import { keyMatches, pastUntil, planListing, type KeyFilter } from './remote-listing-plan.js';
+import { keyMatches, pastUntil, planListing, planTopLevel, type KeyFilter, type ListingPlan } from './remote-listing-plan.js';
 
 /** Counts of one store ingest; what the progress display and the summary show. */
 export interface StoreCounters {
   /** Prefixes whose listing finished. */
   prefixesListed: number;
+  /** Listing pages read, the delimiter listing's (which finds the hosts) included. */
   pages: number;
   /** Keys the listings returned. */
   listed: number;
@@ -31,8 +32,10 @@ export interface StoreCounters {
 
 export interface StoreSummary extends StoreCounters {
   url: string;
-  /** The prefixes listed, relative to the store's URL. */
+  /** The prefixes whose objects were listed, relative to the store's URL. */
   prefixes: string[];
+  /** The top-level prefixes a delimiter listing found (to plan each host), or null when none was made. */
+  topLevel: string[] | null;
   /** The foreign keys (the first FOREIGN_KEPT of them). */
   foreignKeys: string[];
   files: FileOutcome[];
@@ -83,33 +86,61 @@ export async function ingestStore(db: Database, store: ObjectStore, options: Sto
     progress();
   };
 
-  async function* toFetch(): AsyncGenerator<string> {
-    for (const prefix of plan.prefixes) {
-      try {
-        listing: for await (const page of store.list(prefix)) {
-          c.pages += 1;
-          c.listed += page.length;
-          for (const { key } of page) {
-            const parsed = parseBundleKey(key);
-            if (parsed === null) {
-              c.foreign += 1;
-              if (foreignKeys.length < FOREIGN_KEPT) foreignKeys.push(key);
-              options.onForeign?.(store.locate(key));
-            } else if (!keyMatches(parsed, options.filter)) {
-              c.outOfRange += 1;
-              if (plan.ordered && pastUntil(parsed, options.filter)) break listing;
-            } else if (isKnown.get(store.locate(key)) !== undefined) {
-              c.known += 1;
-            } else {
-              yield key;
-            }
-          }
-          progress();
-        }
-      } catch (error) {
-        done(ingester.fail(`${store.url}/${prefix}`, `cannot list: ${(error as Error).message}`, null, performance.now()));
+  const listed: string[] = [];
+  let topLevel: string[] | null = null;
+
+  /** The plans to carry out: the filter's own, or one per top-level prefix a delimiter listing finds. */
+  async function* plans(): AsyncGenerator<ListingPlan> {
+    if (!plan.byHost) {
+      yield plan;
+      return;
+    }
+    topLevel = [];
+    try {
+      for await (const page of store.listPrefixes('')) {
+        c.pages += 1;
+        topLevel.push(...page);
+        for (const prefix of page) yield planTopLevel(prefix, options.filter, now());
+        progress();
       }
-      c.prefixesListed += 1;
+    } catch (error) {
+      done(ingester.fail(`${store.url}/`, `cannot list hosts: ${(error as Error).message}`, null, performance.now()));
+      return;
+    }
+    // A server that ignores the delimiter (or gets it wrong, as s3rver does for keys two levels down) names no prefix: list everything.
+    if (topLevel.length === 0) yield { prefixes: [''], ordered: false, byHost: false };
+  }
+
+  async function* toFetch(): AsyncGenerator<string> {
+    for await (const p of plans()) {
+      for (const prefix of p.prefixes) {
+        listed.push(prefix);
+        try {
+          listing: for await (const page of store.list(prefix)) {
+            c.pages += 1;
+            c.listed += page.length;
+            for (const { key } of page) {
+              const parsed = parseBundleKey(key);
+              if (parsed === null) {
+                c.foreign += 1;
+                if (foreignKeys.length < FOREIGN_KEPT) foreignKeys.push(key);
+                options.onForeign?.(store.locate(key));
+              } else if (!keyMatches(parsed, options.filter)) {
+                c.outOfRange += 1;
+                if (p.ordered && pastUntil(parsed, options.filter)) break listing;
+              } else if (isKnown.get(store.locate(key)) !== undefined) {
+                c.known += 1;
+              } else {
+                yield key;
+              }
+            }
+            progress();
+          }
+        } catch (error) {
+          done(ingester.fail(`${store.url}/${prefix}`, `cannot list: ${(error as Error).message}`, null, performance.now()));
+        }
+        c.prefixesListed += 1;
+      }
     }
     c.listingDone = true;
     progress();
@@ -121,13 +152,7 @@ export async function ingestStore(db: Database, store: ObjectStore, options: Sto
     let body: Uint8Array;
     let expected: string | undefined;
     try {
-      const head = await store.head(key);
-      if (head === null) {
-        done(ingester.fail(location, 'listed, but gone from the store before it could be read', null, t0));
-        return;
-      }
-      expected = head.metadata.sha256;
-      body = await store.get(key);
+      ({ body, metadata: { sha256: expected } } = await store.getWithMetadata(key));
     } catch (error) {
       done(ingester.fail(location, (error as Error).message, null, t0));
       return;
@@ -154,5 +179,5 @@ export async function ingestStore(db: Database, store: ObjectStore, options: Sto
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   ingester.finish();
-  return { url: store.url, prefixes: plan.prefixes, ...c, foreignKeys, files, durationMs: performance.now() - started };
+  return { url: store.url, prefixes: listed, topLevel, ...c, foreignKeys, files, durationMs: performance.now() - started };
 }

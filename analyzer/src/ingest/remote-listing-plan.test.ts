@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBundleKey } from '@nsnap/shared';
-import { MAX_DATE_PREFIXES, datePrefixes, keyMatches, pastUntil, planListing } from './remote-listing-plan.js';
+import { MAX_DATE_PREFIXES, datePrefixes, keyMatches, pastUntil, planListing, planTopLevel } from './remote-listing-plan.js';
 
 const DAY_MS = 86_400_000;
 const ymd = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -58,13 +58,27 @@ describe('datePrefixes', () => {
 
 describe('planListing', () => {
   const now = new Date('2026-11-29T12:00:00Z');
-  it('lists everything without a host, one host prefix without a start, date prefixes with one', () => {
-    expect(planListing({ host: null, since: new Date('2026-11-28T00:00:00Z'), until: null }, now)).toEqual({ prefixes: [''], ordered: false });
-    expect(planListing({ host: 'web-1', since: null, until: new Date('2026-11-01T00:00:00Z') }, now)).toEqual({ prefixes: ['host=web-1/'], ordered: true });
+  it('lists everything without any filter, one host prefix without a start, date prefixes with one', () => {
+    expect(planListing({ host: null, since: null, until: null }, now)).toEqual({ prefixes: [''], ordered: false, byHost: false });
+    expect(planListing({ host: 'web-1', since: null, until: new Date('2026-11-01T00:00:00Z') }, now)).toEqual({ prefixes: ['host=web-1/'], ordered: true, byHost: false });
     expect(planListing({ host: 'web-1', since: new Date('2026-11-28T10:00:00Z'), until: null }, now).prefixes).toEqual([
       'host=web-1/date=2026-11-28/', 'host=web-1/date=2026-11-29/', 'host=web-1/date=2026-11-3',
     ]);
-    expect(planListing({ host: 'web-1', since: new Date('1900-01-01T00:00:00Z'), until: null }, now)).toEqual({ prefixes: ['host=web-1/'], ordered: true });
+    expect(planListing({ host: 'web-1', since: new Date('1900-01-01T00:00:00Z'), until: null }, now)).toEqual({ prefixes: ['host=web-1/'], ordered: true, byHost: false });
+  });
+
+  it('without a host but with a range, finds the hosts first and plans each as if it were given', () => {
+    for (const filter of [
+      { host: null, since: new Date('2026-11-28T10:00:00Z'), until: null },
+      { host: null, since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-11-12T00:00:00Z') },
+      { host: null, since: null, until: new Date('2026-11-01T00:00:00Z') },
+    ]) {
+      expect(planListing(filter, now)).toEqual({ prefixes: [], ordered: true, byHost: true });
+      expect(planTopLevel('host=web-1/', filter, now)).toEqual(planListing({ ...filter, host: 'web-1' }, now));
+    }
+    const filter = { host: null, since: new Date('2026-11-28T10:00:00Z'), until: null };
+    expect(planTopLevel('notes/', filter, now)).toEqual({ prefixes: ['notes/'], ordered: false, byHost: false });
+    expect(planTopLevel('host=../', filter, now)).toEqual({ prefixes: ['host=../'], ordered: false, byHost: false });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ParsedKey } from '@nsnap/shared';
+import { isHostLabel, type ParsedKey } from '@nsnap/shared';
 
 /** Which keys of a store an ingest wants. Null fields do not filter. */
 export interface KeyFilter {
@@ -15,6 +15,11 @@ export interface ListingPlan {
    * date: the listing of a prefix can stop at the first key after `until`.
    */
   ordered: boolean;
+  /**
+   * True when the hosts must be found first: list the top level by delimiter,
+   * and plan each prefix found there with `planTopLevel`.
+   */
+  byHost: boolean;
 }
 
 /** More day-level prefixes than this and one host prefix, listed until `until`, is fewer requests. */
@@ -65,19 +70,35 @@ export function datePrefixes(from: string, to: string, max = MAX_DATE_PREFIXES):
 
 /**
  * What to list for a filter. With a host, only `host=H/`, narrowed to the
- * date prefixes of the range when it has a start; without one, everything
- * under the store's prefix, since finding the hosts first would need a
- * delimiter listing the store interface does not offer.
+ * date prefixes of the range when it has a start. Without one, but with a
+ * range, the hosts are found by a delimiter listing and each gets the same
+ * plan; with no filter at all one listing of everything is the fewest requests.
  * Without --until a range ends tomorrow (UTC), for clocks a little ahead.
  */
 export function planListing(filter: KeyFilter, now: Date): ListingPlan {
-  if (filter.host === null) return { prefixes: [''], ordered: false };
-  const hostPrefix = `host=${filter.host}/`;
-  if (filter.since === null) return { prefixes: [hostPrefix], ordered: true };
+  if (filter.host !== null) return { prefixes: hostPlan(filter.host, filter, now), ordered: true, byHost: false };
+  if (filter.since === null && filter.until === null) return { prefixes: [''], ordered: false, byHost: false };
+  return { prefixes: [], ordered: true, byHost: true };
+}
+
+/**
+ * What to list under one prefix a delimiter listing of the top level found:
+ * the host's plan for `host=H/`, else all of it, so that keys outside the
+ * layout are still reported.
+ */
+export function planTopLevel(prefix: string, filter: KeyFilter, now: Date): ListingPlan {
+  const host = /^host=([^/]+)\/$/.exec(prefix)?.[1];
+  if (host === undefined || !isHostLabel(host)) return { prefixes: [prefix], ordered: false, byHost: false };
+  return { prefixes: hostPlan(host, filter, now), ordered: true, byHost: false };
+}
+
+function hostPlan(host: string, filter: KeyFilter, now: Date): string[] {
+  const hostPrefix = `host=${host}/`;
+  if (filter.since === null) return [hostPrefix];
   const until = filter.until ?? new Date(now.getTime() + DAY_MS);
-  if (until < filter.since) return { prefixes: [], ordered: true };
+  if (until < filter.since) return [];
   const dates = datePrefixes(ymd(filter.since.getTime()), ymd(until.getTime()));
-  return dates === null ? { prefixes: [hostPrefix], ordered: true } : { prefixes: dates.map((d) => hostPrefix + d), ordered: true };
+  return dates === null ? [hostPrefix] : dates.map((d) => hostPrefix + d);
 }
 
 /** Whether a key's host and time are inside the filter; the key's time has whole seconds, so `since` is taken to its second. */

@@ -153,7 +153,9 @@ async function ingestOneStore(
   if (!flags.quiet) {
     const n = summary.prefixes.length;
     io.stderr.write(
-      `nsnap: ${summary.url}: listed ${summary.listed} keys under ${n} prefix${n === 1 ? '' : 'es'} (${summary.pages} page${summary.pages === 1 ? '' : 's'}); ` +
+      `nsnap: ${summary.url}: listed ${summary.listed} keys under ${n} prefix${n === 1 ? '' : 'es'}` +
+        `${summary.topLevel === null ? '' : ` planned from ${summary.topLevel.length} top-level prefix${summary.topLevel.length === 1 ? '' : 'es'}`}` +
+        ` (${summary.pages} page${summary.pages === 1 ? '' : 's'}); ` +
         `${summary.known} already ingested, not downloaded; ${summary.downloaded} downloaded (${summary.downloadedBytes} bytes` +
         `${summary.unverified > 0 ? `, ${summary.unverified} without a sha256 to check` : ''}); ${summary.outOfRange} outside --host/--since/--until; ${summary.foreign} foreign\n`,
     );
