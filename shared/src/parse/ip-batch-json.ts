@@ -29,31 +29,35 @@ export function parseIpBatchJson(stdout: string): ParseResult<NamespaceDump> {
   if (values.length === 0) {
     return stdout.trim() === '' ? { status: 'empty', issues } : { status: 'unusable', reason: 'no JSON array in output', issues };
   }
-  // `addr show` prints every field `link show` does, plus addresses: where both
-  // are there, each interface is read once, from its `addr show` object.
-  const arrays: { kind: 'links' | 'addrs'; value: unknown[] }[] = [];
+  const byIndex = new Map<number, Link>();
+  const addrLinks: Link[] = [];
   let nsids: NsidEntry[] | null = null;
+  let sawLinks = false;
   for (const value of values) {
     if (!Array.isArray(value)) {
       issues.push({ line: null, message: 'top-level JSON value is not an array' });
       continue;
     }
     const kind = classify(value);
-    if (kind === 'nsids') nsids = [...(nsids ?? []), ...nsidEntries(value, issues)];
-    else arrays.push({ kind, value });
-  }
-  const byIndex = new Map<number, Link>();
-  const sawLinks = arrays.length > 0;
-  for (const kind of ['addrs', 'links'] as const) {
-    for (const array of arrays) {
-      if (array.kind !== kind) continue;
-      for (const obj of array.value) {
-        const ifindex = (obj as { ifindex?: unknown } | null)?.ifindex;
-        if (typeof ifindex === 'number' && byIndex.has(ifindex)) continue;
+    if (kind === 'nsids') {
+      nsids = [...(nsids ?? []), ...nsidEntries(value, issues)];
+    } else {
+      sawLinks = true;
+      for (const obj of value) {
         const link = linkFromJson(obj, issues);
-        if (link) byIndex.set(link.ifindex, link);
+        if (!link) continue;
+        if (kind === 'addrs') addrLinks.push(link);
+        else if (!byIndex.has(link.ifindex)) byIndex.set(link.ifindex, link);
       }
     }
+  }
+  for (const withAddrs of addrLinks) {
+    const link = byIndex.get(withAddrs.ifindex);
+    if (link) {
+      link.addresses = withAddrs.addresses;
+      link.raw = withAddrs.raw;
+    }
+    else byIndex.set(withAddrs.ifindex, withAddrs);
   }
   if (!sawLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
   const links = [...byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
