@@ -35,4 +35,5 @@ function run(label, cmd, args) {
 
 run(`installing dependencies with ${pnpmSpec}`, 'npx', ['-y', pnpmSpec, 'install', '--frozen-lockfile']);
 run('building (tsc -b)', path.join(root, 'node_modules/.bin/tsc'), ['-b']);
+run('type-checking the tests (tsc -p test)', path.join(root, 'node_modules/.bin/tsc'), ['-p', 'test']);
 run('bundling the collector into one file', process.execPath, [path.join(root, 'collector/build.mjs')]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 
 /** The keys s3rver accepts; it checks signatures, so a wrong secret gets a real 403. */
-export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const S3RVER_CREDENTIALS: { accessKeyId: string; secretAccessKey: string } = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /** Environment for a child process (a CLI) that should reach the test server through the standard AWS chain. */
 export const S3RVER_ENV = {

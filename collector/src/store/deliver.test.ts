@@ -169,7 +169,7 @@ describe('deliver', () => {
     const added = await spool.add(bad);
     if (added.kind !== 'spooled') throw new Error('not spooled');
     const data = await readFile(added.entry.file);
-    data[data.length - 1] ^= 0x01;
+    data.writeUInt8(data.readUInt8(data.length - 1) ^ 0x01, data.length - 1);
     await writeFile(added.entry.file, data);
 
     const report = await drainSpool(deps({ spool }));

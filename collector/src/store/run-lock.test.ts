@@ -71,7 +71,8 @@ describe('acquireRunLock', () => {
   });
 
   it('takes over a lock whose process is gone', async () => {
-    const done = await execa('true');
+    const done = execa('true');
+    await done;
     await plant({ pid: done.pid!, startTicks: 12345 });
     await expectTakenOver();
   });

@@ -92,7 +92,7 @@ describe('Spool', () => {
     const added = await spool.add(flipped);
     if (added.kind !== 'spooled') throw new Error('not spooled');
     const data = await readFile(added.entry.file);
-    data[data.length - 5] ^= 0xff;
+    data.writeUInt8(data.readUInt8(data.length - 5) ^ 0xff, data.length - 5);
     await writeFile(added.entry.file, data);
     await writeFile(path.join(dir, '20240501T100200Z_garbage.spool'), 'not a spool file');
     await writeFile(path.join(dir, '20240501T100300Z_truncated.spool'), (await readFile(added.entry.file)).subarray(0, 300));

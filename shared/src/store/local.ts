@@ -38,7 +38,6 @@ export class LocalStore implements ObjectStore {
   async put(key: string, body: Uint8Array, options: PutOptions): Promise<void> {
     const target = this.locate(key);
     if (path.basename(target).startsWith(TMP_PREFIX) || target.endsWith(META_SUFFIX)) throw new Error(`reserved key name: ${key}`);
-    const dir = path.dirname(target);
     try {
       await this.makeDirs(key);
       if (options.metadata && Object.keys(options.metadata).length > 0) {
