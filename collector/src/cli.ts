@@ -7,12 +7,11 @@ import { encodeBundle } from './encode.js';
 import { registerImportCommand } from './import/command.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
 import { defaultSpoolRoot } from './store/default-paths.js';
-import { deliverBundle, openDestinationFromFlags, withRunLock, type Destination } from './store/destination.js';
+import { deliverBundle, openDestinationFromFlags, withRunLock, type Destination, type StoreFlags } from './store/destination.js';
 import { splay } from './store/splay.js';
 import { COLLECTOR_VERSION } from './version.js';
 
-interface CollectFlags {
-  out: string;
+interface CollectFlags extends StoreFlags {
   stdout: boolean;
   host?: string;
   tag: Record<string, string>;
@@ -21,12 +20,6 @@ interface CollectFlags {
   procRoot: string;
   quiet: boolean;
   logFormat: 'text' | 'json';
-  s3Endpoint?: string;
-  s3Region?: string;
-  s3ForcePathStyle?: boolean;
-  spool: string;
-  spoolMaxBytes: number;
-  lock?: string;
   splay: number;
 }
 

@@ -3,19 +3,14 @@ import type { Command } from 'commander';
 import { sanitizeHostLabel } from '@nsnap/shared';
 import { BIND_NETNS_DIRS, NAMED_NETNS_DIRS } from '../collect.js';
 import { runCommand } from '../exec/run.js';
+import type { StoreFlags } from '../store/destination.js';
 import { COLLECTOR_VERSION } from '../version.js';
 import { doctorExitCode, type CheckStatus } from './check.js';
 import { runDoctor } from './doctor.js';
 import { renderJson, renderText } from './render.js';
 
 /** Doctor's own `--json` plus the program's store flags, which commander reads anywhere on the line. */
-interface DoctorFlags {
-  out: string;
-  s3Endpoint?: string;
-  s3Region?: string;
-  s3ForcePathStyle?: boolean;
-  spool: string;
-  spoolMaxBytes: number;
+interface DoctorFlags extends StoreFlags {
   timeout: number;
   host?: string;
   json: boolean;

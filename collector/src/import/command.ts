@@ -3,13 +3,13 @@ import type { Bundle } from '@nsnap/shared';
 import { outcomeOf, statsOf } from '../collect.js';
 import { encodeBundle } from '../encode.js';
 import { UsageError } from '../exit-codes.js';
-import { deliverBundle, openDestinationFromFlags, withRunLock } from '../store/destination.js';
+import { deliverBundle, openDestinationFromFlags, withRunLock, type StoreFlags } from '../store/destination.js';
 import { assembleImport } from './assemble.js';
 import { describeTarget, parseNetnsArg, type NetnsTarget } from './netns-target.js';
 import { readSource } from './read-source.js';
 
 /** The import's own flags plus the program's (`--host`, `--tag`, `--out` and the store flags), which commander reads anywhere on the line. */
-interface ImportFlags {
+interface ImportFlags extends StoreFlags {
   takenAt: string;
   ipLink: string;
   procNs?: string;
@@ -20,16 +20,9 @@ interface ImportFlags {
   bootId?: string;
   host?: string;
   tag: Record<string, string>;
-  out: string;
   stdout: boolean;
   quiet: boolean;
   logFormat: 'text' | 'json';
-  s3Endpoint?: string;
-  s3Region?: string;
-  s3ForcePathStyle?: boolean;
-  spool: string;
-  spoolMaxBytes: number;
-  lock?: string;
 }
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;

@@ -119,8 +119,9 @@ describe('S3Store against s3rver', () => {
     await s3.stop();
     try {
       const e = await failure(s.put('outage/during', Buffer.from('x'), PUT));
-      expect(e.message).toBe(`cannot reach S3 endpoint ${s3.endpoint} (ECONNREFUSED) to put s3://${s3.bucket}/outage/during`);
-      expect((await failure(keys(s, 'outage/'))).message).toMatch(/^cannot reach S3 endpoint .* \(ECONNREFUSED\) to list s3:\/\/nsnap-test\/outage\//);
+      // A kept-alive socket from the put above may see the reset rather than the refusal.
+      expect(e.message).toMatch(new RegExp(`^cannot reach S3 endpoint ${s3.endpoint.replace(/[.]/g, '\\.')} \\((ECONNREFUSED|ECONNRESET|EPIPE|ECONNABORTED)\\) to put s3://${s3.bucket}/outage/during$`));
+      expect((await failure(keys(s, 'outage/'))).message).toMatch(/^cannot reach S3 endpoint .* \((ECONNREFUSED|ECONNRESET|EPIPE|ECONNABORTED)\) to list s3:\/\/nsnap-test\/outage\//);
     } finally {
       await s3.start();
     }
