@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +18,11 @@ let spoolRoot: string;
 let bucket: ObjectStore;
 
 /** The collector as cron runs it, against the test server, with its spool in a temp dir. */
-function collectTo(extra: string[] = [], env: Record<string, string> = {}, bin = COLLECTOR_BIN) {
+function collectTo(extra: string[] = [], env: Record<string, string> = {}, bin = COLLECTOR_BIN, cwd?: string) {
   return runCli(bin, ['--out', `s3://${s3.bucket}/fleet`, '--s3-endpoint', s3.endpoint, '--spool', spoolRoot, '--host', HOST, '--timeout', '20', ...extra], {
     env: { ...S3RVER_ENV, ...env },
     extendEnv: true,
+    ...(cwd !== undefined ? { cwd } : {}),
   });
 }
 
@@ -185,8 +186,11 @@ describe.sequential('nsnap-collect → S3 (s3rver), with spool and lock', () => 
     expect(String(r.stdout).trim()).toMatch(STORED);
   });
 
-  it('stores to S3 from the single-file build that goes onto hosts', async () => {
-    const r = await collectTo([], {}, COLLECTOR_BUNDLE);
+  it('stores to S3 from the single-file build alone in an empty directory, as on a host', async () => {
+    const host = mkdtempSync(path.join(os.tmpdir(), 'nsnap-host-'));
+    const bin = path.join(host, 'nsnap-collect.mjs');
+    copyFileSync(COLLECTOR_BUNDLE, bin);
+    const r = await collectTo([], {}, bin, host).finally(() => rmSync(host, { recursive: true, force: true }));
     expect([0, 1], String(r.stderr)).toContain(r.exitCode);
     const location = String(r.stdout).trim();
     expect(location).toMatch(STORED);
