@@ -49,12 +49,9 @@ describe.skipIf(skip)('nsnap on a real topology collected by nsnap-collect', () 
     hostInode = Number(/\[(\d+)\]/.exec(await import('node:fs/promises').then((fs) => fs.readlink('/proc/self/ns/net')))![1]);
     await lab.ip('link', 'add', lab.ownHostLink(br), 'type', 'bridge');
     for (const s of ['a', 'b', 'c']) {
-      const ns = await lab.addNetns(s);
-      const hostEnd = lab.ownHostLink(lab.name(`h${s}`));
-      await lab.ip('link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name);
-      await lab.ip('link', 'set', hostEnd, 'master', br);
-      named[s] = { ...ns, pid: await lab.sleepIn(ns.name) };
-      expected.push([key(hostInode, hostEnd, await ifindexOf(hostEnd)), key(ns.inode, 'eth0', await ifindexOf('eth0', { netns: ns.name }))]);
+      const ns = await lab.addContainer(s, br);
+      named[s] = ns;
+      expected.push([key(hostInode, ns.hostEnd, await ifindexOf(ns.hostEnd)), key(ns.inode, 'eth0', await ifindexOf('eth0', { netns: ns.name }))]);
     }
     unnamed = await lab.sleepInNewNetns();
     const hu = lab.ownHostLink(lab.name('hu'));

@@ -27,13 +27,7 @@ describe.skipIf(skip)('nsnap-collect on a real topology', () => {
   beforeAll(async () => {
     const br = lab.ownHostLink(lab.name('br'));
     await lab.ip('link', 'add', br, 'type', 'bridge');
-    for (const s of ['a', 'b', 'c']) {
-      const ns = await lab.addNetns(s);
-      const hostEnd = lab.ownHostLink(lab.name(`h${s}`));
-      await lab.ip('link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name);
-      await lab.ip('link', 'set', hostEnd, 'master', br);
-      named[s] = { ...ns, pid: await lab.sleepIn(ns.name) };
-    }
+    for (const s of ['a', 'b', 'c']) named[s] = await lab.addContainer(s, br);
     unnamed = await lab.sleepInNewNetns();
     const hu = lab.ownHostLink(lab.name('hu'));
     await lab.ip('link', 'add', hu, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(unnamed.pid));

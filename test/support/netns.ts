@@ -40,6 +40,19 @@ export class Lab {
     return { name, inode: statSync(`/run/netns/${name}`).ino };
   }
 
+  /**
+   * A docker-like container: a named namespace `<prefix><suffix>` with a
+   * sleeping process and `eth0`, whose veth peer `<prefix>h<suffix>` is a
+   * port of `bridge` in the host.
+   */
+  async addContainer(suffix: string, bridge: string): Promise<{ name: string; inode: number; pid: number; hostEnd: string }> {
+    const ns = await this.addNetns(suffix);
+    const hostEnd = this.ownHostLink(this.name(`h${suffix}`));
+    await this.ip('link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name);
+    await this.ip('link', 'set', hostEnd, 'master', bridge);
+    return { ...ns, pid: await this.sleepIn(ns.name), hostEnd };
+  }
+
   /** Remembers a host device to delete (deleting a veth end deletes its peer). */
   ownHostLink(name: string): string {
     this.hostLinks.push(name);
