@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { sanitizeHostLabel } from '@nsnap/shared';
 import { BIND_NETNS_DIRS, NAMED_NETNS_DIRS } from '../collect.js';
 import { runCommand } from '../exec/run.js';
-import type { StoreFlags } from '../store/destination.js';
+import { destinationOptionsFrom, type StoreFlags } from '../store/destination.js';
 import { COLLECTOR_VERSION } from '../version.js';
 import { doctorExitCode, type CheckStatus } from './check.js';
 import { runDoctor } from './doctor.js';
@@ -56,17 +56,9 @@ Exit codes:
     )
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<DoctorFlags>();
-      if (flags.out.startsWith('s3://')) {
-        // As in a collector run: the SDK's Node 20 deprecation notice is noise in a report.
-        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-      }
+      const { lock: _lock, ...store } = destinationOptionsFrom(flags);
       const checks = await runDoctor({
-        out: flags.out,
-        ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
-        ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
-        ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
-        spoolRoot: flags.spool,
-        spoolMaxBytes: flags.spoolMaxBytes,
+        ...store,
         procRoot: '/proc',
         namedDirs: NAMED_NETNS_DIRS,
         bindDirs: BIND_NETNS_DIRS,

@@ -48,22 +48,27 @@ export interface StoreFlags {
   lock?: string;
 }
 
-/** The destination named by the flags; a bad --out is a usage error that shows it. */
-export async function openDestinationFromFlags(flags: StoreFlags): Promise<Destination> {
+/** The flags as destination options (unset flags stay unset, so defaults apply). */
+export function destinationOptionsFrom(flags: StoreFlags): DestinationOptions {
   if (flags.out.startsWith('s3://')) {
     // The SDK warns on every Node 20 start that its releases after 2026 need Node 22: noise in cron mail.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   }
+  return {
+    out: flags.out,
+    ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
+    ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
+    ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
+    spoolRoot: flags.spool,
+    spoolMaxBytes: flags.spoolMaxBytes,
+    ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
+  };
+}
+
+/** The destination named by the flags; a bad --out is a usage error that shows it. */
+export async function openDestinationFromFlags(flags: StoreFlags): Promise<Destination> {
   try {
-    return await openDestination({
-      out: flags.out,
-      ...(flags.s3Endpoint !== undefined ? { s3Endpoint: flags.s3Endpoint } : {}),
-      ...(flags.s3Region !== undefined ? { s3Region: flags.s3Region } : {}),
-      ...(flags.s3ForcePathStyle !== undefined ? { s3ForcePathStyle: flags.s3ForcePathStyle } : {}),
-      spoolRoot: flags.spool,
-      spoolMaxBytes: flags.spoolMaxBytes,
-      ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
-    });
+    return await openDestination(destinationOptionsFrom(flags));
   } catch (error) {
     throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
   }
