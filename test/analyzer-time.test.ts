@@ -9,6 +9,7 @@ import { diffSelected } from '../analyzer/src/query/diff-snapshots.js';
 import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
 import { dockerNode } from './support/docker-node.js';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
+import { assertNoFullScan, planOf } from './support/query-plan.js';
 
 const HOST_NS = 4026531840;
 const cid = (c: string) => c.repeat(64).slice(0, 64);
@@ -169,15 +170,11 @@ describe('query plans of the time queries use indexes', () => {
   const db = openDatabase(':memory:', { mustExist: false });
   db.exec('ANALYZE');
   afterAll(() => db.close());
-  const BIG = ['snapshots', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'snapshot_tags'];
-  const plan = (sql: string, params: unknown[] | Record<string, unknown>) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+  const plan = (sql: string, params: unknown[] | Record<string, unknown>) => planOf(db, sql, params);
   const expectIndexed = (sql: string, params: unknown[] | Record<string, unknown>) => {
     const details = plan(sql, params);
-    for (const d of details) {
-      const m = /^SCAN (\w+)/.exec(d);
-      if (m && BIG.includes(m[1]!)) throw new Error(`full scan of ${m[1]} in plan: ${details.join(' | ')}`);
-      expect(d, details.join(' | ')).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
-    }
+    assertNoFullScan(details);
+    for (const d of details) expect(d, details.join(' | ')).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
     return details.join(' | ');
   };
 

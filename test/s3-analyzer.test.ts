@@ -10,32 +10,9 @@ import { openDatabase } from '@nsnap/analyzer';
 import { S3Store } from '../shared/src/store/s3.js';
 import { ANALYZER_BIN, COLLECTOR_BIN, runCli } from './support/cli.js';
 import { S3RVER_CREDENTIALS, S3RVER_ENV, startS3rver, type S3rverHandle } from './support/s3rver.js';
+import type { RunSummary } from '../analyzer/src/ingest/run-ingest.js';
 
 /** What `nsnap ingest --json` prints (the parts these tests read). */
-interface Summary {
-  ingested: number;
-  skipped: number;
-  failed: number;
-  files: { path: string; outcome: string; snapshotId: string | null; reason: string | null }[];
-  stores: {
-    url: string;
-    prefixes: string[];
-    topLevel: string[] | null;
-    pages: number;
-    listed: number;
-    outOfRange: number;
-    foreign: number;
-    foreignKeys: string[];
-    known: number;
-    downloaded: number;
-    downloadedBytes: number;
-    unverified: number;
-    ingested: number;
-    skipped: number;
-    failed: number;
-  }[];
-}
-
 const HOSTS = ['h-a', 'h-b', 'h-c'];
 const DAYS = ['2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28'];
 /** More than one S3 listing page (1000 keys). */
@@ -56,9 +33,9 @@ function ingest(db: string, args: string[]) {
   return runCli(ANALYZER_BIN, ['--db', db, 'ingest', ...args, '--s3-endpoint', s3.endpoint], { env: S3RVER_ENV, extendEnv: true });
 }
 
-function summaryOf(r: { stdout: unknown; stderr: unknown }): Summary {
+function summaryOf(r: { stdout: unknown; stderr: unknown }): RunSummary {
   try {
-    return JSON.parse(String(r.stdout)) as Summary;
+    return JSON.parse(String(r.stdout)) as RunSummary;
   } catch {
     throw new Error(`not a JSON summary; stderr: ${String(r.stderr).slice(0, 2000)}`);
   }

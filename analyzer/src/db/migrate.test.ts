@@ -8,6 +8,7 @@ import { SELECT_SQL } from '../query/select.js';
 import { SHOW_SQL } from '../query/show.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
+import { assertNoFullScan, planOf } from '../../../test/support/query-plan.js';
 
 const fresh = () => {
   const db = new Sqlite(':memory:');
@@ -73,15 +74,9 @@ describe('query plans of the hot queries', () => {
   const db = fresh();
   migrate(db);
   db.exec('ANALYZE');
-  const BIG = ['snapshots', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'link_candidates', 'gaps', 'snapshot_tags'];
-  const plan = (sql: string, params: unknown[] | Record<string, unknown>) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
   const expectIndexed = (sql: string, params: unknown[] | Record<string, unknown>) => {
-    const details = plan(sql, params);
-    for (const d of details) {
-      // "SCAN t" (no index) or a full index scan of a table that grows with every snapshot.
-      const m = /^SCAN (\w+)/.exec(d);
-      if (m && BIG.includes(m[1]!)) throw new Error(`full scan of ${m[1]} in plan: ${details.join(' | ')}`);
-    }
+    const details = planOf(db, sql, params);
+    assertNoFullScan(details);
     expect(details.some((d) => /USING (COVERING )?INDEX|USING (INTEGER )?PRIMARY KEY/.test(d))).toBe(true);
     return details;
   };
