@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Capture, FailureReason, SpecName } from '@nsnap/shared';
-import { LIMITS } from '@nsnap/shared';
+import { LIMITS, failureReasonOfText } from '@nsnap/shared';
 
 export interface RunOptions {
   spec: SpecName;
@@ -92,9 +92,5 @@ function classifyFailure(o: Outcome, stderr: string): Capture['failure'] {
   if (o.code === 0) return null;
   const firstLine = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
   const detail = (firstLine || (o.signal ? `killed by ${o.signal}` : `exit code ${o.code}`)).slice(0, 1000);
-  let reason: FailureReason = 'failed';
-  if (/Permission denied|Operation not permitted/.test(stderr)) reason = 'denied';
-  else if (/No such file or directory|No such process/.test(stderr)) reason = 'vanished';
-  else if (/Option "[^"]*" is unknown|Object "[^"]*" is unknown|unrecognized option|invalid option/.test(stderr)) reason = 'unsupported';
-  return { reason, detail };
+  return { reason: failureReasonOfText(stderr), detail };
 }

@@ -1,6 +1,7 @@
 import {
   BundleSchema,
   escapeControl,
+  failureReasonOfText,
   parseCapture,
   parseLsnsTable,
   parseNetnsListId,
@@ -245,7 +246,7 @@ function namespaceFromFile(inode: number, isHost: boolean, file: SourceFile, tar
     // A pasted error message ("Cannot open network namespace") is a captured failure; anything else is the wrong file.
     const toolFailure = rejectToolFailure(file.text);
     if (!toolFailure) throw new UsageError(`${shownFile(file)}: not an \`ip link show\` output: ${parsed.status === 'empty' ? 'the file is empty' : escapeControl(parsed.reason)}`);
-    failure = { reason: reasonOfText(file.text), detail: `${file.name}: ${toolFailure.reason}`.slice(0, 1000) };
+    failure = { reason: failureReasonOfText(file.text.slice(0, 400)), detail: `${file.name}: ${toolFailure.reason}`.slice(0, 1000) };
     notes.push(`${shownFile(file)}: holds an error message, not links; namespace ${inode} is recorded as not captured`);
   }
   return { inode, isHost, entered: isHost ? { via: 'self', path: '/proc/self/ns/net', pid: null } : (how?.entry ?? null), attempts: [], captures: [capture], failure };
@@ -259,15 +260,6 @@ function entryOf(target: NetnsTarget | null): { entry: NamespaceCapture['entered
   }
   if (target?.by === 'name') return { entry: { via: 'file', path: `/run/netns/${target.name}`, pid: null }, argvPrefix: ['ip', 'netns', 'exec', target.name] };
   return null;
-}
-
-function reasonOfText(text: string): FailureReason {
-  const head = text.slice(0, 400);
-  if (/Permission denied|Operation not permitted/.test(head)) return 'denied';
-  if (/No such file or directory|No such process/.test(head)) return 'vanished';
-  if (/command not found/i.test(head)) return 'missing-command';
-  if (/Option "[^"]*" is unknown|Object "[^"]*" is unknown/.test(head)) return 'unsupported';
-  return 'failed';
 }
 
 function notImported(inode: number): NamespaceCapture {

@@ -1,4 +1,5 @@
 import type { ParseIssue } from '../model.js';
+import type { FailureReason } from '../schema/bundle.js';
 import { truncate } from './json-values.js';
 
 const FAILURE_PATTERNS: RegExp[] = [
@@ -23,4 +24,16 @@ export function rejectToolFailure(text: string): { status: 'unusable'; reason: s
     if (pattern.test(head)) return { status: 'unusable', reason: `tool failure text: ${truncate(head.split('\n')[0] ?? '')}`, issues: [] };
   }
   return null;
+}
+
+/**
+ * Why a tool failed, from what it printed (a live command's stderr, or an
+ * error message a person captured instead of output): the bundle's reasons.
+ */
+export function failureReasonOfText(text: string): FailureReason {
+  if (/Permission denied|Operation not permitted/.test(text)) return 'denied';
+  if (/No such file or directory|No such process/.test(text)) return 'vanished';
+  if (/command not found/i.test(text)) return 'missing-command';
+  if (/Option "[^"]*" is unknown|Object "[^"]*" is unknown|unrecognized option|invalid option/.test(text)) return 'unsupported';
+  return 'failed';
 }
