@@ -1,5 +1,5 @@
 import type { Runner } from '../exec/run.js';
-import { NSENTER, openNamespace } from '../probes/namespace-links.js';
+import { NSENTER, openFirst } from '../probes/namespace-links.js';
 import { namespaceCandidates } from '../probes/namespace-set.js';
 import { netnsHandles } from '../probes/netns-handles.js';
 import type { Draft, ProbeContext } from '../probes/probe.js';
@@ -63,20 +63,15 @@ export async function namespaceChecks(options: NamespaceCheckOptions): Promise<C
   const refused: Array<{ reason: string; subject: string }> = [];
   try {
     for (const [inode, list] of [...candidates].sort((a, b) => a[0] - b[0])) {
-      let last: { reason: string; subject: string } | null = null;
-      for (const candidate of list) {
-        const opened = openNamespace(candidate.path, inode);
-        if ('fd' in opened) {
-          // One held handle is enough for the nsenter trial; the others are only counted.
-          if (held.length === 0) held.push({ ...opened, inode, path: candidate.path });
-          else opened.close();
-          last = null;
-          break;
-        }
-        last = { reason: opened.reason, subject: `${inode} via ${candidate.path}` };
-        if (opened.reason === 'denied') break;
+      const { opened, candidate, attempts } = openFirst(inode, list);
+      if (opened && candidate) {
+        // One held handle is enough for the nsenter trial; the others are only counted.
+        if (held.length === 0) held.push({ ...opened, inode, path: candidate.path });
+        else opened.close();
+        continue;
       }
-      if (last) refused.push(last);
+      const last = attempts.at(-1);
+      if (last) refused.push({ reason: last.reason, subject: `${inode} via ${last.path}` });
     }
     const opened = candidates.size - refused.length;
     const handles: Check = {

@@ -83,7 +83,7 @@ function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number
  * attempts (the others would be denied too). The open handle pins the
  * namespace for the capture.
  */
-function openFirst(inode: number, candidates: Candidate[]): { opened: { fd: number; close: () => void } | null; candidate: Candidate | null; attempts: NamespaceCapture['attempts'] } {
+export function openFirst(inode: number, candidates: Candidate[]): { opened: { fd: number; close: () => void } | null; candidate: Candidate | null; attempts: NamespaceCapture['attempts'] } {
   const attempts: NamespaceCapture['attempts'] = [];
   for (const candidate of candidates) {
     const opened = openNamespace(candidate.path, inode);
