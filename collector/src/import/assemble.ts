@@ -12,7 +12,6 @@ import {
   SCHEMA_VERSION,
   type Bundle,
   type Capture,
-  type FailureReason,
   type Gap,
   type Handle,
   type LsnsNamespace,
@@ -23,6 +22,7 @@ import {
   type SpecName,
 } from '@nsnap/shared';
 import { UsageError } from '../exit-codes.js';
+import { unreadableGaps } from '../probes/proc-scan.js';
 import { COLLECTOR_VERSION } from '../version.js';
 import { describeTarget, type NetnsTarget } from './netns-target.js';
 import type { SourceFile } from './read-source.js';
@@ -103,7 +103,7 @@ export function assembleImport(input: ImportInput): Assembled {
   }
 
   const processes: Bundle['processes'] = processEntries.map((e) => ({ pid: e.pid, netns: e.inode, netnsError: e.inode === null ? e.error ?? 'failed' : null, comm: null, cgroup: null, startTime: null }));
-  gaps.push(...unreadableProcesses(processes));
+  gaps.push(...unreadableGaps(processes, 'import', '/proc/PID/ns/net unreadable in the listing'));
 
   const nsidMaps: Bundle['nsidMaps'] = [];
   if (input.lsns) {
@@ -266,19 +266,3 @@ function notImported(inode: number): NamespaceCapture {
   return { inode, isHost: false, entered: null, attempts: [], captures: [], failure: { reason: 'failed', detail: NOT_IMPORTED } };
 }
 
-/** One gap per reason, as the live scan does: a listing taken without root has hundreds of denied links. */
-function unreadableProcesses(processes: Bundle['processes']): Gap[] {
-  const byReason = new Map<FailureReason, number[]>();
-  for (const p of processes) {
-    if (p.netnsError === null) continue;
-    const pids = byReason.get(p.netnsError);
-    if (pids) pids.push(p.pid);
-    else byReason.set(p.netnsError, [p.pid]);
-  }
-  return [...byReason].map(([reason, pids]) => ({
-    probe: 'import',
-    subject: `${pids.length} pid${pids.length === 1 ? '' : 's'}`,
-    reason,
-    detail: `/proc/PID/ns/net unreadable in the listing for pid ${pids.slice(0, 20).join(', ')}${pids.length > 20 ? ', …' : ''}`,
-  }));
-}

@@ -31,7 +31,7 @@ export function scanProc(procRoot: string, procFs: ProcFs = realProcFs): { proce
   const names = procFs.readdir(procRoot);
   const pids = names.filter((n) => /^[1-9]\d{0,9}$/.test(n)).map(Number).sort((a, b) => a - b);
   const processes = pids.map((pid) => readProcess(procRoot, pid, procFs));
-  return { processes, gaps: summarizeGaps(processes) };
+  return { processes, gaps: unreadableGaps(processes, 'proc-scan', '/proc/PID/ns/net unreadable') };
 }
 
 function readProcess(procRoot: string, pid: number, procFs: ProcFs): Process {
@@ -80,20 +80,24 @@ export function parseStartTime(stat: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-/** One gap per failure reason, not per pid: a non-root run has hundreds of unreadable links. */
-function summarizeGaps(processes: Process[]): Gap[] {
-  const byReason = new Map<string, number[]>();
+/**
+ * One gap per failure reason, not per pid: a non-root run (or a listing taken
+ * without root) has hundreds of unreadable links. `what` says where they were
+ * unreadable, e.g. "/proc/PID/ns/net unreadable".
+ */
+export function unreadableGaps(processes: Process[], probe: string, what: string): Gap[] {
+  const byReason = new Map<Gap['reason'], number[]>();
   for (const p of processes) {
     if (p.netnsError === null) continue;
-    const list = byReason.get(p.netnsError) ?? [];
-    list.push(p.pid);
-    byReason.set(p.netnsError, list);
+    const pids = byReason.get(p.netnsError);
+    if (pids) pids.push(p.pid);
+    else byReason.set(p.netnsError, [p.pid]);
   }
   return [...byReason].map(([reason, pids]) => ({
-    probe: 'proc-scan',
+    probe,
     subject: `${pids.length} pid${pids.length === 1 ? '' : 's'}`,
-    reason: reason as Gap['reason'],
-    detail: `/proc/PID/ns/net unreadable for pid ${pids.slice(0, 20).join(', ')}${pids.length > 20 ? ', …' : ''}`,
+    reason,
+    detail: `${what} for pid ${pids.slice(0, 20).join(', ')}${pids.length > 20 ? ', …' : ''}`,
   }));
 }
 
