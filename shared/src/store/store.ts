@@ -44,7 +44,19 @@ export interface ObjectStore {
 }
 
 /** A failure of the store itself (unreachable, denied), as opposed to a bad key or body. */
+const STORE_ERROR = Symbol.for('nsnap.StoreError');
+
 export class StoreError extends Error {
+  readonly [STORE_ERROR] = true;
+
+  /**
+   * Also true for a StoreError made by another copy of this module: the
+   * collector's single file loads its S3 store as a separate chunk (build.mjs).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_ERROR] === true;
+  }
+
   constructor(
     message: string,
     readonly key: string | null,
