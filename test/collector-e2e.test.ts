@@ -104,6 +104,21 @@ describe.skipIf(skip)('nsnap-collect on a real topology', () => {
     expect(mine).toEqual(['br', 'h1', 'h2', 'ha', 'hb', 'hc', 'hu'].map((s) => lab.name(s)).sort());
   });
 
+  it('pairs every host veth exactly: named namespaces through the host\'s netns list-id, the unnamed one through lsns', () => {
+    const { correlation } = correlateBundle(bundle);
+    const host = bundle.hostNetns.inode!;
+    for (const [end, inode] of [['ha', named.a!.inode], ['hc', named.c!.inode], ['hu', unnamed.inode]] as const) {
+      const pair = correlation.pairs.find((p) => (p.a.netns === host && p.a.ifname === lab.name(end)) || (p.b.netns === host && p.b.ifname === lab.name(end)));
+      expect(pair, end).toBeDefined();
+      expect(new Set([pair!.a.netns, pair!.b.netns])).toEqual(new Set([host, inode]));
+      expect(pair!.method).toBe('nsid-map');
+    }
+    // lsns walks /proc again: it runs only because netns list-id cannot name the unnamed namespace's nsid.
+    const hostMaps = bundle.nsidMaps.filter((m) => m.observer === host);
+    expect(hostMaps.map((m) => m.capture.spec)).toEqual(['lsns_net_json']);
+    expect(hostMaps[0]!.why).toMatch(/^host map: netns list-id leaves nsid \d+/);
+  });
+
   it('holds what is needed to tell apart the two identical process-less pairs', () => {
     const { correlation } = correlateBundle(bundle);
     const pairOf = (inode: number) => correlation.pairs.find((p) => p.a.netns === inode || p.b.netns === inode);

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleSchema, decodeBundle, type ObjectStore } from '@nsnap/shared';
 import { S3Store } from '../shared/src/store/s3.js';
-import { COLLECTOR_BIN, runCli } from './support/cli.js';
+import { COLLECTOR_BIN, COLLECTOR_BUNDLE, runCli } from './support/cli.js';
 import { S3RVER_CREDENTIALS, S3RVER_ENV, startS3rver, type S3rverHandle } from './support/s3rver.js';
 
 let tmp: string;
@@ -69,6 +69,21 @@ describe('nsnap-collect import: usage errors (exit 2) name the input', () => {
 });
 
 describe('nsnap-collect import: output', () => {
+  it('the single-file build imports too (its schema check is an embedded chunk, loaded on use)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-import-single-'));
+    try {
+      const bin = path.join(dir, 'nsnap-collect.mjs');
+      copyFileSync(COLLECTOR_BUNDLE, bin);
+      const r = await runCli(bin, [...base(), '--lsns', lsnsFile, '--stdout'], { cwd: dir });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const bundle = BundleSchema.parse(JSON.parse(String(r.stdout)));
+      expect(bundle.collector.mode).toBe('import');
+      expect(bundle.hostNetns.inode).toBe(Number(hostNetns));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--stdout prints the bundle; the summary goes to stderr, as JSON with --log-format json', async () => {
     const r = await runCli(COLLECTOR_BIN, [...base(), '--lsns', lsnsFile, '--stdout', '--log-format', 'json', '--tag', 'phase=post-mortem']);
     expect(r.exitCode, String(r.stderr)).toBe(0);

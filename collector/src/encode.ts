@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { bundleKey, type Bundle } from '@nsnap/shared';
+import { bundleKey, type Bundle } from '@nsnap/shared/core';
 
 export interface EncodedBundle {
   key: string;

@@ -1,56 +1,51 @@
-import { z } from 'zod';
-
 /**
  * The normalized model that every parser produces, whatever the raw format
  * (`ip -j link`, `ip link` text, `ls -l /proc/*\/ns/net`...). Captures in a
  * bundle stay raw; this is what the analyzer and the pairing code work on.
  */
-export const LinkSchema = z.object({
-  ifindex: z.number().int().nonnegative(),
-  ifname: z.string(),
+export interface Link {
+  ifindex: number;
+  ifname: string;
   /** `linkinfo.info_kind` (veth, bridge, macvlan...), null when the output does not say. */
-  kind: z.string().nullable(),
+  kind: string | null;
   /** `linkinfo.info_slave_kind`: "bridge" on bridge ports, "bond" on bond slaves. */
-  slaveKind: z.string().nullable(),
+  slaveKind: string | null;
   /** Name of the master device (bridge, bond, vrf), in the same namespace. */
-  master: z.string().nullable(),
+  master: string | null;
   /** Peer or lower device ifindex in another namespace (`link_index`, text `@ifN`). */
-  linkIndex: z.number().int().nullable(),
+  linkIndex: number | null;
   /** nsid, as seen from this link's namespace, of the namespace `linkIndex` lives in. */
-  linkNetnsid: z.number().int().nullable(),
+  linkNetnsid: number | null;
   /** Name of the peer/lower device when it is in the same namespace (`link`, text `@NAME`). */
-  linkName: z.string().nullable(),
+  linkName: string | null;
   /** Named peer namespace as printed by the text form (`link-netns NAME`). */
-  linkNetnsName: z.string().nullable(),
-  mtu: z.number().int().nullable(),
-  operstate: z.string().nullable(),
-  flags: z.array(z.string()),
-  address: z.string().nullable(),
-  linkType: z.string().nullable(),
-  alias: z.string().nullable(),
-  altnames: z.array(z.string()),
+  linkNetnsName: string | null;
+  mtu: number | null;
+  operstate: string | null;
+  flags: string[];
+  address: string | null;
+  linkType: string | null;
+  alias: string | null;
+  altnames: string[];
   /** Underlay of a vxlan/geneve (`linkinfo.info_data.link`), by ifindex or name. */
-  underlay: z.union([z.number().int(), z.string()]).nullable(),
-  addresses: z.array(z.object({ family: z.string(), local: z.string(), prefixlen: z.number().int() })),
+  underlay: number | string | null;
+  addresses: { family: string; local: string; prefixlen: number }[];
   /** The interface exactly as the source printed it: its JSON object re-serialized, or its text lines. */
-  raw: z.string(),
-});
-export type Link = z.infer<typeof LinkSchema>;
+  raw: string;
+}
 
 /** One entry of a namespace's nsid map: `nsid` is how the observer calls namespace `inode`/`name`. */
-export const NsidEntrySchema = z.object({
-  nsid: z.number().int().nonnegative(),
-  inode: z.number().int().positive().nullable(),
-  name: z.string().nullable(),
-});
-export type NsidEntry = z.infer<typeof NsidEntrySchema>;
+export interface NsidEntry {
+  nsid: number;
+  inode: number | null;
+  name: string | null;
+}
 
 /** A non-fatal problem a parser met: what it skipped or could not read, and where. */
-export const ParseIssueSchema = z.object({
-  line: z.number().int().nullable(),
-  message: z.string(),
-});
-export type ParseIssue = z.infer<typeof ParseIssueSchema>;
+export interface ParseIssue {
+  line: number | null;
+  message: string;
+}
 
 /**
  * Three outcomes, as in insights-core: the capture held nothing of this kind
@@ -66,13 +61,12 @@ export type ParseResult<T> =
  * A container recognized from a process's `/proc/PID/cgroup`. `runtime` says
  * whose naming matched; `podUid` is the Kubernetes pod for CRI runtimes.
  */
-export const ContainerRefSchema = z.object({
-  runtime: z.enum(['docker', 'containerd', 'cri-o', 'podman', 'systemd-nspawn', 'lxc']),
+export interface ContainerRef {
+  runtime: 'docker' | 'containerd' | 'cri-o' | 'podman' | 'systemd-nspawn' | 'lxc';
   /** Full container id as the runtime names it (64 hex for docker/containerd/cri-o/podman; the machine/container name for nspawn/LXC). */
-  id: z.string(),
+  id: string;
   /** Kubernetes pod UID (dashes), when the cgroup path is under kubepods. */
-  podUid: z.string().nullable(),
+  podUid: string | null;
   /** 1 or 2: which cgroup hierarchy the match came from. */
-  cgroupVersion: z.union([z.literal(1), z.literal(2)]),
-});
-export type ContainerRef = z.infer<typeof ContainerRefSchema>;
+  cgroupVersion: 1 | 2;
+}

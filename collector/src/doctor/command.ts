@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import { sanitizeHostLabel } from '@nsnap/shared';
+import { sanitizeHostLabel } from '@nsnap/shared/core';
 import { BIND_NETNS_DIRS, NAMED_NETNS_DIRS } from '../collect.js';
 import { runCommand } from '../exec/run.js';
 import { destinationOptionsFrom, type StoreFlags } from '../store/destination.js';

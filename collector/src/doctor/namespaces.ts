@@ -2,7 +2,7 @@ import type { Runner } from '../exec/run.js';
 import { NSENTER, openFirst } from '../probes/namespace-links.js';
 import { namespaceCandidates } from '../probes/namespace-set.js';
 import { netnsHandles } from '../probes/netns-handles.js';
-import type { Draft, ProbeContext } from '../probes/probe.js';
+import { newDraft, type ProbeContext } from '../probes/probe.js';
 import { procScan } from '../probes/proc-scan.js';
 import type { Check } from './check.js';
 
@@ -31,7 +31,7 @@ function byReason(items: ReadonlyArray<{ reason: string; subject: string }>): st
 export async function namespaceChecks(options: NamespaceCheckOptions): Promise<Check[]> {
   // Only the scan probes run here; capture settings do not matter.
   const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, log: () => {} };
-  const draft: Draft = { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json' };
+  const draft = newDraft();
   for (const probe of [procScan, netnsHandles]) {
     try {
       await probe.run(ctx, draft);

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared';
+import { escapeControl } from '@nsnap/shared/core';
 import { overallStatus, type Check } from './check.js';
 
 /**

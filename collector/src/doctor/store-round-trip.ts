@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LocalStore, uuidv7, type ObjectStore } from '@nsnap/shared';
+import { LocalStore, uuidv7, type ObjectStore } from '@nsnap/shared/core';
 import type { Check } from './check.js';
 
 /** Below the store's root and apart from the host=… bundle layout, so readers never take a probe for a bundle. */

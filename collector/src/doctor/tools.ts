@@ -1,4 +1,4 @@
-import { parseIpBatchJson, type Capture, type SpecName } from '@nsnap/shared';
+import { parseIpBatchJson, type Capture, type SpecName } from '@nsnap/shared/core';
 import type { Runner } from '../exec/run.js';
 import { BATCH_INPUT } from '../probes/namespace-links.js';
 import type { Check, CheckStatus } from './check.js';

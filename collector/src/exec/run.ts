@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { Capture, FailureReason, SpecName } from '@nsnap/shared';
-import { LIMITS, failureReasonOfText } from '@nsnap/shared';
+import type { Capture, FailureReason, SpecName } from '@nsnap/shared/core';
+import { LIMITS, failureReasonOfText } from '@nsnap/shared/core';
 
 export interface RunOptions {
   spec: SpecName;

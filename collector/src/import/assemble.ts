@@ -1,5 +1,4 @@
 import {
-  BundleSchema,
   escapeControl,
   failureReasonOfText,
   parseCapture,
@@ -20,7 +19,7 @@ import {
   type ParseResult,
   type ProcNsEntry,
   type SpecName,
-} from '@nsnap/shared';
+} from '@nsnap/shared/core';
 import { UsageError } from '../exit-codes.js';
 import { unreadableGaps } from '../probes/proc-scan.js';
 import { COLLECTOR_VERSION } from '../version.js';
@@ -148,7 +147,7 @@ export function assembleImport(input: ImportInput): Assembled {
     probes: [],
     gaps,
   };
-  return { bundle: BundleSchema.parse(bundle), notes };
+  return { bundle, notes };
 }
 
 function shownFile(file: SourceFile): string {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Bundle } from '@nsnap/shared';
+import type { Bundle } from '@nsnap/shared/core';
 import { outcomeOf, statsOf } from '../collect.js';
 import { encodeBundle } from '../encode.js';
 import { UsageError } from '../exit-codes.js';
@@ -111,6 +111,15 @@ async function runImport(flags: ImportFlags): Promise<number> {
     netns,
   });
   for (const note of notes) log(note);
+  // Files a person captured are untrusted: the bundle they make is checked
+  // against the schema readers enforce (loaded here only; a live run skips it).
+  const { BundleError, validateBundle } = await import('@nsnap/shared');
+  try {
+    validateBundle(bundle);
+  } catch (error) {
+    if (error instanceof BundleError) throw new UsageError(`the files given do not make a valid bundle: ${error.message}`);
+    throw error;
+  }
   const outcome = outcomeOf(statsOf(bundle));
   const encoded = encodeBundle(bundle);
   if (flags.stdout) {

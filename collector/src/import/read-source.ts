@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LIMITS } from '@nsnap/shared';
+import { LIMITS } from '@nsnap/shared/core';
 import { UsageError } from '../exit-codes.js';
 
 /** One file a person captured by hand, read verbatim. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { uuidv7 } from '@nsnap/shared';
+import { uuidv7 } from '@nsnap/shared/core';
 
 /**
  * A UUIDv7 whose time is the capture's and whose other bits come from a hash

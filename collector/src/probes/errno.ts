@@ -1,4 +1,4 @@
-import type { FailureReason } from '@nsnap/shared';
+import type { FailureReason } from '@nsnap/shared/core';
 
 /** Maps a filesystem error to the bundle's failure reasons. */
 export function reasonOf(error: unknown): FailureReason {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sanitizeHostLabel } from '@nsnap/shared';
+import { sanitizeHostLabel } from '@nsnap/shared/core';
 import type { Probe } from './probe.js';
 
 const readTrimmed = async (file: string): Promise<string | null> => {
@@ -16,6 +16,7 @@ const readTrimmed = async (file: string): Promise<string | null> => {
 /** Hostname, machine id, boot id (namespace inodes mean something only within one boot), kernel, iproute2. */
 export const hostIdentity: Probe = {
   name: 'host-identity',
+  during: 'namespace-links',
   async run(ctx, draft) {
     const hostname = os.hostname();
     const ipVersion = await ctx.run(['ip', '-V'], { spec: 'ip_version', timeoutMs: ctx.timeoutMs });

@@ -3,9 +3,9 @@ import { namespaceLinks } from './namespace-links.js';
 import { netnsHandles } from './netns-handles.js';
 import { nsidMaps } from './nsid-maps.js';
 import type { Probe } from './probe.js';
-import { procScan } from './proc-scan.js';
+import { procDetails, procScan } from './proc-scan.js';
 
-/** Every probe, in the order they run: later ones read what earlier ones found. */
-export const PROBES: readonly Probe[] = [hostIdentity, procScan, netnsHandles, namespaceLinks, nsidMaps];
+/** Every probe, in the order they run (a `during` one while the probe it names waits): later ones read what earlier ones found. */
+export const PROBES: readonly Probe[] = [procScan, netnsHandles, namespaceLinks, hostIdentity, procDetails, nsidMaps];
 
-export type { Draft, Probe, ProbeContext } from './probe.js';
+export { newDraft, type Draft, type Probe, type ProbeContext } from './probe.js';

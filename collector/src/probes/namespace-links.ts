@@ -1,11 +1,11 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import type { Capture, NamespaceCapture } from '@nsnap/shared';
+import type { Capture, NamespaceCapture } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import type { Runner } from '../exec/run.js';
 import { bulkCapture } from './bulk-capture.js';
 import { detailOf, reasonOf } from './errno.js';
 import { namespaceCandidates, type Candidate } from './namespace-set.js';
-import type { Probe } from './probe.js';
+import { parsedDump, type Probe } from './probe.js';
 
 /**
  * One exec per namespace prints links and addresses (`addr show` costs no
@@ -28,29 +28,40 @@ export const namespaceLinks: Probe = {
   name: 'namespace-links',
   async run(ctx, draft) {
     const host = draft.hostNetns.inode;
-    const hostCapture = await dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT);
-    let hostFinal = hostCapture;
-    if (hostCapture.failure?.reason === 'unsupported') {
-      draft.dumpMode = 'text';
-      ctx.log('ip -j is not supported here: capturing link dumps as text');
-      draft.gaps.push({ probe: this.name, subject: 'ip -j', reason: 'unsupported', detail: `fell back to text dumps (${TEXT_DUMP.join(' ')}): ${hostCapture.failure.detail}` });
-      hostFinal = await dump(ctx.run, ctx.timeoutMs, 'text', undefined);
-    }
-    const captures: NamespaceCapture[] = [];
-    if (host !== null) {
-      captures.push({ inode: host, isHost: true, entered: { via: 'self', path: '/proc/self/ns/net', pid: null }, attempts: [], captures: [hostFinal], failure: hostFinal.failure });
-    }
     const candidates = namespaceCandidates(draft, ctx.procRoot);
     candidates.delete(host ?? -1);
     const inodes = [...candidates.keys()].sort((a, b) => a - b);
     const entries = inodes.map((inode) => ({ inode, ...openFirst(inode, candidates.get(inode) ?? []) }));
+    const captures: NamespaceCapture[] = [];
+    const parse = parsedDump(draft);
     try {
       const open = entries.filter((e) => e.opened !== null);
-      let bulk = new Map<number, Capture>();
-      if (draft.dumpMode === 'json' && ctx.bulk && open.length >= BULK_MIN) {
-        const r = await bulkCapture(open.map((e) => ({ inode: e.inode, fd: e.opened!.fd })), BATCH_INPUT, { workers: ctx.concurrency, timeoutMs: ctx.timeoutMs });
-        bulk = r.captures;
-        if (r.stderr && bulk.size === open.length) draft.gaps.push({ probe: this.name, subject: 'bulk capture', reason: 'failed', detail: `unexpected stderr: ${r.stderr.slice(0, 1000)}` });
+      // The host's dump and the bulk pass run together: the host's one spawn
+      // waits on its child like the find workers do.
+      const [hostCapture, bulkResult] = await Promise.all([
+        dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT),
+        ctx.bulk && open.length >= BULK_MIN
+          ? bulkCapture(open.map((e) => ({ inode: e.inode, fd: e.opened!.fd })), BATCH_INPUT, {
+              workers: ctx.concurrency,
+              timeoutMs: ctx.timeoutMs,
+              // Parsed while the rest are taken: the pairing code (nsid-maps) reads them after the pass.
+              onCapture: (_inode, capture) => void parse(capture),
+            })
+          : null,
+      ]);
+      let hostFinal = hostCapture;
+      let bulk = bulkResult?.captures ?? new Map<number, Capture>();
+      if (hostCapture.failure?.reason === 'unsupported') {
+        draft.dumpMode = 'text';
+        bulk = new Map();
+        ctx.log('ip -j is not supported here: capturing link dumps as text');
+        draft.gaps.push({ probe: this.name, subject: 'ip -j', reason: 'unsupported', detail: `fell back to text dumps (${TEXT_DUMP.join(' ')}): ${hostCapture.failure.detail}` });
+        hostFinal = await dump(ctx.run, ctx.timeoutMs, 'text', undefined);
+      } else if (bulkResult?.stderr && bulk.size === open.length) {
+        draft.gaps.push({ probe: this.name, subject: 'bulk capture', reason: 'failed', detail: `unexpected stderr: ${bulkResult.stderr.slice(0, 1000)}` });
+      }
+      if (host !== null) {
+        captures.push({ inode: host, isHost: true, entered: { via: 'self', path: '/proc/self/ns/net', pid: null }, attempts: [], captures: [hostFinal], failure: hostFinal.failure });
       }
       const others = await mapPool(entries, ctx.concurrency, async (e): Promise<NamespaceCapture> => {
         if (!e.opened) {

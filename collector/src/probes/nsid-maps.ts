@@ -1,38 +1,64 @@
-import { correlateBundle, type Capture, type SpecName } from '@nsnap/shared';
+import { correlateBundle, type BundleView, type Capture, type SpecName } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import { NSENTER, openNamespace } from './namespace-links.js';
-import type { Draft, Probe, ProbeContext } from './probe.js';
+import { parsedDump, type Draft, type Probe, type ProbeContext } from './probe.js';
 
 const LSNS = ['lsns', '-t', 'net', '-J', '-o', 'NS,PID,NETNSID,NSFS'];
 const LIST_ID = ['ip', '-j', 'netns', 'list-id'];
 
 /**
- * The host's nsid map (one lsns, ~30 ms at 400 namespaces), then a
- * namespace's own map only where the shared pairing code says link data
- * cannot settle a pair: first `ip netns list-id` (names /run/netns
- * namespaces, cheap), then lsns (names namespaces that have processes; it
- * walks /proc, so one per namespace would cost seconds). Runs after the link
- * dumps, because the dumps make the kernel assign nsids.
+ * The host's nsid map, then a namespace's own map only where the shared
+ * pairing code says link data cannot settle a pair: first `ip netns list-id`
+ * (names /run/netns namespaces, cheap), then lsns (names namespaces that have
+ * processes; it walks /proc, so one per namespace would cost seconds). Runs
+ * after the link dumps, because the dumps make the kernel assign nsids.
+ *
+ * The host's batch already ends with `netns list-id`, which names every nsid
+ * of a /run/netns namespace: the host's lsns (~60 ms at 800 processes, a
+ * second walk of /proc) runs only when an nsid the host knows or its links
+ * refer to is left unnamed by it — e.g. docker's namespaces, which live
+ * under /run/docker/netns.
  */
 export const nsidMaps: Probe = {
   name: 'nsid-maps',
   async run(ctx, draft) {
     const host = draft.hostNetns.inode;
     if (host === null) return;
-    const hostMap = await ctx.run(LSNS, { spec: 'lsns_net_json', timeoutMs: ctx.timeoutMs });
-    draft.nsidMaps.push({ observer: host, why: 'host map', capture: hostMap });
-    if (hostMap.failure) draft.gaps.push({ probe: this.name, subject: 'host nsid map', reason: hostMap.failure.reason, detail: hostMap.failure.detail });
+    const parse = parsedDump(draft);
+    let { view, correlation } = correlateBundle(draft, parse);
+    const unnamed = unnamedHostNsids(view, host);
+    if (unnamed === null || unnamed.length > 0) {
+      const hostMap = await ctx.run(LSNS, { spec: 'lsns_net_json', timeoutMs: ctx.timeoutMs });
+      const why = unnamed === null ? 'host map' : `host map: netns list-id leaves nsid ${unnamed.slice(0, 10).join(', ')}${unnamed.length > 10 ? ', …' : ''} unnamed`;
+      draft.nsidMaps.push({ observer: host, why, capture: hostMap });
+      if (hostMap.failure) draft.gaps.push({ probe: this.name, subject: 'host nsid map', reason: hostMap.failure.reason, detail: hostMap.failure.detail });
+      ({ view, correlation } = correlateBundle(draft, parse));
+    }
 
     for (const [command, spec] of [[LIST_ID, 'ip_netns_list_id_json'], [LSNS, 'lsns_net_json']] as const) {
-      const { correlation } = correlateBundle(draft);
       const needed = correlation.needMaps.filter((inode) => inode !== host);
       if (needed.length === 0) return;
       const ambiguous = correlation.unpaired.filter((u) => u.reason === 'ambiguous').length;
       ctx.log(`${ambiguous} veth end(s) ambiguous from link data: reading ${command.slice(0, 3).join(' ')} in ${needed.length} namespace(s)`);
       await readOwnMaps(ctx, draft, needed, command, spec, `settles ${ambiguous} ambiguous veth end(s)`);
+      ({ correlation } = correlateBundle(draft, parse));
     }
   },
 };
+
+/**
+ * The host's nsids that its own `netns list-id` did not name (those it lists,
+ * and those its links refer to), or null when the host has no such list.
+ */
+export function unnamedHostNsids(view: BundleView, host: number): number[] | null {
+  const facts = view.namespaces.find((n) => n.inode === host);
+  const nsView = view.input.namespaces.find((n) => n.inode === host);
+  const listed = facts?.dump?.nsids;
+  if (!facts || !nsView || !listed) return null;
+  const referred = new Set<number>(listed.map((e) => e.nsid));
+  for (const link of nsView.links) if (link.linkNetnsid !== null && link.linkNetnsName === null) referred.add(link.linkNetnsid);
+  return [...referred].filter((nsid) => !nsView.nsids.has(nsid)).sort((a, b) => a - b);
+}
 
 async function readOwnMaps(ctx: ProbeContext, draft: Draft, inodes: number[], command: readonly string[], spec: SpecName, why: string): Promise<void> {
   const byInode = new Map(draft.namespaces.map((n) => [n.inode, n]));

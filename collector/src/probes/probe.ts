@@ -1,4 +1,4 @@
-import type { Bundle, Gap } from '@nsnap/shared';
+import { parseCapture, type Bundle, type Capture, type DumpParser, type Gap } from '@nsnap/shared/core';
 import type { Runner } from '../exec/run.js';
 
 /** What the probes fill in, stage by stage; `collect` turns it into a bundle. */
@@ -12,6 +12,25 @@ export interface Draft {
   gaps: Gap[];
   /** How link dumps are taken: JSON batch, or text where `ip -j` is unsupported. */
   dumpMode: 'json' | 'text';
+  /** Link dumps parsed so far (during the bulk pass, while others are taken), for the pairing code. */
+  parsedDumps: WeakMap<Capture, ReturnType<DumpParser>>;
+}
+
+/** A draft before any probe ran. */
+export function newDraft(): Draft {
+  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json', parsedDumps: new WeakMap() };
+}
+
+/** Parses a link dump once per run: the cache `namespace-links` fills during its pass. */
+export function parsedDump(draft: Draft): DumpParser {
+  return (capture) => {
+    let result = draft.parsedDumps.get(capture);
+    if (!result) {
+      result = parseCapture(capture);
+      draft.parsedDumps.set(capture, result);
+    }
+    return result;
+  };
 }
 
 export interface ProbeContext {
@@ -33,5 +52,13 @@ export interface ProbeContext {
 /** One source of facts (node_exporter's collector): a failing probe does not fail the run. */
 export interface Probe {
   name: string;
+  /**
+   * Runs while that probe waits on its commands, instead of before or after
+   * it: for work that needs the CPU little and nothing of that probe, and whose
+   * own results nothing reads before the bundle is assembled. On a 2-core host
+   * the capture's commands keep both cores busy; the time the collector spends
+   * before and after them is what it adds to their cost.
+   */
+  during?: string;
   run(ctx: ProbeContext, draft: Draft): Promise<void>;
 }

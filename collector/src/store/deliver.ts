@@ -1,4 +1,4 @@
-import { StoreError, type ObjectStore, type PutOptions } from '@nsnap/shared';
+import { StoreError, type ObjectStore, type PutOptions } from '@nsnap/shared/core';
 import { withRetries, type RetryPolicy } from './retry.js';
 import { SpoolEntryError, type Spool, type SpooledBundle, type SpoolEntry } from './spool.js';
 

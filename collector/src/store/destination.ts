@@ -1,4 +1,4 @@
-import { openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared';
+import { openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared/core';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { EncodedBundle } from '../encode.js';
 import { deliver } from './deliver.js';

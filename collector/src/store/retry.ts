@@ -1,5 +1,5 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { StoreError } from '@nsnap/shared';
+import { StoreError } from '@nsnap/shared/core';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { assertSafeKey, writeAtomic } from '@nsnap/shared';
+import { assertSafeKey, writeAtomic } from '@nsnap/shared/core';
 
 /**
  * Bundles that could not be stored, waiting for the next run. One file per bundle,

@@ -33,7 +33,10 @@ export interface BundleView {
 /** The parts of a bundle the view reads: the collector has these before the bundle is complete. */
 export type BundleFacts = Pick<Bundle, 'hostNetns' | 'processes' | 'handles' | 'namespaces' | 'nsidMaps'>;
 
-export function viewBundle(bundle: BundleFacts): BundleView {
+/** How the view reads a link dump: `parseCapture`, or a caller's cache of its results. */
+export type DumpParser = (capture: Capture) => ReturnType<typeof parseCapture>;
+
+export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture): BundleView {
   const facts = new Map<number, NamespaceFacts>();
   const get = (inode: number): NamespaceFacts => {
     let f = facts.get(inode);
@@ -60,7 +63,7 @@ export function viewBundle(bundle: BundleFacts): BundleView {
     const f = get(ns.inode);
     if (ns.isHost) f.isHost = true;
     const capture = pickDump(ns.captures);
-    const parsed = capture ? parseCapture(capture) : null;
+    const parsed = capture ? parse(capture) : null;
     if (parsed?.status === 'parsed') {
       f.dump = parsed.value;
       f.issues.push(...parsed.issues);
@@ -107,8 +110,8 @@ export function viewBundle(bundle: BundleFacts): BundleView {
   return { namespaces: [...facts.values()].sort((a, b) => a.inode - b.inode), input: { namespaces, missing } };
 }
 
-export function correlateBundle(bundle: BundleFacts): { view: BundleView; correlation: Correlation } {
-  const view = viewBundle(bundle);
+export function correlateBundle(bundle: BundleFacts, parse: DumpParser = parseCapture): { view: BundleView; correlation: Correlation } {
+  const view = viewBundle(bundle, parse);
   return { view, correlation: correlate(view.input) };
 }
 

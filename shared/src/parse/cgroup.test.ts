@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ContainerRef, ContainerRefSchema } from '../model.js';
+import { z } from 'zod';
+import type { ContainerRef } from '../model.js';
 import { containerFromCgroup, containerFromCgroupMatch } from './cgroup.js';
 
 const dir = path.join(import.meta.dirname, '../../../fixtures/cgroup');
@@ -236,6 +237,12 @@ describe('monitors and look-alikes', () => {
 });
 
 describe('robustness', () => {
+  const ContainerRefSchema = z.strictObject({
+    runtime: z.enum(['docker', 'containerd', 'cri-o', 'podman', 'systemd-nspawn', 'lxc']),
+    id: z.string().min(1),
+    podUid: z.string().nullable(),
+    cgroupVersion: z.union([z.literal(1), z.literal(2)]),
+  });
   const valid = (r: ContainerRef | null) => r === null || ContainerRefSchema.safeParse(r).success;
   const samples = readdirSync(dir)
     .filter((f) => f.endsWith('.cgroup'))

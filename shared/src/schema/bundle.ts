@@ -1,24 +1,7 @@
 import { z } from 'zod';
+import { LIMITS, SCHEMA_VERSION } from './limits.js';
 
-/** The bundle format version this code writes and reads; readers refuse any other. */
-export const SCHEMA_VERSION = 1;
-
-/** Upper bounds: bundles come from many hosts and are untrusted. */
-export const LIMITS = {
-  /** One raw command output (stdout or stderr), in characters. */
-  captureChars: 32 * 1024 * 1024,
-  /** A raw /proc/PID/cgroup text. */
-  cgroupChars: 64 * 1024,
-  /** A short text: a name, a comm, a path, an error message. */
-  shortChars: 4096,
-  processes: 1_000_000,
-  namespaces: 100_000,
-  handles: 200_000,
-  /** A whole bundle, uncompressed, in bytes. */
-  bundleBytes: 512 * 1024 * 1024,
-  /** A whole bundle as stored (gzip), in bytes. */
-  storedBytes: 128 * 1024 * 1024,
-} as const;
+export { LIMITS, SCHEMA_VERSION } from './limits.js';
 
 const short = () => z.string().max(LIMITS.shortChars);
 const inode = () => z.number().int().positive();

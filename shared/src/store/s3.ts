@@ -7,7 +7,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { LIMITS } from '../schema/bundle.js';
+import { LIMITS } from '../schema/limits.js';
 import { assertSafeKey } from './keys.js';
 import type { StoreOptions } from './open.js';
 import { StoreError, assertSafePrefix, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
