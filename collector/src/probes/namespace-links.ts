@@ -39,7 +39,10 @@ export const namespaceLinks: Probe = {
       // The host's dump and the bulk pass run together: the host's one spawn
       // waits on its child like the find workers do.
       const [hostCapture, bulkResult] = await Promise.all([
-        dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT),
+        dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT).then((c) => {
+          parse(c);
+          return c;
+        }),
         ctx.bulk && open.length >= BULK_MIN
           ? bulkCapture(open.map((e) => ({ inode: e.inode, fd: e.opened!.fd })), BATCH_INPUT, {
               workers: ctx.concurrency,

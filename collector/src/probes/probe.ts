@@ -21,12 +21,12 @@ export function newDraft(): Draft {
   return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json', parsedDumps: new WeakMap() };
 }
 
-/** Parses a link dump once per run: the cache `namespace-links` fills during its pass. */
+/** Parses a link dump once per run, for the pairing code only: the cache `namespace-links` fills during its pass. */
 export function parsedDump(draft: Draft): DumpParser {
   return (capture) => {
     let result = draft.parsedDumps.get(capture);
     if (!result) {
-      result = parseCapture(capture);
+      result = parseCapture(capture, { forPairing: true });
       draft.parsedDumps.set(capture, result);
     }
     return result;

@@ -32,6 +32,20 @@ describe('parseIpBatchJson', () => {
     expect(r.value.nsids).toEqual([{ nsid: 0, inode: null, name: 'fxc' }]);
   });
 
+  it('for pairing, keeps every link field the pairing code reads, without addresses or raw text', () => {
+    for (const name of ['container-veth-macvlan.json', 'host-bridge-veth.json']) {
+      const full = parseIpBatchJson(fixture(name));
+      const lean = parseIpBatchJson(fixture(name), { forPairing: true });
+      if (full.status !== 'parsed' || lean.status !== 'parsed') throw new Error(`${name}: ${full.status}/${lean.status}`);
+      expect(lean.value.links).toEqual(full.value.links.map((l) => ({ ...l, addresses: [], raw: '' })));
+      expect(lean.value.nsids).toEqual(full.value.nsids);
+    }
+    // Without a link show array, addr show is what there is.
+    const addrOnly = fixture('container-veth-macvlan.json').split('\n').filter((line) => line.includes('addr_info')).join('\n');
+    const r = parseIpBatchJson(addrOnly, { forPairing: true });
+    expect(r.status === 'parsed' ? r.value.links.map((l) => l.ifname) : r.status).toEqual(['lo', 'eth0', 'fxmv0']);
+  });
+
   it('tells the three outcomes apart', () => {
     expect(parseIpBatchJson('').status).toBe('empty');
     const failed = parseIpBatchJson('nsenter: cannot open /proc/42/ns/net: No such file or directory\n');

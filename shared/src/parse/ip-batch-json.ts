@@ -22,7 +22,17 @@ export interface NamespaceDump {
  * `-force` lets a failing command print nothing: objects with `addr_info` are
  * addresses, with `ifindex` links, with `nsid` the nsid map.
  */
-export function parseIpBatchJson(stdout: string): ParseResult<NamespaceDump> {
+/** What a parse keeps. */
+export interface DumpOptions {
+  /**
+   * Only what the pairing code reads: links without their raw text, and
+   * `addr show` only when no `link show` array came (the collector decides
+   * with it, during its capture, where an nsid map is needed).
+   */
+  forPairing?: boolean;
+}
+
+export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): ParseResult<NamespaceDump> {
   const refused = rejectToolFailure(stdout);
   if (refused) return refused;
   const { values, issues } = splitJsonValues(stdout);
@@ -33,18 +43,23 @@ export function parseIpBatchJson(stdout: string): ParseResult<NamespaceDump> {
   const addrLinks: Link[] = [];
   let nsids: NsidEntry[] | null = null;
   let sawLinks = false;
-  for (const value of values) {
-    if (!Array.isArray(value)) {
+  const keepRaw = !options.forPairing;
+  const arrays = values.map((value) => (Array.isArray(value) ? { value, kind: classify(value) } : null));
+  const skipAddrs = options.forPairing === true && arrays.some((a) => a?.kind === 'links');
+  for (const array of arrays) {
+    if (!array) {
       issues.push({ line: null, message: 'top-level JSON value is not an array' });
       continue;
     }
-    const kind = classify(value);
+    const { value, kind } = array;
     if (kind === 'nsids') {
       nsids = [...(nsids ?? []), ...nsidEntries(value, issues)];
+    } else if (kind === 'addrs' && skipAddrs) {
+      sawLinks = true;
     } else {
       sawLinks = true;
       for (const obj of value) {
-        const link = linkFromJson(obj, issues);
+        const link = linkFromJson(obj, issues, keepRaw);
         if (!link) continue;
         if (kind === 'addrs') addrLinks.push(link);
         else if (!byIndex.has(link.ifindex)) byIndex.set(link.ifindex, link);
