@@ -32,7 +32,7 @@ const common = {
 /** Dynamic imports served from an embedded chunk: which import (by specifier and importer), and the module it stands for. */
 const COLD = [
   { specifier: './s3.js', importer: path.join(shared, 'store', 'open.ts'), entry: path.join(shared, 'store', 's3.ts') },
-  { specifier: '@nsnap/shared', importer: path.join(here, 'src', 'import', 'command.ts'), entry: path.join(shared, 'index.ts') },
+  { specifier: '@nsnap/shared/schema', importer: path.join(here, 'src', 'import', 'command.ts'), entry: path.join(shared, 'schema', 'decode.ts') },
 ];
 
 async function chunkOf(entry) {

@@ -113,7 +113,7 @@ async function runImport(flags: ImportFlags): Promise<number> {
   for (const note of notes) log(note);
   // Files a person captured are untrusted: the bundle they make is checked
   // against the schema readers enforce (loaded here only; a live run skips it).
-  const { BundleError, validateBundle } = await import('@nsnap/shared');
+  const { BundleError, validateBundle } = await import('@nsnap/shared/schema');
   try {
     validateBundle(bundle);
   } catch (error) {
