@@ -85,7 +85,15 @@ export function templateParts({ bundle, prefix }) {
     nsAddrs: JSON.parse(na),
     hostProcesses: bundle.processes.filter((p) => p.netns === host.inode || p.netns === null),
     sleeper: bundle.processes.find((p) => p.netns === ns.inode),
-    lsns: bundle.nsidMaps.find((m) => m.observer === host.inode),
+    // The collector reads the host's nsid map only when `ip netns list-id` leaves an nsid without a
+    // name; the simulated containers' nsids have none, but on this machine (named template
+    // namespaces, maybe other named ones) the map may have been skipped: then its capture is made
+    // here, in the collector's form (the stdout is written per snapshot).
+    lsns: bundle.nsidMaps.find((m) => m.observer === host.inode) ?? {
+      observer: host.inode,
+      why: 'host map',
+      capture: { spec: 'lsns_net_json', argv: ['lsns', '-t', 'net', '-J', '-o', 'NS,PID,NETNSID,NSFS'], stdin: null, exitCode: 0, stdout: '', stderr: '', durationMs: 28, timedOut: false, failure: null },
+    },
   };
 }
 

@@ -9,8 +9,10 @@
 //            statements in one transaction, into a fresh database (same schema
 //            and pragmas)
 //   peers    `nsnap peers` and `nsnap diff` between two snapshots of a host
-//   diff     with B namespaces, process start included (median of R runs),
-//            against `node -e 0` and `nsnap --version` measured alongside
+//   diff     with B namespaces, process start included (median of R rounds,
+//            each running every command once, timed from a small process:
+//            bench/analyzer-time.mjs), against `node -e 0` and `nsnap
+//            --version` measured alongside
 //   whois    `nsnap whois IFNAME --at T` over W snapshots (a host with fewer
 //            namespaces, so that generating and ingesting them stays quick)
 // plus the database size per snapshot and where ingest time goes, stage by
@@ -42,7 +44,7 @@ const churn = Number(opt('--churn', '0.05'));
 const runs = Number(opt('--runs', '10'));
 const profile = opt('--profile', null);
 const collector = path.join(root, 'collector/dist/nsnap-collect.mjs');
-const bin = path.join(root, 'analyzer/dist/bin.js');
+const bin = path.join(root, 'analyzer/dist/nsnap.cjs');
 const Sqlite = createRequire(path.join(root, 'analyzer/package.json'))('better-sqlite3');
 const { openDatabase } = await import(path.join(root, 'analyzer/dist/db/open.js'));
 const { findBundles } = await import(path.join(root, 'analyzer/dist/ingest/find-bundles.js'));
@@ -175,23 +177,23 @@ async function ingestStages(dir, db, count) {
   return Object.fromEntries(stages.map((s) => [s, ms[s] / files.length]));
 }
 
-/** Median wall time of a CLI command over `runs` runs, after one untimed run that also checks its output. */
-function timeCommand(cliArgs, expect = /\S/) {
-  const { stdout } = nsnap(cliArgs, { quiet: false });
-  if (!expect.test(stdout)) throw new Error(`nsnap ${cliArgs.join(' ')} printed no ${expect}: ${stdout.slice(0, 300)}`);
-  const ms = [];
-  for (let r = 0; r < runs; r++) ms.push(nsnap(cliArgs).ms);
-  return { ms: median(ms), min: Math.min(...ms), lines: stdout.trim().split('\n').length };
-}
-
-function timeNode(nodeArgs) {
-  const ms = [];
-  for (let r = 0; r <= runs; r++) {
-    const t0 = performance.now();
-    spawnSync(process.execPath, nodeArgs, { stdio: 'ignore' });
-    if (r > 0) ms.push(since(t0));
+/**
+ * Median and minimum wall time of each command over `runs` rounds, timed by bench/analyzer-time.mjs
+ * (a small process: fork() costs the spawning process's size, and this one is large by now), each
+ * round running every command in turn. Every nsnap command first runs once untimed, its output checked.
+ */
+function timeCommands(nodeArgs, cli) {
+  const lines = {};
+  for (const [name, { args, expect }] of Object.entries(cli)) {
+    const { stdout } = nsnap(args, { quiet: false });
+    if (!expect.test(stdout)) throw new Error(`nsnap ${args.join(' ')} printed no ${expect}: ${stdout.slice(0, 300)}`);
+    lines[name] = stdout.trim().split('\n').length;
   }
-  return median(ms);
+  const commands = { node: [process.execPath, ...nodeArgs], ...Object.fromEntries(Object.entries(cli).map(([name, c]) => [name, [process.execPath, bin, ...c.args]])) };
+  const r = spawnSync(process.execPath, [path.join(root, 'bench/analyzer-time.mjs')], { input: JSON.stringify({ runs, commands }), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench/analyzer-time.mjs exited ${r.status}`);
+  const ms = JSON.parse(r.stdout);
+  return Object.fromEntries(Object.keys(commands).map((name) => [name, { ms: median(ms[name]), min: Math.min(...ms[name]), lines: lines[name] }]));
 }
 
 const commands = nsnap(['--help'], { quiet: false }).stdout;
@@ -256,19 +258,23 @@ try {
   const ingW = ingest(dbW, dirW);
   log(`ingest   ${ingW.snapshots} snapshots, ${ingW.interfaces} interfaces in ${(ingW.ms / 1000).toFixed(1)} s: ${(ingW.interfaces / (ingW.ms / 1000)).toFixed(0)} interfaces/s; database ${mib(ingW.bytes)}, ${(ingW.bytes / ingW.snapshots / 1024).toFixed(0)} KiB per snapshot`);
 
-  const nodeStart = timeNode(['-e', '0']);
-  const version = timeCommand(['--version']);
-  const q = { nodeStartMs: nodeStart, versionMs: version.ms };
   const [fromId, toId] = bigIds;
-  q.peers = timeCommand(['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId]);
-  q.peersJson = timeCommand(['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId, '--json']);
-  if (has('diff')) q.diff = timeCommand(['--db', dbW, 'diff', '--host', 'big-1', fromId, toId]);
-  if (has('whois')) q.whois = timeCommand(['--db', dbW, 'whois', probe.ifname, '--at', probe.at, '--host', 'node-2'], new RegExp(`^${probe.ifname} #\\d+ veth.*⇄ eth0`, 'm'));
+  const any = /\S/;
+  const t = timeCommands(['-e', '0'], {
+    version: { args: ['--version'], expect: any },
+    peers: { args: ['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId], expect: any },
+    peersJson: { args: ['--db', dbW, 'peers', '--host', 'big-1', '--snapshot', toId, '--json'], expect: any },
+    ...(has('diff') ? { diff: { args: ['--db', dbW, 'diff', '--host', 'big-1', fromId, toId], expect: any } } : {}),
+    ...(has('whois') ? { whois: { args: ['--db', dbW, 'whois', probe.ifname, '--at', probe.at, '--host', 'node-2'], expect: new RegExp(`^${probe.ifname} #\\d+ veth.*⇄ eth0`, 'm') } } : {}),
+  });
+  const nodeStart = t.node.ms;
+  const version = t.version;
+  const q = { nodeStartMs: nodeStart, versionMs: version.ms, peers: t.peers, peersJson: t.peersJson, diff: t.diff, whois: t.whois };
   results.queries = { ...q, whoisProbe: probe, whoisDbSnapshots: ingW.snapshots, whoisDbBytesPerSnapshot: ingW.bytes / ingW.snapshots, whoisIngestMs: ingW.ms, whoisIngestInterfaces: ingW.interfaces };
-  log(`start    node -e 0 ${nodeStart.toFixed(0)} ms, nsnap --version ${version.ms.toFixed(0)} ms`);
+  log(`start    node -e 0 ${nodeStart.toFixed(0)} ms, nsnap --version ${version.ms.toFixed(0)} ms (medians of ${runs} rounds, each command once a round, timed from a small process; this one holds ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB)`);
   // What a command costs above loading the CLI (`--version`) is its own work: the query, rendering, the modules only it loads.
   const show = (name, r, target) =>
-    log(`${name.padEnd(8)} ${r.ms.toFixed(0)} ms median of ${runs} (min ${r.min.toFixed(0)}), --version + ${(r.ms - version.ms).toFixed(0)} ms, ${r.lines} lines${target ? ` (target ≤ ${target} ms: ${r.ms <= target ? 'met' : 'missed'})` : ''}`);
+    log(`${name.padEnd(8)} ${r.ms.toFixed(0)} ms median (min ${r.min.toFixed(0)}), --version + ${(r.ms - version.ms).toFixed(0)} ms, ${r.lines} lines${target ? ` (target ≤ ${target} ms: ${r.ms <= target ? 'met' : 'missed'})` : ''}`);
   show('peers', q.peers, 100);
   show('peers --json', q.peersJson);
   if (q.diff) show('diff', q.diff, 100);

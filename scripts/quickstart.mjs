@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const collector = path.join(root, 'collector/dist/bin.js');
-const analyzer = path.join(root, 'analyzer/dist/bin.js');
+const analyzer = path.join(root, 'analyzer/dist/nsnap.cjs');
 
 function step(label, bin, args, { allow = [0] } = {}) {
   process.stderr.write(`\n== ${label}: ${path.basename(path.dirname(path.dirname(bin)))} ${args.join(' ')}\n`);

@@ -37,3 +37,4 @@ run(`installing dependencies with ${pnpmSpec}`, 'npx', ['-y', pnpmSpec, 'install
 run('building (tsc -b)', path.join(root, 'node_modules/.bin/tsc'), ['-b']);
 run('type-checking the tests (tsc -p test)', path.join(root, 'node_modules/.bin/tsc'), ['-p', 'test']);
 run('bundling the collector into one file', process.execPath, [path.join(root, 'collector/build.mjs')]);
+run('bundling the analyzer CLI and its code cache', process.execPath, [path.join(root, 'analyzer/build.mjs')]);

@@ -37,8 +37,9 @@ const out = (text: string) => process.stdout.write(text);
 const log = (message: string) => process.stderr.write(`nsnap: ${message}\n`);
 const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
 
-function withDatabase<T>(flags: GlobalFlags, mustExist: boolean, use: (db: Database) => T): T {
-  const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist });
+/** The database of a query: it must exist, and is read through a memory map. */
+function withDatabase<T>(flags: GlobalFlags, use: (db: Database) => T): T {
+  const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true, mapped: true });
   try {
     return use(db);
   } finally {
@@ -135,7 +136,7 @@ Examples:
     .addHelpText('after', '\nJSON: {"snapshots":[{"id","host","takenAt","tags","bootId","namespaces","gaps"}]}\n\nExample:\n  nsnap snapshots --host web-1\n')
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         const list = listSnapshots(db, flags.host ?? null);
         if (flags.json) json({ snapshots: list });
         else out(renderSnapshots(list));
@@ -161,7 +162,7 @@ Examples:
     )
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         const result = showSnapshot(db, selectSnapshot(db, selectionOf(flags)));
         if (flags.json) json(result);
         else out(renderShow(result));
@@ -194,7 +195,7 @@ Examples:
     )
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         const result = peersOf(db, selectSnapshot(db, selectionOf(flags)));
         if (flags.json) json(result);
         else out(renderPeers(result));
@@ -210,7 +211,7 @@ Examples:
     .addHelpText('after', '\nExample:\n  nsnap graph --format dot | dot -Tsvg > netns.svg\n')
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         const snap = selectSnapshot(db, selectionOf(flags));
         out(renderDot(showSnapshot(db, snap), peersOf(db, snap)));
       });
@@ -251,7 +252,7 @@ Examples:
     )
     .action((from: string, to: string, _flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         const [a, b] = selectPair(db, from, to, flags.host ?? null);
         const { diff, owners } = diffSelected(db, a, b);
         if (flags.json) json(diff);
@@ -289,7 +290,7 @@ Examples:
       const flags = command.optsWithGlobals<QueryFlags & { since?: string; until?: string; verbose: boolean }>();
       const since = flags.since !== undefined ? parseTime(flags.since, '--since') : null;
       const until = flags.until !== undefined ? parseTime(flags.until, '--until') : null;
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         const range = historyRange(db, flags.host ?? null, since, until);
         const total = range.snapshots.length;
         const first = range.snapshots[0];
@@ -344,7 +345,7 @@ Examples:
       const flags = command.optsWithGlobals<QueryFlags & { at?: string; all: boolean }>();
       const at = flags.at !== undefined ? parseTime(flags.at, '--at') : null;
       if (flags.all && at !== null) throw new UsageError('--all lists every period over time; it does not take --at');
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         if (flags.all) {
           const history = whoisAll(db, what, flags.host ?? null);
           if (flags.json) json(history);
@@ -383,7 +384,7 @@ Examples:
     )
     .action((sel: string, _flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
-      withDatabase(flags, true, (db) => {
+      withDatabase(flags, (db) => {
         const { result, owners } = checkSelected(db, selectSnapshot(db, { snapshot: sel, host: flags.host ?? null }));
         if (flags.json) json(result);
         else out(renderCheck(result, owners));
@@ -392,6 +393,16 @@ Examples:
     });
 
   return program;
+}
+
+/** The CLI as a process runs it (`bin.ts`, and `nsnap.cts` for the bundle): `main` with stdout set up. */
+export async function run(argv: string[]): Promise<void> {
+  // `nsnap show | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  await main(argv);
 }
 
 /** The only top-level catch: typed errors become exit codes, anything else is a bug reported plainly. */

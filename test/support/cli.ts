@@ -6,7 +6,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const COLLECTOR_BIN = path.join(ROOT, 'collector/dist/bin.js');
 /** The single-file build (`collector/build.mjs`) that goes onto hosts. */
 export const COLLECTOR_BUNDLE = path.join(ROOT, 'collector/dist/nsnap-collect.mjs');
-export const ANALYZER_BIN = path.join(ROOT, 'analyzer/dist/bin.js');
+/** What `nsnap` runs: the launcher of the bundled CLI (`analyzer/build.mjs`). */
+export const ANALYZER_BIN = path.join(ROOT, 'analyzer/dist/nsnap.cjs');
 
 /** Runs a built CLI the way a user does: `node <bin> args…`; never rejects, the result carries the exit code. */
 export function runCli(bin: string, args: string[], options: Options = {}) {

@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../errors.js';
-import { UNREADABLE_SQL } from '../query/load-state.js';
+import { STATE_SQL, UNREADABLE_SQL } from '../query/load-state.js';
 import { OWNERS_SQL } from '../query/owners.js';
 import { PEERS_SQL } from '../query/peers.js';
 import { SELECT_SQL } from '../query/select.js';
@@ -95,6 +95,8 @@ describe('query plans of the hot queries', () => {
     expectIndexed(PEERS_SQL.links, [1]);
     expectIndexed(PEERS_SQL.candidates, [1]);
     expectIndexed(UNREADABLE_SQL, [1]);
+    expect(expectIndexed(STATE_SQL.interfaces, [1]).join(' ')).toContain('interfaces_snapshot_netns_ifindex');
+    expect(expectIndexed(STATE_SQL.pairs, [1]).join(' ')).toContain('links_snapshot_relation');
   });
 
   it('whois by interface name over all snapshots uses the ifname index (docs/schema.md example)', () => {

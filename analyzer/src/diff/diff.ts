@@ -64,13 +64,18 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     gaps: { uncaptured: [] },
   };
 
-  for (const [a, b] of match.matched) {
+  // Loops by index here and below: `diff` runs this once per process, before V8 optimizes it, where
+  // every iterator step and destructured pair is an allocation (hundreds of namespaces, thousands of links).
+  for (let m = 0; m < match.matched.length; m++) {
+    const pair = match.matched[m] as [NamespaceState, NamespaceState];
+    const a = pair[0];
+    const b = pair[1];
     nsMap.set(a.netns, b.netns);
     const changes: Record<string, Change<unknown>> = {};
     diffList(changes, 'names', a.names, b.names);
     diffList(changes, 'containers', a.containers, b.containers);
     // Every host process lives in the host namespace: their churn is not a change of owner.
-    if (!a.isHost) diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
+    if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
     if (Object.keys(changes).length > 0) result.namespaces.changed.push({ ...summary(b), fromNetns: a.netns, changes });
     if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces);
     else if (a.captured !== b.captured) result.gaps.uncaptured.push({ netns: a.captured ? b.netns : a.netns, side: a.captured ? 'to' : 'from' });
@@ -97,21 +102,36 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
   // Pairs compare by their ends in `to`'s terms: map from-side inodes through the namespace match.
   // Within a boot an end is (namespace, ifindex), so renaming an end keeps the pair; across a
   // reboot ifindexes are renumbered and the name must match too.
-  const key = (p: { a: EndState; b: EndState }, map?: Map<number, number>) =>
-    [p.a, p.b]
-      .map((e) => `${map ? (map.get(e.netns) ?? `from:${e.netns}`) : e.netns}/${e.ifindex}${result.sameBoot ? '' : `/${e.ifname}`}`)
-      .sort()
-      .join(' ⇄ ');
+  const endKey = (e: EndState, map?: Map<number, number>) => `${map ? (map.get(e.netns) ?? `from:${e.netns}`) : e.netns}/${e.ifindex}${result.sameBoot ? '' : `/${e.ifname}`}`;
+  const key = (p: { a: EndState; b: EndState }, map?: Map<number, number>) => {
+    const x = endKey(p.a, map);
+    const y = endKey(p.b, map);
+    return x <= y ? `${x} ⇄ ${y}` : `${y} ⇄ ${x}`;
+  };
   const fromPairs = new Map(from.pairs.map((p) => [key(p, nsMap), p]));
   const toPairs = new Map(to.pairs.map((p) => [key(p), p]));
   const hiddenTo = new Set(result.namespaces.unknown.map((n) => n.netns).concat(result.gaps.uncaptured.filter((g) => g.side === 'to').map((g) => g.netns)));
   const hiddenFrom = new Set(result.gaps.uncaptured.filter((g) => g.side === 'from').map((g) => g.netns));
-  for (const [k, p] of fromPairs) if (!toPairs.has(k) && !hiddenTo.has(p.a.netns) && !hiddenTo.has(p.b.netns) && !hiddenTo.has(nsMap.get(p.a.netns) ?? -1) && !hiddenTo.has(nsMap.get(p.b.netns) ?? -1)) result.pairs.removed.push(p);
-  for (const [k, p] of toPairs) if (!fromPairs.has(k) && !hiddenFrom.has(p.a.netns) && !hiddenFrom.has(p.b.netns)) result.pairs.added.push(p);
+  fromPairs.forEach((p, k) => {
+    if (!toPairs.has(k) && !hiddenTo.has(p.a.netns) && !hiddenTo.has(p.b.netns) && !hiddenTo.has(nsMap.get(p.a.netns) ?? -1) && !hiddenTo.has(nsMap.get(p.b.netns) ?? -1)) result.pairs.removed.push(p);
+  });
+  toPairs.forEach((p, k) => {
+    if (!fromPairs.has(k) && !hiddenFrom.has(p.a.netns) && !hiddenFrom.has(p.b.netns)) result.pairs.added.push(p);
+  });
   return result;
 }
 
 function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceState[], after: InterfaceState[]): void {
+  if (sameDevices(before, after)) {
+    // Every interface is still there under its ifindex and name: only fields can have changed.
+    for (let i = 0; i < before.length; i++) {
+      const a = before[i] as InterfaceState;
+      const b = after[i] as InterfaceState;
+      const changes = fieldChanges(a, b);
+      if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: b.ifname, ifindex: b.ifindex, changes });
+    }
+    return;
+  }
   const afterByIndex = new Map(after.map((i) => [i.ifindex, i]));
   const afterByName = new Map(after.map((i) => [i.ifname, i]));
   const used = new Set<InterfaceState>();
@@ -140,9 +160,29 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
   for (const b of after) if (!used.has(b)) result.interfaces.added.push({ netns, ...b });
 }
 
+/**
+ * The same ifindexes with the same names, in the same order, ifindexes increasing (so unique,
+ * as the database lists them): what the general matching below would pair one to one.
+ */
+function sameDevices(before: InterfaceState[], after: InterfaceState[]): boolean {
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < after.length; i++) {
+    const a = before[i] as InterfaceState;
+    const b = after[i] as InterfaceState;
+    if (a.ifindex !== b.ifindex || a.ifname !== b.ifname || (i > 0 && b.ifindex <= (after[i - 1] as InterfaceState).ifindex)) return false;
+  }
+  return true;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 function fieldChanges(a: InterfaceState, b: InterfaceState): Record<string, Change<unknown>> {
   const changes: Record<string, Change<unknown>> = {};
-  for (const f of FIELDS) {
+  for (let i = 0; i < FIELDS.length; i++) {
+    const f = FIELDS[i] as (typeof FIELDS)[number];
     const x = a[f];
     const y = b[f];
     const equal = Array.isArray(x) && Array.isArray(y) ? sameSet(x, y) : x === y;
@@ -157,8 +197,19 @@ function diffList(changes: Record<string, Change<unknown>>, field: string, a: st
 
 function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
+  // Usually nothing changed, in the same order: no need for the set (JSON text per element).
+  let same = 0;
+  while (same < a.length && a[same] === b[same]) same++;
+  if (same === a.length) return true;
   const s = new Set(a.map((x) => JSON.stringify(x)));
   return b.every((x) => s.has(JSON.stringify(x)));
+}
+
+/** Same pids and comms in the same order: then their labels are the same too. */
+function sameProcesses(a: ProcessState[], b: ProcessState[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] as ProcessState).pid !== (b[i] as ProcessState).pid || (a[i] as ProcessState).comm !== (b[i] as ProcessState).comm) return false;
+  return true;
 }
 
 const procLabel = (p: ProcessState) => `${p.pid} ${p.comm ?? '?'}`;

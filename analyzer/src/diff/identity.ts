@@ -34,21 +34,28 @@ export function matchNamespaces(from: SnapshotState, to: SnapshotState): Namespa
   const boot = sameBoot(from, to);
   const index = new Map<string, NamespaceState>();
   const notComparable: NamespaceState[] = [];
-  for (const ns of to.namespaces) {
+  // Loops by index: this runs once per `diff` process, unoptimized, over hundreds of namespaces.
+  for (let n = 0; n < to.namespaces.length; n++) {
+    const ns = to.namespaces[n] as NamespaceState;
     const keys = namespaceKeys(ns, boot);
     if (keys.length === 0) notComparable.push(ns);
-    for (const k of keys) if (!index.has(k)) index.set(k, ns);
+    for (let k = 0; k < keys.length; k++) if (!index.has(keys[k] as string)) index.set(keys[k] as string, ns);
   }
   const matched: [NamespaceState, NamespaceState][] = [];
   const used = new Set<NamespaceState>();
   const onlyFrom: NamespaceState[] = [];
-  for (const ns of from.namespaces) {
+  for (let n = 0; n < from.namespaces.length; n++) {
+    const ns = from.namespaces[n] as NamespaceState;
     const keys = namespaceKeys(ns, boot);
     if (keys.length === 0) {
       notComparable.push(ns);
       continue;
     }
-    const other = keys.map((k) => index.get(k)).find((o) => o !== undefined && !used.has(o));
+    let other: NamespaceState | undefined;
+    for (let k = 0; k < keys.length && other === undefined; k++) {
+      const o = index.get(keys[k] as string);
+      if (o !== undefined && !used.has(o)) other = o;
+    }
     if (other && (!boot || ns.isHost || !isReused(ns, other))) {
       matched.push([ns, other]);
       used.add(other);
@@ -62,6 +69,9 @@ export function matchNamespaces(from: SnapshotState, to: SnapshotState): Namespa
 
 /** Same inode, but nothing carried over: no common process (pid + start time), no common name or container. */
 function isReused(a: NamespaceState, b: NamespaceState): boolean {
+  const first = a.processes[0];
+  // Usually the first process is still there: no need for the set.
+  if (first && b.processes.some((p) => p.pid === first.pid && p.startTime === first.startTime)) return false;
   const procs = new Set(a.processes.map((p) => `${p.pid}:${p.startTime}`));
   if (b.processes.some((p) => procs.has(`${p.pid}:${p.startTime}`))) return false;
   if (a.names.some((n) => b.names.includes(n))) return false;

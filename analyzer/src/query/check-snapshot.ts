@@ -14,7 +14,8 @@ export interface CheckResult {
 
 /** What looks wrong in one snapshot, with the owners of its namespaces for labels. */
 export function checkSelected(db: Database, snap: SnapshotRef): { result: CheckResult; owners: Map<number, Owners> } {
-  const unpaired = peersOf(db, snap).unpaired.map((u) => ({ end: { netns: u.netns, ifname: u.ifname, ifindex: u.ifindex }, reason: u.reason, detail: u.detail }));
-  const findings = checkSnapshot({ state: loadSnapshotState(db, snap), unpaired, gaps: loadGaps(db, snap.row) });
-  return { result: { snapshot: label(snap), findings }, owners: loadOwners(db, snap.row) };
+  const owners = loadOwners(db, snap.row);
+  const unpaired = peersOf(db, snap, owners).unpaired.map((u) => ({ end: { netns: u.netns, ifname: u.ifname, ifindex: u.ifindex }, reason: u.reason, detail: u.detail }));
+  const findings = checkSnapshot({ state: loadSnapshotState(db, snap, owners), unpaired, gaps: loadGaps(db, snap.row) });
+  return { result: { snapshot: label(snap), findings }, owners };
 }

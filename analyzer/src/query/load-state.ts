@@ -1,41 +1,79 @@
 import type { Database } from 'better-sqlite3';
-import type { SnapshotState } from '../diff/state.js';
+import type { EndState, InterfaceState, SnapshotState } from '../diff/state.js';
 import { loadOwners, type Owners } from './owners.js';
-import { peersOf } from './peers.js';
 import type { SnapshotRef } from './select.js';
-import { showSnapshot } from './show.js';
 
 export const UNREADABLE_SQL = 'SELECT pid, comm, start_time AS startTime FROM processes WHERE snapshot = ? AND netns IS NULL ORDER BY pid';
 
-/** One snapshot as `diff` and `check` see it, read from the database; owners are read once for both queries. */
+/** SQL of the state, exported so tests can check their query plans. Only the columns the diff compares. */
+export const STATE_SQL = {
+  interfaces: `SELECT netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses
+    FROM interfaces WHERE snapshot = ? ORDER BY netns, ifindex`,
+  /** Resolved veth links (status 'resolved' is exactly "b is set"), in the order `peers` reads them. */
+  pairs: `SELECT a.netns, a.ifname, a.ifindex, b.netns, b.ifname, b.ifindex
+    FROM links l JOIN interfaces a ON a.id = l.a JOIN interfaces b ON b.id = l.b
+    WHERE l.snapshot = ? AND l.relation = 'veth' ORDER BY l.id`,
+  unreadable: UNREADABLE_SQL,
+} as const;
+
+type InterfaceRow = [number, number, string, string | null, number | null, string | null, string | null, string | null, string | null, string, string];
+type PairRow = [number, string, number, number, string, number];
+
+/**
+ * One snapshot as `diff` and `check` see it, read from the database; owners are read once for both queries.
+ * It reads only what the diff compares (not the `show` and `peers` views), because `diff` reads two
+ * snapshots per run and `history` every snapshot of a range.
+ */
 export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): SnapshotState {
-  const show = showSnapshot(db, snap, owners);
-  const peers = peersOf(db, snap, owners);
-  const end = (e: { netns: number; ifname: string; ifindex: number }) => ({ netns: e.netns, ifname: e.ifname, ifindex: e.ifindex });
+  const byNetns = new Map<number, InterfaceState[]>();
+  // Most interfaces share their flags, and many their addresses (lo, host veths): parse each text once.
+  const flagsOf = memo((text) => JSON.parse(text) as string[]);
+  const addressesOf = memo((text) => (JSON.parse(text) as { family: string; local: string; prefixlen: number }[]).map((a) => `${a.family} ${a.local}/${a.prefixlen}`));
+  const rows = db.prepare(STATE_SQL.interfaces).raw().all(snap.row) as InterfaceRow[];
+  let list: InterfaceState[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as InterfaceRow;
+    if (i === 0 || r[0] !== (rows[i - 1] as InterfaceRow)[0]) byNetns.set(r[0], (list = []));
+    list.push({ ifindex: r[1], ifname: r[2], kind: r[3], mtu: r[4], operstate: r[5], master: r[6], address: r[7], alias: r[8], flags: flagsOf(r[9]), addresses: addressesOf(r[10]) });
+  }
+  const isHost = (netns: number) => (owners.get(netns) as Owners).host;
+  const pairRows = db.prepare(STATE_SQL.pairs).raw().all(snap.row) as PairRow[];
+  const pairs: { a: EndState; b: EndState }[] = [];
+  for (let i = 0; i < pairRows.length; i++) {
+    const r = pairRows[i] as PairRow;
+    const a = { netns: r[0], ifname: r[1], ifindex: r[2] };
+    const b = { netns: r[3], ifname: r[4], ifindex: r[5] };
+    // As `peers` lists them: the host end first, pairs ordered by that end.
+    pairs.push(isHost(b.netns) && !isHost(a.netns) ? { a: b, b: a } : { a, b });
+  }
+  pairs.sort((x, y) => Number(isHost(y.a.netns)) - Number(isHost(x.a.netns)) || x.a.netns - y.a.netns || x.a.ifindex - y.a.ifindex);
+  const namespaces: SnapshotState['namespaces'] = [];
+  for (const o of owners.values()) {
+    namespaces.push({
+      netns: o.netns,
+      isHost: o.host,
+      names: o.names,
+      handles: o.mounts,
+      containers: o.containers.length < 2 ? o.containers.map((c) => c.id) : [...new Set(o.containers.map((c) => c.id))],
+      processes: o.processes,
+      captured: o.captured,
+      interfaces: byNetns.get(o.netns) ?? [],
+    });
+  }
   return {
     snapshot: { id: snap.id, host: snap.host, bootId: snap.bootId, takenAt: snap.takenAt },
-    namespaces: show.namespaces.map((ns) => ({
-      netns: ns.netns,
-      isHost: ns.host,
-      names: ns.names,
-      handles: ns.mounts,
-      containers: [...new Set(ns.containers.map((c) => c.id))],
-      processes: ns.processes,
-      captured: ns.captured,
-      interfaces: ns.interfaces.map((i) => ({
-        ifindex: i.ifindex,
-        ifname: i.ifname,
-        kind: i.kind,
-        mtu: i.mtu,
-        operstate: i.operstate,
-        master: i.master,
-        address: i.address,
-        alias: i.alias,
-        flags: i.flags,
-        addresses: i.addresses,
-      })),
-    })),
-    pairs: peers.pairs.map((p) => ({ a: end(p.a), b: end(p.b) })),
-    unreadable: db.prepare(UNREADABLE_SQL).all(snap.row) as SnapshotState['unreadable'],
+    namespaces,
+    pairs,
+    unreadable: db.prepare(STATE_SQL.unreadable).all(snap.row) as SnapshotState['unreadable'],
+  };
+}
+
+/** The parsed value of each distinct text, shared: callers never mutate it. */
+function memo<T>(parse: (text: string) => T): (text: string) => T {
+  const seen = new Map<string, T>();
+  return (text) => {
+    let v = seen.get(text);
+    if (v === undefined) seen.set(text, (v = parse(text)));
+    return v;
   };
 }

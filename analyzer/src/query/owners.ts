@@ -28,35 +28,50 @@ export const OWNERS_SQL = {
   containers: 'SELECT netns, runtime, container_id AS id, pod_uid AS podUid FROM containers WHERE snapshot = ? AND netns IS NOT NULL ORDER BY netns, container_id',
 } as const;
 
-/** Every namespace of a snapshot with its owners, the host first, then by inode. */
+/**
+ * Every namespace of a snapshot with its owners, the host first, then by inode.
+ * Rows are read as arrays (`raw`) and walked by index: `diff` reads the owners
+ * of two snapshots of hundreds of namespaces in a process that runs this code
+ * once, not yet optimized, where every row object and iterator step is garbage.
+ */
 export function loadOwners(db: Database, snapshot: number): Map<number, Owners> {
   const out = new Map<number, Owners>();
-  const rows = db.prepare(OWNERS_SQL.namespaces).all(snapshot) as { inode: number; isHost: number; captured: number; problem: string | null }[];
-  rows.sort((a, b) => b.isHost - a.isHost || a.inode - b.inode);
-  for (const r of rows) {
-    out.set(r.inode, { netns: r.inode, host: r.isHost === 1, captured: r.captured === 1, problem: r.problem, names: [], mounts: [], pids: [], processes: [], containers: [] });
+  const namespaces = db.prepare(OWNERS_SQL.namespaces).raw().all(snapshot) as [number, number, number, string | null][];
+  namespaces.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  for (let i = 0; i < namespaces.length; i++) {
+    const r = namespaces[i] as (typeof namespaces)[number];
+    out.set(r[0], { netns: r[0], host: r[1] === 1, captured: r[2] === 1, problem: r[3], names: [], mounts: [], pids: [], processes: [], containers: [] });
   }
-  for (const h of db.prepare(OWNERS_SQL.handles).all(snapshot) as { netns: number; kind: string; path: string; name: string | null }[]) {
-    const o = out.get(h.netns);
+  const handles = db.prepare(OWNERS_SQL.handles).raw().all(snapshot) as [number, string, string, string | null][];
+  for (let i = 0; i < handles.length; i++) {
+    const r = handles[i] as (typeof handles)[number];
+    const o = out.get(r[0]);
     if (!o) continue;
-    if (h.kind === 'named' && h.name !== null) {
-      if (!o.names.includes(h.name)) o.names.push(h.name);
-    } else if (!o.mounts.includes(h.path)) {
-      o.mounts.push(h.path);
+    const name = r[3];
+    if (r[1] === 'named' && name !== null) {
+      if (!o.names.includes(name)) o.names.push(name);
+    } else if (!o.mounts.includes(r[2])) {
+      o.mounts.push(r[2]);
     }
   }
-  for (const p of db.prepare(OWNERS_SQL.processes).all(snapshot) as { pid: number; netns: number; comm: string | null; startTime: number | null }[]) {
-    const o = out.get(p.netns);
+  const processes = db.prepare(OWNERS_SQL.processes).raw().all(snapshot) as [number, number, string | null, number | null][];
+  let o: Owners | undefined;
+  for (let i = 0; i < processes.length; i++) {
+    const r = processes[i] as (typeof processes)[number];
+    // Ordered by namespace: one lookup per namespace, not per process.
+    if (o?.netns !== r[1]) o = out.get(r[1]);
     if (!o) continue;
-    o.pids.push(p.pid);
-    o.processes.push({ pid: p.pid, comm: p.comm, startTime: p.startTime });
+    o.pids.push(r[0]);
+    o.processes.push({ pid: r[0], comm: r[2], startTime: r[3] });
   }
-  for (const c of db.prepare(OWNERS_SQL.containers).all(snapshot) as (ContainerView & { netns: number })[]) {
-    out.get(c.netns)?.containers.push({ runtime: c.runtime, id: c.id, podUid: c.podUid });
+  const containers = db.prepare(OWNERS_SQL.containers).raw().all(snapshot) as [number, string, string, string | null][];
+  for (let i = 0; i < containers.length; i++) {
+    const r = containers[i] as (typeof containers)[number];
+    out.get(r[0])?.containers.push({ runtime: r[1], id: r[2], podUid: r[3] });
   }
-  for (const o of out.values()) {
-    o.names.sort();
-    o.mounts.sort();
+  for (const ns of out.values()) {
+    if (ns.names.length > 1) ns.names.sort();
+    if (ns.mounts.length > 1) ns.mounts.sort();
   }
   return out;
 }
