@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { EndState, InterfaceState, SnapshotState } from '../diff/state.js';
 import { loadOwners, type Owners } from './owners.js';
+import { hostEndFirst, hostFirstOrder } from './peers.js';
 import type { SnapshotRef } from './select.js';
+import { addressText } from './show.js';
 
 export const UNREADABLE_SQL = 'SELECT pid, comm, start_time AS startTime FROM processes WHERE snapshot = ? AND netns IS NULL ORDER BY pid';
 
@@ -28,7 +30,7 @@ export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<n
   const byNetns = new Map<number, InterfaceState[]>();
   // Most interfaces share their flags, and many their addresses (lo, host veths): parse each text once.
   const flagsOf = memo((text) => JSON.parse(text) as string[]);
-  const addressesOf = memo((text) => (JSON.parse(text) as { family: string; local: string; prefixlen: number }[]).map((a) => `${a.family} ${a.local}/${a.prefixlen}`));
+  const addressesOf = memo((text) => (JSON.parse(text) as { family: string; local: string; prefixlen: number }[]).map(addressText));
   const rows = db.prepare(STATE_SQL.interfaces).raw().all(snap.row) as InterfaceRow[];
   let list: InterfaceState[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -36,7 +38,7 @@ export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<n
     if (i === 0 || r[0] !== (rows[i - 1] as InterfaceRow)[0]) byNetns.set(r[0], (list = []));
     list.push({ ifindex: r[1], ifname: r[2], kind: r[3], mtu: r[4], operstate: r[5], master: r[6], address: r[7], alias: r[8], flags: flagsOf(r[9]), addresses: addressesOf(r[10]) });
   }
-  const isHost = (netns: number) => (owners.get(netns) as Owners).host;
+  const isHost = (e: EndState) => (owners.get(e.netns) as Owners).host;
   const pairRows = db.prepare(STATE_SQL.pairs).raw().all(snap.row) as PairRow[];
   const pairs: { a: EndState; b: EndState }[] = [];
   for (let i = 0; i < pairRows.length; i++) {
@@ -44,9 +46,10 @@ export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<n
     const a = { netns: r[0], ifname: r[1], ifindex: r[2] };
     const b = { netns: r[3], ifname: r[4], ifindex: r[5] };
     // As `peers` lists them: the host end first, pairs ordered by that end.
-    pairs.push(isHost(b.netns) && !isHost(a.netns) ? { a: b, b: a } : { a, b });
+    pairs.push(hostEndFirst(a, b, isHost));
   }
-  pairs.sort((x, y) => Number(isHost(y.a.netns)) - Number(isHost(x.a.netns)) || x.a.netns - y.a.netns || x.a.ifindex - y.a.ifindex);
+  const order = hostFirstOrder(isHost);
+  pairs.sort((x, y) => order(x.a, y.a));
   const namespaces: SnapshotState['namespaces'] = [];
   for (const o of owners.values()) {
     namespaces.push({

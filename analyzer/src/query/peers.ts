@@ -91,17 +91,29 @@ export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Own
     const method = row[3] as string | null;
     const detail = row[4] as string | null;
     if (row[1] === 'veth') {
-      if (b) pairs.push(b.owner.host && !a.owner.host ? { a: b, b: a, method: method as string } : { a, b, method: method as string });
+      if (b) pairs.push({ ...hostEndFirst(a, b, isHostEnd), method: method as string });
       else unpaired.push({ ...a, reason: row[2] as string, detail: detail ?? '', candidates: (candidates.get(row[0] as number) ?? []).sort(byEnd) });
     } else if (!b || b.netns !== a.netns) {
       lowers.push({ end: a, target: b, method, detail });
     }
   }
-  const hostFirst = (x: EndView, y: EndView) => Number(y.owner.host) - Number(x.owner.host) || byEnd(x, y);
+  const hostFirst = hostFirstOrder(isHostEnd);
   pairs.sort((x, y) => hostFirst(x.a, y.a));
   unpaired.sort(hostFirst);
   lowers.sort((x, y) => hostFirst(x.end, y.end));
   return { snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId }, pairs, unpaired, lowers, gaps: loadGaps(db, snap.row) };
+}
+
+const isHostEnd = (e: EndView) => e.owner.host;
+
+/** A veth pair as nsnap lists it (`peers`, `diff`): the host end first, when there is one. */
+export function hostEndFirst<E>(a: E, b: E, isHost: (e: E) => boolean): { a: E; b: E } {
+  return isHost(b) && !isHost(a) ? { a: b, b: a } : { a, b };
+}
+
+/** Ends in the order nsnap lists them: host ends first, then by namespace and ifindex. */
+export function hostFirstOrder<E extends { netns: number; ifindex: number }>(isHost: (e: E) => boolean): (x: E, y: E) => number {
+  return (x, y) => Number(isHost(y)) - Number(isHost(x)) || x.netns - y.netns || x.ifindex - y.ifindex;
 }
 
 function byEnd(x: EndView, y: EndView): number {

@@ -29,6 +29,11 @@ export interface ShowResult {
   gaps: GapView[];
 }
 
+/** An address as `show` and `diff` print it: `inet 10.0.0.2/24`. */
+export function addressText(a: { family: string; local: string; prefixlen: number }): string {
+  return `${a.family} ${a.local}/${a.prefixlen}`;
+}
+
 export const SHOW_SQL = `SELECT netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, slave_kind AS slaveKind,
     link_type AS linkType, flags, addresses
   FROM interfaces WHERE snapshot = ? ORDER BY netns, ifindex`;
@@ -40,7 +45,7 @@ export function showSnapshot(db: Database, snap: SnapshotRef, owners: Map<number
     const { netns, flags, addresses, ...rest } = r;
     const list = byNetns.get(netns) ?? [];
     const addrs = JSON.parse(addresses) as { family: string; local: string; prefixlen: number }[];
-    list.push({ ...rest, flags: JSON.parse(flags) as string[], addresses: addrs.map((a) => `${a.family} ${a.local}/${a.prefixlen}`) });
+    list.push({ ...rest, flags: JSON.parse(flags) as string[], addresses: addrs.map(addressText) });
     byNetns.set(netns, list);
   }
   return {

@@ -25,14 +25,15 @@ export const nsidMaps: Probe = {
     const host = draft.hostNetns.inode;
     if (host === null) return;
     const parse = parsedDump(draft);
-    let { view, correlation } = correlateBundle(draft, parse);
-    const unnamed = unnamedHostNsids(view, host);
+    const first = correlateBundle(draft, parse);
+    let correlation = first.correlation;
+    const unnamed = unnamedHostNsids(first.view, host);
     if (unnamed === null || unnamed.length > 0) {
       const hostMap = await ctx.run(LSNS, { spec: 'lsns_net_json', timeoutMs: ctx.timeoutMs });
       const why = unnamed === null ? 'host map' : `host map: netns list-id leaves nsid ${unnamed.slice(0, 10).join(', ')}${unnamed.length > 10 ? ', …' : ''} unnamed`;
       draft.nsidMaps.push({ observer: host, why, capture: hostMap });
       if (hostMap.failure) draft.gaps.push({ probe: this.name, subject: 'host nsid map', reason: hostMap.failure.reason, detail: hostMap.failure.detail });
-      ({ view, correlation } = correlateBundle(draft, parse));
+      ({ correlation } = correlateBundle(draft, parse));
     }
 
     for (const [command, spec] of [[LIST_ID, 'ip_netns_list_id_json'], [LSNS, 'lsns_net_json']] as const) {
