@@ -11,7 +11,7 @@ import { S3RVER_ENV, startS3rver, type S3rverHandle } from './support/s3rver.js'
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-doctor-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const CHECK_NAMES = ['root', 'capabilities', 'ip', 'nsenter', 'find', 'lsns', 'ip-json', 'namespaces', 'namespace-handles', 'nsenter-enter', 'store', 'spool'];
+const CHECK_NAMES = ['root', 'capabilities', 'ip', 'nsenter', 'find', 'unshare', 'lsns', 'ip-json', 'namespaces', 'namespace-handles', 'nsenter-enter', 'store', 'spool'];
 const LINE = /^(ok {3}|warn |fail )([a-z-]+): (\S.*)$/;
 
 interface Report {

@@ -7,3 +7,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 await main(process.argv);
+// Done, once what stdout and stderr still hold is written: a write to a full
+// pipe is queued, not blocking, so exiting earlier would cut the bundle.
+// Exiting then, instead of returning, skips tearing down a heap that held the
+// whole bundle: ~7 ms at 400 namespaces, measured.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((flushed) => stream.write('', flushed))));
+process.exit();

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Bundle } from '@nsnap/shared/core';
-import { collect, outcomeOf, statsOf } from './collect.js';
+import { collect, outcomeOf, statsOf, type EnterChoice } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle } from './encode.js';
 import { registerImportCommand } from './import/command.js';
@@ -16,6 +16,7 @@ interface CollectFlags extends StoreFlags {
   host?: string;
   tag: Record<string, string>;
   concurrency: number;
+  enter: EnterChoice;
   timeout: number;
   procRoot: string;
   quiet: boolean;
@@ -66,7 +67,7 @@ export function buildProgram(): Command {
   const program = new Command('nsnap-collect')
     .description(
       'Capture a snapshot of every network namespace on this host — the links of the host and of each namespace ' +
-        '(entered with nsenter), which process lives in which namespace, named and bind-mounted namespaces, ' +
+        '(entered through a handle held on it), which process lives in which namespace, named and bind-mounted namespaces, ' +
         'nsid maps and host identity — into one JSON bundle, and store it gzip-compressed. ' +
         'Run it as root from cron or a systemd timer; without root it captures what it can and records the rest as denied.',
     )
@@ -77,6 +78,15 @@ export function buildProgram(): Command {
     .addOption(new Option('-t, --tag <key=value>', 'attach a tag to the snapshot, e.g. phase=pre-deploy (repeatable)').argParser(parseTag).default({}, 'none'))
     .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(os.availableParallelism(), 'number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
     .addOption(new Option('--timeout <seconds>', 'limit for each command (ip, nsenter, lsns)').default(10).argParser(parseSeconds))
+    .addOption(
+      new Option(
+        '--enter <way>',
+        'how many namespaces at once are entered: ip-netns (one `ip -n` exec each, from a private mount namespace without the named namespaces\' mounts and /sys), ' +
+          'nsenter (`nsenter` then `ip`: two execs each; what a sandbox that refuses mount namespaces allows), or auto (ip-netns where few other mounts are left, falling back to nsenter)',
+      )
+        .choices(['auto', 'ip-netns', 'nsenter'])
+        .default('auto'),
+    )
     .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
     .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
     .addOption(new Option('--log-format <format>', 'format of the summary line on stderr').choices(['text', 'json']).default('text'))
@@ -147,6 +157,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     tags: flags.tag,
     timeoutMs: Math.round(flags.timeout * 1000),
     concurrency: flags.concurrency,
+    enter: flags.enter,
     log,
   });
   const outcome = outcomeOf(statsOf(bundle));

@@ -2,6 +2,9 @@ import os from 'node:os';
 import { SCHEMA_VERSION, sanitizeHostLabel, uuidv7, type Bundle } from '@nsnap/shared/core';
 import { runCommand, type Runner } from './exec/run.js';
 import { newDraft, PROBES, type Probe, type ProbeContext } from './probes/index.js';
+import type { EnterChoice } from './probes/probe.js';
+
+export type { EnterChoice };
 import { EXIT } from './exit-codes.js';
 import { COLLECTOR_VERSION } from './version.js';
 
@@ -19,6 +22,8 @@ export interface CollectOptions {
   concurrency?: number;
   /** false: one spawn per namespace even for many (tests compare both ways). */
   bulk?: boolean;
+  /** How the bulk pass enters namespaces (`--enter`; default auto). */
+  enter?: EnterChoice;
   run?: Runner;
   log?: (message: string) => void;
 }
@@ -35,6 +40,7 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     timeoutMs: options.timeoutMs ?? 10_000,
     concurrency: options.concurrency ?? os.availableParallelism(),
     bulk: options.bulk ?? true,
+    enter: options.enter ?? 'auto',
     log: options.log ?? (() => {}),
   };
   const draft = newDraft();

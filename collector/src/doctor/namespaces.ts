@@ -30,7 +30,7 @@ function byReason(items: ReadonlyArray<{ reason: string; subject: string }>): st
  */
 export async function namespaceChecks(options: NamespaceCheckOptions): Promise<Check[]> {
   // Only the scan probes run here; capture settings do not matter.
-  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, log: () => {} };
+  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', log: () => {} };
   const draft = newDraft();
   for (const probe of [procScan, netnsHandles]) {
     try {

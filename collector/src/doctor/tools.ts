@@ -10,6 +10,7 @@ const TOOLS: ReadonlyArray<{ name: string; argv: string[]; whenMissing: CheckSta
   { name: 'ip', argv: ['ip', '-V'], whenMissing: 'fail', without: 'no link dumps at all' },
   { name: 'nsenter', argv: ['nsenter', '--version'], whenMissing: 'fail', without: 'no namespace but the host can be entered' },
   { name: 'find', argv: ['find', '--version'], whenMissing: 'warn', without: 'no bulk capture: every namespace costs its own spawn, a slower run' },
+  { name: 'unshare', argv: ['unshare', '--version'], whenMissing: 'warn', without: 'bulk capture enters each namespace with nsenter: two execs per namespace instead of one' },
   { name: 'lsns', argv: ['lsns', '--version'], whenMissing: 'warn', without: "no host nsid map: veth pairs are inferred from link data, and some may stay ambiguous" },
 ];
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MarkerSplitter } from './bulk-capture.js';
+import { chooseEnterWay, MarkerSplitter } from './bulk-capture.js';
 
 const M = '@@nsnap-0123456789ab';
 const stream = [
@@ -49,5 +49,32 @@ describe('MarkerSplitter', () => {
     const end = stream.indexOf(`${M} ok\n`) + `${M} ok\n`.length;
     expect(splitter.push(Buffer.from(stream.slice(0, end - 1)))).toEqual([]);
     expect(splitter.push(Buffer.from(stream.slice(end - 1, end)))).toEqual([expected[0]]);
+  });
+});
+
+describe('chooseEnterWay', () => {
+  const base = ['/', '/proc', '/sys', '/sys/fs/cgroup', '/sys/fs/cgroup/memory', '/dev', '/run', '/tmp'];
+  const named = (n: number) => ['/run/netns', ...Array.from({ length: n }, (_, i) => `/run/netns/ns${i}`)];
+
+  it('enters with ip -n, unmounting the named namespaces and /sys first, where the mounts left are few', () => {
+    expect(chooseEnterWay([...base, ...named(400)], '/run/netns')).toEqual({ how: 'ip-netns', unmount: ['/run/netns', '/sys'] });
+  });
+  it('unmounts only what is a mount point', () => {
+    expect(chooseEnterWay(base, '/run/netns')).toEqual({ how: 'ip-netns', unmount: ['/sys'] });
+    expect(chooseEnterWay(['/', '/proc'], '/run/netns')).toEqual({ how: 'ip-netns', unmount: [] });
+  });
+  it('counts /sys and everything below it as unmounted: hybrid cgroup hosts mount a dozen hierarchies there', () => {
+    const cgroups = Array.from({ length: 70 }, (_, i) => `/sys/fs/cgroup/h${i}`);
+    expect(chooseEnterWay([...base, ...cgroups], '/run/netns').how).toBe('ip-netns');
+  });
+  it('keeps nsenter where every ip -n would copy many mounts (containers\' overlays), or ip -n cannot resolve a name', () => {
+    const overlays = Array.from({ length: 100 }, (_, i) => `/var/lib/docker/overlay2/${i}/merged`);
+    expect(chooseEnterWay([...base, ...overlays, ...named(10)], '/run/netns')).toEqual({ how: 'nsenter' });
+    expect(chooseEnterWay(base, null)).toEqual({ how: 'nsenter' });
+    expect(chooseEnterWay(base, '/run/net[ns]')).toEqual({ how: 'nsenter' });
+  });
+  it('does not count a mount beside the run directory that merely shares its prefix', () => {
+    const lookalikes = Array.from({ length: 70 }, (_, i) => `/run/netns2/x${i}`);
+    expect(chooseEnterWay([...base, ...lookalikes], '/run/netns')).toEqual({ how: 'nsenter' });
   });
 });

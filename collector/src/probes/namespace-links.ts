@@ -1,11 +1,12 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import type { Capture, NamespaceCapture } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import type { Runner } from '../exec/run.js';
-import { bulkCapture } from './bulk-capture.js';
+import { bulkCapture, chooseEnterWay, NETNS_RUN_DIR, type EnterWay } from './bulk-capture.js';
+import { mountPoints } from './netns-handles.js';
 import { detailOf, reasonOf } from './errno.js';
 import { namespaceCandidates, type Candidate } from './namespace-set.js';
-import { parsedDump, type Probe } from './probe.js';
+import { parsedDump, type EnterChoice, type Probe } from './probe.js';
 
 /**
  * One exec per namespace prints links and addresses (`addr show` costs no
@@ -24,66 +25,115 @@ export const NSENTER = ['nsenter', '--net=/proc/self/fd/3'];
 /** Below this many namespaces the bulk pass saves nothing worth its temp file. */
 const BULK_MIN = 4;
 
+/** A namespace to capture: the handles that lead to it and, once tried, the one that was opened. */
+interface Entry {
+  inode: number;
+  candidates: Candidate[];
+  /** The handle opened for the capture; null before, or when none could be. */
+  candidate: Candidate | null;
+  attempts: NamespaceCapture['attempts'];
+  /** Whether its handles were tried (by the bulk pass, or one by one). */
+  tried: boolean;
+}
+
 export const namespaceLinks: Probe = {
   name: 'namespace-links',
   async run(ctx, draft) {
     const host = draft.hostNetns.inode;
     const candidates = namespaceCandidates(draft, ctx.procRoot);
     candidates.delete(host ?? -1);
-    const inodes = [...candidates.keys()].sort((a, b) => a - b);
-    const entries = inodes.map((inode) => ({ inode, ...openFirst(inode, candidates.get(inode) ?? []) }));
-    const captures: NamespaceCapture[] = [];
+    const entries: Entry[] = [...candidates.keys()]
+      .sort((a, b) => a - b)
+      .map((inode) => ({ inode, candidates: candidates.get(inode) ?? [], candidate: null, attempts: [], tried: false }));
     const parse = parsedDump(draft);
-    try {
-      const open = entries.filter((e) => e.opened !== null);
-      // The host's dump and the bulk pass run together: the host's one spawn
-      // waits on its child like the find workers do.
-      const [hostCapture, bulkResult] = await Promise.all([
-        dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT).then((c) => {
-          parse(c);
-          return c;
-        }),
-        ctx.bulk && open.length >= BULK_MIN
-          ? bulkCapture(open.map((e) => ({ inode: e.inode, fd: e.opened!.fd })), BATCH_INPUT, {
-              workers: ctx.concurrency,
-              timeoutMs: ctx.timeoutMs,
-              // Parsed while the rest are taken: the pairing code (nsid-maps) reads them after the pass.
-              onCapture: (_inode, capture) => void parse(capture),
-            })
-          : null,
-      ]);
-      let hostFinal = hostCapture;
-      let bulk = bulkResult?.captures ?? new Map<number, Capture>();
-      if (hostCapture.failure?.reason === 'unsupported') {
-        draft.dumpMode = 'text';
-        bulk = new Map();
-        ctx.log('ip -j is not supported here: capturing link dumps as text');
-        draft.gaps.push({ probe: this.name, subject: 'ip -j', reason: 'unsupported', detail: `fell back to text dumps (${TEXT_DUMP.join(' ')}): ${hostCapture.failure.detail}` });
-        hostFinal = await dump(ctx.run, ctx.timeoutMs, 'text', undefined);
-      } else if (bulkResult?.stderr && bulk.size === open.length) {
-        draft.gaps.push({ probe: this.name, subject: 'bulk capture', reason: 'failed', detail: `unexpected stderr: ${bulkResult.stderr.slice(0, 1000)}` });
-      }
-      if (host !== null) {
-        captures.push({ inode: host, isHost: true, entered: { via: 'self', path: '/proc/self/ns/net', pid: null }, attempts: [], captures: [hostFinal], failure: hostFinal.failure });
-      }
-      const others = await mapPool(entries, ctx.concurrency, async (e): Promise<NamespaceCapture> => {
-        if (!e.opened) {
-          const last = e.attempts.at(-1);
-          return { inode: e.inode, isHost: false, entered: null, attempts: e.attempts, captures: [], failure: { reason: last?.reason ?? 'failed', detail: last ? `${last.path}: ${last.detail}` : 'no handle leads to this namespace' } };
-        }
-        const capture = bulk.get(e.inode) ?? (await dump(ctx.run, ctx.timeoutMs, draft.dumpMode, e.opened.fd));
-        return { inode: e.inode, isHost: false, entered: e.candidate, attempts: e.attempts, captures: [capture], failure: capture.failure };
-      });
-      captures.push(...others);
-    } finally {
-      for (const e of entries) e.opened?.close();
+    // Started first: its one child works on the second core while the first chunk's handles are opened.
+    const hostDump = dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT).then((c) => {
+      parse(c);
+      return c;
+    });
+    // The bulk pass opens each chunk's handles just before its worker starts
+    // (the worker's copies pin them), so the first worker starts early.
+    const openForBulk = (e: Entry): number | null => {
+      const r = openFirst(e.inode, e.candidates);
+      e.tried = true;
+      e.candidate = r.candidate;
+      e.attempts = r.attempts;
+      return r.opened?.fd ?? null;
+    };
+    const bulkPass =
+      ctx.bulk && entries.length >= BULK_MIN
+        ? bulkCapture(entries, openForBulk, BATCH_INPUT, {
+            workers: ctx.concurrency,
+            timeoutMs: ctx.timeoutMs,
+            enter: enterWay(ctx.enter),
+            // Parsed while the rest are taken: the pairing code (nsid-maps) reads them after the pass.
+            onCapture: (_inode, capture) => void parse(capture),
+          })
+        : null;
+    const [hostCapture, bulkResult] = await Promise.all([hostDump, bulkPass]);
+    if (bulkResult?.fellBack) ctx.log(`entering namespaces with ip -n failed, nsenter instead (--enter nsenter skips the attempt): ${bulkResult.fellBack.split('\n')[0]}`);
+    let hostFinal = hostCapture;
+    let bulk = bulkResult?.captures ?? new Map<number, Capture>();
+    if (hostCapture.failure?.reason === 'unsupported') {
+      draft.dumpMode = 'text';
+      bulk = new Map();
+      ctx.log('ip -j is not supported here: capturing link dumps as text');
+      draft.gaps.push({ probe: this.name, subject: 'ip -j', reason: 'unsupported', detail: `fell back to text dumps (${TEXT_DUMP.join(' ')}): ${hostCapture.failure.detail}` });
+      hostFinal = await dump(ctx.run, ctx.timeoutMs, 'text', undefined);
+    } else if (bulkResult?.stderr && bulk.size === entries.filter((e) => e.candidate !== null).length) {
+      draft.gaps.push({ probe: this.name, subject: 'bulk capture', reason: 'failed', detail: `unexpected stderr: ${bulkResult.stderr.slice(0, 1000)}` });
     }
+    const captures: NamespaceCapture[] = [];
+    if (host !== null) {
+      captures.push({ inode: host, isHost: true, entered: { via: 'self', path: '/proc/self/ns/net', pid: null }, attempts: [], captures: [hostFinal], failure: hostFinal.failure });
+    }
+    // What the pass did not capture, one by one: its exact exit code and stderr are recorded.
+    const others = await mapPool(entries, ctx.concurrency, async (e): Promise<NamespaceCapture> => {
+      const fromBulk = bulk.get(e.inode);
+      if (fromBulk) return { inode: e.inode, isHost: false, entered: e.candidate, attempts: e.attempts, captures: [fromBulk], failure: fromBulk.failure };
+      // No handle opened in the pass: its attempts say why. Else open afresh (the pass's handle is closed).
+      const tried = e.tried && e.candidate === null ? null : openFirst(e.inode, e.candidates);
+      const attempts = tried ? tried.attempts : e.attempts;
+      if (!tried?.opened) {
+        const last = attempts.at(-1);
+        return { inode: e.inode, isHost: false, entered: null, attempts, captures: [], failure: { reason: last?.reason ?? 'failed', detail: last ? `${last.path}: ${last.detail}` : 'no handle leads to this namespace' } };
+      }
+      try {
+        const capture = await dump(ctx.run, ctx.timeoutMs, draft.dumpMode, tried.opened.fd);
+        return { inode: e.inode, isHost: false, entered: tried.candidate, attempts, captures: [capture], failure: capture.failure };
+      } finally {
+        tried.opened.close();
+      }
+    });
+    captures.push(...others);
     for (const c of captures) {
       if (c.failure) draft.gaps.push({ probe: this.name, subject: `netns ${c.inode}`, reason: c.failure.reason, detail: c.failure.detail });
     }
     draft.namespaces = captures;
   },
 };
+
+/**
+ * The bulk pass's way into namespaces. auto decides from this process's own
+ * mount table (its children inherit it); ip-netns is used even with many
+ * mounts left.
+ */
+function enterWay(choice: EnterChoice): EnterWay {
+  if (choice === 'nsenter') return { how: 'nsenter' };
+  let mounts: string[];
+  let runDir: string | null;
+  try {
+    mounts = mountPoints(readFileSync('/proc/self/mountinfo', 'utf8'));
+  } catch {
+    return { how: 'nsenter' };
+  }
+  try {
+    runDir = statSync(NETNS_RUN_DIR).isDirectory() ? realpathSync(NETNS_RUN_DIR) : null;
+  } catch {
+    runDir = null;
+  }
+  return chooseEnterWay(mounts, runDir, choice === 'ip-netns');
+}
 
 function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number | undefined, input = BATCH_INPUT): Promise<Capture> {
   const prefix = fd3 === undefined ? [] : NSENTER;

@@ -100,6 +100,16 @@ export function nsfsMounts(mountinfo: string): { path: string; inode: number }[]
   return out;
 }
 
+/** Every mount point in /proc/self/mountinfo (field 5), unescaped. */
+export function mountPoints(mountinfo: string): string[] {
+  const out: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const field = line.split(' ', 5)[4];
+    if (field !== undefined) out.push(unescapeMountPath(field));
+  }
+  return out;
+}
+
 function unescapeMountPath(text: string): string {
   return text.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }

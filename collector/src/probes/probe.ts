@@ -33,6 +33,8 @@ export function parsedDump(draft: Draft): DumpParser {
   };
 }
 
+export type EnterChoice = 'auto' | 'ip-netns' | 'nsenter';
+
 export interface ProbeContext {
   /** Root of the proc filesystem (`--proc-root`, for fixture trees in tests). */
   procRoot: string;
@@ -46,6 +48,8 @@ export interface ProbeContext {
   concurrency: number;
   /** Capture many namespaces through a few GNU find processes instead of one spawn each (see bulk-capture.ts). */
   bulk: boolean;
+  /** How that bulk pass enters the namespaces (`EnterWay` in bulk-capture.ts; auto decides from the mount table). */
+  enter: EnterChoice;
   log: (message: string) => void;
 }
 

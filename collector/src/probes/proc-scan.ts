@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, promises as fs, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS, type Gap, type Process } from '@nsnap/shared/core';
 import { detailOf, parseNsLink, reasonOf } from './errno.js';
@@ -19,8 +19,32 @@ export interface ProcFs {
 export const realProcFs: ProcFs = {
   readdir: (dir) => readdirSync(dir),
   readlink: (file) => readlinkSync(file),
-  readFile: (file) => readFileSync(file, 'utf8'),
+  readFile: readSmallFile,
 };
+
+/** One buffer for every /proc read: the files are small and read one at a time. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A small file's text, up to 64 KiB: open, read until end or full, close.
+ * `readFileSync` also stats the file and allocates per call — for /proc files,
+ * which report size 0, that was half the time of the ~1,000 reads of a scan.
+ */
+function readSmallFile(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, READ_BUFFER, length, READ_BUFFER.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length === READ_BUFFER.length) break;
+    }
+    return READ_BUFFER.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Reads every /proc/PID: its netns link (`net:[N]`), comm, raw cgroup and
@@ -51,17 +75,28 @@ export function scanNetnsLinks(procRoot: string, procFs: ProcFs = realProcFs): {
   return { processes, gaps: unreadableGaps(processes, 'proc-scan', '/proc/PID/ns/net unreadable') };
 }
 
-/** The second half, read while the namespaces are being captured: comm, cgroup and start time (null for a pid gone since). */
+/**
+ * The second half, read while the namespaces are being captured: comm, cgroup
+ * and start time (null for a pid gone since). The comm is taken from `stat`,
+ * which holds it in parentheses exactly as `comm` does: one read less per
+ * process.
+ */
 export function readProcDetails(procRoot: string, processes: Process[], procFs: ProcFs = realProcFs): void {
   for (const p of processes) {
     const dir = `${procRoot}/${p.pid}`;
-    const comm = readOptional(procFs, `${dir}/comm`);
-    const cgroup = readOptional(procFs, `${dir}/cgroup`);
     const stat = readOptional(procFs, `${dir}/stat`);
-    p.comm = comm === null ? null : comm.replace(/\n$/, '').slice(0, 256);
+    const cgroup = readOptional(procFs, `${dir}/cgroup`);
+    p.comm = stat === null ? null : commOf(stat);
     p.cgroup = cgroup === null ? null : cgroup.slice(0, LIMITS.cgroupChars);
     p.startTime = stat === null ? null : parseStartTime(stat);
   }
+}
+
+/** Field 2 of /proc/PID/stat: between the first '(' and the last ')' (the name may hold both). */
+export function commOf(stat: string): string | null {
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  return open < 0 || close < open ? null : stat.slice(open + 1, close).slice(0, 256);
 }
 
 function readOptional(procFs: ProcFs, file: string): string | null {
@@ -79,10 +114,17 @@ function readOptional(procFs: ProcFs, file: string): string | null {
 export function parseStartTime(stat: string): number | null {
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
-  const fields = stat.slice(close + 2).split(' ');
-  const value = fields[19];
-  if (value === undefined || !/^\d{1,20}$/.test(value)) return null;
-  const n = Number(value);
+  // Field 3 starts 2 characters after the ')'; field 22 follows 19 more spaces.
+  let from = close + 2;
+  for (let field = 3; field < 22; field++) {
+    const space = stat.indexOf(' ', from);
+    if (space < 0) return null;
+    from = space + 1;
+  }
+  let end = from;
+  while (end < stat.length && end - from <= 20 && stat.charCodeAt(end) >= 48 && stat.charCodeAt(end) <= 57) end++;
+  if (end === from || end - from > 20 || (end < stat.length && stat[end] !== ' ' && stat[end] !== '\n')) return null;
+  const n = Number(stat.slice(from, end));
   return Number.isSafeInteger(n) ? n : null;
 }
 

@@ -116,7 +116,7 @@ export function correlate(input: PairingInput): Correlation {
   // Ends that point at a peer in another namespace, and same-namespace pairs by name.
   const cross: End[] = [];
   for (const ns of namespaces) {
-    const local = new Map(ns.links.map((l) => [l.ifname, l]));
+    let local: Map<string, Link> | null = null;
     for (const link of ns.links) {
       if (!isVethLike(link)) continue;
       const crossNs = link.linkIndex !== null && (link.linkNetnsid !== null || link.linkNetnsName !== null);
@@ -127,6 +127,7 @@ export function correlate(input: PairingInput): Correlation {
       if (link.kind !== 'veth') continue;
       const peerName = link.linkName;
       const peerByIndex = link.linkIndex !== null && link.linkIndex !== link.ifindex ? ns.links.find((l) => l.ifindex === link.linkIndex) : undefined;
+      local ??= new Map(ns.links.map((l) => [l.ifname, l]));
       const peer = peerName !== null ? local.get(peerName) : peerByIndex;
       if (peer && (peer.linkName === link.ifname || peer.linkIndex === link.ifindex)) {
         if (link.ifindex < peer.ifindex) pairs.push({ a: ref(ns, link), b: ref(ns, peer), method: 'same-netns' });
@@ -145,13 +146,14 @@ export function correlate(input: PairingInput): Correlation {
     return maps.get(e.ns.inode)?.get(e.link.linkNetnsid as number)?.target;
   };
   const nsidOf = (e: End) => e.link.linkNetnsid;
-  // Index cross ends by (ifindex, link_index) so candidate search is not quadratic.
-  const index = new Map<string, End[]>();
+  // Index cross ends by ifindex, then link_index, so candidate search is not quadratic.
+  const index = new Map<number, Map<number, End[]>>();
   for (const e of cross) {
-    const key = `${e.link.ifindex}:${e.link.linkIndex}`;
-    const list = index.get(key);
+    let byLinkIndex = index.get(e.link.ifindex);
+    if (!byLinkIndex) index.set(e.link.ifindex, (byLinkIndex = new Map()));
+    const list = byLinkIndex.get(e.link.linkIndex as number);
     if (list) list.push(e);
-    else index.set(key, [e]);
+    else byLinkIndex.set(e.link.linkIndex as number, [e]);
   }
   const compatible = (a: End, b: End): boolean => {
     if (a.ns === b.ns) return false;
@@ -170,25 +172,30 @@ export function correlate(input: PairingInput): Correlation {
   const isExact = (e: End, peer: End): boolean =>
     e.link.linkNetnsName !== null || (peerInode(e) === peer.ns.inode && maps.get(e.ns.inode)?.get(nsidOf(e) as number)?.method === 'nsid-map');
   const candidatesOf = (a: End): End[] =>
-    (index.get(`${a.link.linkIndex}:${a.link.ifindex}`) ?? []).filter((b) => !paired.has(b) && compatible(a, b));
+    (index.get(a.link.linkIndex as number)?.get(a.link.ifindex) ?? []).filter((b) => !paired.has(b) && compatible(a, b));
 
   // Each round decides, from the state at its start, every end with exactly one
   // candidate whose candidate is exactly it; then learns the nsids those pairs
   // imply. Deciding a round at once keeps the result independent of order.
   for (let round = 1; ; round++) {
     const decided: [End, End][] = [];
+    const inDecided = new Set<End>();
+    const decide = (a: End, b: End) => {
+      if (inDecided.has(a) || inDecided.has(b)) return;
+      decided.push([a, b]);
+      inDecided.add(a).add(b);
+    };
     for (const a of cross) {
       if (paired.has(a)) continue;
       const cands = candidatesOf(a);
       if (cands.length !== 1) continue;
       const b = cands[0] as End;
-      const back = candidatesOf(b);
       // An end whose peer namespace a captured map names exactly needs no
       // uniqueness from the other side: that namespace has one such ifindex.
-      if (isExact(a, b)) {
-        if (!decided.some(([x, y]) => x === b || y === b || x === a || y === a)) decided.push([a, b]);
-      } else if (back.length === 1 && back[0] === a && compareRef(a.ref, b.ref) < 0 && !decided.some(([x, y]) => x === a || y === a || x === b || y === b)) {
-        decided.push([a, b]);
+      if (isExact(a, b)) decide(a, b);
+      else if (compareRef(a.ref, b.ref) < 0) {
+        const back = candidatesOf(b);
+        if (back.length === 1 && back[0] === a) decide(a, b);
       }
     }
     if (decided.length === 0) break;
@@ -257,11 +264,12 @@ function resolveLowers(
   const byInode = new Map(namespaces.map((n) => [n.inode, n]));
   const out: LowerLink[] = [];
   for (const ns of namespaces) {
-    const local = new Map(ns.links.map((l) => [l.ifname, l]));
+    let localMap: Map<string, Link> | null = null;
+    const local = () => (localMap ??= new Map(ns.links.map((l) => [l.ifname, l])));
     for (const link of ns.links) {
       const end = { netns: ns.inode, ifindex: link.ifindex, ifname: link.ifname };
       if (link.master !== null) {
-        const m = local.get(link.master);
+        const m = local().get(link.master);
         out.push({ end, relation: 'master', target: m ? { netns: ns.inode, ifindex: m.ifindex, ifname: m.ifname } : null, method: m ? 'same-netns' : null, detail: m ? null : `master ${link.master} not in the dump` });
       }
       if (link.kind === 'veth' || link.kind === null) continue;
@@ -277,7 +285,7 @@ function resolveLowers(
           out.push({ end, relation: 'lower', target: null, method: null, detail: why });
         }
       } else if (link.linkName !== null) {
-        const lower = local.get(link.linkName);
+        const lower = local().get(link.linkName);
         out.push({ end, relation: 'lower', target: lower ? { netns: ns.inode, ifindex: lower.ifindex, ifname: lower.ifname } : null, method: lower ? 'same-netns' : null, detail: lower ? null : `lower ${link.linkName} not in the dump` });
       } else if (link.linkIndex !== null && link.linkIndex !== link.ifindex && link.linkIndex !== 0) {
         const lower = ns.links.find((l) => l.ifindex === link.linkIndex);
