@@ -32,7 +32,7 @@ interface Entry {
   /** The handle opened for the capture; null before, or when none could be. */
   candidate: Candidate | null;
   attempts: NamespaceCapture['attempts'];
-  /** Whether its handles were tried (by the bulk pass, or one by one). */
+  /** Whether the bulk pass tried its handles. */
   tried: boolean;
 }
 
@@ -65,7 +65,7 @@ export const namespaceLinks: Probe = {
         ? bulkCapture(entries, openForBulk, BATCH_INPUT, {
             workers: ctx.concurrency,
             timeoutMs: ctx.timeoutMs,
-            enter: enterWay(ctx.enter),
+            enter: enterWay(ctx.enter, ctx.log),
             // Parsed while the rest are taken: the pairing code (nsid-maps) reads them after the pass.
             onCapture: (_inode, capture) => void parse(capture),
           })
@@ -118,21 +118,20 @@ export const namespaceLinks: Probe = {
  * mount table (its children inherit it); ip-netns is used even with many
  * mounts left.
  */
-function enterWay(choice: EnterChoice): EnterWay {
+function enterWay(choice: EnterChoice, log: (message: string) => void): EnterWay {
   if (choice === 'nsenter') return { how: 'nsenter' };
-  let mounts: string[];
-  let runDir: string | null;
+  let mounts: string[] = [];
+  let runDir: string | null = null;
   try {
     mounts = mountPoints(readFileSync('/proc/self/mountinfo', 'utf8'));
-  } catch {
+    runDir = statSync(NETNS_RUN_DIR).isDirectory() ? realpathSync(NETNS_RUN_DIR) : null;
+  } catch (error) {
+    if (choice === 'ip-netns') log(`--enter ip-netns: ${detailOf(error)}: entering with nsenter`);
     return { how: 'nsenter' };
   }
-  try {
-    runDir = statSync(NETNS_RUN_DIR).isDirectory() ? realpathSync(NETNS_RUN_DIR) : null;
-  } catch {
-    runDir = null;
-  }
-  return chooseEnterWay(mounts, runDir, choice === 'ip-netns');
+  const way = chooseEnterWay(mounts, runDir, choice === 'ip-netns');
+  if (choice === 'ip-netns' && way.how === 'nsenter') log(`--enter ip-netns: ${NETNS_RUN_DIR} is no plain directory here, so ip -n reaches no namespace: entering with nsenter`);
+  return way;
 }
 
 function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number | undefined, input = BATCH_INPUT): Promise<Capture> {
