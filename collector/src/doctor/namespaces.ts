@@ -1,5 +1,6 @@
 import type { Runner } from '../exec/run.js';
-import { NSENTER, openFirst } from '../probes/namespace-links.js';
+import { bulkCapture } from '../probes/bulk-capture.js';
+import { BATCH_INPUT, enterWayFor, NSENTER, openFirst, openNamespace } from '../probes/namespace-links.js';
 import { namespaceCandidates } from '../probes/namespace-set.js';
 import { netnsHandles } from '../probes/netns-handles.js';
 import { newDraft, type ProbeContext } from '../probes/probe.js';
@@ -26,7 +27,8 @@ function byReason(items: ReadonlyArray<{ reason: string; subject: string }>): st
 /**
  * What the collector would find and enter here, found the way it finds it:
  * the proc-scan and netns-handles probes, then every namespace's handle
- * opened (as the capture does), then one real nsenter into a namespace.
+ * opened (as the capture does), then one real nsenter into a namespace, and
+ * one bulk capture of it the way `--enter auto` enters here.
  */
 export async function namespaceChecks(options: NamespaceCheckOptions): Promise<Check[]> {
   // Only the scan probes run here; capture settings do not matter.
@@ -82,7 +84,8 @@ export async function namespaceChecks(options: NamespaceCheckOptions): Promise<C
           ? 'no namespace besides the host\'s to open'
           : `opened ${opened} of ${candidates.size} namespaces` + (refused.length > 0 ? `; cannot open ${refused.length}: ${byReason(refused)}` : ''),
     };
-    return [visible, handles, await enterCheck(options, held[0] ?? null, candidates.size)];
+    const one = held[0] ?? null;
+    return [visible, handles, await enterCheck(options, one, candidates.size), await bulkEnterCheck(options, one)];
   } finally {
     for (const h of held) h.close();
   }
@@ -104,4 +107,32 @@ async function enterCheck(options: NamespaceCheckOptions, handle: { fd: number; 
   const links = capture.stdout.split('\n').filter((line) => /^\d+: /.test(line)).length;
   if (links === 0) return { name: 'nsenter-enter', status: 'fail', detail: `${argv.join(' ')} in namespace ${handle.inode} listed no links (not even lo)` };
   return { name: 'nsenter-enter', status: 'ok', detail: `entered namespace ${handle.inode} (${handle.path}) and listed its ${links} link${links === 1 ? '' : 's'}` };
+}
+
+/**
+ * How `--enter auto` enters many namespaces here, tried for real on one: a
+ * bulk pass over it exactly as a run makes one (`ip -n` from a private mount
+ * namespace where the mount table allows, else nsenter). A failed `ip -n` is a
+ * warning: runs then fall back to nsenter, after a wasted first try.
+ */
+async function bulkEnterCheck(options: NamespaceCheckOptions, handle: { inode: number; path: string } | null): Promise<Check> {
+  const name = 'bulk-enter';
+  const way = enterWayFor('auto', () => {});
+  if (way.how === 'nsenter') return { name, status: 'ok', detail: `--enter auto enters with nsenter here (two execs per namespace): ${way.why ?? 'chosen'}` };
+  if (handle === null) return { name, status: 'warn', detail: 'no namespace could be opened: entering with ip -n is not verified' };
+  const trial = await bulkCapture(
+    [handle],
+    (h) => {
+      const opened = openNamespace(h.path, h.inode);
+      return 'fd' in opened ? opened.fd : null;
+    },
+    BATCH_INPUT,
+    { workers: 1, timeoutMs: options.timeoutMs, enter: way },
+  );
+  const unmounted = way.unmount.length > 0 ? `, unmounting ${way.unmount.join(' and ')} there` : '';
+  if (trial.fellBack !== null) {
+    return { name, status: 'warn', detail: `ip -n could not enter namespace ${handle.inode} (${trial.fellBack.split('\n')[0]}): runs fall back to nsenter after a failed first try; --enter nsenter skips it` };
+  }
+  if (!trial.captures.has(handle.inode)) return { name, status: 'warn', detail: `a bulk capture of namespace ${handle.inode} (${handle.path}) printed nothing usable: runs capture such namespaces one by one` };
+  return { name, status: 'ok', detail: `entered namespace ${handle.inode} with one ip -n exec from a private mount namespace${unmounted}: what --enter auto does here` };
 }

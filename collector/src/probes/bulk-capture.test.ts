@@ -69,12 +69,13 @@ describe('chooseEnterWay', () => {
   });
   it('keeps nsenter where every ip -n would copy many mounts (containers\' overlays), or ip -n cannot resolve a name', () => {
     const overlays = Array.from({ length: 100 }, (_, i) => `/var/lib/docker/overlay2/${i}/merged`);
-    expect(chooseEnterWay([...base, ...overlays, ...named(10)], '/run/netns')).toEqual({ how: 'nsenter' });
-    expect(chooseEnterWay(base, null)).toEqual({ how: 'nsenter' });
-    expect(chooseEnterWay(base, '/run/net[ns]')).toEqual({ how: 'nsenter' });
+    expect(chooseEnterWay([...base, ...overlays, ...named(10)], '/run/netns')).toEqual({ how: 'nsenter', why: expect.stringMatching(/^105 mounts besides \/run\/netns and \/sys, more than the 64/) });
+    expect(chooseEnterWay([...base, ...overlays], '/run/netns', true)).toEqual({ how: 'ip-netns', unmount: ['/sys'] });
+    expect(chooseEnterWay(base, null)).toEqual({ how: 'nsenter', why: expect.stringMatching(/^no \/var\/run\/netns/) });
+    expect(chooseEnterWay(base, '/run/net[ns]')).toMatchObject({ how: 'nsenter' });
   });
   it('does not count a mount beside the run directory that merely shares its prefix', () => {
     const lookalikes = Array.from({ length: 70 }, (_, i) => `/run/netns2/x${i}`);
-    expect(chooseEnterWay([...base, ...lookalikes], '/run/netns')).toEqual({ how: 'nsenter' });
+    expect(chooseEnterWay([...base, ...lookalikes], '/run/netns')).toMatchObject({ how: 'nsenter' });
   });
 });

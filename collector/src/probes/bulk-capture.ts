@@ -41,7 +41,7 @@ export interface BulkOptions {
  *   nsenter 591 ms, ip -n with the named namespaces unmounted 539 ms, with
  *   /sys too 503 ms. Only where the mounts left are few (`chooseEnterWay`).
  */
-export type EnterWay = { how: 'nsenter' } | { how: 'ip-netns'; unmount: string[] };
+export type EnterWay = { how: 'nsenter'; why?: string } | { how: 'ip-netns'; unmount: string[] };
 
 /** Where iproute2 keeps named namespaces (its NETNS_RUN_DIR) and resolves `ip -n NAME`. */
 export const NETNS_RUN_DIR = '/var/run/netns';
@@ -58,11 +58,12 @@ const MAX_MOUNTS_FOR_IP_NETNS = 64;
  * `ip -n` cannot resolve any name).
  */
 export function chooseEnterWay(mounts: string[], runDir: string | null, manyMountsToo = false): EnterWay {
+  if (runDir === null) return { how: 'nsenter', why: `no ${NETNS_RUN_DIR}, through which ip -n reaches a namespace` };
   // find's -path takes a pattern: only plain paths are used as one.
-  if (runDir === null || !/^\/[\w./-]*$/.test(runDir)) return { how: 'nsenter' };
+  if (!/^\/[\w./-]*$/.test(runDir)) return { how: 'nsenter', why: `${NETNS_RUN_DIR} resolves to ${runDir}, not a plain path` };
   const dropped = [runDir, '/sys'];
   const kept = mounts.filter((m) => !dropped.some((d) => m === d || m.startsWith(`${d}/`))).length;
-  if (kept > MAX_MOUNTS_FOR_IP_NETNS && !manyMountsToo) return { how: 'nsenter' };
+  if (kept > MAX_MOUNTS_FOR_IP_NETNS && !manyMountsToo) return { how: 'nsenter', why: `${kept} mounts besides ${runDir} and /sys, more than the ${MAX_MOUNTS_FOR_IP_NETNS} every ip -n may copy and still be faster` };
   return { how: 'ip-netns', unmount: dropped.filter((d) => mounts.includes(d)) };
 }
 

@@ -65,7 +65,7 @@ export const namespaceLinks: Probe = {
         ? bulkCapture(entries, openForBulk, BATCH_INPUT, {
             workers: ctx.concurrency,
             timeoutMs: ctx.timeoutMs,
-            enter: enterWay(ctx.enter, ctx.log),
+            enter: enterWayFor(ctx.enter, ctx.log),
             // Parsed while the rest are taken: the pairing code (nsid-maps) reads them after the pass.
             onCapture: (_inode, capture) => void parse(capture),
           })
@@ -118,19 +118,24 @@ export const namespaceLinks: Probe = {
  * mount table (its children inherit it); ip-netns is used even with many
  * mounts left.
  */
-function enterWay(choice: EnterChoice, log: (message: string) => void): EnterWay {
+export function enterWayFor(choice: EnterChoice, log: (message: string) => void): EnterWay {
   if (choice === 'nsenter') return { how: 'nsenter' };
-  let mounts: string[] = [];
-  let runDir: string | null = null;
+  let mounts: string[];
   try {
     mounts = mountPoints(readFileSync('/proc/self/mountinfo', 'utf8'));
-    runDir = statSync(NETNS_RUN_DIR).isDirectory() ? realpathSync(NETNS_RUN_DIR) : null;
   } catch (error) {
-    if (choice === 'ip-netns') log(`--enter ip-netns: ${detailOf(error)}: entering with nsenter`);
-    return { how: 'nsenter' };
+    const why = `/proc/self/mountinfo: ${detailOf(error)}`;
+    if (choice === 'ip-netns') log(`--enter ip-netns: ${why}: entering with nsenter`);
+    return { how: 'nsenter', why };
+  }
+  let runDir: string | null;
+  try {
+    runDir = statSync(NETNS_RUN_DIR).isDirectory() ? realpathSync(NETNS_RUN_DIR) : null;
+  } catch {
+    runDir = null;
   }
   const way = chooseEnterWay(mounts, runDir, choice === 'ip-netns');
-  if (choice === 'ip-netns' && way.how === 'nsenter') log(`--enter ip-netns: ${NETNS_RUN_DIR} is no plain directory here, so ip -n reaches no namespace: entering with nsenter`);
+  if (choice === 'ip-netns' && way.how === 'nsenter') log(`--enter ip-netns: ${way.why}: entering with nsenter`);
   return way;
 }
 
