@@ -7,10 +7,12 @@
 //   baseline 2  the best shell pipeline: the same through `xargs -P K`
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
 // and prints ratios against those baselines, measured in the same run.
-// Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5]
+// Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5] [--enter auto|ip-netns|nsenter]
+// (--enter is passed to the collector; each row says how it entered the namespaces.)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +27,7 @@ const opt = (name, fallback) => {
 const collector = path.join(root, opt('--collector', 'collector/dist/nsnap-collect.mjs'));
 const sizes = opt('--sizes', '10,100,400').split(',').map(Number);
 const runs = Number(opt('--runs', '5'));
+const enterArgs = opt('--enter', null) === null ? [] : ['--enter', opt('--enter')];
 const K = os.availableParallelism();
 const prefix = `b${randomBytes(2).toString('hex')}`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-'));
@@ -116,14 +119,17 @@ try {
     const rssFile = path.join(tmp, `rss-${n}`);
     const m = { collector: [], seq: [], xargs: [], floor: [] };
     for (let r = 0; r < runs; r++) {
-      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(K)], '', { NSNAP_BENCH_RSS_FILE: rssFile }));
+      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(K), ...enterArgs], '', { NSNAP_BENCH_RSS_FILE: rssFile }));
       m.seq.push(time('bash', ['-c', 'while read -r p; do nsenter --net=/proc/$p/ns/net ip -d -j link show; done'], pids));
       m.xargs.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'ip', '-d', '-j', 'link', 'show'], pids));
       m.floor.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'true'], pids));
     }
-    const bundle = spawnSync(process.execPath, [collector, '--out', path.join(tmp, 'out'), '--quiet'], { encoding: 'utf8' });
+    const bundle = spawnSync(process.execPath, [collector, '--out', path.join(tmp, 'out'), '--quiet', ...enterArgs], { encoding: 'utf8' });
     const stored = bundle.stdout.trim().split('\n').at(-1);
     const bytes = readFileSync(stored).byteLength;
+    // How the bulk pass entered: the command its captures record (bulk-capture.ts).
+    const argv = JSON.parse(gunzipSync(readFileSync(stored))).namespaces.find((ns) => !ns.isHost && ns.captures.length > 0)?.captures[0].argv ?? [];
+    const enteredWith = argv[0] === 'ip' && argv[1] === '-n' ? 'ip -n' : argv[0] ?? 'nothing';
     const rss = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
     const row = {
       n,
@@ -133,6 +139,7 @@ try {
       floorMs: median(m.floor),
       peakRssMiB: rss / 1024,
       gzipBytesPerNs: bytes / (n + 1),
+      enteredWith,
     };
     results.push(row);
     console.log(
@@ -141,7 +148,7 @@ try {
     );
     console.log(
       `       collector/baseline2 ${(row.collectorMs / row.xargsMs).toFixed(2)}×  baseline1/collector ${(row.seqMs / row.collectorMs).toFixed(2)}×  ` +
-        `collector/floor ${(row.collectorMs / row.floorMs).toFixed(2)}×  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  gzip ${row.gzipBytesPerNs.toFixed(0)} B/namespace`,
+        `collector/floor ${(row.collectorMs / row.floorMs).toFixed(2)}×  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  gzip ${row.gzipBytesPerNs.toFixed(0)} B/namespace  entered with ${row.enteredWith}`,
     );
   }
   if (results.length > 1) {
