@@ -26,13 +26,27 @@ describe.skipIf(skip)('bulk capture over real namespaces', () => {
   const lab = new Lab();
   afterAll(() => lab.cleanup());
 
-  it('opens each chunk as a worker takes it, keeps none of the handles, and captures every namespace', async () => {
-    const subjects: { inode: number; name: string }[] = [];
+  /** Five namespaces, each with a veth pair inside, and their expected interfaces. */
+  async function fiveNamespaces(tag: string): Promise<{ inode: number; name: string; links: string[] }[]> {
+    const out = [];
     for (const s of ['a', 'b', 'c', 'd', 'e']) {
-      const ns = await lab.addNetns(s);
+      const ns = await lab.addNetns(`${tag}${s}`);
       await lab.ip('-n', ns.name, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', `vb${s}`);
-      subjects.push({ inode: ns.inode, name: ns.name });
+      out.push({ inode: ns.inode, name: ns.name, links: ['lo', 'va', `vb${s}`] });
     }
+    return out;
+  }
+  const linksOf = (capture: Parameters<typeof parseCapture>[0]) => {
+    const parsed = parseCapture(capture);
+    if (parsed.status !== 'parsed') throw new Error(parsed.status);
+    return parsed.value.links.map((l) => l.ifname).sort();
+  };
+  /** This process's mount points at `dir` and below. */
+  const mountsUnder = (dir: string) => mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m === dir || m.startsWith(`${dir}/`)).sort();
+  const runDir = realpathSync(NETNS_RUN_DIR);
+
+  it('opens each chunk as a worker takes it, keeps none of the handles, and captures every namespace', async () => {
+    const subjects = await fiveNamespaces('');
     const opened: string[] = [];
     const result = await bulkCapture(
       subjects,
@@ -50,36 +64,14 @@ describe.skipIf(skip)('bulk capture over real namespaces', () => {
     expect(result.stderr).toBe('');
     expect([...result.captures.keys()].sort()).toEqual(subjects.filter((s) => !s.name.endsWith('c')).map((s) => s.inode).sort());
     for (const s of subjects.filter((x) => !x.name.endsWith('c'))) {
-      const capture = result.captures.get(s.inode)!;
-      const parsed = parseCapture(capture);
-      if (parsed.status !== 'parsed') throw new Error(`${s.name}: ${parsed.status}`);
-      expect(parsed.value.links.map((l) => l.ifname).sort(), s.name).toEqual(['lo', 'va', `vb${s.name.slice(-1)}`]);
+      expect(linksOf(result.captures.get(s.inode)!), s.name).toEqual(s.links);
     }
   });
 
-  /** Five namespaces, each with a veth pair inside, and their expected interfaces. */
-  async function fiveNamespaces(tag: string): Promise<{ inode: number; name: string; links: string[] }[]> {
-    const out = [];
-    for (const s of ['a', 'b', 'c', 'd', 'e']) {
-      const ns = await lab.addNetns(`${tag}${s}`);
-      await lab.ip('-n', ns.name, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', `vb${s}`);
-      out.push({ inode: ns.inode, name: ns.name, links: ['lo', 'va', `vb${s}`] });
-    }
-    return out;
-  }
-  const linksOf = (capture: Parameters<typeof parseCapture>[0]) => {
-    const parsed = parseCapture(capture);
-    if (parsed.status !== 'parsed') throw new Error(parsed.status);
-    return parsed.value.links.map((l) => l.ifname).sort();
-  };
-  const namedMounts = () => mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.startsWith(`${runDir}/`)).sort();
-  const runDir = realpathSync(NETNS_RUN_DIR);
-
   it('enters with one ip -n per namespace from a private mount namespace, and the host keeps its named namespaces', async () => {
     const subjects = await fiveNamespaces('i');
-    const before = namedMounts();
-    const sysMounts = () => mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m === '/sys' || m.startsWith('/sys/')).sort();
-    const sysBefore = sysMounts();
+    const before = mountsUnder(runDir);
+    const sysBefore = mountsUnder('/sys');
     const enter: EnterWay = { how: 'ip-netns', unmount: [runDir, '/sys'] };
     const result = await bulkCapture(subjects, (s) => openSync(`/run/netns/${s.name}`, 'r'), 'link show\naddr show\n', { workers: 2, timeoutMs: 10_000, chunk: 3, enter });
     expect(result.fellBack).toBeNull();
@@ -91,8 +83,8 @@ describe.skipIf(skip)('bulk capture over real namespaces', () => {
       expect(linksOf(capture), s.name).toEqual(s.links);
     }
     // The worker unmounted the run directory in its own mount namespace only.
-    expect(namedMounts()).toEqual(before);
-    expect(sysMounts()).toEqual(sysBefore);
+    expect(mountsUnder(runDir)).toEqual(before);
+    expect(mountsUnder('/sys')).toEqual(sysBefore);
     expect(sysBefore).toContain('/sys');
     expect(before).toEqual(expect.arrayContaining(subjects.map((s) => `${runDir}/${s.name}`)));
     expect(await lab.ip('netns', 'list')).toContain(subjects[0]!.name);

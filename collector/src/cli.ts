@@ -81,7 +81,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--enter <way>',
-        'how many namespaces at once are entered: ip-netns (one `ip -n` exec each, from a private mount namespace without the named namespaces\' mounts and /sys), ' +
+        'how the capture of many namespaces enters them: ip-netns (one `ip -n` exec each, from a private mount namespace without the named namespaces\' mounts and /sys), ' +
           'nsenter (`nsenter` then `ip`: two execs each; what a sandbox that refuses mount namespaces allows), or auto (ip-netns where few other mounts are left, falling back to nsenter)',
       )
         .choices(['auto', 'ip-netns', 'nsenter'])

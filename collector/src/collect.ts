@@ -1,16 +1,15 @@
 import os from 'node:os';
 import { SCHEMA_VERSION, sanitizeHostLabel, uuidv7, type Bundle } from '@nsnap/shared/core';
 import { runCommand, type Runner } from './exec/run.js';
-import { newDraft, PROBES, type Probe, type ProbeContext } from './probes/index.js';
-import type { EnterChoice } from './probes/probe.js';
-
-export type { EnterChoice };
+import { newDraft, PROBES, type EnterChoice, type Probe, type ProbeContext } from './probes/index.js';
 import { EXIT } from './exit-codes.js';
 import { COLLECTOR_VERSION } from './version.js';
 
 /** Where `ip netns` keeps named namespaces, and where container runtimes bind-mount theirs. */
 export const NAMED_NETNS_DIRS = ['/run/netns'];
 export const BIND_NETNS_DIRS = ['/run/docker/netns'];
+
+export type { EnterChoice };
 
 export interface CollectOptions {
   procRoot?: string;

@@ -32,8 +32,6 @@ interface Entry {
   /** The handle opened for the capture; null before, or when none could be. */
   candidate: Candidate | null;
   attempts: NamespaceCapture['attempts'];
-  /** Whether the bulk pass tried its handles. */
-  tried: boolean;
 }
 
 export const namespaceLinks: Probe = {
@@ -44,7 +42,7 @@ export const namespaceLinks: Probe = {
     candidates.delete(host ?? -1);
     const entries: Entry[] = [...candidates.keys()]
       .sort((a, b) => a - b)
-      .map((inode) => ({ inode, candidates: candidates.get(inode) ?? [], candidate: null, attempts: [], tried: false }));
+      .map((inode) => ({ inode, candidates: candidates.get(inode) ?? [], candidate: null, attempts: [] }));
     const parse = parsedDump(draft);
     // Started first: its one child works on the second core while the first chunk's handles are opened.
     const hostDump = dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT).then((c) => {
@@ -55,7 +53,6 @@ export const namespaceLinks: Probe = {
     // (the worker's copies pin them), so the first worker starts early.
     const openForBulk = (e: Entry): number | null => {
       const r = openFirst(e.inode, e.candidates);
-      e.tried = true;
       e.candidate = r.candidate;
       e.attempts = r.attempts;
       return r.opened?.fd ?? null;
@@ -91,8 +88,9 @@ export const namespaceLinks: Probe = {
     const others = await mapPool(entries, ctx.concurrency, async (e): Promise<NamespaceCapture> => {
       const fromBulk = bulk.get(e.inode);
       if (fromBulk) return { inode: e.inode, isHost: false, entered: e.candidate, attempts: e.attempts, captures: [fromBulk], failure: fromBulk.failure };
-      // No handle opened in the pass: its attempts say why. Else open afresh (the pass's handle is closed).
-      const tried = e.tried && e.candidate === null ? null : openFirst(e.inode, e.candidates);
+      // The bulk pass opened every entry's handles: where none opened, its attempts say why.
+      // Else open afresh (the pass's handle is closed), or for the first time without a pass.
+      const tried = bulkPass !== null && e.candidate === null ? null : openFirst(e.inode, e.candidates);
       const attempts = tried ? tried.attempts : e.attempts;
       if (!tried?.opened) {
         const last = attempts.at(-1);

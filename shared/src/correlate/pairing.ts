@@ -116,7 +116,7 @@ export function correlate(input: PairingInput): Correlation {
   // Ends that point at a peer in another namespace, and same-namespace pairs by name.
   const cross: End[] = [];
   for (const ns of namespaces) {
-    let local: Map<string, Link> | null = null;
+    const local = linksByName(ns.links);
     for (const link of ns.links) {
       if (!isVethLike(link)) continue;
       const crossNs = link.linkIndex !== null && (link.linkNetnsid !== null || link.linkNetnsName !== null);
@@ -127,8 +127,7 @@ export function correlate(input: PairingInput): Correlation {
       if (link.kind !== 'veth') continue;
       const peerName = link.linkName;
       const peerByIndex = link.linkIndex !== null && link.linkIndex !== link.ifindex ? ns.links.find((l) => l.ifindex === link.linkIndex) : undefined;
-      local ??= new Map(ns.links.map((l) => [l.ifname, l]));
-      const peer = peerName !== null ? local.get(peerName) : peerByIndex;
+      const peer = peerName !== null ? local().get(peerName) : peerByIndex;
       if (peer && (peer.linkName === link.ifname || peer.linkIndex === link.ifindex)) {
         if (link.ifindex < peer.ifindex) pairs.push({ a: ref(ns, link), b: ref(ns, peer), method: 'same-netns' });
         continue;
@@ -264,8 +263,7 @@ function resolveLowers(
   const byInode = new Map(namespaces.map((n) => [n.inode, n]));
   const out: LowerLink[] = [];
   for (const ns of namespaces) {
-    let localMap: Map<string, Link> | null = null;
-    const local = () => (localMap ??= new Map(ns.links.map((l) => [l.ifname, l])));
+    const local = linksByName(ns.links);
     for (const link of ns.links) {
       const end = { netns: ns.inode, ifindex: link.ifindex, ifname: link.ifname };
       if (link.master !== null) {
@@ -294,6 +292,12 @@ function resolveLowers(
     }
   }
   return out;
+}
+
+/** A namespace's links by name, built on first use: most namespaces never need it. */
+function linksByName(links: Link[]): () => Map<string, Link> {
+  let map: Map<string, Link> | null = null;
+  return () => (map ??= new Map(links.map((l) => [l.ifname, l])));
 }
 
 export function compareRef(a: EndRef, b: EndRef): number {
