@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Bundle } from '@nsnap/shared/core';
-import { collect, outcomeOf, statsOf, type EnterChoice } from './collect.js';
+import { collect, MAX_SCAN_ENTRIES, outcomeOf, statsOf, type EnterChoice } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle } from './encode.js';
 import { registerImportCommand } from './import/command.js';
@@ -17,6 +17,7 @@ interface CollectFlags extends StoreFlags {
   tag: Record<string, string>;
   concurrency: number;
   enter: EnterChoice;
+  maxScan: number;
   timeout: number;
   procRoot: string;
   quiet: boolean;
@@ -86,6 +87,11 @@ export function buildProgram(): Command {
       )
         .choices(['auto', 'ip-netns', 'nsenter'])
         .default('auto'),
+    )
+    .addOption(
+      new Option('--max-scan <n>', 'most open fds and threads read to find namespaces held only by one; past it the pids left are recorded as a gap')
+        .default(MAX_SCAN_ENTRIES)
+        .argParser(parsePositiveInt('--max-scan', 100_000_000)),
     )
     .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
     .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
@@ -158,6 +164,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     timeoutMs: Math.round(flags.timeout * 1000),
     concurrency: flags.concurrency,
     enter: flags.enter,
+    maxScan: flags.maxScan,
     log,
   });
   const outcome = outcomeOf(statsOf(bundle));

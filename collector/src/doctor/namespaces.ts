@@ -2,7 +2,9 @@ import type { Runner } from '../exec/run.js';
 import { bulkCapture } from '../probes/bulk-capture.js';
 import { BATCH_INPUT, enterWayFor, NSENTER, openFirst, openNamespace } from '../probes/namespace-links.js';
 import { namespaceCandidates } from '../probes/namespace-set.js';
+import { MAX_SCAN_ENTRIES } from '../collect.js';
 import { netnsHandles } from '../probes/netns-handles.js';
+import { netnsHolders } from '../probes/netns-holders.js';
 import { newDraft, type ProbeContext } from '../probes/probe.js';
 import { procScan } from '../probes/proc-scan.js';
 import type { Check } from './check.js';
@@ -32,9 +34,9 @@ function byReason(items: ReadonlyArray<{ reason: string; subject: string }>): st
  */
 export async function namespaceChecks(options: NamespaceCheckOptions): Promise<Check[]> {
   // Only the scan probes run here; capture settings do not matter.
-  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', log: () => {} };
+  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', maxScan: MAX_SCAN_ENTRIES, log: () => {} };
   const draft = newDraft();
-  for (const probe of [procScan, netnsHandles]) {
+  for (const probe of [procScan, netnsHandles, netnsHolders]) {
     try {
       await probe.run(ctx, draft);
     } catch (error) {

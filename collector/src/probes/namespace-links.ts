@@ -161,26 +161,59 @@ export function openFirst(inode: number, candidates: Candidate[]): { opened: { f
 }
 
 /**
+ * Linux's O_PATH (Node's fs.constants lacks it): the path is resolved but the
+ * file not opened — no wait on a FIFO, no device driver's open.
+ */
+const O_PATH = 0o10000000;
+
+/** The device of nsfs files (all share one), null where our own link cannot be read. */
+let nsfsDevice: number | null | undefined;
+function nsfsDev(): number | null {
+  if (nsfsDevice === undefined) {
+    try {
+      nsfsDevice = statSync('/proc/self/ns/net').dev;
+    } catch {
+      nsfsDevice = null;
+    }
+  }
+  return nsfsDevice;
+}
+
+/**
  * Opens a namespace file and holds it, so the namespace cannot disappear or
- * be swapped during the capture. Synchronous: open and fstat of an nsfs file
- * take microseconds, less than a promise round trip.
+ * be swapped during the capture. The path is resolved first with O_PATH and
+ * the object it reached checked to be that namespace's nsfs file; only then
+ * is it opened (through /proc/self/fd, without resolving the path again). A
+ * handle from another process's world — its fd, a mount point under its root —
+ * may by then lead anywhere: to a FIFO whose open would block, a device whose
+ * open acts, a symlink out of its root. Synchronous: open and fstat of an
+ * nsfs file take microseconds, less than a promise round trip.
  */
 export function openNamespace(file: string, inode: number): { fd: number; close: () => void } | { reason: NamespaceCapture['attempts'][number]['reason']; detail: string } {
-  let fd: number;
+  let pathFd: number;
   try {
-    fd = openSync(file, 'r');
+    pathFd = openSync(file, O_PATH);
   } catch (error) {
     return { reason: reasonOf(error), detail: detailOf(error) };
   }
-  let ino: number | null = null;
   try {
-    ino = fstatSync(fd).ino;
-  } catch {
-    ino = null;
+    let st: { ino: number; dev: number } | null = null;
+    try {
+      st = fstatSync(pathFd);
+    } catch {
+      st = null;
+    }
+    const dev = nsfsDev();
+    if (st !== null && dev !== null && st.dev !== dev) return { reason: 'not-a-namespace', detail: `now leads to a file that is not a namespace (device ${st.dev}), not to namespace ${inode}` };
+    if (st?.ino !== inode) return { reason: 'mismatch', detail: `now leads to namespace ${st?.ino ?? 'unknown'}, not ${inode}` };
+    let fd: number;
+    try {
+      fd = openSync(`/proc/self/fd/${pathFd}`, 'r');
+    } catch (error) {
+      return { reason: reasonOf(error), detail: detailOf(error) };
+    }
+    return { fd, close: () => closeSync(fd) };
+  } finally {
+    closeSync(pathFd);
   }
-  if (ino !== inode) {
-    closeSync(fd);
-    return { reason: 'mismatch', detail: `now leads to namespace ${ino ?? 'unknown'}, not ${inode}` };
-  }
-  return { fd, close: () => closeSync(fd) };
 }

@@ -1,15 +1,20 @@
+import type { HolderKind } from '@nsnap/shared/core';
 import type { Draft } from './probe.js';
 
 export interface Candidate {
   via: 'pid' | 'file';
   path: string;
   pid: number | null;
+  /** For a handle found by netns-holders: which kind (recorded in the bundle's `entered`). */
+  holder?: HolderKind;
 }
 
 /**
  * Every namespace the scan found, by inode, with the handles that lead to it
  * in the order worth trying: mounts first (they cannot be reused by another
- * process), then processes by pid.
+ * process), then processes by pid, then what only holders show (mounts in
+ * another mount namespace, fds, threads: a namespace with a process or a
+ * mount of ours has none).
  */
 export function namespaceCandidates(draft: Draft, procRoot: string): Map<number, Candidate[]> {
   const byInode = new Map<number, Candidate[]>();
@@ -24,6 +29,10 @@ export function namespaceCandidates(draft: Draft, procRoot: string): Map<number,
   }
   for (const p of draft.processes) {
     if (p.netns !== null) add(p.netns, { via: 'pid', path: `${procRoot}/${p.pid}/ns/net`, pid: p.pid });
+  }
+  const holderOrder = { 'foreign-mount': 0, fd: 1, thread: 2 } as const;
+  for (const h of [...draft.holders].sort((a, b) => holderOrder[a.kind] - holderOrder[b.kind])) {
+    add(h.inode, { via: 'pid', path: h.path, pid: h.pid, holder: h.kind });
   }
   return byInode;
 }

@@ -7,6 +7,7 @@ export interface Draft {
   hostNetns: Bundle['hostNetns'];
   processes: Bundle['processes'];
   handles: Bundle['handles'];
+  holders: NonNullable<Bundle['holders']>;
   namespaces: Bundle['namespaces'];
   nsidMaps: Bundle['nsidMaps'];
   gaps: Gap[];
@@ -18,7 +19,7 @@ export interface Draft {
 
 /** A draft before any probe ran. */
 export function newDraft(): Draft {
-  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json', parsedDumps: new WeakMap() };
+  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], holders: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json', parsedDumps: new WeakMap() };
 }
 
 /** Parses a link dump once per run, for the pairing code only: the cache `namespace-links` fills during its pass. */
@@ -50,6 +51,8 @@ export interface ProbeContext {
   bulk: boolean;
   /** How that bulk pass enters the namespaces (`EnterWay` in bulk-capture.ts; auto decides from the mount table). */
   enter: EnterChoice;
+  /** Most fd and thread entries read to find namespaces only they hold (`--max-scan`); the rest is a gap. */
+  maxScan: number;
   log: (message: string) => void;
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, promises as fs, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, promises as fs, openSync, opendirSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS, type Gap, type Process } from '@nsnap/shared/core';
 import { detailOf, parseNsLink, reasonOf } from './errno.js';
@@ -12,15 +12,35 @@ import type { Probe } from './probe.js';
  */
 export interface ProcFs {
   readdir(dir: string): string[];
+  /** At most `max` names of a directory (an fd table may hold a million), and whether more were left. */
+  readdirUpTo(dir: string, max: number): { names: string[]; more: boolean };
   readlink(file: string): string;
   readFile(file: string): string;
+  /** A file of any size (a mountinfo with thousands of mounts): not cut at 64 KiB. */
+  readWholeFile(file: string): string;
 }
 
 export const realProcFs: ProcFs = {
   readdir: (dir) => readdirSync(dir),
+  readdirUpTo,
   readlink: (file) => readlinkSync(file),
   readFile: readSmallFile,
+  readWholeFile: (file) => readFileSync(file, 'utf8'),
 };
+
+function readdirUpTo(dir: string, max: number): { names: string[]; more: boolean } {
+  const d = opendirSync(dir);
+  try {
+    const names: string[] = [];
+    for (let e = d.readSync(); e !== null; e = d.readSync()) {
+      if (names.length === max) return { names, more: true };
+      names.push(e.name);
+    }
+    return { names, more: false };
+  } finally {
+    d.closeSync();
+  }
+}
 
 /** One buffer for every /proc read: the files are small and read one at a time. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);

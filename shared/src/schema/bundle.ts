@@ -93,11 +93,31 @@ export const HandleSchema = z.object({
 });
 export type Handle = z.infer<typeof HandleSchema>;
 
+/**
+ * How a namespace that no process, name or mount of the collector's own shows
+ * was found: a process's open fd (`/proc/PID/fd/N`), a thread in another
+ * namespace than its process (`/proc/PID/task/TID/ns/net`), or an nsfs mount
+ * in another mount namespace (seen through `/proc/PID/root/MOUNTPOINT`).
+ */
+export const HolderKindSchema = z.enum(['fd', 'thread', 'foreign-mount']);
+export type HolderKind = z.infer<typeof HolderKindSchema>;
+
+/** One such handle: `path` is what the collector opens to enter the namespace. */
+export const HolderSchema = z.object({
+  kind: HolderKindSchema,
+  path: short(),
+  pid: z.number().int().positive(),
+  inode: inode(),
+});
+export type Holder = z.infer<typeof HolderSchema>;
+
 /** How a namespace was entered for its capture. */
 export const EntrySchema = z.object({
   via: z.enum(['self', 'pid', 'file']),
   path: short(),
   pid: z.number().int().positive().nullable(),
+  /** Set when the handle was one of `holders[]`; absent in older bundles. */
+  holder: HolderKindSchema.optional(),
 });
 
 export const NamespaceCaptureSchema = z.object({
@@ -167,6 +187,8 @@ export const BundleSchema = z.object({
   hostNetns: z.object({ inode: inode().nullable(), error: FailureReasonSchema.nullable() }),
   processes: z.array(ProcessSchema).max(LIMITS.processes),
   handles: z.array(HandleSchema).max(LIMITS.handles),
+  /** Handles of namespaces found only through an fd, a thread or another mount namespace; absent in older bundles. */
+  holders: z.array(HolderSchema).max(LIMITS.handles).optional(),
   namespaces: z.array(NamespaceCaptureSchema).max(LIMITS.namespaces),
   nsidMaps: z.array(NsidMapCaptureSchema).max(LIMITS.namespaces),
   probes: z.array(ProbeStatusSchema).max(256),
