@@ -7,6 +7,11 @@
 //   baseline 2  the best shell pipeline: the same through `xargs -P K`
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
 // and prints ratios against those baselines, measured in the same run.
+// The scan's share: the durations the bundle records for its probes that read
+// /proc and mount tables (proc-scan, netns-handles, netns-holders — the fd,
+// thread and other-mount-namespace walk), median of --runs more runs. Each
+// sleeper here runs in a mount namespace of its own (`ip netns exec` makes
+// one): the walk reads 400 mount tables of 400+ mounts each, its worst case.
 // Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5] [--enter auto|ip-netns|nsenter]
 // (--enter is passed to the collector; each row says how it entered the namespaces.)
 import { spawn, spawnSync } from 'node:child_process';
@@ -130,6 +135,13 @@ try {
     // How the bulk pass entered: the command its captures record (bulk-capture.ts).
     const argv = JSON.parse(gunzipSync(readFileSync(stored))).namespaces.find((ns) => !ns.isHost && ns.captures.length > 0)?.captures[0].argv ?? [];
     const enteredWith = argv[0] === 'ip' && argv[1] === '-n' ? 'ip -n' : argv[0] ?? 'nothing';
+    const SCAN_PROBES = ['proc-scan', 'netns-handles', 'netns-holders'];
+    const scan = Object.fromEntries(SCAN_PROBES.map((name) => [name, []]));
+    for (let r = 0; r < runs; r++) {
+      const printed = spawnSync(process.execPath, [collector, '--stdout', '--quiet', ...enterArgs], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      for (const p of JSON.parse(printed.stdout).probes) if (p.name in scan) scan[p.name].push(p.durationMs);
+    }
+    const scanMs = Object.fromEntries(SCAN_PROBES.filter((name) => scan[name].length > 0).map((name) => [name, median(scan[name])]));
     const rss = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
     const row = {
       n,
@@ -140,6 +152,7 @@ try {
       peakRssMiB: rss / 1024,
       gzipBytesPerNs: bytes / (n + 1),
       enteredWith,
+      scanMs,
     };
     results.push(row);
     console.log(
@@ -149,6 +162,12 @@ try {
     console.log(
       `       collector/baseline2 ${(row.collectorMs / row.xargsMs).toFixed(2)}×  baseline1/collector ${(row.seqMs / row.collectorMs).toFixed(2)}×  ` +
         `collector/floor ${(row.collectorMs / row.floorMs).toFixed(2)}×  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  gzip ${row.gzipBytesPerNs.toFixed(0)} B/namespace  entered with ${row.enteredWith}`,
+    );
+    const scanTotal = Object.values(scanMs).reduce((a, b) => a + b, 0);
+    console.log(
+      `       scan ${scanTotal.toFixed(1)} ms (${Object.entries(scanMs).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}) = ` +
+        `${((100 * scanTotal) / row.collectorMs).toFixed(1)}% of the collector's run` +
+        (scanMs['netns-holders'] === undefined ? '' : `; fd/thread/mount walk ${((100 * scanMs['netns-holders']) / row.collectorMs).toFixed(1)}%`),
     );
   }
   if (results.length > 1) {

@@ -1,0 +1,122 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Holder } from '@nsnap/shared/core';
+import { scanHolders } from './netns-holders.js';
+import { realProcFs, scanNetnsLinks, type ProcFs } from './proc-scan.js';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../../../fixtures/proc-tree');
+const { processes } = scanNetnsLinks(FIXTURE);
+/** What the other probes found in the fixture: every process's namespace, the host's, and the nsfs mounts of pid 812 (self). */
+const KNOWN = new Set([4026531840, ...processes.flatMap((p) => (p.netns === null ? [] : [p.netns])), 4026532178, 4026532179, 4026532181]);
+
+const byPath = (hs: Holder[]) => [...hs].sort((a, b) => a.path.localeCompare(b.path));
+
+const denied = () => Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+const gone = () => Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+
+describe('scanHolders over a fake /proc tree', () => {
+  it('finds namespaces held only by an fd, a thread or a mount in another mount namespace, with the handle to open', () => {
+    const { holders, gaps, entriesRead } = scanHolders(FIXTURE, processes, KNOWN, 1000);
+    expect(byPath(holders)).toEqual(
+      byPath([
+        { kind: 'foreign-mount', path: `${FIXTURE}/1557/root/tmp/held/ns`, pid: 1557, inode: 4026533102 },
+        { kind: 'foreign-mount', path: `${FIXTURE}/1557/root/tmp/a b/odd\nname`, pid: 1557, inode: 4026533103 },
+        { kind: 'thread', path: `${FIXTURE}/1557/task/1560/ns/net`, pid: 1557, inode: 4026533101 },
+        { kind: 'fd', path: `${FIXTURE}/1557/fd/3`, pid: 1557, inode: 4026533100 },
+        { kind: 'fd', path: `${FIXTURE}/3000/fd/9`, pid: 3000, inode: 4026533100 },
+      ]),
+    );
+    // Pids without fd or task entries in the fixture count as gone: no gap.
+    expect(gaps).toEqual([]);
+    // fds of 812 (2), 1557 (5) and 3000 (2); threads other than the leader of 1557 and 3000.
+    expect(entriesRead).toBe(11);
+  });
+
+  it('skips a thread in a namespace that a process shows, and fds of known namespaces', () => {
+    const { holders } = scanHolders(FIXTURE, processes, KNOWN, 1000);
+    expect(holders.map((h) => h.path)).not.toContain(`${FIXTURE}/3000/task/3002/ns/net`);
+    expect(holders.map((h) => h.path)).not.toContain(`${FIXTURE}/1557/fd/4`);
+    expect(holders.map((h) => h.path)).not.toContain(`${FIXTURE}/812/fd/5`);
+  });
+
+  it('reads each other mount namespace once, and never its own', () => {
+    const read: string[] = [];
+    const counting: ProcFs = {
+      ...realProcFs,
+      readWholeFile: (file) => {
+        read.push(path.relative(FIXTURE, file));
+        return realProcFs.readWholeFile(file);
+      },
+    };
+    scanHolders(FIXTURE, processes, KNOWN, 1000, counting);
+    expect(read).toEqual(['1557/mountinfo', '3000/mountinfo']);
+  });
+
+  it('stops at the limit and records the pids it did not walk as a gap; mount tables are still read', () => {
+    const { holders, gaps, entriesRead } = scanHolders(FIXTURE, processes, KNOWN, 4);
+    expect(entriesRead).toBe(4);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ probe: 'netns-holders', subject: '6 pids', reason: 'failed' });
+    expect(gaps[0]!.detail).toContain('limit of 4 entries (--max-scan)');
+    expect(gaps[0]!.detail).toContain('pid 1557, 2001, 2002, 2003, 3000, 3001');
+    expect(holders.filter((h) => h.kind === 'foreign-mount')).toHaveLength(2);
+    expect(holders.map((h) => h.path)).not.toContain(`${FIXTURE}/3000/fd/9`);
+  });
+
+  it('records a denied fd table or mount table as a gap and reads the mount namespace through another pid', () => {
+    const denying: ProcFs = {
+      ...realProcFs,
+      readdirUpTo: (dir, max) => {
+        if (dir === `${FIXTURE}/3000/fd`) throw denied();
+        return realProcFs.readdirUpTo(dir, max);
+      },
+      readWholeFile: (file) => {
+        if (file === `${FIXTURE}/1557/mountinfo`) throw denied();
+        return realProcFs.readWholeFile(file);
+      },
+    };
+    const { holders, gaps } = scanHolders(FIXTURE, processes, KNOWN, 1000, denying);
+    expect(gaps).toEqual([
+      { probe: 'netns-holders', subject: '1 pid', reason: 'denied', detail: '/proc/PID/mountinfo unreadable for pid 1557: a namespace held only there may be missing' },
+      { probe: 'netns-holders', subject: '1 pid', reason: 'denied', detail: '/proc/PID/fd unreadable for pid 3000: a namespace held only there may be missing' },
+    ]);
+    expect(holders.filter((h) => h.kind === 'foreign-mount').map((h) => h.pid)).toEqual([2001, 2001]);
+    expect(holders.map((h) => h.path)).not.toContain(`${FIXTURE}/3000/fd/9`);
+  });
+
+  it('takes a process or fd gone mid-scan as holding nothing, without a gap', () => {
+    const vanishing: ProcFs = {
+      ...realProcFs,
+      readlink: (file) => {
+        if (file === `${FIXTURE}/1557/fd/3` || file === `${FIXTURE}/1557/ns/mnt`) throw gone();
+        return realProcFs.readlink(file);
+      },
+    };
+    const { holders, gaps } = scanHolders(FIXTURE, processes, KNOWN, 1000, vanishing);
+    expect(gaps).toEqual([]);
+    expect(holders.map((h) => h.path)).not.toContain(`${FIXTURE}/1557/fd/3`);
+    // The mount namespace of 1557 is read through 2001, the next pid in it.
+    expect(holders.filter((h) => h.kind === 'foreign-mount').map((h) => h.pid)).toEqual([2001, 2001]);
+  });
+
+  it('does not use a mount point too long for the bundle, and says so', () => {
+    const long = `/tmp/${'x'.repeat(2000)}`;
+    const hostile: ProcFs = {
+      ...realProcFs,
+      readWholeFile: (file) => (file === `${FIXTURE}/1557/mountinfo` ? `1 1 0:4 net:[4026533200] ${long} rw - nsfs nsfs rw\n` : realProcFs.readWholeFile(file)),
+    };
+    const { holders, gaps } = scanHolders(FIXTURE, processes, KNOWN, 1000, hostile);
+    expect(holders.some((h) => h.inode === 4026533200)).toBe(false);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ probe: 'netns-holders', reason: 'failed' });
+    expect(gaps[0]!.detail).toContain('namespace 4026533200');
+    expect(gaps[0]!.subject.length).toBeLessThan(300);
+  });
+
+  it('keeps at most 8 handles of one namespace (a mount copied into many mount namespaces)', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `${i + 1} 1 0:4 net:[4026533300] /run/netns/copy${i} rw - nsfs nsfs rw`).join('\n');
+    const copies: ProcFs = { ...realProcFs, readWholeFile: (file) => (file === `${FIXTURE}/1557/mountinfo` ? many : realProcFs.readWholeFile(file)) };
+    const { holders } = scanHolders(FIXTURE, processes, KNOWN, 1000, copies);
+    expect(holders.filter((h) => h.inode === 4026533300)).toHaveLength(8);
+  });
+});
