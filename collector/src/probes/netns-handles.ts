@@ -86,12 +86,12 @@ function statHandle(file: string, kind: 'named' | 'bind', name: string | null, n
  */
 export function nsfsMounts(mountinfo: string): { path: string; inode: number }[] {
   const out: { path: string; inode: number }[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype !== 'nsfs') continue;
-    const fields = line.slice(0, sep).split(' ');
+  // Found by their separator and type, not line by line: netns-holders reads
+  // hundreds of mount tables of hundreds of lines, nearly none of them nsfs.
+  // Spaces in fields are escaped (\040), so " - " is only ever the separator.
+  for (let at = mountinfo.indexOf(NSFS_TAIL); at >= 0; at = mountinfo.indexOf(NSFS_TAIL, at + 1)) {
+    const line = mountinfo.slice(mountinfo.lastIndexOf('\n', at) + 1, at);
+    const fields = line.split(' ');
     const root = fields[3] ?? '';
     const m = /^net:\[(\d{1,20})\]$/.exec(root);
     if (!m || fields[4] === undefined) continue;
@@ -99,6 +99,8 @@ export function nsfsMounts(mountinfo: string): { path: string; inode: number }[]
   }
   return out;
 }
+
+const NSFS_TAIL = ' - nsfs ';
 
 /** Every mount point in /proc/self/mountinfo (field 5), unescaped. */
 export function mountPoints(mountinfo: string): string[] {
