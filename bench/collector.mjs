@@ -12,7 +12,7 @@
 // thread and other-mount-namespace walk), median of --runs more runs. Each
 // sleeper here runs in a mount namespace of its own (`ip netns exec` makes
 // one): the walk reads 400 mount tables of 400+ mounts each, its worst case.
-// Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5] [--enter auto|ip-netns|nsenter]
+// Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5] [--enter auto|ip-netns|nsenter] [--max-scan N]
 // (--enter is passed to the collector; each row says how it entered the namespaces.)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,7 @@ const collector = path.join(root, opt('--collector', 'collector/dist/nsnap-colle
 const sizes = opt('--sizes', '10,100,400').split(',').map(Number);
 const runs = Number(opt('--runs', '5'));
 const enterArgs = opt('--enter', null) === null ? [] : ['--enter', opt('--enter')];
+const scanArgs = opt('--max-scan', null) === null ? [] : ['--max-scan', opt('--max-scan')];
 const K = os.availableParallelism();
 const prefix = `b${randomBytes(2).toString('hex')}`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-'));
@@ -124,7 +125,7 @@ try {
     const rssFile = path.join(tmp, `rss-${n}`);
     const m = { collector: [], seq: [], xargs: [], floor: [] };
     for (let r = 0; r < runs; r++) {
-      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(K), ...enterArgs], '', { NSNAP_BENCH_RSS_FILE: rssFile }));
+      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(K), ...enterArgs, ...scanArgs], '', { NSNAP_BENCH_RSS_FILE: rssFile }));
       m.seq.push(time('bash', ['-c', 'while read -r p; do nsenter --net=/proc/$p/ns/net ip -d -j link show; done'], pids));
       m.xargs.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'ip', '-d', '-j', 'link', 'show'], pids));
       m.floor.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'true'], pids));
@@ -137,9 +138,12 @@ try {
     const enteredWith = argv[0] === 'ip' && argv[1] === '-n' ? 'ip -n' : argv[0] ?? 'nothing';
     const SCAN_PROBES = ['proc-scan', 'netns-handles', 'netns-holders'];
     const scan = Object.fromEntries(SCAN_PROBES.map((name) => [name, []]));
+    let scanGaps = [];
     for (let r = 0; r < runs; r++) {
-      const printed = spawnSync(process.execPath, [collector, '--stdout', '--quiet', ...enterArgs], { encoding: 'utf8', maxBuffer: 1 << 30 });
-      for (const p of JSON.parse(printed.stdout).probes) if (p.name in scan) scan[p.name].push(p.durationMs);
+      const printed = JSON.parse(spawnSync(process.execPath, [collector, '--stdout', '--quiet', ...enterArgs, ...scanArgs], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout);
+      for (const p of printed.probes) if (p.name in scan) scan[p.name].push(p.durationMs);
+      // What the walk's limit left unread (another run's pids or helpers' namespaces count too: the host is shared).
+      scanGaps = printed.gaps.filter((g) => g.probe === 'netns-holders').map((g) => g.subject);
     }
     const scanMs = Object.fromEntries(SCAN_PROBES.filter((name) => scan[name].length > 0).map((name) => [name, median(scan[name])]));
     const rss = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
@@ -153,6 +157,7 @@ try {
       gzipBytesPerNs: bytes / (n + 1),
       enteredWith,
       scanMs,
+      scanGaps,
     };
     results.push(row);
     console.log(
@@ -167,7 +172,8 @@ try {
     console.log(
       `       scan ${scanTotal.toFixed(1)} ms (${Object.entries(scanMs).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}) = ` +
         `${((100 * scanTotal) / row.collectorMs).toFixed(1)}% of the collector's run` +
-        (scanMs['netns-holders'] === undefined ? '' : `; fd/thread/mount walk ${((100 * scanMs['netns-holders']) / row.collectorMs).toFixed(1)}%`),
+        (scanMs['netns-holders'] === undefined ? '' : `; fd/thread/mount walk ${((100 * scanMs['netns-holders']) / row.collectorMs).toFixed(1)}%`) +
+        (scanGaps.length === 0 ? '' : `; left unread by --max-scan: ${scanGaps.join(', ')}`),
     );
   }
   if (results.length > 1) {

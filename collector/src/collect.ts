@@ -13,7 +13,7 @@ export const BIND_NETNS_DIRS = ['/run/docker/netns'];
  * (measured, see bench/collector.mjs): the walk stays under ~50 ms even on a
  * host with many open files.
  */
-export const MAX_SCAN_ENTRIES = 50_000;
+export const MAX_SCAN_ENTRIES = 20_000;
 
 export type { EnterChoice };
 

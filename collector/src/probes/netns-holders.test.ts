@@ -9,7 +9,7 @@ const { processes } = scanNetnsLinks(FIXTURE);
 /** What the other probes found in the fixture: every process's namespace, the host's, and the nsfs mounts of pid 812 (self). */
 const KNOWN = new Set([4026531840, ...processes.flatMap((p) => (p.netns === null ? [] : [p.netns])), 4026532178, 4026532179, 4026532181]);
 
-const LIMITS = { maxEntries: 1000, hostNetns: 4026531840 };
+const LIMITS = { maxEntries: 1000, hostNetns: 4026531840, nsfsDev: null };
 const byPath = (hs: Holder[]) => [...hs].sort((a, b) => a.path.localeCompare(b.path));
 
 const denied = () => Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
@@ -73,7 +73,7 @@ describe('scanHolders over a fake /proc tree', () => {
     expect(first.gaps).toEqual([expect.objectContaining({ subject: '1 mount namespace' })]);
     expect(first.gaps[0]!.detail).toContain('mount namespace of pid 3000 may be missing');
     // With 3000's namespace as the host's, its table (2 lines) is read first and 1557's is left.
-    const hostFirst = scanHolders(FIXTURE, processes, KNOWN, { maxEntries: 13, hostNetns: 4026532901 });
+    const hostFirst = scanHolders(FIXTURE, processes, KNOWN, { maxEntries: 13, hostNetns: 4026532901, nsfsDev: null });
     expect(hostFirst.holders.some((h) => h.kind === 'foreign-mount')).toBe(false);
     expect(hostFirst.gaps).toEqual([expect.objectContaining({ subject: '1 mount namespace' })]);
     expect(hostFirst.gaps[0]!.detail).toContain('mount namespace of pid 1557 may be missing');
@@ -127,6 +127,26 @@ describe('scanHolders over a fake /proc tree', () => {
     expect(gaps[0]).toMatchObject({ probe: 'netns-holders', reason: 'failed' });
     expect(gaps[0]!.detail).toContain('namespace 4026533200');
     expect(gaps[0]!.subject.length).toBeLessThan(300);
+  });
+
+  it('stats only fds that read "/" and keeps those leading to a hidden namespace file apart, its type unknown', () => {
+    const stated: string[] = [];
+    const detached: ProcFs = {
+      ...realProcFs,
+      readlink: (file) => (file === `${FIXTURE}/3000/fd/0` || file === `${FIXTURE}/812/fd/0` ? '/' : realProcFs.readlink(file)),
+      stat: (file) => {
+        stated.push(path.relative(FIXTURE, file));
+        return file === `${FIXTURE}/3000/fd/0` ? { dev: 4, ino: 4026533400 } : { dev: 2049, ino: 2 };
+      },
+    };
+    const { holders, untyped } = scanHolders(FIXTURE, processes, KNOWN, { ...LIMITS, nsfsDev: 4 }, detached);
+    expect(stated.sort()).toEqual(['3000/fd/0', '812/fd/0']);
+    expect(untyped).toEqual([{ kind: 'fd', path: `${FIXTURE}/3000/fd/0`, pid: 3000, inode: 4026533400 }]);
+    expect(holders.some((h) => h.inode === 4026533400)).toBe(false);
+    // Without the nsfs device nothing is stat'ed.
+    stated.length = 0;
+    expect(scanHolders(FIXTURE, processes, KNOWN, LIMITS, detached).untyped).toEqual([]);
+    expect(stated).toEqual([]);
   });
 
   it('keeps at most 8 handles of one namespace (a mount copied into many mount namespaces)', () => {

@@ -1,8 +1,11 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { FailureReason, Gap, Holder, Process } from '@nsnap/shared/core';
 import { parseNsLink, reasonOf } from './errno.js';
+import { NSENTER, openFirst } from './namespace-links.js';
 import { nsfsMounts } from './netns-handles.js';
 import { realProcFs, type ProcFs } from './proc-scan.js';
-import type { Probe } from './probe.js';
+import type { Probe, ProbeContext } from './probe.js';
 
 /**
  * Handles kept per hidden namespace: enough to try others if some vanish,
@@ -14,6 +17,12 @@ const MAX_PATH_CHARS = 1024;
 
 export interface HolderScan {
   holders: Holder[];
+  /**
+   * fds of hidden namespace files whose type the link does not say: a bind
+   * mount of one, unmounted since (`ip netns delete` while the fd stays open),
+   * reads "/". Network namespaces only once entered (the probe tries).
+   */
+  untyped: Holder[];
   gaps: Gap[];
   /** fd, thread and mount-table entries read, against the limit. */
   entriesRead: number;
@@ -37,8 +46,9 @@ export interface HolderScan {
  * mount, live there, while a container's or an `ip netns exec` child's sit
  * beside namespaces of their own.
  */
-export function scanHolders(procRoot: string, processes: readonly Process[], known: ReadonlySet<number>, limits: { maxEntries: number; hostNetns: number | null }, procFs: ProcFs = realProcFs): HolderScan {
+export function scanHolders(procRoot: string, processes: readonly Process[], known: ReadonlySet<number>, limits: { maxEntries: number; hostNetns: number | null; nsfsDev: number | null }, procFs: ProcFs = realProcFs): HolderScan {
   const holders: Holder[] = [];
+  const untyped: Holder[] = [];
   const perNamespace = new Map<number, number>();
   const add = (h: Holder) => {
     const n = perNamespace.get(h.inode) ?? 0;
@@ -86,8 +96,15 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
     const fds = cut ? { names: [], more: false } : readNames(procFs, `${dir}/fd`, left, failures, p.pid);
     for (const fd of fds.names) {
       left--;
-      const inode = readNsLink(procFs, `${dir}/fd/${fd}`, failures, p.pid);
-      if (hidden(inode)) add({ kind: 'fd', path: `${dir}/fd/${fd}`, pid: p.pid, inode });
+      const file = `${dir}/fd/${fd}`;
+      const target = readLink(procFs, file, failures, p.pid);
+      const inode = target === null ? null : parseNsLink(target);
+      if (hidden(inode)) add({ kind: 'fd', path: file, pid: p.pid, inode });
+      else if (target === '/' && limits.nsfsDev !== null) {
+        // Only "/" is stat'ed: a stat can wait on a dead network filesystem, a readlink never.
+        const st = statOrNull(procFs, file);
+        if (st !== null && st.dev === limits.nsfsDev && hidden(st.ino)) untyped.push({ kind: 'fd', path: file, pid: p.pid, inode: st.ino });
+      }
     }
     if (cut || tasks.more || fds.more) stoppedAt = i;
   }
@@ -139,7 +156,7 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
       detail: `mount tables not read past the limit of ${maxEntries} entries (--max-scan): a namespace held only by a mount in the mount namespace of pid ${listed(unread)} may be missing`,
     });
   }
-  return { holders, gaps: [...gaps, ...failures.gaps()], entriesRead: maxEntries - Math.max(left, 0) };
+  return { holders, untyped, gaps: [...gaps, ...failures.gaps()], entriesRead: maxEntries - Math.max(left, 0) };
 }
 
 function listed(pids: number[]): string {
@@ -161,12 +178,25 @@ function readNames(procFs: ProcFs, dir: string, max: number, failures: Failures,
   }
 }
 
-/** The namespace an fd or a thread's link leads to; null for any other file, and for one gone since. */
+/** The namespace a thread's link leads to; null for one gone since. */
 function readNsLink(procFs: ProcFs, file: string, failures: Failures, pid: number): number | null {
+  const target = readLink(procFs, file, failures, pid);
+  return target === null ? null : parseNsLink(target);
+}
+
+function readLink(procFs: ProcFs, file: string, failures: Failures, pid: number): string | null {
   try {
-    return parseNsLink(procFs.readlink(file));
+    return procFs.readlink(file);
   } catch (error) {
     failures.note(file.includes('/task/') ? '/proc/PID/task/TID/ns/net' : '/proc/PID/fd/N', pid, reasonOf(error));
+    return null;
+  }
+}
+
+function statOrNull(procFs: ProcFs, file: string): { dev: number; ino: number } | null {
+  try {
+    return procFs.stat(file);
+  } catch {
     return null;
   }
 }
@@ -215,8 +245,42 @@ export const netnsHolders: Probe = {
     if (draft.hostNetns.inode !== null) known.add(draft.hostNetns.inode);
     for (const p of draft.processes) if (p.netns !== null) known.add(p.netns);
     for (const h of draft.handles) if (h.inode !== null) known.add(h.inode);
-    const scan = scanHolders(ctx.procRoot, draft.processes, known, { maxEntries: ctx.maxScan, hostNetns: draft.hostNetns.inode });
-    draft.holders = scan.holders;
+    let nsfsDev: number | null = null;
+    try {
+      nsfsDev = statSync(path.join(ctx.procRoot, 'self/ns/net')).dev;
+    } catch {
+      nsfsDev = null;
+    }
+    const scan = scanHolders(ctx.procRoot, draft.processes, known, { maxEntries: ctx.maxScan, hostNetns: draft.hostNetns.inode, nsfsDev });
     draft.gaps.push(...scan.gaps);
+    const holders = scan.holders;
+    const untyped = new Map<number, Holder[]>();
+    for (const h of scan.untyped) untyped.set(h.inode, [...(untyped.get(h.inode) ?? []), h]);
+    for (const [inode, list] of untyped) {
+      const typed = holders.filter((h) => h.inode === inode).length;
+      if (typed > 0 || (await isNetns(ctx, inode, list, draft.gaps))) holders.push(...list.slice(0, Math.max(0, MAX_HOLDERS_PER_NAMESPACE - typed)));
+    }
+    draft.holders = holders;
   },
 };
+
+/**
+ * Whether a namespace file held by fds, whose type no link says, is a
+ * network namespace: setns through one of them (checked to lead to it) into
+ * a network namespace succeeds only then. One exec, for a case rare enough.
+ */
+async function isNetns(ctx: ProbeContext, inode: number, fds: Holder[], gaps: Gap[]): Promise<boolean> {
+  const tried = openFirst(inode, fds.map((h) => ({ via: 'pid', path: h.path, pid: h.pid })));
+  if (!tried.opened) return false;
+  try {
+    // Not kept in the bundle: it only decides whether the fds are recorded.
+    const r = await ctx.run([...NSENTER, 'true'], { spec: 'tool_version', timeoutMs: ctx.timeoutMs, fd3: tried.opened.fd });
+    if (r.exitCode === 0) return true;
+    if (!/Invalid argument/.test(r.stderr)) {
+      gaps.push({ probe: 'netns-holders', subject: `namespace file ${inode}`, reason: r.failure?.reason ?? 'failed', detail: `held by fd ${tried.candidate?.path}: cannot tell whether it is a network namespace: ${(r.failure?.detail ?? r.stderr).slice(0, 500)}` });
+    }
+    return false;
+  } finally {
+    tried.opened.close();
+  }
+}

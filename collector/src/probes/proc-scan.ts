@@ -1,4 +1,4 @@
-import { closeSync, promises as fs, openSync, opendirSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, promises as fs, openSync, opendirSync, readFileSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS, type Gap, type Process } from '@nsnap/shared/core';
 import { detailOf, parseNsLink, reasonOf } from './errno.js';
@@ -18,6 +18,8 @@ export interface ProcFs {
   readFile(file: string): string;
   /** A file of any size (a mountinfo with thousands of mounts): not cut at 64 KiB. */
   readWholeFile(file: string): string;
+  /** Device and inode of what a path leads to (links followed). */
+  stat(file: string): { dev: number; ino: number };
 }
 
 export const realProcFs: ProcFs = {
@@ -26,6 +28,7 @@ export const realProcFs: ProcFs = {
   readlink: (file) => readlinkSync(file),
   readFile: readSmallFile,
   readWholeFile: (file) => readFileSync(file, 'utf8'),
+  stat: (file) => statSync(file),
 };
 
 function readdirUpTo(dir: string, max: number): { names: string[]; more: boolean } {
