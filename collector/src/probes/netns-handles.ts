@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Handle } from '@nsnap/shared/core';
-import { detailOf, reasonOf } from './errno.js';
+import { detailOf, parseNsLink, reasonOf } from './errno.js';
 import type { Probe } from './probe.js';
 
 /**
@@ -84,18 +84,23 @@ function statHandle(file: string, kind: 'named' | 'bind', name: string | null, n
  *   `631 29 0:4 net:[4026532178] /run/netns/nsb1 rw,nosuid - nsfs nsfs rw`
  * Field 4 is the namespace, field 5 the mount point (octal escapes such as \040).
  */
-export function nsfsMounts(mountinfo: string): { path: string; inode: number }[] {
+export function nsfsMounts(mountinfo: string, wanted: (inode: number) => boolean = () => true): { path: string; inode: number }[] {
   const out: { path: string; inode: number }[] = [];
-  // Found by their separator and type, not line by line: netns-holders reads
-  // hundreds of mount tables of hundreds of lines, nearly none of them nsfs.
+  // Found by their separator and type, not line by line, and a path unescaped
+  // only for a wanted namespace: netns-holders reads hundreds of mount tables
+  // that repeat the host's hundreds of named namespaces (26 of 190 ms, before).
   // Spaces in fields are escaped (\040), so " - " is only ever the separator.
   for (let at = mountinfo.indexOf(NSFS_TAIL); at >= 0; at = mountinfo.indexOf(NSFS_TAIL, at + 1)) {
-    const line = mountinfo.slice(mountinfo.lastIndexOf('\n', at) + 1, at);
-    const fields = line.split(' ');
-    const root = fields[3] ?? '';
-    const m = /^net:\[(\d{1,20})\]$/.exec(root);
-    if (!m || fields[4] === undefined) continue;
-    out.push({ path: unescapeMountPath(fields[4]), inode: Number(m[1]) });
+    const start = mountinfo.lastIndexOf('\n', at) + 1;
+    // Fields 4 (root: `net:[N]`) and 5 (mount point) follow the third space.
+    let root = start;
+    for (let i = 0; i < 3 && root >= 0; i++) root = mountinfo.indexOf(' ', root) + 1;
+    const point = mountinfo.indexOf(' ', root) + 1;
+    const end = mountinfo.indexOf(' ', point);
+    if (root <= start || point <= root || end < point || end > at) continue;
+    const inode = parseNsLink(mountinfo.slice(root, point - 1));
+    if (inode === null || !wanted(inode)) continue;
+    out.push({ path: unescapeMountPath(mountinfo.slice(point, end)), inode });
   }
   return out;
 }

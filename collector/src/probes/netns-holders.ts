@@ -82,7 +82,8 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
     }
     if (stoppedAt >= 0) continue;
     let cut = false;
-    const tasks = readNames(procFs, `${dir}/task`, left + 1, failures, p.pid);
+    // Most processes have one thread: its count (a stat) spares them listing their tasks.
+    const tasks = threadCount(procFs, `${dir}/task`, failures, p.pid) > 1 ? readNames(procFs, `${dir}/task`, left + 1, failures, p.pid) : { names: [], more: false };
     for (const tid of tasks.names) {
       if (tid === String(p.pid)) continue;
       if (left === 0) {
@@ -90,7 +91,9 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
         break;
       }
       left--;
-      const inode = readNsLink(procFs, `${dir}/task/${tid}/ns/net`, failures, p.pid);
+      const target = readLink(procFs, `${dir}/task/${tid}/ns/net`, failures, p.pid);
+      if (target === DENIED) break;
+      const inode = target === null ? null : parseNsLink(target);
       if (inode !== p.netns && hidden(inode)) add({ kind: 'thread', path: `${dir}/task/${tid}/ns/net`, pid: p.pid, inode });
     }
     const fds = cut ? { names: [], more: false } : readNames(procFs, `${dir}/fd`, left, failures, p.pid);
@@ -98,6 +101,7 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
       left--;
       const file = `${dir}/fd/${fd}`;
       const target = readLink(procFs, file, failures, p.pid);
+      if (target === DENIED) break;
       const inode = target === null ? null : parseNsLink(target);
       if (hidden(inode)) add({ kind: 'fd', path: file, pid: p.pid, inode });
       else if (target === '/' && limits.nsfsDev !== null) {
@@ -136,8 +140,7 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
         continue;
       }
       left -= lineCount(text);
-      for (const m of nsfsMounts(text)) {
-        if (!hidden(m.inode)) continue;
+      for (const m of nsfsMounts(text, hidden)) {
         const file = `${procRoot}/${p.pid}/root${m.path}`;
         if (file.length > MAX_PATH_CHARS) {
           gaps.push({ probe: 'netns-holders', subject: `${file.slice(0, 200)}…`, reason: 'failed', detail: `an nsfs mount of namespace ${m.inode} in the mount namespace of pid ${p.pid} whose path is longer than ${MAX_PATH_CHARS} characters: not used` });
@@ -169,6 +172,15 @@ function lineCount(text: string): number {
   return n;
 }
 
+function threadCount(procFs: ProcFs, dir: string, failures: Failures, pid: number): number {
+  try {
+    return procFs.linkCount(dir) - 2;
+  } catch (error) {
+    failures.note('/proc/PID/task', pid, reasonOf(error));
+    return 0;
+  }
+}
+
 function readNames(procFs: ProcFs, dir: string, max: number, failures: Failures, pid: number): { names: string[]; more: boolean } {
   try {
     return procFs.readdirUpTo(dir, max);
@@ -178,18 +190,17 @@ function readNames(procFs: ProcFs, dir: string, max: number, failures: Failures,
   }
 }
 
-/** The namespace a thread's link leads to; null for one gone since. */
-function readNsLink(procFs: ProcFs, file: string, failures: Failures, pid: number): number | null {
-  const target = readLink(procFs, file, failures, pid);
-  return target === null ? null : parseNsLink(target);
-}
+/** A pid's other entries are not read once one was denied: they would be too (a throw costs ~40 µs). */
+const DENIED = Symbol('denied');
 
-function readLink(procFs: ProcFs, file: string, failures: Failures, pid: number): string | null {
+/** An fd's or a thread's link; null for one gone since. */
+function readLink(procFs: ProcFs, file: string, failures: Failures, pid: number): string | null | typeof DENIED {
   try {
     return procFs.readlink(file);
   } catch (error) {
-    failures.note(file.includes('/task/') ? '/proc/PID/task/TID/ns/net' : '/proc/PID/fd/N', pid, reasonOf(error));
-    return null;
+    const reason = reasonOf(error);
+    failures.note(file.includes('/task/') ? '/proc/PID/task/TID/ns/net' : '/proc/PID/fd/N', pid, reason);
+    return reason === 'denied' ? DENIED : null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, promises as fs, openSync, opendirSync, readFileSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, promises as fs, openSync, readFileSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS, type Gap, type Process } from '@nsnap/shared/core';
 import { detailOf, parseNsLink, reasonOf } from './errno.js';
@@ -12,8 +12,10 @@ import type { Probe } from './probe.js';
  */
 export interface ProcFs {
   readdir(dir: string): string[];
-  /** At most `max` names of a directory (an fd table may hold a million), and whether more were left. */
+  /** At most `max` names of a directory, and whether more were left. */
   readdirUpTo(dir: string, max: number): { names: string[]; more: boolean };
+  /** The link count of a directory: for /proc/PID/task, 2 + the number of threads. */
+  linkCount(dir: string): number;
   readlink(file: string): string;
   readFile(file: string): string;
   /** A file of any size (a mountinfo with thousands of mounts): not cut at 64 KiB. */
@@ -25,24 +27,21 @@ export interface ProcFs {
 export const realProcFs: ProcFs = {
   readdir: (dir) => readdirSync(dir),
   readdirUpTo,
+  linkCount: (dir) => statSync(dir).nlink,
   readlink: (file) => readlinkSync(file),
   readFile: readSmallFile,
   readWholeFile: (file) => readFileSync(file, 'utf8'),
   stat: (file) => statSync(file),
 };
 
+/**
+ * The whole listing, then cut: `opendir` could stop reading early, but cost
+ * ~65 µs a directory against ~20 µs (measured over 490 /proc/PID/fd). What
+ * costs is reading each entry (a readlink), and that is bounded.
+ */
 function readdirUpTo(dir: string, max: number): { names: string[]; more: boolean } {
-  const d = opendirSync(dir);
-  try {
-    const names: string[] = [];
-    for (let e = d.readSync(); e !== null; e = d.readSync()) {
-      if (names.length === max) return { names, more: true };
-      names.push(e.name);
-    }
-    return { names, more: false };
-  } finally {
-    d.closeSync();
-  }
+  const names = readdirSync(dir);
+  return names.length > max ? { names: names.slice(0, max), more: true } : { names, more: false };
 }
 
 /** One buffer for every /proc read: the files are small and read one at a time. */
