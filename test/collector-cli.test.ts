@@ -14,7 +14,7 @@ describe('nsnap-collect CLI', () => {
   it('--help documents every flag and every exit code', async () => {
     const r = await runCli(COLLECTOR_BIN, ['--help']);
     expect(r.exitCode).toBe(0);
-    for (const flag of ['--out', '--stdout', '--host', '--tag', '--concurrency', '--timeout', '--enter', '--proc-root', '--quiet', '--log-format']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--out', '--stdout', '--host', '--tag', '--concurrency', '--timeout', '--enter', '--max-scan', '--proc-root', '--quiet', '--log-format']) expect(r.stdout).toContain(flag);
     for (const code of ['0  complete', '1  stored but partial', '2  usage error', '3  could not be stored', '4  nothing could be captured']) expect(r.stdout).toContain(code);
   });
 
@@ -26,6 +26,10 @@ describe('nsnap-collect CLI', () => {
     const c = await runCli(COLLECTOR_BIN, ['--concurrency', '0']);
     expect(c.exitCode).toBe(2);
     expect(c.stderr).toMatch(/--concurrency must be a whole number/);
+    const m = await runCli(COLLECTOR_BIN, ['--max-scan', 'lots', '--stdout']);
+    expect(m.exitCode).toBe(2);
+    expect(m.stderr).toMatch(/--max-scan must be a whole number/);
+    expect(m.stdout).toBe('');
     const e = await runCli(COLLECTOR_BIN, ['--enter', 'setns', '--stdout']);
     expect(e.exitCode).toBe(2);
     expect(e.stderr).toMatch(/'setns' is invalid.*auto, ip-netns, nsenter/s);
