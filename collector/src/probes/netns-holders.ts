@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { FailureReason, Gap, Holder, Process } from '@nsnap/shared/core';
+import { LIMITS, type FailureReason, type Gap, type Holder, type Process } from '@nsnap/shared/core';
 import { parseNsLink, reasonOf } from './errno.js';
 import { NSENTER, openFirst } from './namespace-links.js';
 import { nsfsMounts } from './netns-handles.js';
@@ -12,6 +12,8 @@ import type { Probe, ProbeContext } from './probe.js';
  * without one per mount namespace that a mount propagated into.
  */
 const MAX_HOLDERS_PER_NAMESPACE = 8;
+/** fds of namespace files of unknown type entered to learn it, at most, per run: an exec each. */
+const MAX_TYPE_CHECKS = 32;
 /** Longer mount points are not used (the bundle bounds every path); a gap says so. */
 const MAX_PATH_CHARS = 1024;
 
@@ -38,9 +40,10 @@ export interface HolderScan {
  * with the handle the capture will open.
  *
  * Entries read — fds, threads, then mount-table lines — are bounded by
- * `maxEntries`; what was left unread is a gap. fds and threads come first:
- * ~1 µs each, where a mount line costs the kernel ~2.5 µs to print and a
- * mount namespace made by `ip netns exec` copies every mount of the host.
+ * `maxEntries`; what was left unread is a gap. fds and threads come first
+ * (a readlink each, and few per process), mount tables after: a line costs
+ * the kernel ~2.5 µs to print, and a mount namespace made by `ip netns exec`
+ * copies every mount of the host, its hundreds of named namespaces included.
  * Mount namespaces of processes in the host's network namespace are read
  * first: a daemon's private mounts, or a process kept only to hold a bind
  * mount, live there, while a container's or an `ip netns exec` child's sit
@@ -50,9 +53,15 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
   const holders: Holder[] = [];
   const untyped: Holder[] = [];
   const perNamespace = new Map<number, number>();
+  let overflow = 0;
   const add = (h: Holder) => {
     const n = perNamespace.get(h.inode) ?? 0;
     if (n >= MAX_HOLDERS_PER_NAMESPACE) return;
+    // Past the bundle's bound every reader would refuse the whole bundle.
+    if (holders.length + untyped.length >= LIMITS.handles) {
+      overflow++;
+      return;
+    }
     perNamespace.set(h.inode, n + 1);
     holders.push(h);
   };
@@ -94,7 +103,8 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
       const target = readLink(procFs, `${dir}/task/${tid}/ns/net`, failures, p.pid);
       if (target === DENIED) break;
       const inode = target === null ? null : parseNsLink(target);
-      if (inode !== p.netns && hidden(inode)) add({ kind: 'thread', path: `${dir}/task/${tid}/ns/net`, pid: p.pid, inode });
+      // The process's own namespace is known: a hidden one differs from it.
+      if (hidden(inode)) add({ kind: 'thread', path: `${dir}/task/${tid}/ns/net`, pid: p.pid, inode });
     }
     const fds = cut ? { names: [], more: false } : readNames(procFs, `${dir}/fd`, left, failures, p.pid);
     for (const fd of fds.names) {
@@ -107,7 +117,10 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
       else if (target === '/' && limits.nsfsDev !== null) {
         // Only "/" is stat'ed: a stat can wait on a dead network filesystem, a readlink never.
         const st = statOrNull(procFs, file);
-        if (st !== null && st.dev === limits.nsfsDev && hidden(st.ino)) untyped.push({ kind: 'fd', path: file, pid: p.pid, inode: st.ino });
+        if (st !== null && st.dev === limits.nsfsDev && hidden(st.ino)) {
+          if (holders.length + untyped.length < LIMITS.handles) untyped.push({ kind: 'fd', path: file, pid: p.pid, inode: st.ino });
+          else overflow++;
+        }
       }
     }
     if (cut || tasks.more || fds.more) stoppedAt = i;
@@ -150,6 +163,9 @@ export function scanHolders(procRoot: string, processes: readonly Process[], kno
       }
       break;
     }
+  }
+  if (overflow > 0) {
+    gaps.push({ probe: 'netns-holders', subject: `${overflow} holders`, reason: 'failed', detail: `not recorded: the bundle holds at most ${LIMITS.handles}` });
   }
   if (unread.length > 0) {
     gaps.push({
@@ -265,11 +281,32 @@ export const netnsHolders: Probe = {
     const scan = scanHolders(ctx.procRoot, draft.processes, known, { maxEntries: ctx.maxScan, hostNetns: draft.hostNetns.inode, nsfsDev });
     draft.gaps.push(...scan.gaps);
     const holders = scan.holders;
+    const typed = new Map<number, number>();
+    for (const h of holders) typed.set(h.inode, (typed.get(h.inode) ?? 0) + 1);
     const untyped = new Map<number, Holder[]>();
-    for (const h of scan.untyped) untyped.set(h.inode, [...(untyped.get(h.inode) ?? []), h]);
+    for (const h of scan.untyped) {
+      const list = untyped.get(h.inode);
+      if (list) list.push(h);
+      else untyped.set(h.inode, [h]);
+    }
+    let checks = 0;
+    const unchecked: number[] = [];
     for (const [inode, list] of untyped) {
-      const typed = holders.filter((h) => h.inode === inode).length;
-      if (typed > 0 || (await isNetns(ctx, inode, list, draft.gaps))) holders.push(...list.slice(0, Math.max(0, MAX_HOLDERS_PER_NAMESPACE - typed)));
+      const n = typed.get(inode) ?? 0;
+      if (n === 0 && checks === MAX_TYPE_CHECKS) {
+        unchecked.push(inode);
+        continue;
+      }
+      if (n === 0) checks++;
+      if (n > 0 || (await isNetns(ctx, inode, list, draft.gaps))) holders.push(...list.slice(0, Math.max(0, MAX_HOLDERS_PER_NAMESPACE - n)));
+    }
+    if (unchecked.length > 0) {
+      draft.gaps.push({
+        probe: this.name,
+        subject: `${unchecked.length} namespace files`,
+        reason: 'failed',
+        detail: `held by fds that do not say their type, past ${MAX_TYPE_CHECKS} checked (an exec each): ${unchecked.slice(0, 20).join(', ')}${unchecked.length > 20 ? ', …' : ''} — a network namespace among them is missing`,
+      });
     }
     draft.holders = holders;
   },
