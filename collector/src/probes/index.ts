@@ -1,3 +1,4 @@
+import { heldLinks } from './held-links.js';
 import { hostIdentity } from './host-identity.js';
 import { namespaceLinks } from './namespace-links.js';
 import { netnsHandles } from './netns-handles.js';
@@ -7,6 +8,6 @@ import type { Probe } from './probe.js';
 import { procDetails, procScan } from './proc-scan.js';
 
 /** Every probe, in the order they run (a `during` one while the probe it names waits): later ones read what earlier ones found. */
-export const PROBES: readonly Probe[] = [procScan, netnsHandles, netnsHolders, namespaceLinks, hostIdentity, procDetails, nsidMaps];
+export const PROBES: readonly Probe[] = [procScan, netnsHandles, namespaceLinks, netnsHolders, heldLinks, hostIdentity, procDetails, nsidMaps];
 
 export { newDraft, type Draft, type EnterChoice, type Probe, type ProbeContext } from './probe.js';

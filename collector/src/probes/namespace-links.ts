@@ -137,7 +137,8 @@ export function enterWayFor(choice: EnterChoice, log: (message: string) => void)
   return way;
 }
 
-function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number | undefined, input = BATCH_INPUT): Promise<Capture> {
+/** One namespace's link dump, in it through fd3 (nsenter), or in our own without. */
+export function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number | undefined, input = BATCH_INPUT): Promise<Capture> {
   const prefix = fd3 === undefined ? [] : NSENTER;
   if (mode === 'json') return run([...prefix, ...JSON_DUMP], { spec: 'ip_batch_json', input, timeoutMs, fd3 });
   return run([...prefix, ...TEXT_DUMP], { spec: 'ip_link_text', timeoutMs, fd3 });

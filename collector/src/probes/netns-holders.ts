@@ -265,8 +265,14 @@ class Failures {
   }
 }
 
+/**
+ * Runs while the capture's commands run (see Probe.during): at N=400 its walk
+ * costs several times the /proc scan, and alone it would leave the second
+ * core idle. What it finds is captured after the pass, by held-links.
+ */
 export const netnsHolders: Probe = {
   name: 'netns-holders',
+  during: 'namespace-links',
   async run(ctx, draft) {
     const known = new Set<number>();
     if (draft.hostNetns.inode !== null) known.add(draft.hostNetns.inode);
