@@ -8,10 +8,12 @@
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
 // and prints ratios against those baselines, measured in the same run.
 // The scan's share: the durations the bundle records for its probes that read
-// /proc and mount tables (proc-scan, netns-handles, netns-holders — the fd,
-// thread and other-mount-namespace walk), median of --runs more runs. Each
-// sleeper here runs in a mount namespace of its own (`ip netns exec` makes
-// one): the walk reads 400 mount tables of 400+ mounts each, its worst case.
+// /proc and mount tables (proc-scan, netns-handles; netns-holders — the fd,
+// thread and other-mount-namespace walk, which runs while the capture's
+// commands run — and held-links, which captures what it found), median of
+// --runs more runs. Each sleeper here runs in a mount namespace of its own
+// (`ip netns exec` makes one): the walk meets 400 mount tables of 400+ mounts
+// each, its worst case, and `--max-scan` leaves most of them unread (a gap).
 // Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5] [--enter auto|ip-netns|nsenter] [--max-scan N]
 // (--enter is passed to the collector; each row says how it entered the namespaces.)
 import { spawn, spawnSync } from 'node:child_process';
@@ -136,7 +138,7 @@ try {
     // How the bulk pass entered: the command its captures record (bulk-capture.ts).
     const argv = JSON.parse(gunzipSync(readFileSync(stored))).namespaces.find((ns) => !ns.isHost && ns.captures.length > 0)?.captures[0].argv ?? [];
     const enteredWith = argv[0] === 'ip' && argv[1] === '-n' ? 'ip -n' : argv[0] ?? 'nothing';
-    const SCAN_PROBES = ['proc-scan', 'netns-handles', 'netns-holders'];
+    const SCAN_PROBES = ['proc-scan', 'netns-handles', 'netns-holders', 'held-links'];
     const scan = Object.fromEntries(SCAN_PROBES.map((name) => [name, []]));
     let scanGaps = [];
     for (let r = 0; r < runs; r++) {
@@ -172,7 +174,7 @@ try {
     console.log(
       `       scan ${scanTotal.toFixed(1)} ms (${Object.entries(scanMs).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}) = ` +
         `${((100 * scanTotal) / row.collectorMs).toFixed(1)}% of the collector's run` +
-        (scanMs['netns-holders'] === undefined ? '' : `; fd/thread/mount walk ${((100 * scanMs['netns-holders']) / row.collectorMs).toFixed(1)}%`) +
+        (scanMs['netns-holders'] === undefined ? '' : `; fd/thread/mount walk ${((100 * scanMs['netns-holders']) / row.collectorMs).toFixed(1)}% (during the capture)`) +
         (scanGaps.length === 0 ? '' : `; left unread by --max-scan: ${scanGaps.join(', ')}`),
     );
   }
