@@ -45,6 +45,18 @@ describe('bundle schema', () => {
     expect('futureField' in BundleSchema.parse(d)).toBe(false);
   });
 
+  it('reads holders and entered.holder where present, and bundles without them', () => {
+    const d = doc();
+    expect(validateBundle(d).holders).toBeUndefined();
+    d.holders = [{ kind: 'fd', path: '/proc/42/fd/3', pid: 42, inode: 4026532999 }];
+    d.namespaces[0].entered = { via: 'pid', path: '/proc/42/fd/3', pid: 42, holder: 'fd' };
+    const bundle = validateBundle(d);
+    expect(bundle.holders).toEqual(d.holders);
+    expect(bundle.namespaces[0]!.entered?.holder).toBe('fd');
+    d.holders[0].kind = 'socket';
+    expect(() => validateBundle(d)).toThrow(/holders\.0\.kind/);
+  });
+
   it('bounds sizes: an oversized capture is rejected', () => {
     const d = doc();
     d.namespaces[0].captures[0].stderr = 'x'.repeat(32 * 1024 * 1024 + 1);
