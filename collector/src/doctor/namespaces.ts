@@ -58,7 +58,8 @@ export async function namespaceChecks(options: NamespaceCheckOptions): Promise<C
     status: hiding.length > 0 ? 'warn' : 'ok',
     detail:
       `host namespace ${host} and ${candidates.size} other${candidates.size === 1 ? '' : 's'} found ` +
-      `(${draft.processes.length} processes, ${viaFile.size} reachable through /run/netns, runtime or nsfs mounts)` +
+      `(${draft.processes.length} processes, ${viaFile.size} reachable through /run/netns, runtime or nsfs mounts, ` +
+      `${new Set(draft.holders.map((h) => h.inode)).size} only through an fd, a thread or another mount namespace)` +
       (unreadable.length > 0 ? `; ${unreadable.length} process${unreadable.length === 1 ? "'s" : "es'"} /proc/PID/ns/net unreadable, a namespace only they lead to is invisible: ${byReason(unreadable)}` : '') +
       (badHandles.length > 0 ? `; ${badHandles.length} namespace files unusable: ${byReason(badHandles)}` : ''),
   };
