@@ -191,6 +191,7 @@ describe('query plans of the time queries use indexes', () => {
     expect(expectIndexed(WHOIS_SQL.history, ['eth0', 1])).toContain('interfaces_ifname');
     expect(expectIndexed(WHOIS_SQL.vethOf, { id: 1 })).toMatch(/links_a.*links_b/);
     for (const sql of [WHOIS_SQL.processes, WHOIS_SQL.handles, WHOIS_SQL.containers, WHOIS_SQL.interfacesOfNetns, WHOIS_SQL.namespace, WHOIS_SQL.pid]) expectIndexed(sql, [1, 2]);
+    expect(expectIndexed(WHOIS_SQL.lowerOf, [1])).toContain('links_a');
     expectIndexed(WHOIS_SQL.containerPrefix, { snapshot: 1, lo: 'ab', hi: 'ac' });
   });
 });
