@@ -103,7 +103,7 @@ describe.skipIf(skip)('nsnap diff, whois and check across two real snapshots', (
     await lab.ip('link', 'set', lab.name('hc'), 'nomaster');
     await lab.ip('-n', ns.a!.name, 'link', 'set', 'eth0', 'down');
     await lab.ip('-n', ns.a!.name, 'link', 'set', 'eth0', 'name', 'eth9');
-    // A dangling veth: its peer's namespace lives on only through a file descriptor this test holds,
+    // A veth whose peer is out of sight: its peer's namespace lives on only through a file descriptor this test holds,
     // after its last process died. Nothing a collector walks (/proc/*/ns/net, /run/netns, mounts)
     // leads to it, yet the kernel keeps it — and the host end of the veth — alive.
     const f = await lab.sleepInNewNetns();
@@ -192,13 +192,13 @@ describe.skipIf(skip)('nsnap diff, whois and check across two real snapshots', (
     expect(byPid.matches[0]).toMatchObject({ matchedBy: 'pid', netns: ns.e!.inode, names: [ns.e!.name] });
   });
 
-  it('check finds the dangling veth whose peer namespace is held only by a file descriptor, and the MTU mismatch', async () => {
+  it('check finds the veth whose peer namespace, held only by a file descriptor, it could not see, and the MTU mismatch', async () => {
     const r = await nsnap('check', 'latest', '--host', host, '--json');
     expect(r.exitCode).toBe(1);
     const findings = (JSON.parse(String(r.stdout)) as { findings: { kind: string; ifname: string | null; netns: number | null; detail: string }[] }).findings;
     const ours = findings.filter((f) => f.ifname !== null && f.ifname.startsWith(lab.prefix));
-    expect(ours.map((f) => `${f.kind}:${f.ifname}`).sort()).toEqual([`dangling-veth:${lab.name('hf')}`, `veth-mtu-mismatch:${lab.name('hb')}`]);
-    expect(ours.find((f) => f.kind === 'dangling-veth')).toMatchObject({ netns: hostInode });
+    expect(ours.map((f) => `${f.kind}:${f.ifname}`).sort()).toEqual([`veth-mtu-mismatch:${lab.name('hb')}`, `veth-peer-unseen:${lab.name('hf')}`]);
+    expect(ours.find((f) => f.kind === 'veth-peer-unseen')).toMatchObject({ netns: hostInode, detail: expect.stringMatching(/^peer in a namespace nsnap could not see/) });
     const before = JSON.parse(String((await nsnap('check', 'tag:phase=before', '--host', host, '--json')).stdout)) as { findings: { ifname: string | null }[] };
     expect(before.findings.filter((f) => f.ifname?.startsWith(lab.prefix))).toEqual([]);
   });

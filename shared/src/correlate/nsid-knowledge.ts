@@ -18,13 +18,13 @@ export class NsidKnowledge {
   private readonly maps = new Map<number, Map<number, NsidEntryState>>();
   private readonly reverse = new Map<number, Map<number, number>>();
   private readonly excluded = new Map<number, Set<number>>();
-  private readonly listed = new Map<number, number[]>();
+  private readonly listed = new Map<number, Set<number>>();
 
   constructor(namespaces: NsView[]) {
     for (const ns of namespaces) {
       for (const [nsid, target] of [...ns.nsids].sort((a, b) => a[0] - b[0])) this.learn(ns.inode, nsid, target, 'nsid-map', true);
       if (ns.excluded.length > 0) this.excluded.set(ns.inode, new Set(ns.excluded));
-      if (ns.listed !== null) this.listed.set(ns.inode, [...new Set(ns.listed)].sort((a, b) => a - b));
+      if (ns.listed !== null) this.listed.set(ns.inode, new Set([...ns.listed].sort((a, b) => a - b)));
     }
   }
 
@@ -47,8 +47,13 @@ export class NsidKnowledge {
     return this.reverse.get(observer)?.get(target);
   }
 
-  /** A captured map proves that no nsid of `observer` outside the known entries names `target`. */
-  isExcluded(observer: number, target: number): boolean {
+  /**
+   * A captured map proves that no nsid of `observer` outside the known entries
+   * names `target`. Asked about one nsid, a list that lacks it is older than
+   * that nsid, so proves nothing about it.
+   */
+  isExcluded(observer: number, target: number, nsid?: number): boolean {
+    if (nsid !== undefined && this.listed.get(observer)?.has(nsid) === false) return false;
     return this.excluded.get(observer)?.has(target) ?? false;
   }
 

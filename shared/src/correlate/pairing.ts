@@ -178,7 +178,7 @@ export function correlate(input: PairingInput): Correlation {
     if (e.link.linkNetnsName !== null) return false;
     const already = known.nsidFor(e.ns.inode, target);
     if (already !== undefined) return already === e.link.linkNetnsid;
-    return !known.isExcluded(e.ns.inode, target);
+    return !known.isExcluded(e.ns.inode, target, e.link.linkNetnsid as number);
   };
   const compatible = (a: End, b: End): boolean => a.ns !== b.ns && fits(a, b.ns.inode) && fits(b, a.ns.inode);
   const candidatesOf = (a: End): End[] =>
