@@ -15,6 +15,8 @@ export interface NamespaceFacts {
   pids: number[];
   /** The parsed dump, or null when none is usable; `problem` then says why. */
   dump: NamespaceDumpResult | null;
+  /** What the dump's command printed on stderr. */
+  dumpStderr: string;
   problem: string | null;
   issues: ParseIssue[];
 }
@@ -41,7 +43,7 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
   const get = (inode: number): NamespaceFacts => {
     let f = facts.get(inode);
     if (!f) {
-      f = { inode, isHost: inode === bundle.hostNetns.inode, names: [], handles: [], pids: [], dump: null, problem: null, issues: [] };
+      f = { inode, isHost: inode === bundle.hostNetns.inode, names: [], handles: [], pids: [], dump: null, dumpStderr: '', problem: null, issues: [] };
       facts.set(inode, f);
     }
     return f;
@@ -66,6 +68,7 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
     const parsed = capture ? parse(capture) : null;
     if (parsed?.status === 'parsed') {
       f.dump = parsed.value;
+      f.dumpStderr = capture?.stderr ?? '';
       f.issues.push(...parsed.issues);
     } else {
       f.problem = ns.failure ? `${ns.failure.reason}: ${ns.failure.detail}` : parsed ? (parsed.status === 'unusable' ? parsed.reason : 'empty output') : 'no capture';
@@ -94,8 +97,9 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
     set.add(target);
   };
   // A `netns list-id` lists every nsid of its observer and names each one a /run/netns entry has:
-  // a named namespace it does not name is behind none of them.
-  const addList = (observer: number, entries: NsidEntry[]) => {
+  // a named namespace it does not name is behind none of them — unless it complained on stderr
+  // (iproute2 6.1 prints "Peer netns reference is invalid" for an entry it could not look up).
+  const addList = (observer: number, entries: NsidEntry[], clean: boolean) => {
     let list = lists.get(observer);
     if (!list) lists.set(observer, (list = new Set()));
     const named = new Set<number>();
@@ -105,7 +109,7 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
       addEntry(observer, e.nsid, target);
       if (target !== undefined) named.add(target);
     }
-    for (const target of nameToInode.values()) if (!named.has(target)) exclude(observer, target);
+    if (clean) for (const target of nameToInode.values()) if (!named.has(target)) exclude(observer, target);
   };
   for (const m of bundle.nsidMaps) {
     const spec = m.capture.spec;
@@ -117,10 +121,10 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
       for (const n of parsed.value.namespaces) if (n.nsid === null && n.inode !== m.observer) exclude(m.observer, n.inode);
     } else if (spec === 'ip_netns_list_id_json' || spec === 'ip_netns_list_id_text') {
       const parsed = (spec === 'ip_netns_list_id_json' ? parseNetnsListIdJson : parseNetnsListId)(m.capture.stdout);
-      if (parsed.status === 'parsed') addList(m.observer, parsed.value);
+      if (parsed.status === 'parsed') addList(m.observer, parsed.value, m.capture.stderr.trim() === '');
     }
   }
-  for (const f of facts.values()) if (f.dump?.nsids) addList(f.inode, f.dump.nsids);
+  for (const f of facts.values()) if (f.dump?.nsids) addList(f.inode, f.dump.nsids, f.dumpStderr.trim() === '');
 
   const namespaces: NsView[] = [];
   for (const f of [...facts.values()].sort((a, b) => a.inode - b.inode)) {
