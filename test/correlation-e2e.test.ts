@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBundle } from '@nsnap/shared';
 import { ANALYZER_BIN, COLLECTOR_BIN, runCli } from './support/cli.js';
 import { Lab, netnsSkipReason } from './support/netns.js';
 
@@ -192,5 +193,83 @@ describe.skipIf(skip)('a veth whose peer namespace is known but could not be rea
 
   it('check flags it as unreadable', () => {
     expect(findings.filter((f) => f.ifname === c.hostEnd).map((f) => f.kind)).toEqual(['veth-peer-unreadable']);
+  });
+});
+
+/**
+ * Issue 13 §4: a macvlan and a vxlan moved into a namespace with no veth, so
+ * no pair reveals that namespace's nsid for the host: their lowers are found
+ * through the namespace's own map, which the collector reads because a lower
+ * needs it. A macvlan and a vxlan on a host device are lowers too, in the
+ * same namespace: in `peers --json`, as graph edges and in `whois`.
+ */
+describe.skipIf(skip)('lower devices everywhere', () => {
+  const lab = new Lab();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-lowers-'));
+  const host = `lowers-${lab.prefix}`;
+  const n = (s: string) => lab.name(s);
+  const index: Record<string, number> = {};
+  let c: { name: string; inode: number };
+  let hostInode: number;
+  let peers: Peers;
+
+  const ifindexOf = async (name: string, netns?: string) =>
+    (JSON.parse((await execa('ip', [...(netns ? ['-n', netns] : []), '-j', 'link', 'show', 'dev', name])).stdout) as { ifindex: number }[])[0]!.ifindex;
+
+  beforeAll(async () => {
+    hostInode = await inodeOf('/proc/self/ns/net');
+    // No dummy driver on every kernel: a veth pair with both ends in the host serves as the lower devices.
+    await lab.ip('link', 'add', lab.ownHostLink(n('l1')), 'type', 'veth', 'peer', 'name', n('l2'));
+    c = await lab.addNetns('c');
+    await lab.sleepIn(c.name);
+    await lab.ip('link', 'add', n('m'), 'link', n('l1'), 'type', 'macvlan', 'mode', 'bridge');
+    await lab.ip('link', 'add', n('x'), 'type', 'vxlan', 'id', '4242', 'dev', n('l1'), 'dstport', '4789');
+    for (const d of ['m', 'x']) await lab.ip('link', 'set', 'dev', n(d), 'netns', c.name);
+    await lab.ip('link', 'add', lab.ownHostLink(n('hm')), 'link', n('l2'), 'type', 'macvlan', 'mode', 'bridge');
+    await lab.ip('link', 'add', lab.ownHostLink(n('hx')), 'type', 'vxlan', 'id', '4243', 'dev', n('l2'), 'dstport', '4790');
+    for (const d of ['l1', 'l2', 'hm', 'hx']) index[d] = await ifindexOf(n(d));
+    for (const d of ['m', 'x']) index[d] = await ifindexOf(n(d), c.name);
+    await collectAndIngest(dir, host);
+    peers = await nsnapJson<Peers>(dir, host, 'peers');
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lowerOf = (netns: number, name: string) => peers.lowers.find((l) => l.end.netns === netns && l.end.ifname === name);
+
+  it('resolves a macvlan and a vxlan in a namespace without veths to their lower in the host, through that namespace’s own map', () => {
+    expect(lowerOf(c.inode, n('m'))).toMatchObject({ end: { ifindex: index.m, kind: 'macvlan' }, target: { netns: hostInode, ifname: n('l1'), ifindex: index.l1 }, method: 'nsid-map' });
+    expect(lowerOf(c.inode, n('x'))).toMatchObject({ end: { ifindex: index.x, kind: 'vxlan' }, target: { netns: hostInode, ifname: n('l1'), ifindex: index.l1 }, method: 'nsid-map' });
+    const bundles = path.join(dir, 'bundles');
+    const file = readdirSync(bundles, { recursive: true }).map(String).find((f) => f.endsWith('.json.gz'))!;
+    const bundle = decodeBundle(readFileSync(path.join(bundles, file)));
+    expect(bundle.nsidMaps.some((m) => m.observer === c.inode && m.capture.failure === null)).toBe(true);
+  });
+
+  it('lists lowers in the same namespace in peers --json', () => {
+    expect(lowerOf(hostInode, n('hm'))).toMatchObject({ end: { kind: 'macvlan' }, target: { netns: hostInode, ifname: n('l2'), ifindex: index.l2 }, method: 'same-netns' });
+    expect(lowerOf(hostInode, n('hx'))).toMatchObject({ end: { kind: 'vxlan' }, target: { netns: hostInode, ifname: n('l2'), ifindex: index.l2 }, method: 'same-netns' });
+  });
+
+  it('draws every lower as a graph edge, in the same namespace or across', async () => {
+    const r = await runCli(ANALYZER_BIN, ['graph', '--host', host, '--db', path.join(dir, 'nsnap.db')]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const dot = String(r.stdout);
+    const edge = (from: [number, number], to: [number, number]) => `"if_${from[0]}_${from[1]}" -- "if_${to[0]}_${to[1]}" [style=dotted, dir=forward`;
+    expect(dot).toContain(edge([hostInode, index.hm!], [hostInode, index.l2!]));
+    expect(dot).toContain(edge([hostInode, index.hx!], [hostInode, index.l2!]));
+    expect(dot).toContain(edge([c.inode, index.m!], [hostInode, index.l1!]));
+    expect(dot).toContain(edge([c.inode, index.x!], [hostInode, index.l1!]));
+  });
+
+  it('whois names the lower of a macvlan, in text and JSON', async () => {
+    const text = await runCli(ANALYZER_BIN, ['whois', n('hm'), '--host', host, '--db', path.join(dir, 'nsnap.db')]);
+    expect(text.exitCode, String(text.stderr)).toBe(0);
+    expect(String(text.stdout)).toContain(`→ lower ${n('l2')} #${index.l2} (host)`);
+    const json = await nsnapJson<{ matches: { lower: { device: End | null; method: string | null } | null }[] }>(dir, host, 'whois', n('m'));
+    expect(json.matches[0]!.lower).toMatchObject({ device: { netns: hostInode, ifname: n('l1'), ifindex: index.l1 }, method: 'nsid-map' });
   });
 });
