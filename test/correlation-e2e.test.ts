@@ -100,6 +100,8 @@ describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', ()
   let holder: ChildProcess | undefined;
   let a: { name: string; inode: number };
   let b: { name: string; inode: number };
+  let u1: { pid: number; inode: number };
+  let u2: { pid: number; inode: number };
   let peers: Peers;
   let findings: Finding[];
 
@@ -126,6 +128,11 @@ describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', ()
     const seen = JSON.parse((await execa('ip', ['-n', a.name, '-j', 'link', 'show', 'a'])).stdout) as { ifindex: number; link_index: number; link_netnsid: number }[];
     expect(seen[0]).toMatchObject({ ifindex: 3, link_index: 2, link_netnsid: 0 });
 
+    // A real pair between two unnamed namespaces: link data alone would only infer it; their own maps confirm it.
+    u1 = await lab.sleepInNewNetns();
+    u2 = await lab.sleepInNewNetns();
+    await lab.ip('link', 'add', 'u1', 'netns', String(u1.pid), 'type', 'veth', 'peer', 'name', 'u2', 'netns', String(u2.pid));
+
     await collectAndIngest(dir, host);
     peers = await nsnapJson<Peers>(dir, host, 'peers');
     findings = (await nsnapJson<{ findings: Finding[] }>(dir, host, 'check')).findings;
@@ -137,6 +144,11 @@ describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', ()
   });
 
   const ours = (e: End) => e.netns === a.inode || e.netns === b.inode;
+
+  it('confirms a real pair between two unnamed namespaces through their own maps: nsid-map, not a guess', () => {
+    const pair = peers.pairs.filter((p) => [p.a.netns, p.b.netns].includes(u1.inode));
+    expect(pair.map((p) => [[`${p.a.netns}/${p.a.ifname}`, `${p.b.netns}/${p.b.ifname}`].sort(), p.method])).toEqual([[[`${u1.inode}/u1`, `${u2.inode}/u2`].sort(), 'nsid-map']]);
+  });
 
   it('never pairs them with each other', () => {
     expect(peers.pairs.filter((p) => ours(p.a) || ours(p.b))).toEqual([]);
