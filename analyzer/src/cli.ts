@@ -179,8 +179,9 @@ Examples:
       'after',
       `
 Each pair says how it was decided: nsid-map (an nsid map in the bundle names the peer namespace),
-unique-candidate, nsid-consistency, same-netns. What link data cannot decide is never guessed: an
-"ambiguous" veth lists its candidates; a "dangling" one says why its peer was not found.
+unique-candidate, nsid-consistency, same-netns. What the facts do not prove is never asserted: an
+unpaired veth says why — ambiguous or unconfirmed (with its candidates), unseen-peer, unreadable-peer,
+dangling, no-peer-index (docs/correlation.md). "lowers" lists each macvlan/vxlan… and its lower device.
 
 Output line:
   veth4a67fcf #21 (host, master docker0) ⇄ eth0 #20 (netns 4026532701, pid 1557 sleep, container 794e0b37a9c6)  [nsid-map]
@@ -331,7 +332,8 @@ Output:
 
 JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
-                   "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired","interfaces"}]}
+                   "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
+                   "lower":{"device":{…},"method","detail"},"interfaces"}]}
   with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
