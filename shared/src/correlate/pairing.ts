@@ -197,7 +197,11 @@ export function correlate(input: PairingInput): Correlation {
    * decided pairs' nsids are learned, proven or not as the round says.
    */
   const inferred = new Set<End>();
+  // Ends alone with one candidate before anything was decided: filled by the first round's scan.
+  const initiallyAlone = new Set<End>();
+  let firstRound = true;
   const round = (may: (a: End, b: End) => Method | null, proven: boolean): number => {
+    if (paired.size === cross.length) return 0;
     const proposals: [End, End, Method][] = [];
     const partners = new Map<End, Set<End>>();
     const propose = (a: End, b: End, method: Method) => {
@@ -212,10 +216,12 @@ export function correlate(input: PairingInput): Correlation {
       if (paired.has(a)) continue;
       const cands = candidatesOf(a);
       if (cands.length !== 1) continue;
+      if (firstRound) initiallyAlone.add(a);
       const b = cands[0] as End;
       const method = may(a, b);
       if (method) propose(a, b, method);
     }
+    firstRound = false;
     const decided: [End, End, Method][] = [];
     const taken = new Set<End>();
     for (const [a, b, method] of proposals) {
@@ -236,7 +242,6 @@ export function correlate(input: PairingInput): Correlation {
     return decided.length;
   };
 
-  const initiallyAlone = new Set(cross.filter((a) => candidatesOf(a).length === 1));
   // What is proven: an nsid a map names, or one that a proven pair implies.
   const best = (x: Method | null, y: Method | null): Method | null => (x === 'nsid-map' || y === 'nsid-map' ? 'nsid-map' : x ?? y);
   while (round((a, b) => best(provenBy(a, b), provenBy(b, a)), true) > 0);
