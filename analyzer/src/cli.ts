@@ -364,7 +364,7 @@ Examples:
 
   program
     .command('check')
-    .description('What looks wrong in a snapshot: dangling or ambiguous veths, namespaces with no process, veth ends that disagree, failed captures')
+    .description('What looks wrong in a snapshot: veths without a proven peer, namespaces with no process, veth ends that disagree, failed captures')
     .argument('[sel]', 'the snapshot (SEL)', 'latest')
     .addOption(hostOption())
     .addOption(jsonOption())
@@ -373,15 +373,17 @@ Examples:
       `
 ${SELECTOR_HELP}
 
-Findings: dangling-veth (its peer namespace was not captured: gone, or kept alive only by something a /proc
-walk cannot see), ambiguous-veth, netns-without-process (kept alive by a mount or a name only),
+Findings: veth-peer-unseen (its peer is in a namespace nsnap could not see: kept alive only by something
+a scan cannot reach), veth-peer-unreadable (its peer namespace is known but could not be read),
+dangling-veth (its peer is gone), ambiguous-veth, unconfirmed-veth (one candidate, not proof while
+namespaces are out of sight: docs/correlation.md), netns-without-process (kept alive by a mount or a name only),
 veth-mtu-mismatch, veth-one-end-down, capture-failed. Exit code 1 when there is a finding, 0 when none.
 
 JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname"}]}
 
 Examples:
   nsnap check --host web-1
-  nsnap check tag:phase=post-deploy --json | jq -r '.findings[] | select(.kind == "dangling-veth") | .ifname'
+  nsnap check tag:phase=post-deploy --json | jq -r '.findings[] | select(.kind == "veth-peer-unseen") | .ifname'
 `,
     )
     .action((sel: string, _flags: unknown, command: Command) => {
