@@ -63,6 +63,7 @@ async function holdBySocketsOnly(paths: string[]): Promise<ChildProcess> {
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => (String(d).includes('ready') ? resolve() : undefined));
     child.on('exit', (code) => reject(new Error(`python3 holder exited ${code}: ${err}`)));
+    child.on('error', (e) => reject(new Error(`python3 is needed to hold a namespace by a socket only: ${e.message}`)));
   });
   return child;
 }
@@ -89,9 +90,10 @@ async function nsnapJson<T>(dir: string, host: string, ...args: string[]): Promi
 /**
  * Issue 13 §2: two veths whose real peers sit in namespaces no scan can find
  * look exactly like each other's peers (a #3 → link 2, b #2 → link 3, both
+ * nsid 0), and so do two with identical signatures (c and d: #2 → link 2,
  * nsid 0). Link data among the captured namespaces would pair them; the
- * namespaces' own maps show nsid 0 is neither, so both are reported with
- * their peer out of sight, and `check` flags them.
+ * namespaces' own maps show nsid 0 is neither, so each is reported with its
+ * peer out of sight, and `check` flags them.
  */
 describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', () => {
   const lab = new Lab();
@@ -100,6 +102,8 @@ describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', ()
   let holder: ChildProcess | undefined;
   let a: { name: string; inode: number };
   let b: { name: string; inode: number };
+  let c: { name: string; inode: number };
+  let d: { name: string; inode: number };
   let u1: { pid: number; inode: number };
   let u2: { pid: number; inode: number };
   let peers: Peers;
@@ -117,9 +121,18 @@ describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', ()
     await lab.ip('-n', z1.name, 'link', 'set', 'dev', 'a', 'netns', a.name);
     await lab.ip('-n', z2.name, 'link', 'add', 'name', 'b', 'index', '2', 'type', 'veth', 'peer', 'name', 'zb', 'index', '3');
     await lab.ip('-n', z2.name, 'link', 'set', 'dev', 'b', 'netns', b.name);
-    holder = await holdBySocketsOnly([`/run/netns/${z1.name}`, `/run/netns/${z2.name}`]);
+    // And two with identical signatures: c #2 → link 2 and d #2 → link 2, both nsid 0.
+    c = await lab.addNetns('c');
+    d = await lab.addNetns('d');
+    await lab.sleepIn(c.name);
+    await lab.sleepIn(d.name);
+    const z3 = await lab.addNetns('z3');
+    const z4 = await lab.addNetns('z4');
+    await lab.ip('-n', c.name, 'link', 'add', 'name', 'c', 'index', '2', 'type', 'veth', 'peer', 'name', 'zc', 'netns', z3.name, 'index', '2');
+    await lab.ip('-n', d.name, 'link', 'add', 'name', 'd', 'index', '2', 'type', 'veth', 'peer', 'name', 'zd', 'netns', z4.name, 'index', '2');
+    holder = await holdBySocketsOnly([z1, z2, z3, z4].map((z) => `/run/netns/${z.name}`));
     lab.trackPid(holder.pid!);
-    for (const z of [z1, z2]) {
+    for (const z of [z1, z2, z3, z4]) {
       await lab.ip('netns', 'delete', z.name);
       lab.forgetNetns(z.name);
     }
@@ -143,7 +156,7 @@ describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const ours = (e: End) => e.netns === a.inode || e.netns === b.inode;
+  const ours = (e: End) => [a, b, c, d].some((n) => n.inode === e.netns);
 
   it('confirms a real pair between two unnamed namespaces through their own maps: nsid-map, not a guess', () => {
     const pair = peers.pairs.filter((p) => [p.a.netns, p.b.netns].includes(u1.inode));
@@ -154,18 +167,20 @@ describe.skipIf(skip)('veths whose peers are in namespaces nsnap cannot see', ()
     expect(peers.pairs.filter((p) => ours(p.a) || ours(p.b))).toEqual([]);
   });
 
-  it('reports both unpaired, their peer in a namespace nsnap could not see', () => {
+  it('reports each unpaired, its peer in a namespace nsnap could not see', () => {
     const unpaired = peers.unpaired.filter(ours).sort((x, y) => x.ifname.localeCompare(y.ifname));
     expect(unpaired.map((u) => [u.netns, u.ifname, u.reason, u.candidates])).toEqual([
       [a.inode, 'a', 'unseen-peer', []],
       [b.inode, 'b', 'unseen-peer', []],
+      [c.inode, 'c', 'unseen-peer', []],
+      [d.inode, 'd', 'unseen-peer', []],
     ]);
     for (const u of unpaired) expect(u.detail).toMatch(/^peer in a namespace nsnap could not see: nsid 0 names no captured namespace/);
   });
 
-  it('check flags both', () => {
-    const flagged = findings.filter((f) => f.netns === a.inode || f.netns === b.inode).map((f) => `${f.kind}:${f.ifname}`);
-    expect(flagged.sort()).toEqual(['veth-peer-unseen:a', 'veth-peer-unseen:b']);
+  it('check flags them all', () => {
+    const flagged = findings.filter((f) => [a, b, c, d].some((n) => n.inode === f.netns)).map((f) => `${f.kind}:${f.ifname}`);
+    expect(flagged.sort()).toEqual(['veth-peer-unseen:a', 'veth-peer-unseen:b', 'veth-peer-unseen:c', 'veth-peer-unseen:d']);
   });
 });
 
