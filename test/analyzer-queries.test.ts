@@ -49,15 +49,16 @@ describe('nsnap queries on a hand-built container node', () => {
     expect(pod!.b.owner).toMatchObject({ pids: [2001], mounts: ['/run/netns/cni-4f9c0b1e-5d1a-2b3c-8e7f-0a1b2c3d4e5f'], containers: [{ runtime: 'containerd', id: POD_CONTAINER, podUid: POD_UID }] });
   });
 
-  it('peers --json reports the dangling and the ambiguous veths with reasons and candidates, never a guess', async () => {
+  it('peers --json reports the veth whose peer namespace is unreadable and the ambiguous veths with reasons and candidates, never a guess', async () => {
     const out = JSON.parse(String((await nsnap('peers', '--json')).stdout)) as {
       unpaired: (End & { reason: string; detail: string; candidates: End[] })[];
       lowers: { end: End; target: End | null; method: string | null }[];
     };
-    const dangling = out.unpaired.filter((u) => u.reason === 'dangling');
-    expect(dangling.map(key)).toEqual([`${NS.host}/vethdead#40`]);
-    expect(dangling[0]!.detail).toContain(String(NS.denied));
-    expect(dangling[0]!.detail).toContain('denied');
+    // The host's lsns names nsid 5: the peer's namespace is known, only unreadable.
+    const unreadable = out.unpaired.filter((u) => u.reason === 'unreadable-peer');
+    expect(unreadable.map(key)).toEqual([`${NS.host}/vethdead#40`]);
+    expect(unreadable[0]!.detail).toBe(`peer in namespace ${NS.denied} (nsid 5), which nsnap could not read: denied: nsenter: reassociate to namespace 'ns/net' failed: Operation not permitted`);
+    expect(out.unpaired.filter((u) => u.reason === 'dangling')).toEqual([]);
     const ambiguous = out.unpaired.filter((u) => u.reason === 'ambiguous');
     expect(ambiguous.map(key).sort()).toEqual([`${NS.m1}/va#2`, `${NS.m2}/vb#2`, `${NS.n1}/va#2`, `${NS.n2}/vb#2`]);
     const m1 = ambiguous.find((u) => u.netns === NS.m1)!;
@@ -102,7 +103,7 @@ describe('nsnap queries on a hand-built container node', () => {
     const text = String(r.stdout);
     expect(text).toContain(`veth4a67fcf #21 (host, master docker0) ⇄ eth0 #2 (netns ${NS.web}, pid 1557 sleep, pid 1558 sh, container ${WEB_CONTAINER.slice(0, 12)})  [nsid-map]`);
     expect(text).toContain(`vethpod1 #22 (host, master docker0) ⇄ eth0 #2 (netns ${NS.pod}, pid 2001 pause, container ${POD_CONTAINER.slice(0, 12)} pod ${POD_UID})`);
-    expect(text).toMatch(/vethdead #40 \(host\): dangling — .*denied/);
+    expect(text).toMatch(/vethdead #40 \(host\): unreadable-peer — peer in namespace \d+ \(nsid 5\), which nsnap could not read: denied/);
     expect(text).toMatch(/va #2 \(netns \d+, named m1\): ambiguous/);
     expect(text).toMatch(/gaps \(2:[^\n]*\n\s+proc-scan pid 1: denied/);
     const show = String((await nsnap('show')).stdout);

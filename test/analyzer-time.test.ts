@@ -191,6 +191,7 @@ describe('query plans of the time queries use indexes', () => {
     expect(expectIndexed(WHOIS_SQL.history, ['eth0', 1])).toContain('interfaces_ifname');
     expect(expectIndexed(WHOIS_SQL.vethOf, { id: 1 })).toMatch(/links_a.*links_b/);
     for (const sql of [WHOIS_SQL.processes, WHOIS_SQL.handles, WHOIS_SQL.containers, WHOIS_SQL.interfacesOfNetns, WHOIS_SQL.namespace, WHOIS_SQL.pid]) expectIndexed(sql, [1, 2]);
+    expect(expectIndexed(WHOIS_SQL.lowerOf, [1])).toContain('links_a');
     expectIndexed(WHOIS_SQL.containerPrefix, { snapshot: 1, lo: 'ab', hi: 'ac' });
   });
 });
@@ -320,11 +321,11 @@ describe('nsnap diff, history, whois, check on hand-built snapshots', () => {
     const bad = await nsnap('check', '--host', 'node-9', '--json');
     expect(bad.exitCode).toBe(1);
     const kinds = (JSON.parse(String(bad.stdout)) as { findings: { kind: string; ifname: string | null }[] }).findings.map((f) => `${f.kind}:${f.ifname ?? ''}`);
-    expect(kinds).toContain('dangling-veth:vethdead');
+    expect(kinds).toContain('veth-peer-unreadable:vethdead');
     expect(kinds).toContain('ambiguous-veth:va');
     expect(kinds.filter((k) => k.startsWith('capture-failed'))).toHaveLength(2);
     const text = String((await nsnap('check', 'latest', '--host', 'node-9')).stdout);
-    expect(text).toMatch(/dangling-veth \(1\): .*\n {2}vethdead #40 \(netns 4026531840\) \[host\]: /);
+    expect(text).toMatch(/veth-peer-unreadable \(1\): .*\n {2}vethdead #40 \(netns 4026531840\) \[host\]: /);
     expect(text.trimEnd()).toMatch(/\n\d+ findings$/);
     const mtu = JSON.parse(String((await nsnap('check', 'tag:phase=post-deploy', '--json')).stdout));
     expect(mtu.findings).toEqual([{ kind: 'veth-mtu-mismatch', subject: `vethapi (netns ${HOST_NS}) ⇄ eth0 (netns ${API.inode})`, detail: 'MTU 9000 on vethapi, 1500 on eth0', netns: HOST_NS, ifname: 'vethapi' }]);

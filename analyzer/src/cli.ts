@@ -179,8 +179,9 @@ Examples:
       'after',
       `
 Each pair says how it was decided: nsid-map (an nsid map in the bundle names the peer namespace),
-unique-candidate, nsid-consistency, same-netns. What link data cannot decide is never guessed: an
-"ambiguous" veth lists its candidates; a "dangling" one says why its peer was not found.
+unique-candidate, nsid-consistency, same-netns. What the facts do not prove is never asserted: an
+unpaired veth says why — ambiguous or unconfirmed (with its candidates), unseen-peer, unreadable-peer,
+dangling, no-peer-index (docs/correlation.md). "lowers" lists each macvlan/vxlan… and its lower device.
 
 Output line:
   veth4a67fcf #21 (host, master docker0) ⇄ eth0 #20 (netns 4026532701, pid 1557 sleep, container 794e0b37a9c6)  [nsid-map]
@@ -331,7 +332,8 @@ Output:
 
 JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
-                   "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired","interfaces"}]}
+                   "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
+                   "lower":{"device":{…},"method","detail"},"interfaces"}]}
   with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
@@ -362,7 +364,7 @@ Examples:
 
   program
     .command('check')
-    .description('What looks wrong in a snapshot: dangling or ambiguous veths, namespaces with no process, veth ends that disagree, failed captures')
+    .description('What looks wrong in a snapshot: veths without a proven peer, namespaces with no process, veth ends that disagree, failed captures')
     .argument('[sel]', 'the snapshot (SEL)', 'latest')
     .addOption(hostOption())
     .addOption(jsonOption())
@@ -371,15 +373,17 @@ Examples:
       `
 ${SELECTOR_HELP}
 
-Findings: dangling-veth (its peer namespace was not captured: gone, or kept alive only by something a /proc
-walk cannot see), ambiguous-veth, netns-without-process (kept alive by a mount or a name only),
+Findings: veth-peer-unseen (its peer is in a namespace nsnap could not see: kept alive only by something
+a scan cannot reach), veth-peer-unreadable (its peer namespace is known but could not be read),
+dangling-veth (its peer is gone), ambiguous-veth, unconfirmed-veth (one candidate, not proof while
+namespaces are out of sight: docs/correlation.md), netns-without-process (kept alive by a mount or a name only),
 veth-mtu-mismatch, veth-one-end-down, capture-failed. Exit code 1 when there is a finding, 0 when none.
 
 JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname"}]}
 
 Examples:
   nsnap check --host web-1
-  nsnap check tag:phase=post-deploy --json | jq -r '.findings[] | select(.kind == "dangling-veth") | .ifname'
+  nsnap check tag:phase=post-deploy --json | jq -r '.findings[] | select(.kind == "veth-peer-unseen") | .ifname'
 `,
     )
     .action((sel: string, _flags: unknown, command: Command) => {

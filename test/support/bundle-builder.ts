@@ -168,10 +168,11 @@ export class BundleBuilder {
       const stdout = [
         JSON.stringify(links.map(linkJson)),
         JSON.stringify(links.map(addrJson)),
-        JSON.stringify((ns.listId ?? []).map((e) => (e.name !== undefined ? { nsid: e.nsid, name: e.name } : { nsid: e.nsid }))),
+        // Only the host's batch lists its nsids, as the collector's does, unless a test gives a list.
+        ...(ns.host || ns.listId ? [JSON.stringify((ns.listId ?? []).map((e) => (e.name !== undefined ? { nsid: e.nsid, name: e.name } : { nsid: e.nsid })))] : []),
       ].join('\n');
       const argv = ns.host ? ['ip', '-d', '-j', '-force', '-batch', '-'] : ['nsenter', '--net=/proc/self/fd/3', 'ip', '-d', '-j', '-force', '-batch', '-'];
-      return { inode: ns.inode, isHost: ns.host ?? false, entered, attempts: [], captures: [capture('ip_batch_json', argv, `${stdout}\n`, 'link show\naddr show\nnetns list-id\n')], failure: null };
+      return { inode: ns.inode, isHost: ns.host ?? false, entered, attempts: [], captures: [capture('ip_batch_json', argv, `${stdout}\n`, ns.host || ns.listId ? 'link show\naddr show\nnetns list-id\n' : 'link show\naddr show\n')], failure: null };
     });
     const processes: Bundle['processes'] = this.processes.map((p) => ({
       pid: p.pid,

@@ -40,4 +40,22 @@ describe('checkSnapshot', () => {
     expect(findings.map((f) => f.kind)).toEqual(['dangling-veth', 'ambiguous-veth', 'netns-without-process', 'capture-failed']);
     expect(findings[2]!.detail).toBe('no process lives in it; kept alive by /run/netns/leak');
   });
+
+  it('flags a veth whose peer is out of sight, unreadable, or a lone candidate that is not proof, each by its own kind', () => {
+    const end = (ifname: string) => ({ netns: 1, ifname, ifindex: 9 });
+    const findings = checkSnapshot({
+      state: state([ns(1, [], { isHost: true })]),
+      unpaired: [
+        { end: end('a'), reason: 'unseen-peer', detail: 'peer in a namespace nsnap could not see: nsid 0 names no captured namespace' },
+        { end: end('b'), reason: 'unreadable-peer', detail: 'peer in namespace 7 (nsid 1), which nsnap could not read: denied' },
+        { end: end('c'), reason: 'unconfirmed', detail: '1 device matches …, but that is not proof' },
+      ],
+      gaps: [],
+    });
+    expect(findings.map((f) => [f.kind, f.ifname, f.detail])).toEqual([
+      ['veth-peer-unseen', 'a', 'peer in a namespace nsnap could not see: nsid 0 names no captured namespace'],
+      ['veth-peer-unreadable', 'b', 'peer in namespace 7 (nsid 1), which nsnap could not read: denied'],
+      ['unconfirmed-veth', 'c', '1 device matches …, but that is not proof'],
+    ]);
+  });
 });

@@ -8,7 +8,7 @@ export interface CheckInput {
   gaps: { probe: string; subject: string; reason: string; detail: string }[];
 }
 
-export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed';
+export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'unconfirmed-veth' | 'veth-peer-unseen' | 'veth-peer-unreadable' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed';
 
 export interface Finding {
   kind: FindingKind;
@@ -21,6 +21,15 @@ export interface Finding {
 
 const UP = new Set(['UP', 'UNKNOWN']);
 
+/** The finding for each reason a veth end has no peer (docs/correlation.md); a veth on a pre-2019 kernel is none. */
+const UNPAIRED_KINDS: Record<string, FindingKind | undefined> = {
+  dangling: 'dangling-veth',
+  ambiguous: 'ambiguous-veth',
+  unconfirmed: 'unconfirmed-veth',
+  'unseen-peer': 'veth-peer-unseen',
+  'unreadable-peer': 'veth-peer-unreadable',
+};
+
 /**
  * What looks wrong in one snapshot. Pure. Findings are facts with a reason,
  * not guesses: an ambiguous veth is reported as such, not as dangling.
@@ -31,9 +40,8 @@ export function checkSnapshot(input: CheckInput): Finding[] {
   const iface = (e: EndState) => byNetns.get(e.netns)?.interfaces.find((i) => i.ifindex === e.ifindex);
 
   for (const u of input.unpaired) {
-    if (u.reason === 'dangling' || u.reason === 'ambiguous') {
-      findings.push({ kind: u.reason === 'dangling' ? 'dangling-veth' : 'ambiguous-veth', subject: `${u.end.ifname} #${u.end.ifindex} (netns ${u.end.netns})`, detail: u.detail, netns: u.end.netns, ifname: u.end.ifname });
-    }
+    const kind = UNPAIRED_KINDS[u.reason];
+    if (kind) findings.push({ kind, subject: `${u.end.ifname} #${u.end.ifindex} (netns ${u.end.netns})`, detail: u.detail, netns: u.end.netns, ifname: u.end.ifname });
   }
   for (const ns of input.state.namespaces) {
     if (ns.isHost || ns.processes.length > 0) continue;

@@ -65,6 +65,34 @@ describe('migrate', () => {
     expect(db.prepare('SELECT x, y FROM a').all()).toEqual([{ x: 1, y: null }]);
   });
 
+  it('keeps every link and candidate across migration 3, which lets a veth end say its peer is out of sight', () => {
+    const db = fresh();
+    migrate(db, MIGRATIONS.slice(0, 2));
+    db.exec(`INSERT INTO hosts (id, label) VALUES (1, 'h');
+      INSERT INTO snapshots (id, snapshot_id, host, taken_at, taken_end, hostname, root, uid, tags, collector_name, collector_version, collector_mode, content_sha256, json_bytes, ingested_at)
+        VALUES (1, 's', 1, 't', 't', 'h', 1, 0, '{}', 'c', '1', 'json', 'x', 1, 't');
+      INSERT INTO namespaces (snapshot, inode, is_host, captured) VALUES (1, 10, 1, 1), (1, 11, 0, 1);
+      INSERT INTO interfaces (id, snapshot, netns, ifindex, ifname, flags, altnames, addresses, raw) VALUES
+        (1, 1, 10, 5, 'va', '[]', '[]', '[]', '{}'), (2, 1, 11, 2, 'vb', '[]', '[]', '[]', '{}'), (3, 1, 11, 3, 'vc', '[]', '[]', '[]', '{}');
+      INSERT INTO links (id, snapshot, relation, a, b, status, method, detail) VALUES
+        (7, 1, 'veth', 1, NULL, 'ambiguous', NULL, 'two'), (8, 1, 'veth', 2, 3, 'resolved', 'same-netns', NULL);
+      INSERT INTO link_candidates (link, interface) VALUES (7, 2), (7, 3);`);
+    expect(() => db.prepare("UPDATE links SET status = 'unseen-peer' WHERE id = 7").run()).toThrow(/CHECK/);
+    expect(migrate(db)).toEqual({ from: 2, to: MIGRATIONS.length });
+    expect(db.prepare('SELECT id, status, method FROM links ORDER BY id').raw().all()).toEqual([
+      [7, 'ambiguous', null],
+      [8, 'resolved', 'same-netns'],
+    ]);
+    expect(db.prepare('SELECT candidates FROM unpaired_veths').pluck().all()).toEqual(['11:2:vb 11:3:vc']);
+    expect(db.prepare('SELECT count(*) FROM veth_pairs').pluck().get()).toBe(1);
+    for (const status of ['unconfirmed', 'unseen-peer', 'unreadable-peer']) db.prepare('UPDATE links SET status = ? WHERE id = 7').run(status);
+    expect(() => db.prepare("UPDATE links SET status = 'guessed' WHERE id = 7").run()).toThrow(/CHECK/);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    // Deleting a snapshot still cascades through the rebuilt tables.
+    db.prepare('DELETE FROM snapshots').run();
+    expect(db.prepare('SELECT count(*) FROM link_candidates').pluck().get()).toBe(0);
+  });
+
   it('refuses a list whose versions are not 1, 2, 3…', () => {
     expect(() => migrate(fresh(), [{ version: 2, name: 'skipped one', sql: '' }])).toThrow(/expected 1/);
   });

@@ -256,7 +256,70 @@ const ingestLogSource = `
 CREATE INDEX ingest_log_source ON ingest_log(source, outcome);
 `;
 
+// A veth end with no peer gets its own reason when its peer is out of sight (docs/correlation.md).
+// SQLite cannot change a CHECK in place: `links` is rebuilt, its candidates kept aside (dropping
+// `links` would cascade to them), and the views over it made again as they were.
+const unpairedReasons = `
+DROP VIEW veth_pairs;
+DROP VIEW unpaired_veths;
+CREATE TABLE links_v3 (
+  id INTEGER PRIMARY KEY,
+  snapshot INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  relation TEXT NOT NULL CHECK (relation IN ('veth', 'lower', 'master')),
+  a INTEGER NOT NULL REFERENCES interfaces(id) ON DELETE CASCADE,
+  b INTEGER REFERENCES interfaces(id) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('resolved', 'ambiguous', 'unconfirmed', 'unseen-peer', 'unreadable-peer', 'dangling', 'no-peer-index', 'unresolved')),
+  method TEXT CHECK (method IN ('same-netns', 'nsid-map', 'unique-candidate', 'nsid-consistency')),
+  detail TEXT,
+  CHECK ((status = 'resolved') = (b IS NOT NULL))
+) STRICT;
+INSERT INTO links_v3 (id, snapshot, relation, a, b, status, method, detail)
+  SELECT id, snapshot, relation, a, b, status, method, detail FROM links;
+CREATE TABLE link_candidates_kept AS SELECT link, interface FROM link_candidates;
+DROP TABLE link_candidates;
+DROP TABLE links;
+ALTER TABLE links_v3 RENAME TO links;
+CREATE INDEX links_snapshot_relation ON links(snapshot, relation);
+CREATE INDEX links_a ON links(a);
+CREATE INDEX links_b ON links(b) WHERE b IS NOT NULL;
+CREATE TABLE link_candidates (
+  link INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+  interface INTEGER NOT NULL REFERENCES interfaces(id) ON DELETE CASCADE,
+  PRIMARY KEY (link, interface)
+) STRICT, WITHOUT ROWID;
+INSERT INTO link_candidates (link, interface) SELECT link, interface FROM link_candidates_kept;
+DROP TABLE link_candidates_kept;
+CREATE INDEX link_candidates_interface ON link_candidates(interface);
+
+CREATE VIEW veth_pairs AS
+SELECT l.snapshot, s.snapshot_id, hs.label AS host, s.taken_at, l.method,
+       ia.netns AS a_netns, ia.ifindex AS a_ifindex, ia.ifname AS a_ifname, ia.master AS a_master,
+       oa.is_host AS a_is_host, oa.names AS a_names, oa.processes AS a_processes, oa.containers AS a_containers,
+       ib.netns AS b_netns, ib.ifindex AS b_ifindex, ib.ifname AS b_ifname, ib.master AS b_master,
+       ob.is_host AS b_is_host, ob.names AS b_names, ob.processes AS b_processes, ob.containers AS b_containers
+FROM links l
+JOIN interfaces ia ON ia.id = l.a
+JOIN interfaces ib ON ib.id = l.b
+JOIN snapshots s ON s.id = l.snapshot
+JOIN hosts hs ON hs.id = s.host
+JOIN namespace_owners oa ON oa.snapshot = ia.snapshot AND oa.netns = ia.netns
+JOIN namespace_owners ob ON ob.snapshot = ib.snapshot AND ob.netns = ib.netns
+WHERE l.relation = 'veth' AND l.status = 'resolved';
+
+CREATE VIEW unpaired_veths AS
+SELECT l.snapshot, s.snapshot_id, hs.label AS host, s.taken_at, i.netns, i.ifindex, i.ifname,
+       l.status AS reason, l.detail,
+       (SELECT group_concat(c.netns || ':' || c.ifindex || ':' || c.ifname, ' ')
+          FROM link_candidates lc JOIN interfaces c ON c.id = lc.interface WHERE lc.link = l.id) AS candidates
+FROM links l
+JOIN interfaces i ON i.id = l.a
+JOIN snapshots s ON s.id = l.snapshot
+JOIN hosts hs ON hs.id = s.host
+WHERE l.relation = 'veth' AND l.status <> 'resolved';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initial },
   { version: 2, name: 'ingest_log by source', sql: ingestLogSource },
+  { version: 3, name: 'unpaired reasons for peers out of sight', sql: unpairedReasons },
 ];

@@ -1,4 +1,4 @@
-import { containerFromCgroup, correlateBundle, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry } from '@nsnap/shared';
+import { containerFromCgroup, correlateBundle, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry, type UnpairedReason } from '@nsnap/shared';
 
 export interface NamespaceRow {
   inode: number;
@@ -27,7 +27,7 @@ export interface LinkRow {
   relation: 'veth' | 'lower' | 'master';
   a: EndRef;
   b: EndRef | null;
-  status: 'resolved' | 'ambiguous' | 'dangling' | 'no-peer-index' | 'unresolved';
+  status: 'resolved' | UnpairedReason | 'unresolved';
   method: Method | null;
   detail: string | null;
   candidates: EndRef[];

@@ -24,7 +24,7 @@ export interface UnpairedView extends EndView {
   candidates: EndView[];
 }
 
-/** A device whose lower (macvlan parent, vlan underlay…) is in another namespace, or could not be found. */
+/** A device and its lower (macvlan parent, vxlan underlay…), in its own namespace or another, or why it could not be found. */
 export interface LowerView {
   end: EndView;
   target: EndView | null;
@@ -60,8 +60,8 @@ const CANDIDATE = 1;
 
 /**
  * veth pairs with their owners at both ends (the host end first), veths that
- * could not be paired with why and their candidates, and lower devices that
- * cross namespaces — as decided at ingest by the shared correlation.
+ * could not be paired with why and their candidates, and lower devices (in
+ * the same namespace or across) — as decided at ingest by the shared correlation.
  */
 export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): PeersResult {
   const end = (row: Row, at: number): EndView => {
@@ -93,7 +93,7 @@ export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Own
     if (row[1] === 'veth') {
       if (b) pairs.push({ ...hostEndFirst(a, b, isHostEnd), method: method as string });
       else unpaired.push({ ...a, reason: row[2] as string, detail: detail ?? '', candidates: (candidates.get(row[0] as number) ?? []).sort(byEnd) });
-    } else if (!b || b.netns !== a.netns) {
+    } else {
       lowers.push({ end: a, target: b, method, detail });
     }
   }

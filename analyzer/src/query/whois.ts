@@ -60,6 +60,14 @@ export interface InterfaceBrief {
   peer: PeerView | null;
   /** Why a veth has no peer (dangling, ambiguous…), with detail. */
   unpaired: { reason: string; detail: string } | null;
+  lower: LowerBrief | null;
+}
+
+/** A macvlan's parent, a vxlan's underlay…: in the same namespace or another, or why it was not found. */
+export interface LowerBrief {
+  device: PeerView | null;
+  method: string | null;
+  detail: string | null;
 }
 
 export interface WhoisMatch {
@@ -80,6 +88,7 @@ export interface WhoisMatch {
   master: string | null;
   peer: PeerView | null;
   unpaired: { reason: string; detail: string } | null;
+  lower: LowerBrief | null;
   /** For a pid, netns or container: the namespace's interfaces with their peers. */
   interfaces?: InterfaceBrief[];
 }
@@ -100,6 +109,7 @@ export const WHOIS_SQL = {
   interfacesOfNetns: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE snapshot = ? AND netns = ? ORDER BY ifindex',
   vethOf: `SELECT status, detail, b AS other FROM links WHERE a = @id AND relation = 'veth'
     UNION ALL SELECT status, detail, a AS other FROM links WHERE b = @id AND relation = 'veth'`,
+  lowerOf: "SELECT b AS other, method, detail FROM links WHERE a = ? AND relation = 'lower'",
   interfaceById: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE id = ?',
   namespace: 'SELECT is_host AS isHost, captured, problem FROM namespaces WHERE snapshot = ? AND inode = ?',
   processes: 'SELECT pid, comm, start_time AS startTime FROM processes WHERE snapshot = ? AND netns = ? ORDER BY pid',
@@ -165,24 +175,27 @@ class OwnerReader {
 
   brief(i: IfRow): InterfaceBrief {
     const link = this.st(WHOIS_SQL.vethOf).get({ id: i.id }) as { status: string; detail: string | null; other: number | null } | undefined;
-    let peer: PeerView | null = null;
-    if (link && link.other !== null) {
-      const p = this.st(WHOIS_SQL.interfaceById).get(link.other) as IfRow;
-      const o = this.owners(p.netns);
-      peer = { netns: p.netns, ifname: p.ifname, ifindex: p.ifindex, host: o.host, names: o.names, pids: o.pids, processes: o.processes.map((x) => ({ pid: x.pid, comm: x.comm })), containers: o.containers };
-    }
+    const peer = link && link.other !== null ? this.device(link.other) : null;
     const unpaired = link && link.other === null ? { reason: link.status, detail: link.detail ?? '' } : null;
-    return { ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, mtu: i.mtu, operstate: i.operstate, peer, unpaired };
+    const low = this.st(WHOIS_SQL.lowerOf).get(i.id) as { other: number | null; method: string | null; detail: string | null } | undefined;
+    const lower = low ? { device: low.other !== null ? this.device(low.other) : null, method: low.method, detail: low.detail } : null;
+    return { ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, mtu: i.mtu, operstate: i.operstate, peer, unpaired, lower };
+  }
+
+  private device(id: number): PeerView {
+    const p = this.st(WHOIS_SQL.interfaceById).get(id) as IfRow;
+    const o = this.owners(p.netns);
+    return { netns: p.netns, ifname: p.ifname, ifindex: p.ifindex, host: o.host, names: o.names, pids: o.pids, processes: o.processes.map((x) => ({ pid: x.pid, comm: x.comm })), containers: o.containers };
   }
 
   interfaceMatch(i: IfRow): WhoisMatch {
     const b = this.brief(i);
-    return { matchedBy: 'interface', ...this.namespaceFields(i.netns), ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, peer: b.peer, unpaired: b.unpaired };
+    return { matchedBy: 'interface', ...this.namespaceFields(i.netns), ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, peer: b.peer, unpaired: b.unpaired, lower: b.lower };
   }
 
   namespaceMatch(netns: number, by: WhoisQuery['kind']): WhoisMatch {
     const interfaces = (this.st(WHOIS_SQL.interfacesOfNetns).all(this.row, netns) as IfRow[]).map((i) => this.brief(i));
-    return { matchedBy: by, ...this.namespaceFields(netns), ifname: null, ifindex: null, kind: null, master: null, peer: null, unpaired: null, interfaces };
+    return { matchedBy: by, ...this.namespaceFields(netns), ifname: null, ifindex: null, kind: null, master: null, peer: null, unpaired: null, lower: null, interfaces };
   }
 
   private namespaceFields(netns: number) {

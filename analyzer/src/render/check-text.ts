@@ -5,8 +5,11 @@ import { describeOwner } from './describe.js';
 import { snapshotLine } from './diff-text.js';
 
 const TITLES: Record<string, string> = {
-  'dangling-veth': 'veths whose peer namespace was not captured (gone, or hidden from a /proc walk)',
+  'dangling-veth': 'veths whose peer is gone from a namespace nsnap read',
   'ambiguous-veth': 'veths whose peer cannot be decided from the link data',
+  'unconfirmed-veth': 'veths with one candidate peer that is not proof while namespaces are out of sight',
+  'veth-peer-unseen': 'veths whose peer is in a namespace nsnap could not see',
+  'veth-peer-unreadable': 'veths whose peer is in a namespace nsnap could not read',
   'netns-without-process': 'namespaces kept alive with no process in them',
   'veth-mtu-mismatch': 'veth pairs whose ends disagree on the MTU',
   'veth-one-end-down': 'veth pairs with one end down',

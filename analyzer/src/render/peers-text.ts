@@ -20,7 +20,7 @@ export function renderPeers(r: PeersResult): string {
     }
   }
   if (r.lowers.length > 0) {
-    lines.push('', `lower devices in another namespace (${r.lowers.length}):`);
+    lines.push('', `lower devices (${r.lowers.length}):`);
     for (const l of r.lowers) {
       const kind = l.end.kind !== null ? `${escapeControl(l.end.kind)} ` : '';
       const target = l.target ? `${describeEnd(l.target)}  [${l.method}]` : `? — ${escapeControl(l.detail ?? 'unresolved')}`;

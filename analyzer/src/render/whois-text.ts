@@ -18,11 +18,13 @@ const ownerOf = (m: Pick<WhoisMatch, 'netns' | 'host' | 'names' | 'pids' | 'proc
 
 const peerText = (p: PeerView) => `${escapeControl(p.ifname)} #${p.ifindex} (${describeOwner(ownerOf(p))})`;
 
-function ifaceText(i: Pick<InterfaceBrief, 'ifname' | 'ifindex' | 'kind' | 'master' | 'peer' | 'unpaired'>): string {
+function ifaceText(i: Pick<InterfaceBrief, 'ifname' | 'ifindex' | 'kind' | 'master' | 'peer' | 'unpaired' | 'lower'>): string {
   const parts = [i.kind, i.master ? `master ${escapeControl(i.master)}` : null].filter((x) => x !== null).map((x) => escapeControl(x as string));
   let text = `${escapeControl(i.ifname)} #${i.ifindex}${parts.length > 0 ? ` ${parts.join(', ')}` : ''}`;
   if (i.peer) text += ` ⇄ ${peerText(i.peer)}`;
   else if (i.unpaired) text += ` ⇄ ? ${escapeControl(i.unpaired.reason)}${i.unpaired.detail ? `: ${escapeControl(i.unpaired.detail)}` : ''}`;
+  if (i.lower?.device) text += ` → lower ${peerText(i.lower.device)}`;
+  else if (i.lower) text += ` → lower ? ${escapeControl(i.lower.detail ?? 'unresolved')}`;
   return text;
 }
 

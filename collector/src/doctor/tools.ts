@@ -11,7 +11,7 @@ const TOOLS: ReadonlyArray<{ name: string; argv: string[]; whenMissing: CheckSta
   { name: 'nsenter', argv: ['nsenter', '--version'], whenMissing: 'fail', without: 'no namespace but the host can be entered' },
   { name: 'find', argv: ['find', '--version'], whenMissing: 'warn', without: 'no bulk capture: every namespace costs its own spawn, a slower run' },
   { name: 'unshare', argv: ['unshare', '--version'], whenMissing: 'warn', without: 'bulk capture enters each namespace with nsenter: two execs per namespace instead of one' },
-  { name: 'lsns', argv: ['lsns', '--version'], whenMissing: 'warn', without: "no host nsid map: veth pairs are inferred from link data, and some may stay ambiguous" },
+  { name: 'lsns', argv: ['lsns', '--version'], whenMissing: 'warn', without: 'no lsns nsid maps: a veth pair only link data supports is reported unconfirmed, not paired, where namespaces are out of sight' },
 ];
 
 /** The first non-empty line of a command's output, bounded for a one-line report. */

@@ -1,4 +1,4 @@
-import { correlateBundle, type BundleView, type Capture, type SpecName } from '@nsnap/shared/core';
+import { correlateBundle, type BundleView, type Capture, type Correlation, type SpecName } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import { NSENTER, openNamespace } from './namespace-links.js';
 import { parsedDump, type Draft, type Probe, type ProbeContext } from './probe.js';
@@ -8,10 +8,13 @@ const LIST_ID = ['ip', '-j', 'netns', 'list-id'];
 
 /**
  * The host's nsid map, then a namespace's own map only where the shared
- * pairing code says link data cannot settle a pair: first `ip netns list-id`
- * (names /run/netns namespaces, cheap), then lsns (names namespaces that have
- * processes; it walks /proc, so one per namespace would cost seconds). Runs
- * after the link dumps, because the dumps make the kernel assign nsids.
+ * pairing code says link data cannot prove an answer — a pair it could only
+ * infer (a hidden namespace can make two strangers look like peers), a veth
+ * end left without a proven peer, a lower behind an nsid no veth reveals:
+ * first `ip netns list-id` (names /run/netns namespaces, cheap), then lsns
+ * (names namespaces that have processes; it walks /proc, so one per namespace
+ * would cost seconds). Runs after the link dumps, because the dumps make the
+ * kernel assign nsids.
  *
  * The host's batch already ends with `netns list-id`, which names every nsid
  * of a /run/netns namespace: the host's lsns (~60 ms at 800 processes, a
@@ -39,13 +42,26 @@ export const nsidMaps: Probe = {
     for (const [command, spec] of [[LIST_ID, 'ip_netns_list_id_json'], [LSNS, 'lsns_net_json']] as const) {
       const needed = correlation.needMaps.filter((inode) => inode !== host);
       if (needed.length === 0) return;
-      const ambiguous = correlation.unpaired.filter((u) => u.reason === 'ambiguous').length;
-      ctx.log(`${ambiguous} veth end(s) ambiguous from link data: reading ${command.slice(0, 3).join(' ')} in ${needed.length} namespace(s)`);
-      await readOwnMaps(ctx, draft, needed, command, spec, `settles ${ambiguous} ambiguous veth end(s)`);
+      const open = openQuestions(correlation);
+      ctx.log(`link data leaves ${open} open: reading ${command.slice(0, 3).join(' ')} in ${needed.length} namespace(s)`);
+      await readOwnMaps(ctx, draft, needed, command, spec, `confirms or settles ${open}`);
       ({ correlation } = correlateBundle(draft, parse));
     }
   },
 };
+
+/** What a namespace's own map is read for: pairs no map backs, unpaired veth ends, lowers behind an unknown nsid. */
+function openQuestions(c: Correlation): string {
+  const inferred = c.pairs.filter((p) => p.method === 'unique-candidate' || p.method === 'nsid-consistency').length;
+  const unpaired = c.unpaired.filter((u) => u.reason !== 'no-peer-index' && u.reason !== 'dangling').length;
+  const lowers = c.lowers.filter((l) => l.relation === 'lower' && l.target === null).length;
+  const parts = [
+    inferred > 0 ? `${inferred} veth pair(s) no map backs` : '',
+    unpaired > 0 ? `${unpaired} veth end(s) without a proven peer` : '',
+    lowers > 0 ? `${lowers} unresolved lower device(s)` : '',
+  ].filter((p) => p !== '');
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
 
 /**
  * The host's nsids that its own `netns list-id` did not name (those it lists,

@@ -1,5 +1,5 @@
 import type { Bundle, Capture } from '../schema/bundle.js';
-import type { ParseIssue } from '../model.js';
+import type { NsidEntry, ParseIssue } from '../model.js';
 import { parseCapture, type NamespaceDumpResult } from '../parse/registry.js';
 import { parseLsnsJson } from '../parse/lsns-json.js';
 import { parseLsnsTable } from '../parse/lsns-table.js';
@@ -15,6 +15,8 @@ export interface NamespaceFacts {
   pids: number[];
   /** The parsed dump, or null when none is usable; `problem` then says why. */
   dump: NamespaceDumpResult | null;
+  /** What the dump's command printed on stderr. */
+  dumpStderr: string;
   problem: string | null;
   issues: ParseIssue[];
 }
@@ -41,7 +43,7 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
   const get = (inode: number): NamespaceFacts => {
     let f = facts.get(inode);
     if (!f) {
-      f = { inode, isHost: inode === bundle.hostNetns.inode, names: [], handles: [], pids: [], dump: null, problem: null, issues: [] };
+      f = { inode, isHost: inode === bundle.hostNetns.inode, names: [], handles: [], pids: [], dump: null, dumpStderr: '', problem: null, issues: [] };
       facts.set(inode, f);
     }
     return f;
@@ -66,6 +68,7 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
     const parsed = capture ? parse(capture) : null;
     if (parsed?.status === 'parsed') {
       f.dump = parsed.value;
+      f.dumpStderr = capture?.stderr ?? '';
       f.issues.push(...parsed.issues);
     } else {
       f.problem = ns.failure ? `${ns.failure.reason}: ${ns.failure.detail}` : parsed ? (parsed.status === 'unusable' ? parsed.reason : 'empty output') : 'no capture';
@@ -80,34 +83,69 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
 
   // Captured maps by observer: lsns gives inodes, `netns list-id` gives /run/netns names.
   const capturedMaps = new Map<number, Map<number, number>>();
+  const lists = new Map<number, Set<number>>();
+  const excluded = new Map<number, Set<number>>();
   const addEntry = (observer: number, nsid: number, target: number | undefined) => {
     if (target === undefined) return;
     let map = capturedMaps.get(observer);
     if (!map) capturedMaps.set(observer, (map = new Map()));
     if (!map.has(nsid)) map.set(nsid, target);
   };
+  const exclude = (observer: number, target: number) => {
+    let set = excluded.get(observer);
+    if (!set) excluded.set(observer, (set = new Set()));
+    set.add(target);
+  };
+  // A `netns list-id` lists every nsid of its observer and names each one a /run/netns entry has:
+  // a named namespace it does not name is behind none of them — unless it complained on stderr
+  // (iproute2 6.1 prints "Peer netns reference is invalid" for an entry it could not look up).
+  const addList = (observer: number, entries: NsidEntry[], clean: boolean) => {
+    let list = lists.get(observer);
+    if (!list) lists.set(observer, (list = new Set()));
+    const named = new Set<number>();
+    for (const e of entries) {
+      list.add(e.nsid);
+      const target = e.name !== null ? nameToInode.get(e.name) : undefined;
+      addEntry(observer, e.nsid, target);
+      if (target !== undefined) named.add(target);
+    }
+    if (clean) for (const target of nameToInode.values()) if (!named.has(target)) exclude(observer, target);
+  };
   for (const m of bundle.nsidMaps) {
     const spec = m.capture.spec;
     if (spec === 'lsns_net_json' || spec === 'lsns_net_text') {
       const parsed = (spec === 'lsns_net_json' ? parseLsnsJson : parseLsnsTable)(m.capture.stdout);
-      if (parsed.status === 'parsed') for (const e of parsed.value.nsids) addEntry(m.observer, e.nsid, e.inode ?? undefined);
+      if (parsed.status !== 'parsed') continue;
+      for (const e of parsed.value.nsids) addEntry(m.observer, e.nsid, e.inode ?? undefined);
+      // lsns prints "unassigned" for a namespace the observer has no nsid for.
+      for (const n of parsed.value.namespaces) if (n.nsid === null && n.inode !== m.observer) exclude(m.observer, n.inode);
     } else if (spec === 'ip_netns_list_id_json' || spec === 'ip_netns_list_id_text') {
       const parsed = (spec === 'ip_netns_list_id_json' ? parseNetnsListIdJson : parseNetnsListId)(m.capture.stdout);
-      if (parsed.status === 'parsed') for (const e of parsed.value) addEntry(m.observer, e.nsid, e.name !== null ? nameToInode.get(e.name) : undefined);
+      if (parsed.status === 'parsed') addList(m.observer, parsed.value, m.capture.stderr.trim() === '');
     }
   }
+  for (const f of facts.values()) if (f.dump?.nsids) addList(f.inode, f.dump.nsids, f.dumpStderr.trim() === '');
 
   const namespaces: NsView[] = [];
   for (const f of [...facts.values()].sort((a, b) => a.inode - b.inode)) {
-    const nsids = new Map(capturedMaps.get(f.inode) ?? []);
-    for (const e of f.dump?.nsids ?? []) {
-      const target = e.name !== null ? nameToInode.get(e.name) : undefined;
-      if (target !== undefined && !nsids.has(e.nsid)) nsids.set(e.nsid, target);
-    }
+    const list = lists.get(f.inode);
     f.names.sort();
-    namespaces.push({ inode: f.inode, captured: f.dump !== null, links: f.dump?.links ?? [], nsids, names: f.names });
+    namespaces.push({
+      inode: f.inode,
+      captured: f.dump !== null,
+      links: f.dump?.links ?? [],
+      nsids: new Map(capturedMaps.get(f.inode) ?? []),
+      listed: list ? [...list].sort((a, b) => a - b) : null,
+      excluded: [...(excluded.get(f.inode) ?? [])].filter((t) => t !== f.inode).sort((a, b) => a - b),
+      names: f.names,
+    });
   }
-  return { namespaces: [...facts.values()].sort((a, b) => a.inode - b.inode), input: { namespaces, missing } };
+  // A process or handle whose namespace link could not be read leads to a namespace nsnap cannot name.
+  const unidentified = [
+    ...bundle.processes.filter((p) => p.netns === null && p.netnsError !== null && p.netnsError !== 'vanished').map((p) => `pid ${p.pid}: ${p.netnsError}`),
+    ...bundle.handles.filter((h) => h.inode === null && h.error !== null && h.error !== 'vanished' && h.error !== 'not-a-namespace').map((h) => `${h.path}: ${h.error}`),
+  ];
+  return { namespaces: [...facts.values()].sort((a, b) => a.inode - b.inode), input: { namespaces, missing, unidentified } };
 }
 
 export function correlateBundle(bundle: BundleFacts, parse: DumpParser = parseCapture): { view: BundleView; correlation: Correlation } {

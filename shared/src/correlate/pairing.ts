@@ -1,4 +1,5 @@
 import type { Link } from '../model.js';
+import { NsidKnowledge } from './nsid-knowledge.js';
 
 /** One namespace as the pairing code sees it. */
 export interface NsView {
@@ -8,6 +9,14 @@ export interface NsView {
   links: Link[];
   /** Exact nsid → inode entries known for this observer (lsns, `netns list-id` names). */
   nsids: Map<number, number>;
+  /** This observer's complete nsid list (`netns list-id`), null when none was captured. */
+  listed: number[] | null;
+  /**
+   * Namespaces a captured map proves are behind none of this observer's nsids
+   * but those in `nsids`: lsns said "unassigned", or `netns list-id` did not
+   * name them although they have a /run/netns name.
+   */
+  excluded: number[];
   /** Names this namespace has in /run/netns, for `link-netns NAME` in text dumps. */
   names: string[];
 }
@@ -19,11 +28,13 @@ export interface EndRef {
 }
 
 /**
- * How a pair or an nsid was decided:
+ * How a pair, a lower or an nsid was decided (docs/correlation.md):
  * - `same-netns`: both ends in one namespace, named by `link`;
- * - `nsid-map`: the nsid is in a captured map (lsns, netns list-id);
- * - `unique-candidate`: the only device anywhere with the mutual ifindex/link_index;
- * - `nsid-consistency`: unique once nsids decided by other pairs were taken into account.
+ * - `nsid-map`: a captured map (lsns, netns list-id) names the peer's namespace;
+ * - `unique-candidate`: the only device among the captured namespaces with the mutual
+ *   ifindex/link_index, while nothing shows a namespace nsnap could not see or read;
+ * - `nsid-consistency`: decided by an nsid that another decided pair implies, or the
+ *   only candidate left once other ends were paired.
  */
 export type Method = 'same-netns' | 'nsid-map' | 'unique-candidate' | 'nsid-consistency';
 
@@ -33,13 +44,23 @@ export interface Pair {
   method: Method;
 }
 
-export type UnpairedReason = 'ambiguous' | 'dangling' | 'no-peer-index';
+/**
+ * Why a veth end has no peer (docs/correlation.md):
+ * - `ambiguous`: several devices fit and no map decides;
+ * - `unconfirmed`: one device fits among the captured namespaces, but namespaces exist that
+ *   nsnap could not see or read, and no exact map confirms it;
+ * - `unseen-peer`: the peer is in a namespace nsnap could not see;
+ * - `unreadable-peer`: the peer's namespace is known but could not be read;
+ * - `dangling`: the peer's namespace was read and the peer is not there: it is gone;
+ * - `no-peer-index`: the kernel does not say where the peer is.
+ */
+export type UnpairedReason = 'ambiguous' | 'unconfirmed' | 'unseen-peer' | 'unreadable-peer' | 'dangling' | 'no-peer-index';
 
 export interface Unpaired {
   end: EndRef;
   reason: UnpairedReason;
   detail: string;
-  /** For `ambiguous`: every end it could be paired with. */
+  /** For `ambiguous` and `unconfirmed`: every end it could be paired with. */
   candidates: EndRef[];
 }
 
@@ -64,7 +85,11 @@ export interface Correlation {
   unpaired: Unpaired[];
   lowers: LowerLink[];
   nsidMaps: NsidMapEntry[];
-  /** Namespaces whose own nsid map would settle an ambiguity: where the collector spends an lsns. */
+  /**
+   * Namespaces whose own nsid map would confirm or settle what link data left
+   * open (a pair not backed by a map, an ambiguous or unseen peer, a lower
+   * behind an unknown nsid): where the collector spends a `netns list-id` or lsns.
+   */
   needMaps: number[];
 }
 
@@ -72,6 +97,8 @@ export interface PairingInput {
   namespaces: NsView[];
   /** Namespaces known to exist but not captured, with why (denied, vanished...). */
   missing: Map<number, string>;
+  /** Namespaces known to exist whose identity could not even be read (a denied /proc/PID/ns/net), with why. */
+  unidentified: string[];
 }
 
 interface End {
@@ -85,28 +112,18 @@ const isVethLike = (l: Link) => l.kind === 'veth' || l.kind === null;
 /**
  * Pairs veth ends across namespaces by mutual ifindex/link_index, following
  * plotnetcfg: exact when an nsid map says so, else a unique candidate, else a
- * warning — never a guess. Unique candidates decide nsids, which narrow other
- * ends' candidates, to a fixpoint. Pure, and independent of namespace order.
+ * warning — never a guess. First only what is proven (maps, and the nsids that
+ * proven pairs imply) decides, to a fixpoint. Then, only for ends where nothing
+ * shows a namespace nsnap could not see or read, a lone candidate decides too.
+ * Each round decides from the state at its start, so the result is independent
+ * of the order namespaces and links come in. Pure.
  */
 export function correlate(input: PairingInput): Correlation {
   const namespaces = [...input.namespaces].sort((a, b) => a.inode - b.inode);
   const byInode = new Map(namespaces.map((n) => [n.inode, n]));
   const byName = new Map<string, number>();
   for (const ns of namespaces) for (const name of ns.names) byName.set(name, ns.inode);
-
-  // Per observer: nsid → inode, and the reverse, with how each was learned.
-  const maps = new Map<number, Map<number, { target: number; method: 'nsid-map' | 'inferred' }>>();
-  const reverse = new Map<number, Map<number, number>>();
-  const learn = (observer: number, nsid: number, target: number, method: 'nsid-map' | 'inferred') => {
-    let m = maps.get(observer);
-    if (!m) maps.set(observer, (m = new Map()));
-    let r = reverse.get(observer);
-    if (!r) reverse.set(observer, (r = new Map()));
-    if (m.has(nsid) || r.has(target)) return;
-    m.set(nsid, { target, method });
-    r.set(target, nsid);
-  };
-  for (const ns of namespaces) for (const [nsid, target] of [...ns.nsids].sort((a, b) => a[0] - b[0])) learn(ns.inode, nsid, target, 'nsid-map');
+  const known = new NsidKnowledge(namespaces);
 
   const pairs: Pair[] = [];
   const unpaired: Unpaired[] = [];
@@ -135,16 +152,16 @@ export function correlate(input: PairingInput): Correlation {
       if (peerName === null && (link.linkIndex === null || link.linkIndex === link.ifindex)) {
         unpaired.push({ end: ref(ns, link), reason: 'no-peer-index', detail: 'the kernel reports no peer index for this veth (kernels before 2019 do not)', candidates: [] });
       } else {
-        unpaired.push({ end: ref(ns, link), reason: 'dangling', detail: `peer ${peerName ?? `#${link.linkIndex}`} not found in the same namespace`, candidates: [] });
+        unpaired.push({ end: ref(ns, link), reason: 'dangling', detail: `peer ${peerName ?? `#${link.linkIndex}`} not found in the same namespace: it is gone`, candidates: [] });
       }
     }
   }
 
+  /** The inode `e`'s nsid (or netns name) names, undefined when unknown, null for a name no namespace has. */
   const peerInode = (e: End): number | null | undefined => {
     if (e.link.linkNetnsName !== null) return byName.get(e.link.linkNetnsName) ?? null;
-    return maps.get(e.ns.inode)?.get(e.link.linkNetnsid as number)?.target;
+    return known.entry(e.ns.inode, e.link.linkNetnsid as number)?.target;
   };
-  const nsidOf = (e: End) => e.link.linkNetnsid;
   // Index cross ends by ifindex, then link_index, so candidate search is not quadratic.
   const index = new Map<number, Map<number, End[]>>();
   for (const e of cross) {
@@ -154,144 +171,237 @@ export function correlate(input: PairingInput): Correlation {
     if (list) list.push(e);
     else byLinkIndex.set(e.link.linkIndex as number, [e]);
   }
-  const compatible = (a: End, b: End): boolean => {
-    if (a.ns === b.ns) return false;
-    if (!fits(a, b.ns.inode)) return false;
-    return fits(b, a.ns.inode);
-  };
   // Could end `e`'s nsid name namespace `target`, given what is known?
   const fits = (e: End, target: number): boolean => {
-    const known = peerInode(e);
-    if (known !== undefined && known !== null) return known === target;
+    const peer = peerInode(e);
+    if (peer !== undefined && peer !== null) return peer === target;
     if (e.link.linkNetnsName !== null) return false;
-    const nsid = nsidOf(e);
-    const already = reverse.get(e.ns.inode)?.get(target);
-    return already === undefined || already === nsid;
+    const already = known.nsidFor(e.ns.inode, target);
+    if (already !== undefined) return already === e.link.linkNetnsid;
+    return !known.isExcluded(e.ns.inode, target, e.link.linkNetnsid as number);
   };
-  const isExact = (e: End, peer: End): boolean =>
-    e.link.linkNetnsName !== null || (peerInode(e) === peer.ns.inode && maps.get(e.ns.inode)?.get(nsidOf(e) as number)?.method === 'nsid-map');
+  const compatible = (a: End, b: End): boolean => a.ns !== b.ns && fits(a, b.ns.inode) && fits(b, a.ns.inode);
   const candidatesOf = (a: End): End[] =>
     (index.get(a.link.linkIndex as number)?.get(a.link.ifindex) ?? []).filter((b) => !paired.has(b) && compatible(a, b));
+  /** How a proven nsid of `e` names `peer`'s namespace, or null when none does. */
+  const provenBy = (e: End, peer: End): Method | null => {
+    if (e.link.linkNetnsName !== null) return byName.get(e.link.linkNetnsName) === peer.ns.inode ? 'nsid-map' : null;
+    const entry = known.entry(e.ns.inode, e.link.linkNetnsid as number);
+    if (!entry?.proven || entry.target !== peer.ns.inode) return null;
+    return entry.method === 'nsid-map' ? 'nsid-map' : 'nsid-consistency';
+  };
 
-  // Each round decides, from the state at its start, every end with exactly one
-  // candidate whose candidate is exactly it; then learns the nsids those pairs
-  // imply. Deciding a round at once keeps the result independent of order.
-  for (let round = 1; ; round++) {
-    const decided: [End, End][] = [];
-    const inDecided = new Set<End>();
-    const decide = (a: End, b: End) => {
-      if (inDecided.has(a) || inDecided.has(b)) return;
-      decided.push([a, b]);
-      inDecided.add(a).add(b);
+  /**
+   * One round: every unpaired end proposes its lone candidate when `may`
+   * allows; an end proposed with two different partners is left out. The
+   * decided pairs' nsids are learned, proven or not as the round says.
+   */
+  const inferred = new Set<End>();
+  // Ends alone with one candidate before anything was decided: filled by the first round's scan.
+  const initiallyAlone = new Set<End>();
+  let firstRound = true;
+  const round = (may: (a: End, b: End) => Method | null, proven: boolean): number => {
+    if (paired.size === cross.length) return 0;
+    const proposals: [End, End, Method][] = [];
+    const partners = new Map<End, Set<End>>();
+    const propose = (a: End, b: End, method: Method) => {
+      proposals.push([a, b, method]);
+      for (const [x, y] of [[a, b], [b, a]] as const) {
+        let s = partners.get(x);
+        if (!s) partners.set(x, (s = new Set()));
+        s.add(y);
+      }
     };
     for (const a of cross) {
       if (paired.has(a)) continue;
       const cands = candidatesOf(a);
       if (cands.length !== 1) continue;
+      if (firstRound) initiallyAlone.add(a);
       const b = cands[0] as End;
-      // An end whose peer namespace a captured map names exactly needs no
-      // uniqueness from the other side: that namespace has one such ifindex.
-      if (isExact(a, b)) decide(a, b);
-      else if (compareRef(a.ref, b.ref) < 0) {
-        const back = candidatesOf(b);
-        if (back.length === 1 && back[0] === a) decide(a, b);
-      }
+      const method = may(a, b);
+      if (method) propose(a, b, method);
     }
-    if (decided.length === 0) break;
-    for (const [a, b] of decided) {
-      const method: Method = isExact(a, b) || isExact(b, a) ? 'nsid-map' : round === 1 ? 'unique-candidate' : 'nsid-consistency';
+    firstRound = false;
+    const decided: [End, End, Method][] = [];
+    const taken = new Set<End>();
+    for (const [a, b, method] of proposals) {
+      if ((partners.get(a)?.size ?? 0) > 1 || (partners.get(b)?.size ?? 0) > 1 || taken.has(a) || taken.has(b)) continue;
+      taken.add(a).add(b);
+      decided.push(compareRef(a.ref, b.ref) < 0 ? [a, b, method] : [b, a, method]);
+    }
+    for (const [a, b, method] of decided) {
       paired.add(a);
       paired.add(b);
+      if (!proven) inferred.add(a).add(b);
       pairs.push({ a: a.ref, b: b.ref, method });
     }
     for (const [a, b] of decided) {
-      if (nsidOf(a) !== null) learn(a.ns.inode, nsidOf(a) as number, b.ns.inode, 'inferred');
-      if (nsidOf(b) !== null) learn(b.ns.inode, nsidOf(b) as number, a.ns.inode, 'inferred');
+      if (a.link.linkNetnsid !== null) known.learn(a.ns.inode, a.link.linkNetnsid, b.ns.inode, 'inferred', proven);
+      if (b.link.linkNetnsid !== null) known.learn(b.ns.inode, b.link.linkNetnsid, a.ns.inode, 'inferred', proven);
     }
-  }
+    return decided.length;
+  };
+
+  // What is proven: an nsid a map names, or one that a proven pair implies.
+  const best = (x: Method | null, y: Method | null): Method | null => (x === 'nsid-map' || y === 'nsid-map' ? 'nsid-map' : x ?? y);
+  while (round((a, b) => best(provenBy(a, b), provenBy(b, a)), true) > 0);
+
+  // A lone candidate among the captured namespaces, only where nothing shows one out of sight:
+  // `unique-candidate` when link data and maps alone left it alone, else narrowed by other pairs.
+  const doubts = new Doubts(known, input);
+  while (round((a) => (doubts.of(a.ns.inode) !== null ? null : initiallyAlone.has(a) ? 'unique-candidate' : 'nsid-consistency'), false) > 0);
 
   const needMaps = new Set<number>();
+  const needs = (e: End) => {
+    if (known.entry(e.ns.inode, e.link.linkNetnsid as number)?.proven !== true && e.link.linkNetnsName === null) needMaps.add(e.ns.inode);
+  };
+  for (const e of inferred) needs(e);
   for (const a of cross) {
     if (paired.has(a)) continue;
+    needs(a);
     const cands = candidatesOf(a);
-    if (cands.length > 0) {
-      needMaps.add(a.ns.inode);
-      for (const c of cands) needMaps.add(c.ns.inode);
-      unpaired.push({
-        end: a.ref,
-        reason: 'ambiguous',
-        detail: `${cands.length} devices match ifindex ${a.link.linkIndex} with link_index ${a.link.ifindex}; no nsid map decides`,
-        candidates: cands.map((c) => c.ref).sort(compareRef),
-      });
-      continue;
-    }
-    unpaired.push({ end: a.ref, reason: 'dangling', detail: danglingDetail(a, peerInode(a), byInode, input.missing), candidates: [] });
+    for (const c of cands) needs(c);
+    unpaired.push(explainUnpaired(a, cands, peerInode(a), doubts.of(a.ns.inode), byInode, input.missing));
   }
 
-  const lowers = resolveLowers(namespaces, maps, byName, input.missing);
-  const nsidMaps: NsidMapEntry[] = [];
-  for (const [observer, m] of maps) for (const [nsid, { target, method }] of m) nsidMaps.push({ observer, nsid, target, method });
-  nsidMaps.sort((x, y) => x.observer - y.observer || x.nsid - y.nsid);
+  const lowers = resolveLowers(namespaces, known, byName, input.missing, needMaps);
   pairs.sort((x, y) => compareRef(x.a, y.a));
   unpaired.sort((x, y) => compareRef(x.end, y.end));
-  return { pairs, unpaired, lowers, nsidMaps, needMaps: [...needMaps].sort((x, y) => x - y) };
+  return { pairs, unpaired, lowers, nsidMaps: known.entries(), needMaps: [...needMaps].sort((x, y) => x - y) };
 }
 
-function danglingDetail(a: End, target: number | null | undefined, byInode: Map<number, NsView>, missing: Map<number, string>): string {
+function explainUnpaired(a: End, cands: End[], target: number | null | undefined, doubt: string | null, byInode: Map<number, NsView>, missing: Map<number, string>): Unpaired {
   const where = a.link.linkNetnsName !== null ? `netns "${a.link.linkNetnsName}"` : `nsid ${a.link.linkNetnsid}`;
-  if (target !== undefined && target !== null) {
+  const match = `ifindex ${a.link.linkIndex} with link_index ${a.link.ifindex}`;
+  const unpaired = (reason: UnpairedReason, detail: string, candidates: End[] = []): Unpaired => ({
+    end: a.ref,
+    reason,
+    detail,
+    candidates: candidates.map((c) => c.ref).sort(compareRef),
+  });
+  if (cands.length > 1) return unpaired('ambiguous', `${cands.length} devices match ${match}; no nsid map decides${doubt ? `; and ${doubt}` : ''}`, cands);
+  if (cands.length === 1) {
+    if (doubt) return unpaired('unconfirmed', `1 device matches ${match} among the captured namespaces, but that is not proof: ${doubt}; no nsid map confirms it`, cands);
+    return unpaired('ambiguous', `1 device matches ${match}, but it is also the lone candidate of another end`, cands);
+  }
+  if (target === null) return unpaired('unseen-peer', `peer in a namespace nsnap could not see: no captured namespace is named ${where}`);
+  if (target !== undefined) {
     const peerNs = byInode.get(target);
-    if (!peerNs || !peerNs.captured) {
-      const why = missing.get(target);
-      return `peer namespace ${target} (${where}) was not captured${why ? `: ${why}` : ''}`;
-    }
-    return `peer ifindex ${a.link.linkIndex} not found in namespace ${target} (${where})`;
+    if (peerNs?.captured) return unpaired('dangling', `peer ifindex ${a.link.linkIndex} not found in namespace ${target} (${where}): it is gone`);
+    const why = missing.get(target);
+    if (why === undefined) return unpaired('unseen-peer', `peer in namespace ${target} (${where}), which an nsid map names but nsnap could not see`);
+    if (why.startsWith('vanished')) return unpaired('dangling', `peer namespace ${target} (${where}) vanished during the scan: ${why}`);
+    return unpaired('unreadable-peer', `peer in namespace ${target} (${where}), which nsnap could not read: ${why}`);
   }
-  if (missing.size > 0) {
-    const reasons = [...new Set(missing.values())].join(', ');
-    return `peer namespace (${where}) not found among captured namespaces; ${missing.size} could not be captured (${reasons})`;
-  }
-  return `peer namespace (${where}) not found among captured namespaces`;
+  return unpaired('unseen-peer', `peer in a namespace nsnap could not see: ${where} names no captured namespace${doubt ? `; ${doubt}` : ''}`);
 }
 
-function resolveLowers(
-  namespaces: NsView[],
-  maps: Map<number, Map<number, { target: number; method: 'nsid-map' | 'inferred' }>>,
-  byName: Map<string, number>,
-  missing: Map<number, string>,
-): LowerLink[] {
+/**
+ * Why a lone candidate is not proof for ends in a namespace: the namespaces
+ * known to exist that nsnap could not read (unless this observer's maps place
+ * them), and the nsids some captured list shows that nothing proven names.
+ * Null when nothing shows a namespace out of sight.
+ */
+class Doubts {
+  private readonly cache = new Map<number, string | null>();
+  private readonly global: string[];
+
+  constructor(
+    private readonly known: NsidKnowledge,
+    private readonly input: PairingInput,
+  ) {
+    this.global = [];
+    if (input.unidentified.length > 0) this.global.push(`${input.unidentified.length} namespace link(s) could not be read (${sample(input.unidentified)})`);
+    const open = known.unaccounted();
+    if (open.length > 0) this.global.push(`no captured namespace is proven to be ${sample(open.map((o) => `nsid ${o.nsid} of namespace ${o.observer}`))}`);
+  }
+
+  of(observer: number): string | null {
+    let doubt = this.cache.get(observer);
+    if (doubt !== undefined) return doubt;
+    const parts = [...this.global];
+    const unsettled = [...this.input.missing].filter(([inode]) => inode !== observer && !this.known.isSettled(observer, inode));
+    if (unsettled.length > 0) parts.push(`${unsettled.length} namespace(s) nsnap could not read (${sample(unsettled.map(([inode, why]) => `${inode}: ${why}`))})`);
+    doubt = parts.length > 0 ? parts.join('; ') : null;
+    this.cache.set(observer, doubt);
+    return doubt;
+  }
+}
+
+function sample(items: string[]): string {
+  return items.length > 3 ? `${items.slice(0, 3).join(', ')}, …` : items.join(', ');
+}
+
+/**
+ * Lower devices (macvlan/ipvlan/vlan parent, vxlan underlay) and masters. A
+ * lower in another namespace is found through the observer's nsid for it;
+ * when no map or proven pair names that nsid, the namespace's own map is asked
+ * for (`needMaps`). A vxlan reports its own ifindex as `link_index`: its lower
+ * is the underlay (`info_data.link`), an ifindex in the link namespace.
+ */
+function resolveLowers(namespaces: NsView[], known: NsidKnowledge, byName: Map<string, number>, missing: Map<number, string>, needMaps: Set<number>): LowerLink[] {
   const byInode = new Map(namespaces.map((n) => [n.inode, n]));
   const out: LowerLink[] = [];
   for (const ns of namespaces) {
     const local = linksByName(ns.links);
+    const here = (l: Link): EndRef => ({ netns: ns.inode, ifindex: l.ifindex, ifname: l.ifname });
     for (const link of ns.links) {
-      const end = { netns: ns.inode, ifindex: link.ifindex, ifname: link.ifname };
+      const end = here(link);
       if (link.master !== null) {
         const m = local().get(link.master);
-        out.push({ end, relation: 'master', target: m ? { netns: ns.inode, ifindex: m.ifindex, ifname: m.ifname } : null, method: m ? 'same-netns' : null, detail: m ? null : `master ${link.master} not in the dump` });
+        out.push({ end, relation: 'master', target: m ? here(m) : null, method: m ? 'same-netns' : null, detail: m ? null : `master ${link.master} not in the dump` });
       }
       if (link.kind === 'veth' || link.kind === null) continue;
-      if (link.linkIndex !== null && (link.linkNetnsid !== null || link.linkNetnsName !== null)) {
-        const entry = link.linkNetnsName !== null ? { target: byName.get(link.linkNetnsName), method: 'nsid-map' as const } : maps.get(ns.inode)?.get(link.linkNetnsid as number);
+      const lowerIndex = lowerIndexOf(link, local);
+      if (link.linkNetnsid !== null || link.linkNetnsName !== null) {
+        if (lowerIndex === null) continue;
+        const entry = link.linkNetnsName !== null ? { target: byName.get(link.linkNetnsName), method: 'nsid-map' as const } : known.entry(ns.inode, link.linkNetnsid as number);
         const target = entry?.target;
         const peerNs = target !== undefined ? byInode.get(target) : undefined;
-        const lower = peerNs?.links.find((l) => l.ifindex === link.linkIndex);
+        const lower = peerNs?.links.find((l) => l.ifindex === lowerIndex);
         if (target !== undefined && lower) {
           out.push({ end, relation: 'lower', target: { netns: target, ifindex: lower.ifindex, ifname: lower.ifname }, method: entry?.method === 'nsid-map' ? 'nsid-map' : 'nsid-consistency', detail: null });
-        } else {
-          const why = target === undefined ? `nsid ${link.linkNetnsid} is not in any map` : !peerNs?.captured ? `namespace ${target} was not captured${missing.get(target) ? `: ${missing.get(target)}` : ''}` : `ifindex ${link.linkIndex} not found in namespace ${target}`;
-          out.push({ end, relation: 'lower', target: null, method: null, detail: why });
+          continue;
         }
-      } else if (link.linkName !== null) {
-        const lower = local().get(link.linkName);
-        out.push({ end, relation: 'lower', target: lower ? { netns: ns.inode, ifindex: lower.ifindex, ifname: lower.ifname } : null, method: lower ? 'same-netns' : null, detail: lower ? null : `lower ${link.linkName} not in the dump` });
-      } else if (link.linkIndex !== null && link.linkIndex !== link.ifindex && link.linkIndex !== 0) {
-        const lower = ns.links.find((l) => l.ifindex === link.linkIndex);
-        out.push({ end, relation: 'lower', target: lower ? { netns: ns.inode, ifindex: lower.ifindex, ifname: lower.ifname } : null, method: lower ? 'same-netns' : null, detail: lower ? null : `lower #${link.linkIndex} not in the dump` });
+        if (target === undefined && link.linkNetnsName === null) needMaps.add(ns.inode);
+        const why =
+          target === undefined
+            ? `nsid ${link.linkNetnsid} is not in any map`
+            : !peerNs?.captured
+              ? `namespace ${target} was not captured${missing.get(target) ? `: ${missing.get(target)}` : ''}`
+              : `ifindex ${lowerIndex} not found in namespace ${target}`;
+        out.push({ end, relation: 'lower', target: null, method: null, detail: why });
+        continue;
+      }
+      const byLocalName = link.linkName ?? (typeof link.underlay === 'string' && !/^if\d+$/.test(link.underlay) ? link.underlay : null);
+      if (byLocalName !== null) {
+        const lower = local().get(byLocalName);
+        out.push({ end, relation: 'lower', target: lower ? here(lower) : null, method: lower ? 'same-netns' : null, detail: lower ? null : `lower ${byLocalName} not in the dump` });
+      } else if (lowerIndex !== null) {
+        const lower = ns.links.find((l) => l.ifindex === lowerIndex);
+        out.push({ end, relation: 'lower', target: lower ? here(lower) : null, method: lower ? 'same-netns' : null, detail: lower ? null : `lower #${lowerIndex} not in the dump` });
       }
     }
   }
   return out;
+}
+
+/**
+ * The ifindex of a device's lower: its `link_index`, or for a tunnel that
+ * names itself there (vxlan), its underlay. iproute2 prints the underlay as
+ * `ifN`, or as the name the *local* device with that ifindex has — so a name
+ * stands for that device's ifindex, which is what the kernel reported.
+ */
+function lowerIndexOf(link: Link, local: () => Map<string, Link>): number | null {
+  if (link.linkIndex !== null && link.linkIndex !== link.ifindex && link.linkIndex !== 0) return link.linkIndex;
+  const u = link.underlay;
+  if (typeof u === 'number') return u > 0 ? u : null;
+  if (typeof u === 'string') {
+    const m = /^if(\d+)$/.exec(u);
+    if (m) return Number(m[1]);
+    return local().get(u)?.ifindex ?? null;
+  }
+  return null;
 }
 
 /** A namespace's links by name, built on first use: most namespaces never need it. */
