@@ -51,7 +51,9 @@ export function openDatabase(path: string, options: OpenOptions): Database {
   }
   try {
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    // Concurrent ingests take turns at the write lock, one bundle's transaction at a time (a large one
+    // takes a second or two): waiting that long is normal, and a wait past this means a stuck writer.
+    db.pragma('busy_timeout = 30000');
     if (path !== ':memory:') {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

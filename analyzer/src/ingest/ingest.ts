@@ -90,24 +90,29 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
       let unpacked: Unpacked | null = null;
       try {
         unpacked = unpackBundle(read());
-        const known = byContent.get(unpacked.contentSha256) as string | undefined;
-        if (known !== undefined) {
-          return record({ path: source, outcome: 'skipped', snapshotId: known, host: null, reason: `already ingested (snapshot ${known})` }, unpacked, null, t0);
-        }
-        const bundle = parseUnpacked(unpacked);
-        const other = byId.get(bundle.snapshotId) as string | undefined;
-        if (other !== undefined) {
-          throw new Error(`snapshot ${bundle.snapshotId} is already in the database with different content (sha256 ${other.slice(0, 12)}…, this file ${unpacked.contentSha256.slice(0, 12)}…)`);
-        }
+        const u = unpacked;
+        const alreadyIn = (known: string): FileOutcome =>
+          record({ path: source, outcome: 'skipped', snapshotId: known, host: null, reason: `already ingested (snapshot ${known})` }, u, null, t0);
+        // Known content is asked first without a lock (a re-run skips most bundles before parsing them),
+        // and again under the write lock: another nsnap ingesting the same sources may have inserted the
+        // bundle in between, and only the answer given under the lock is true when the insert runs.
+        const seen = byContent.get(u.contentSha256) as string | undefined;
+        if (seen !== undefined) return alreadyIn(seen);
+        const bundle = parseUnpacked(u);
         const rows = normalizeBundle(bundle);
         const outcome: FileOutcome = { path: source, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
-        const u = unpacked;
-        db.transaction(() => {
+        const result = db.transaction((): FileOutcome => {
+          const known = byContent.get(u.contentSha256) as string | undefined;
+          if (known !== undefined) return alreadyIn(known);
+          const other = byId.get(bundle.snapshotId) as string | undefined;
+          if (other !== undefined) {
+            throw new Error(`snapshot ${bundle.snapshotId} is already in the database with different content (sha256 ${other.slice(0, 12)}…, this file ${u.contentSha256.slice(0, 12)}…)`);
+          }
           inserter.insert(rows, u.contentSha256, u.json.byteLength, now().toISOString());
-          record(outcome, u, null, t0);
+          return record(outcome, u, null, t0);
         }).immediate();
-        ingested += 1;
-        return outcome;
+        if (result.outcome === 'ingested') ingested += 1;
+        return result;
       } catch (error) {
         const reason =
           error instanceof BundleError ? `${BUNDLE_ERROR_PREFIX[error.kind]}${error.message}` : (error as NodeJS.ErrnoException).code ? describeFsError(error) : (error as Error).message;
