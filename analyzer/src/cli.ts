@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { defaultDbPath, openDatabase } from './db/open.js';
-import { DatabaseError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
+import { DatabaseError, EXIT, EXIT_CODES_HELP, isStorageError, UsageError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
 import type { IngestFlags } from './ingest/run-ingest.js';
 import { peersOf } from './query/peers.js';
@@ -37,9 +37,9 @@ const out = (text: string) => process.stdout.write(text);
 const log = (message: string) => process.stderr.write(`nsnap: ${message}\n`);
 const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
 
-/** The database of a query: it must exist, and is read through a memory map. */
+/** The database of a query: it must exist, is opened read-only, and is read through a memory map. */
 function withDatabase<T>(flags: GlobalFlags, use: (db: Database) => T): T {
-  const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true, mapped: true });
+  const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true, mapped: true, readonly: true });
   try {
     return use(db);
   } finally {
@@ -424,7 +424,12 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.failed;
       return;
     }
+    if (isStorageError(error)) {
+      log(`database error: ${(error as Error).message}`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
     log(`internal error: ${(error as Error)?.stack ?? String(error)}`);
-    process.exitCode = EXIT.failed;
+    process.exitCode = EXIT.internal;
   }
 }

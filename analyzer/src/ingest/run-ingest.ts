@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { escapeControl, isHostLabel, openStore, type ObjectStore } from '@nsnap/shared';
-import { defaultDbPath, openDatabase } from '../db/open.js';
+import { closeWritable, defaultDbPath, openDatabase } from '../db/open.js';
 import { UsageError, quote } from '../errors.js';
 import { ingestSources, type FileOutcome, type IngestSummary } from './ingest.js';
 import { ingestStore, type StoreSummary } from './remote-ingest.js';
@@ -119,7 +119,7 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
     if (!flags.quiet) log(`${summary.ingested} ingested, ${summary.skipped} skipped (already in the database), ${summary.failed} failed in ${(summary.durationMs / 1000).toFixed(2)} s`);
     return summary;
   } finally {
-    db.close();
+    closeWritable(db);
   }
 }
 
