@@ -1,10 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { BundleError, LIMITS } from '@nsnap/shared';
-import { describeFsError, findBundles } from './find-bundles.js';
+import { BundleError } from '@nsnap/shared';
+import { describeFsError, findBundles, type Unread } from './find-bundles.js';
 import { snapshotInserter } from './insert-snapshot.js';
 import { normalizeBundle } from './normalize.js';
 import { parseUnpacked, unpackBundle, type Unpacked } from './read-bundle.js';
+import { readBundleFile } from './read-file.js';
 
 export interface FileOutcome {
   path: string;
@@ -19,13 +19,18 @@ export interface IngestSummary {
   ingested: number;
   skipped: number;
   failed: number;
+  /** Entries of the walked directories that are not bundles, each with why it was not read. */
+  ignored: number;
   files: FileOutcome[];
+  ignoredEntries: Unread[];
   durationMs: number;
 }
 
 export interface IngestHooks {
   /** Called after each file, with the count done and the total found. */
   onFile?(outcome: FileOutcome, done: number, total: number): void;
+  /** Called for each entry a walk did not read, before any file is read. */
+  onIgnored?(entry: Unread): void;
   now?(): Date;
 }
 
@@ -98,8 +103,9 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
         // bundle in between, and only the answer given under the lock is true when the insert runs.
         const seen = byContent.get(u.contentSha256) as string | undefined;
         if (seen !== undefined) return alreadyIn(seen);
-        const bundle = parseUnpacked(u);
+        const { bundle, gaps } = parseUnpacked(u);
         const rows = normalizeBundle(bundle);
+        rows.gaps.push(...gaps);
         const outcome: FileOutcome = { path: source, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
         const result = db.transaction((): FileOutcome => {
           const known = byContent.get(u.contentSha256) as string | undefined;
@@ -126,12 +132,6 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
   };
 }
 
-function readBundleFile(file: string): Uint8Array {
-  const size = statSync(file).size;
-  if (size > LIMITS.storedBytes) throw new BundleError(`${size} bytes exceeds the ${LIMITS.storedBytes}-byte limit`, 'oversized');
-  return readFileSync(file);
-}
-
 /**
  * Ingests every bundle the sources name, each in its own transaction: a bad
  * bundle is reported with its reason and the others still land.
@@ -140,7 +140,9 @@ export function ingestSources(db: Database, sources: string[], hooks: IngestHook
   const started = performance.now();
   const ingester = bundleIngester(db, hooks.now);
   const found = sources.map(findBundles);
-  const total = found.reduce((n, s) => n + s.files.length + (s.error ? 1 : 0), 0);
+  const total = found.reduce((n, s) => n + s.files.length + s.failures.length + (s.error ? 1 : 0), 0);
+  const ignoredEntries = found.flatMap((s) => s.ignored);
+  for (const entry of ignoredEntries) hooks.onIgnored?.(entry);
   const files: FileOutcome[] = [];
   const done = (o: FileOutcome) => {
     files.push(o);
@@ -149,9 +151,18 @@ export function ingestSources(db: Database, sources: string[], hooks: IngestHook
 
   for (const source of found) {
     if (source.error) done(ingester.fail(source.source, source.error, null, performance.now()));
+    for (const f of source.failures) done(ingester.fail(f.path, f.reason, null, performance.now()));
     for (const file of source.files) done(ingester.ingest(file, () => readBundleFile(file)));
   }
   ingester.finish();
   const count = (k: FileOutcome['outcome']) => files.filter((f) => f.outcome === k).length;
-  return { ingested: count('ingested'), skipped: count('skipped'), failed: count('failed'), files, durationMs: performance.now() - started };
+  return {
+    ingested: count('ingested'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    ignored: ignoredEntries.length,
+    files,
+    ignoredEntries,
+    durationMs: performance.now() - started,
+  };
 }
