@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
-import { defaultDbPath, openDatabase } from './db/open.js';
+import { closeWritable, defaultDbPath, openDatabase } from './db/open.js';
 import { DatabaseError, EXIT, EXIT_CODES_HELP, isStorageError, UsageError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
 import type { IngestFlags } from './ingest/run-ingest.js';
@@ -8,7 +8,9 @@ import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
 import { HISTORY_PROGRESS_EVERY_MS, historyRange, walkHistory } from './query/history.js';
-import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection } from './query/select.js';
+import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection, type SnapshotRef } from './query/select.js';
+import { forgetSnapshots, pruneRule, pruneSelection } from './forget/forget.js';
+import { renderForgotten } from './render/forget-text.js';
 import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
 import { listSnapshots } from './query/snapshots.js';
@@ -390,6 +392,78 @@ Examples:
         else out(renderCheck(result, owners));
         process.exitCode = result.findings.length > 0 ? EXIT.failed : EXIT.ok;
       });
+    });
+
+  const removal = (command: Command) =>
+    command
+      .addOption(hostOption())
+      .option('-n, --dry-run', 'list the snapshots that would be removed, and remove nothing', false)
+      .addOption(jsonOption());
+  const remove = (flags: GlobalFlags & { json: boolean; dryRun: boolean }, choose: (db: Database) => SnapshotRef[]) => {
+    const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true });
+    try {
+      const chosen = choose(db);
+      if (!flags.dryRun) forgetSnapshots(db, chosen);
+      if (flags.json) json({ dryRun: flags.dryRun, removed: chosen.map(({ id, host, takenAt }) => ({ id, host, takenAt })) });
+      else out(renderForgotten(chosen, flags.dryRun));
+    } finally {
+      closeWritable(db);
+    }
+  };
+
+  removal(
+    program
+      .command('forget')
+      .description('Remove snapshots and everything they brought (namespaces, interfaces, pairs, gaps, their ingest_log entries) from the database')
+      .argument('<sel...>', 'the snapshots (SEL each)'),
+  )
+    .addHelpText(
+      'after',
+      `
+${SELECTOR_HELP}
+
+A forgotten bundle can be ingested again, from a file or a store. The file keeps its size until
+\`sqlite3 nsnap.db VACUUM\`; deleting rows of the snapshots table in the sqlite3 shell does the same
+as forget (docs/schema.md).
+
+Examples:
+  nsnap forget 01a22582 --host web-1
+  nsnap forget tag:phase=test --dry-run
+`,
+    )
+    .action((sels: string[], _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { dryRun: boolean }>();
+      remove(flags, (db) => {
+        const chosen = new Map<number, SnapshotRef>();
+        for (const sel of sels) {
+          const s = selectSnapshot(db, { snapshot: sel, host: flags.host ?? null });
+          chosen.set(s.row, s);
+        }
+        return [...chosen.values()];
+      });
+    });
+
+  removal(
+    program
+      .command('prune')
+      .description('Remove old snapshots: all but the newest N of each host (--keep), or those taken before a time (--before)')
+      .option('--keep <n>', 'keep the newest N snapshots of each host (of --host only, with it)')
+      .option('--before <time>', 'remove the snapshots taken before this time (ISO-8601; UTC without a zone)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Everything a removed snapshot brought goes with it, as with nsnap forget.
+
+Examples:
+  nsnap prune --keep 100 --dry-run
+  nsnap prune --before 2026-11-01 --host web-1
+`,
+    )
+    .action((_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { dryRun: boolean; keep?: string; before?: string }>();
+      const rule = pruneRule(flags.keep, flags.before !== undefined ? parseTime(flags.before, '--before') : null);
+      remove(flags, (db) => pruneSelection(db, rule, flags.host ?? null));
     });
 
   return program;
