@@ -11,6 +11,7 @@ import { HISTORY_PROGRESS_EVERY_MS, historyRange, walkHistory } from './query/hi
 import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection, type SnapshotRef } from './query/select.js';
 import { forgetSnapshots, pruneRule, pruneSelection } from './forget/forget.js';
 import { renderForgotten } from './render/forget-text.js';
+import { jsonText, terminalText } from './render/terminal.js';
 import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
 import { listSnapshots } from './query/snapshots.js';
@@ -35,9 +36,10 @@ interface QueryFlags extends GlobalFlags {
   snapshot: string;
 }
 
-const out = (text: string) => process.stdout.write(text);
-const log = (message: string) => process.stderr.write(`nsnap: ${message}\n`);
-const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
+// Every answer and message passes the text frontend's escaping here (render/terminal.ts).
+const out = (text: string) => process.stdout.write(terminalText(text));
+const log = (message: string) => process.stderr.write(`nsnap: ${terminalText(message)}\n`);
+const json = (value: unknown) => process.stdout.write(jsonText(value));
 
 /** The database of a query: it must exist, is opened read-only, and is read through a memory map. */
 function withDatabase<T>(flags: GlobalFlags, use: (db: Database) => T): T {
