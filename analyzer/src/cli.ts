@@ -105,7 +105,11 @@ Each bundle is validated against the bundle schema, parsed, correlated (veth pai
 containers) and inserted in one transaction. A bundle already in the database (same sha256 of its JSON,
 compressed or not) is skipped and said to be. A bundle that cannot be read — truncated gzip, not JSON,
 schema violation, another schema version, too large — is named with its reason on stderr, and the others
-still go in; the exit code is then 1. Every attempt is recorded in the ingest_log table.
+still go in; the exit code is then 1. Every attempt is recorded in the ingest_log table. Only regular
+files are read (a FIFO or device is refused at once); a walk goes on past what it cannot read: a
+directory it cannot list, or a dangling link, link loop or FIFO named like a bundle, is a failure;
+other entries are counted as not read, and -v names each with why. Several ingests may run into one
+database at once. Limits: 128 MiB stored, 128 MiB of JSON per bundle (docs/reliability.md).
 
 A store URL is ingested incrementally: only the key prefixes --host/--since/--until need are listed
 (host=H/date=YYYY-MM-DD/…), keys this database already took from the store are skipped without being

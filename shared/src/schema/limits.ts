@@ -17,7 +17,7 @@ export const LIMITS = {
   handles: 200_000,
   /**
    * A whole bundle's JSON, decompressed, in bytes. Enforced while inflating. Peak memory of an ingest
-   * is a few times this at worst (docs/reliability.md); V8 cannot hold a string of 512 MiB at all.
+   * is about 4.5 times this (docs/reliability.md, bench/analyzer-limits.mjs); V8 cannot hold a string of 512 MiB at all.
    */
   bundleBytes: 128 * 1024 * 1024,
   /** A whole bundle as stored (the file or object as read, gzip or plain JSON), in bytes. Enforced while reading. */
