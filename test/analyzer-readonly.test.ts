@@ -63,7 +63,7 @@ describe('read-only databases', () => {
       expect({ mode, exit: r.exitCode, stderr: r.stderr }).toEqual({
         mode,
         exit: 1,
-        stderr: `nsnap: database "${db}" is read-only here (attempt to write a readonly database): ingest needs to write it`,
+        stderr: `nsnap: database "${db}" is read-only here (attempt to write a readonly database): ingest needs to write it, and a journal beside it`,
       });
       const check = openDatabase(db, { mustExist: true, readonly: true });
       expect(check.prepare('SELECT count(*) FROM snapshots').pluck().get()).toBe(1);

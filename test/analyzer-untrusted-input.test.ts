@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@nsnap/analyzer';
+import { bundleKey } from '@nsnap/shared';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
 import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
 import { dockerNode } from './support/docker-node.js';
@@ -94,6 +95,18 @@ describe('nsnap ingest: size limits say which limit', () => {
     expect(r.exitCode).toBe(1);
     expect(String(r.stderr)).toContain(`nsnap: failed: ${big}: too large: over the 128 MiB limit on a bundle's stored bytes: stopped reading at ${LIMIT + 1} bytes`);
     expect(String(r.stderr)).toContain(`nsnap: failed: ${bomb}: too large: decompresses to more than the 128 MiB limit on a bundle's JSON bytes (inflating stopped there)`);
+  });
+
+  it('stops reading an object of a file:// store past the limit on stored bytes', async () => {
+    const store = path.join(dir, 'store');
+    const bundle = dockerNode({ host: 'big' }).build();
+    const key = bundleKey({ host: 'big', takenAt: bundle.takenAt.start, snapshotId: bundle.snapshotId });
+    mkdirSync(path.dirname(path.join(store, key)), { recursive: true });
+    writeFileSync(path.join(store, key), '');
+    truncateSync(path.join(store, key), LIMIT + 4096);
+    const r = await runCli(ANALYZER_BIN, ['ingest', `file://${store}`, '--db', path.join(dir, 'store.db')]);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toContain(`too large: over the 128 MiB limit on a bundle's stored bytes: stopped reading at ${LIMIT + 1} bytes`);
   });
 
   it('cuts a parsed name over the limit for names, with a gap that says so', async () => {

@@ -135,7 +135,7 @@ function databaseError(path: string, error: unknown, writing: boolean): Database
   const e = error as { code?: string; message: string };
   if (e.code === 'SQLITE_NOTADB') return new DatabaseError(`${quote(path)} is not an SQLite database`);
   if (writing && (e.code?.startsWith('SQLITE_READONLY') || e.code === 'SQLITE_PERM')) {
-    return new DatabaseError(`database ${quote(path)} is read-only here (${e.message}): ingest needs to write it`);
+    return new DatabaseError(`database ${quote(path)} is read-only here (${e.message}): ingest needs to write it, and a journal beside it`);
   }
   if (e.code?.startsWith('SQLITE_READONLY') || e.code?.startsWith('SQLITE_CANTOPEN')) {
     return new DatabaseError(

@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
+import { fileType } from '@nsnap/shared';
 
 /** An entry the walk did not read, with why. */
 export interface Unread {
@@ -97,18 +98,6 @@ function lstatOrNull(p: string): Stats | null {
   } catch {
     return null;
   }
-}
-
-/** What kind of file system object it is, in words. */
-export function fileType(st: Stats | null): string {
-  if (st === null) return 'gone';
-  if (st.isFIFO()) return 'FIFO';
-  if (st.isSocket()) return 'socket';
-  if (st.isCharacterDevice()) return 'character device';
-  if (st.isBlockDevice()) return 'block device';
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symbolic link';
-  return st.isFile() ? 'regular file' : 'unknown type';
 }
 
 export function describeFsError(error: unknown): string {

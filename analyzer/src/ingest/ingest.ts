@@ -1,10 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { BundleError } from '@nsnap/shared';
+import { BundleError, readRegularFile } from '@nsnap/shared';
 import { describeFsError, findBundles, type Unread } from './find-bundles.js';
 import { snapshotInserter } from './insert-snapshot.js';
 import { normalizeBundle } from './normalize.js';
 import { parseUnpacked, unpackBundle, type Unpacked } from './read-bundle.js';
-import { readBundleFile } from './read-file.js';
 
 export interface FileOutcome {
   path: string;
@@ -152,7 +151,7 @@ export function ingestSources(db: Database, sources: string[], hooks: IngestHook
   for (const source of found) {
     if (source.error) done(ingester.fail(source.source, source.error, null, performance.now()));
     for (const f of source.failures) done(ingester.fail(f.path, f.reason, null, performance.now()));
-    for (const file of source.files) done(ingester.ingest(file, () => readBundleFile(file)));
+    for (const file of source.files) done(ingester.ingest(file, () => readRegularFile(file)));
   }
   ingester.finish();
   const count = (k: FileOutcome['outcome']) => files.filter((f) => f.outcome === k).length;
