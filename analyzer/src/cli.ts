@@ -1,14 +1,17 @@
 import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
-import { defaultDbPath, openDatabase } from './db/open.js';
-import { DatabaseError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
+import { closeWritable, defaultDbPath, openDatabase } from './db/open.js';
+import { DatabaseError, EXIT, EXIT_CODES_HELP, isStorageError, UsageError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
 import type { IngestFlags } from './ingest/run-ingest.js';
 import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
 import { HISTORY_PROGRESS_EVERY_MS, historyRange, walkHistory } from './query/history.js';
-import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection } from './query/select.js';
+import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection, type SnapshotRef } from './query/select.js';
+import { forgetSnapshots, pruneRule, pruneSelection } from './forget/forget.js';
+import { renderForgotten } from './render/forget-text.js';
+import { jsonText, terminalText } from './render/terminal.js';
 import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
 import { listSnapshots } from './query/snapshots.js';
@@ -33,13 +36,14 @@ interface QueryFlags extends GlobalFlags {
   snapshot: string;
 }
 
-const out = (text: string) => process.stdout.write(text);
-const log = (message: string) => process.stderr.write(`nsnap: ${message}\n`);
-const json = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
+// Every answer and message passes the text frontend's escaping here (render/terminal.ts).
+const out = (text: string) => process.stdout.write(terminalText(text));
+const log = (message: string) => process.stderr.write(`nsnap: ${terminalText(message)}\n`);
+const json = (value: unknown) => process.stdout.write(jsonText(value));
 
-/** The database of a query: it must exist, and is read through a memory map. */
+/** The database of a query: it must exist, is opened read-only, and is read through a memory map. */
 function withDatabase<T>(flags: GlobalFlags, use: (db: Database) => T): T {
-  const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true, mapped: true });
+  const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true, mapped: true, readonly: true });
   try {
     return use(db);
   } finally {
@@ -101,7 +105,11 @@ Each bundle is validated against the bundle schema, parsed, correlated (veth pai
 containers) and inserted in one transaction. A bundle already in the database (same sha256 of its JSON,
 compressed or not) is skipped and said to be. A bundle that cannot be read — truncated gzip, not JSON,
 schema violation, another schema version, too large — is named with its reason on stderr, and the others
-still go in; the exit code is then 1. Every attempt is recorded in the ingest_log table.
+still go in; the exit code is then 1. Every attempt is recorded in the ingest_log table. Only regular
+files are read (a FIFO or device is refused at once); a walk goes on past what it cannot read: a
+directory it cannot list, or a dangling link, link loop or FIFO named like a bundle, is a failure;
+other entries are counted as not read, and -v names each with why. Several ingests may run into one
+database at once. Limits: 128 MiB stored, 128 MiB of JSON per bundle (docs/reliability.md).
 
 A store URL is ingested incrementally: only the key prefixes --host/--since/--until need are listed
 (host=H/date=YYYY-MM-DD/…), keys this database already took from the store are skipped without being
@@ -396,6 +404,78 @@ Examples:
       });
     });
 
+  const removal = (command: Command) =>
+    command
+      .addOption(hostOption())
+      .option('-n, --dry-run', 'list the snapshots that would be removed, and remove nothing', false)
+      .addOption(jsonOption());
+  const remove = (flags: GlobalFlags & { json: boolean; dryRun: boolean }, choose: (db: Database) => SnapshotRef[]) => {
+    const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true });
+    try {
+      const chosen = choose(db);
+      if (!flags.dryRun) forgetSnapshots(db, chosen);
+      if (flags.json) json({ dryRun: flags.dryRun, removed: chosen.map(({ id, host, takenAt }) => ({ id, host, takenAt })) });
+      else out(renderForgotten(chosen, flags.dryRun));
+    } finally {
+      closeWritable(db);
+    }
+  };
+
+  removal(
+    program
+      .command('forget')
+      .description('Remove snapshots and everything they brought (namespaces, interfaces, pairs, gaps, their ingest_log entries) from the database')
+      .argument('<sel...>', 'the snapshots (SEL each)'),
+  )
+    .addHelpText(
+      'after',
+      `
+${SELECTOR_HELP}
+
+A forgotten bundle can be ingested again, from a file or a store. The file keeps its size until
+\`sqlite3 nsnap.db VACUUM\`; deleting rows of the snapshots table in the sqlite3 shell does the same
+as forget (docs/schema.md).
+
+Examples:
+  nsnap forget 01a22582 --host web-1
+  nsnap forget tag:phase=test --dry-run
+`,
+    )
+    .action((sels: string[], _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { dryRun: boolean }>();
+      remove(flags, (db) => {
+        const chosen = new Map<number, SnapshotRef>();
+        for (const sel of sels) {
+          const s = selectSnapshot(db, { snapshot: sel, host: flags.host ?? null });
+          chosen.set(s.row, s);
+        }
+        return [...chosen.values()];
+      });
+    });
+
+  removal(
+    program
+      .command('prune')
+      .description('Remove old snapshots: all but the newest N of each host (--keep), or those taken before a time (--before)')
+      .option('--keep <n>', 'keep the newest N snapshots of each host (of --host only, with it)')
+      .option('--before <time>', 'remove the snapshots taken before this time (ISO-8601; UTC without a zone)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Everything a removed snapshot brought goes with it, as with nsnap forget.
+
+Examples:
+  nsnap prune --keep 100 --dry-run
+  nsnap prune --before 2026-11-01 --host web-1
+`,
+    )
+    .action((_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { dryRun: boolean; keep?: string; before?: string }>();
+      const rule = pruneRule(flags.keep, flags.before !== undefined ? parseTime(flags.before, '--before') : null);
+      remove(flags, (db) => pruneSelection(db, rule, flags.host ?? null));
+    });
+
   return program;
 }
 
@@ -428,7 +508,12 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.failed;
       return;
     }
+    if (isStorageError(error)) {
+      log(`database error: ${(error as Error).message}`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
     log(`internal error: ${(error as Error)?.stack ?? String(error)}`);
-    process.exitCode = EXIT.failed;
+    process.exitCode = EXIT.internal;
   }
 }

@@ -27,4 +27,5 @@ export * from './correlate/bundle-view.js';
 export * from './store/store.js';
 export * from './store/keys.js';
 export * from './store/local.js';
+export * from './store/read-file.js';
 export * from './store/open.js';

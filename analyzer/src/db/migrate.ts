@@ -12,16 +12,21 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
   });
   const target = migrations.length;
-  const from = db.pragma('user_version', { simple: true }) as number;
-  if (from > target) {
-    throw new DatabaseError(`${label} has schema version ${from}, newer than this nsnap understands (${target}): upgrade nsnap to read it`);
-  }
+  const version = () => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    if (v > target) throw new DatabaseError(`${label} has schema version ${v}, newer than this nsnap understands (${target}): upgrade nsnap to read it`);
+    return v;
+  };
+  const from = version();
   if (from === target) return { from, to: target };
-  db.transaction(() => {
-    for (const m of migrations.slice(from)) db.exec(m.sql);
+  // Read again under the write lock (BEGIN IMMEDIATE): another nsnap may have migrated since the
+  // read above, and applying its migrations twice fails (`table hosts already exists`).
+  return db.transaction(() => {
+    const locked = version();
+    for (const m of migrations.slice(locked)) db.exec(m.sql);
     // PRAGMA takes no bound parameters; `target` is an integer from the list above.
-    db.pragma(`user_version = ${target}`);
+    if (locked < target) db.pragma(`user_version = ${target}`);
+    return { from: locked, to: target };
   }).immediate();
-  return { from, to: target };
 }
 

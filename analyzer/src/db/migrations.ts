@@ -318,8 +318,30 @@ JOIN hosts hs ON hs.id = s.host
 WHERE l.relation = 'veth' AND l.status <> 'resolved';
 `;
 
+// Deleting a snapshot row removes what it brought even where foreign keys are off (the sqlite3
+// shell's default, where the ON DELETE CASCADE clauses do nothing): the rows of every table that
+// holds a snapshot's facts, its ingest_log rows that made an ingest from a store skip its key, and its
+// host when no snapshot of it is left. With foreign keys on, the cascades have run first and these
+// find nothing. Rows orphaned by deletes before this migration are removed once here.
+const SNAPSHOT_TABLES = ['snapshot_tags', 'probes', 'gaps', 'nsids', 'processes', 'containers', 'handles', 'interfaces', 'namespaces'];
+const deleteCascade = `
+DELETE FROM link_candidates WHERE link NOT IN (SELECT id FROM links WHERE snapshot IN (SELECT id FROM snapshots));
+DELETE FROM links WHERE snapshot NOT IN (SELECT id FROM snapshots);
+${SNAPSHOT_TABLES.map((t) => `DELETE FROM ${t} WHERE snapshot NOT IN (SELECT id FROM snapshots);`).join('\n')}
+
+CREATE TRIGGER snapshots_delete_cascade AFTER DELETE ON snapshots
+BEGIN
+  DELETE FROM link_candidates WHERE link IN (SELECT id FROM links WHERE snapshot = old.id);
+  DELETE FROM links WHERE snapshot = old.id;
+${SNAPSHOT_TABLES.map((t) => `  DELETE FROM ${t} WHERE snapshot = old.id;`).join('\n')}
+  DELETE FROM ingest_log WHERE snapshot_id = old.snapshot_id AND outcome IN ('ingested', 'skipped');
+  DELETE FROM hosts WHERE id = old.host AND NOT EXISTS (SELECT 1 FROM snapshots WHERE host = old.host);
+END;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initial },
   { version: 2, name: 'ingest_log by source', sql: ingestLogSource },
   { version: 3, name: 'unpaired reasons for peers out of sight', sql: unpairedReasons },
+  { version: 4, name: 'deleting a snapshot removes what it brought, foreign keys on or off', sql: deleteCascade },
 ];

@@ -1,7 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { BundleError, LIMITS } from '@nsnap/shared';
-import { describeFsError, findBundles } from './find-bundles.js';
+import { BundleError, readRegularFile } from '@nsnap/shared';
+import { describeFsError, findBundles, type Unread } from './find-bundles.js';
 import { snapshotInserter } from './insert-snapshot.js';
 import { normalizeBundle } from './normalize.js';
 import { parseUnpacked, unpackBundle, type Unpacked } from './read-bundle.js';
@@ -19,13 +18,18 @@ export interface IngestSummary {
   ingested: number;
   skipped: number;
   failed: number;
+  /** Entries of the walked directories that are not bundles, each with why it was not read. */
+  ignored: number;
   files: FileOutcome[];
+  ignoredEntries: Unread[];
   durationMs: number;
 }
 
 export interface IngestHooks {
   /** Called after each file, with the count done and the total found. */
   onFile?(outcome: FileOutcome, done: number, total: number): void;
+  /** Called for each entry a walk did not read, before any file is read. */
+  onIgnored?(entry: Unread): void;
   now?(): Date;
 }
 
@@ -90,24 +94,30 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
       let unpacked: Unpacked | null = null;
       try {
         unpacked = unpackBundle(read());
-        const known = byContent.get(unpacked.contentSha256) as string | undefined;
-        if (known !== undefined) {
-          return record({ path: source, outcome: 'skipped', snapshotId: known, host: null, reason: `already ingested (snapshot ${known})` }, unpacked, null, t0);
-        }
-        const bundle = parseUnpacked(unpacked);
-        const other = byId.get(bundle.snapshotId) as string | undefined;
-        if (other !== undefined) {
-          throw new Error(`snapshot ${bundle.snapshotId} is already in the database with different content (sha256 ${other.slice(0, 12)}…, this file ${unpacked.contentSha256.slice(0, 12)}…)`);
-        }
-        const rows = normalizeBundle(bundle);
-        const outcome: FileOutcome = { path: source, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
         const u = unpacked;
-        db.transaction(() => {
+        const alreadyIn = (known: string): FileOutcome =>
+          record({ path: source, outcome: 'skipped', snapshotId: known, host: null, reason: `already ingested (snapshot ${known})` }, u, null, t0);
+        // Known content is asked first without a lock (a re-run skips most bundles before parsing them),
+        // and again under the write lock: another nsnap ingesting the same sources may have inserted the
+        // bundle in between, and only the answer given under the lock is true when the insert runs.
+        const seen = byContent.get(u.contentSha256) as string | undefined;
+        if (seen !== undefined) return alreadyIn(seen);
+        const { bundle, gaps } = parseUnpacked(u);
+        const rows = normalizeBundle(bundle);
+        rows.gaps.push(...gaps);
+        const outcome: FileOutcome = { path: source, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
+        const result = db.transaction((): FileOutcome => {
+          const known = byContent.get(u.contentSha256) as string | undefined;
+          if (known !== undefined) return alreadyIn(known);
+          const other = byId.get(bundle.snapshotId) as string | undefined;
+          if (other !== undefined) {
+            throw new Error(`snapshot ${bundle.snapshotId} is already in the database with different content (sha256 ${other.slice(0, 12)}…, this file ${u.contentSha256.slice(0, 12)}…)`);
+          }
           inserter.insert(rows, u.contentSha256, u.json.byteLength, now().toISOString());
-          record(outcome, u, null, t0);
+          return record(outcome, u, null, t0);
         }).immediate();
-        ingested += 1;
-        return outcome;
+        if (result.outcome === 'ingested') ingested += 1;
+        return result;
       } catch (error) {
         const reason =
           error instanceof BundleError ? `${BUNDLE_ERROR_PREFIX[error.kind]}${error.message}` : (error as NodeJS.ErrnoException).code ? describeFsError(error) : (error as Error).message;
@@ -121,12 +131,6 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
   };
 }
 
-function readBundleFile(file: string): Uint8Array {
-  const size = statSync(file).size;
-  if (size > LIMITS.storedBytes) throw new BundleError(`${size} bytes exceeds the ${LIMITS.storedBytes}-byte limit`, 'oversized');
-  return readFileSync(file);
-}
-
 /**
  * Ingests every bundle the sources name, each in its own transaction: a bad
  * bundle is reported with its reason and the others still land.
@@ -135,7 +139,9 @@ export function ingestSources(db: Database, sources: string[], hooks: IngestHook
   const started = performance.now();
   const ingester = bundleIngester(db, hooks.now);
   const found = sources.map(findBundles);
-  const total = found.reduce((n, s) => n + s.files.length + (s.error ? 1 : 0), 0);
+  const total = found.reduce((n, s) => n + s.files.length + s.failures.length + (s.error ? 1 : 0), 0);
+  const ignoredEntries = found.flatMap((s) => s.ignored);
+  for (const entry of ignoredEntries) hooks.onIgnored?.(entry);
   const files: FileOutcome[] = [];
   const done = (o: FileOutcome) => {
     files.push(o);
@@ -144,9 +150,18 @@ export function ingestSources(db: Database, sources: string[], hooks: IngestHook
 
   for (const source of found) {
     if (source.error) done(ingester.fail(source.source, source.error, null, performance.now()));
-    for (const file of source.files) done(ingester.ingest(file, () => readBundleFile(file)));
+    for (const f of source.failures) done(ingester.fail(f.path, f.reason, null, performance.now()));
+    for (const file of source.files) done(ingester.ingest(file, () => readRegularFile(file)));
   }
   ingester.finish();
   const count = (k: FileOutcome['outcome']) => files.filter((f) => f.outcome === k).length;
-  return { ingested: count('ingested'), skipped: count('skipped'), failed: count('failed'), files, durationMs: performance.now() - started };
+  return {
+    ingested: count('ingested'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    ignored: ignoredEntries.length,
+    files,
+    ignoredEntries,
+    durationMs: performance.now() - started,
+  };
 }

@@ -1,4 +1,5 @@
-import { containerFromCgroup, correlateBundle, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry, type UnpairedReason } from '@nsnap/shared';
+import { LIMITS, containerFromCgroup, correlateBundle, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry, type UnpairedReason } from '@nsnap/shared';
+import { boundLink } from './bound-link.js';
 
 export interface NamespaceRow {
   inode: number;
@@ -104,9 +105,13 @@ export function normalizeBundle(bundle: Bundle): SnapshotRows {
       gaps.push({ source: 'ingest', probe: 'parse', subject, reason: 'failed', detail: `${f.issues.length} parse issue(s): ${shown.join('; ')}${more}` });
     }
     const seen = new Set<number>();
-    for (const link of f.dump?.links ?? []) {
-      if (seen.has(link.ifindex)) continue;
-      seen.add(link.ifindex);
+    for (const parsed of f.dump?.links ?? []) {
+      if (seen.has(parsed.ifindex)) continue;
+      seen.add(parsed.ifindex);
+      const { link, cut } = boundLink(parsed);
+      if (cut.length > 0) {
+        gaps.push({ source: 'ingest', probe: 'parse', subject, reason: 'failed', detail: `interface #${link.ifindex}: ${cut.join(', ')} cut to the ${LIMITS.shortChars}-character limit for names` });
+      }
       interfaces.push({ netns: f.inode, link });
     }
   }

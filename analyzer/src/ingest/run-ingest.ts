@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { escapeControl, isHostLabel, openStore, type ObjectStore } from '@nsnap/shared';
-import { defaultDbPath, openDatabase } from '../db/open.js';
+import { closeWritable, defaultDbPath, openDatabase } from '../db/open.js';
 import { UsageError, quote } from '../errors.js';
+import type { Unread } from './find-bundles.js';
 import { ingestSources, type FileOutcome, type IngestSummary } from './ingest.js';
 import { ingestStore, type StoreSummary } from './remote-ingest.js';
 import type { KeyFilter } from './remote-listing-plan.js';
@@ -102,8 +103,19 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
   const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: false });
   try {
     const files: FileOutcome[] = [];
+    const ignoredEntries: Unread[] = [];
     const started = performance.now();
-    if (paths.length > 0) files.push(...ingestSources(db, paths, { onFile: localReporter(flags, log), now }).files);
+    if (paths.length > 0) {
+      const local = ingestSources(db, paths, {
+        onFile: localReporter(flags, log),
+        onIgnored: (e) => {
+          if (flags.verbose) log(`not read: ${escapeControl(e.path)}: ${e.reason}`);
+        },
+        now,
+      });
+      files.push(...local.files);
+      ignoredEntries.push(...local.ignoredEntries);
+    }
     const storeSummaries: StoreSummary[] = [];
     for (const store of stores) storeSummaries.push(await ingestOneStore(db, store, settings, flags, io, now));
     for (const s of storeSummaries) files.push(...s.files);
@@ -112,14 +124,17 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
       ingested: count('ingested'),
       skipped: count('skipped') + storeSummaries.reduce((n, s) => n + s.known, 0),
       failed: count('failed'),
+      ignored: ignoredEntries.length,
       files,
+      ignoredEntries,
       durationMs: performance.now() - started,
       stores: storeSummaries.map(({ files: _files, ...rest }) => rest),
     };
-    if (!flags.quiet) log(`${summary.ingested} ingested, ${summary.skipped} skipped (already in the database), ${summary.failed} failed in ${(summary.durationMs / 1000).toFixed(2)} s`);
+    const notRead = summary.ignored > 0 ? `, ${summary.ignored} other entr${summary.ignored === 1 ? 'y' : 'ies'} not read (not bundles; -v names them)` : '';
+    if (!flags.quiet) log(`${summary.ingested} ingested, ${summary.skipped} skipped (already in the database), ${summary.failed} failed${notRead} in ${(summary.durationMs / 1000).toFixed(2)} s`);
     return summary;
   } finally {
-    db.close();
+    closeWritable(db);
   }
 }
 

@@ -41,7 +41,7 @@ function changeText(changes: Record<string, Change<unknown>>): string {
 }
 
 function interfaceText(i: InterfaceRef & Partial<InterfaceState>): string {
-  const parts = [i.kind ?? null, i.mtu != null ? `mtu ${i.mtu}` : null, i.operstate ?? null, i.master ? `master ${escapeControl(i.master)}` : null, ...(i.addresses ?? []).map(escapeControl)];
+  const parts = [i.kind != null ? escapeControl(i.kind) : null, i.mtu != null ? `mtu ${i.mtu}` : null, i.operstate != null ? escapeControl(i.operstate) : null, i.master ? `master ${escapeControl(i.master)}` : null, ...(i.addresses ?? []).map(escapeControl)];
   const rest = parts.filter((p) => p !== null).join(', ');
   return `${escapeControl(i.ifname)} #${i.ifindex}${rest ? ` ${rest}` : ''}`;
 }

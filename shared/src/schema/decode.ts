@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { BundleSchema, LIMITS, SCHEMA_VERSION, type Bundle } from './bundle.js';
+import { sizeText } from './limits.js';
 
 /** A bundle that could not be read; `message` names the field or step and the reason. */
 export class BundleError extends Error {
@@ -30,18 +31,18 @@ export function validateBundle(doc: unknown): Bundle {
  * with sizes bounded before and after decompression.
  */
 export function unpackStored(bytes: Uint8Array): Buffer {
-  if (bytes.byteLength > LIMITS.storedBytes) throw new BundleError(`${bytes.byteLength} bytes exceeds the ${LIMITS.storedBytes}-byte limit`, 'oversized');
+  if (bytes.byteLength > LIMITS.storedBytes) throw new BundleError(`${bytes.byteLength} bytes, over the ${sizeText(LIMITS.storedBytes)} limit on a bundle's stored bytes`, 'oversized');
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       return gunzipSync(raw, { maxOutputLength: LIMITS.bundleBytes });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new BundleError(`decompresses to more than ${LIMITS.bundleBytes} bytes`, 'oversized');
+      if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new BundleError(`decompresses to more than the ${sizeText(LIMITS.bundleBytes)} limit on a bundle's JSON bytes (inflating stopped there)`, 'oversized');
       throw new BundleError(`gzip: ${e.message}`, 'gzip');
     }
   }
-  if (raw.byteLength > LIMITS.bundleBytes) throw new BundleError(`${raw.byteLength} bytes exceeds the ${LIMITS.bundleBytes}-byte limit`, 'oversized');
+  if (raw.byteLength > LIMITS.bundleBytes) throw new BundleError(`${raw.byteLength} bytes of JSON, over the ${sizeText(LIMITS.bundleBytes)} limit on a bundle's JSON bytes`, 'oversized');
   return raw;
 }
 

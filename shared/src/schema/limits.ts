@@ -15,8 +15,14 @@ export const LIMITS = {
   processes: 1_000_000,
   namespaces: 100_000,
   handles: 200_000,
-  /** A whole bundle, uncompressed, in bytes. */
-  bundleBytes: 512 * 1024 * 1024,
-  /** A whole bundle as stored (gzip), in bytes. */
+  /**
+   * A whole bundle's JSON, decompressed, in bytes. Enforced while inflating. Peak memory of an ingest
+   * is about 4.5 times this (docs/reliability.md, bench/analyzer-limits.mjs); V8 cannot hold a string of 512 MiB at all.
+   */
+  bundleBytes: 128 * 1024 * 1024,
+  /** A whole bundle as stored (the file or object as read, gzip or plain JSON), in bytes. Enforced while reading. */
   storedBytes: 128 * 1024 * 1024,
 } as const;
+
+/** A byte count for messages: `128 MiB`, or the bytes when not a whole MiB. */
+export const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes}-byte`);

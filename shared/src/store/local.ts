@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertSafeKey } from './keys.js';
+import { readRegularFile } from './read-file.js';
 import { StoreError, assertSafePrefix, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
 
 const PAGE_SIZE = 1000;
@@ -52,7 +53,7 @@ export class LocalStore implements ObjectStore {
   async get(key: string): Promise<Uint8Array> {
     const target = this.locate(key);
     try {
-      return await fs.readFile(target);
+      return readRegularFile(target);
     } catch (error) {
       throw new StoreError(`cannot read ${target}: ${(error as Error).message}`, key, error);
     }
