@@ -128,6 +128,11 @@ export function correlate(input: PairingInput): Correlation {
       const peerName = link.linkName;
       const peerByIndex = link.linkIndex !== null && link.linkIndex !== link.ifindex ? ns.links.find((l) => l.ifindex === link.linkIndex) : undefined;
       const peer = peerName !== null ? local().get(peerName) : peerByIndex;
+      if (peer === link) {
+        // A forged or corrupt dump: no veth is its own peer. Reported, never paired.
+        unpaired.push({ end: ref(ns, link), reason: 'dangling', detail: 'the veth names itself as its peer: no such pair exists', candidates: [] });
+        continue;
+      }
       if (peer && (peer.linkName === link.ifname || peer.linkIndex === link.ifindex)) {
         if (link.ifindex < peer.ifindex) pairs.push({ a: ref(ns, link), b: ref(ns, peer), method: 'same-netns' });
         continue;
@@ -239,6 +244,7 @@ export function correlate(input: PairingInput): Correlation {
 
 function danglingDetail(a: End, target: number | null | undefined, byInode: Map<number, NsView>, missing: Map<number, string>): string {
   const where = a.link.linkNetnsName !== null ? `netns "${a.link.linkNetnsName}"` : `nsid ${a.link.linkNetnsid}`;
+  if (target === a.ns.inode && a.link.linkIndex === a.link.ifindex) return `the veth names itself as its peer (${where} is its own namespace): no such pair exists`;
   if (target !== undefined && target !== null) {
     const peerNs = byInode.get(target);
     if (!peerNs || !peerNs.captured) {
