@@ -1,4 +1,5 @@
 import { containerFromCgroup, correlateBundle, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry } from '@nsnap/shared';
+import { meteredParser } from './work-budget.js';
 
 export interface NamespaceRow {
   inode: number;
@@ -83,7 +84,7 @@ function containerOf(cgroup: string): ContainerRef | null {
  * an `ingest` gap next to the collector's own.
  */
 export function normalizeBundle(bundle: Bundle): SnapshotRows {
-  const { view, correlation } = correlateBundle(bundle);
+  const { view, correlation } = correlateBundle(bundle, meteredParser());
   const gaps: GapRow[] = bundle.gaps.map((g) => ({ source: 'collector', ...g }));
   const captured = new Map(bundle.namespaces.map((n) => [n.inode, n]));
 
