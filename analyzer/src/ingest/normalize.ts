@@ -1,4 +1,4 @@
-import { containerFromCgroup, correlateBundle, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry } from '@nsnap/shared';
+import { containerFromCgroup, correlateBundle, issueCount, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry } from '@nsnap/shared';
 import { meteredParser } from './work-budget.js';
 
 export interface NamespaceRow {
@@ -101,8 +101,8 @@ export function normalizeBundle(bundle: Bundle): SnapshotRows {
     }
     if (f.issues.length > 0) {
       const shown = f.issues.slice(0, ISSUES_SHOWN).map((i) => (i.line !== null ? `line ${i.line}: ${i.message}` : i.message));
-      const more = f.issues.length > ISSUES_SHOWN ? ` (+${f.issues.length - ISSUES_SHOWN} more)` : '';
-      gaps.push({ source: 'ingest', probe: 'parse', subject, reason: 'failed', detail: `${f.issues.length} parse issue(s): ${shown.join('; ')}${more}` });
+      const more = issueCount(f.issues) > ISSUES_SHOWN ? ` (+${issueCount(f.issues) - ISSUES_SHOWN} more)` : '';
+      gaps.push({ source: 'ingest', probe: 'parse', subject, reason: 'failed', detail: `${issueCount(f.issues)} parse issue(s): ${shown.join('; ')}${more}` });
     }
     const seen = new Set<number>();
     for (const link of f.dump?.links ?? []) {
