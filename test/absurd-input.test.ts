@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '@nsnap/analyzer';
 import type { Bundle } from '@nsnap/shared';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
 import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
@@ -85,6 +86,9 @@ describe('absurd but schema-valid bundles', () => {
 
   it('a namespace listed twice: the first listing is kept, the second merged into nothing, a gap says so', () => {
     expect(names(B)).toEqual(['1:lo', '4:self0']);
+    const database = openDatabase(db, { mustExist: true });
+    expect(database.prepare('SELECT entered_path FROM namespaces WHERE inode = ?').pluck().get(B)).toBe('/run/netns/b');
+    database.close();
     const gap = show.gaps.find((g) => g.subject === `netns ${B}`);
     expect(gap?.detail).toMatch(/namespace listed twice in the bundle/);
     expect(findings.some((f) => f.kind === 'capture-failed' && /namespace listed twice/.test(f.detail))).toBe(true);

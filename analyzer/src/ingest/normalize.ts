@@ -86,7 +86,9 @@ function containerOf(cgroup: string): ContainerRef | null {
 export function normalizeBundle(bundle: Bundle): SnapshotRows {
   const { view, correlation } = correlateBundle(bundle, meteredParser());
   const gaps: GapRow[] = bundle.gaps.map((g) => ({ source: 'collector', ...g }));
-  const captured = new Map(bundle.namespaces.map((n) => [n.inode, n]));
+  // The first listing of a namespace is the one used (a second is a gap, see viewBundle).
+  const captured = new Map<number, Bundle['namespaces'][number]>();
+  for (const n of bundle.namespaces) if (!captured.has(n.inode)) captured.set(n.inode, n);
 
   const namespaces: NamespaceRow[] = view.namespaces.map((f) => {
     const entry = captured.get(f.inode)?.entered ?? null;
