@@ -7,6 +7,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['shared/src/**/*.test.ts', 'collector/src/**/*.test.ts', 'analyzer/src/**/*.test.ts', 'test/**/*.test.ts'],
+    // A namespace with hostile aliases and names next to every run: no test may assume a tame host.
+    globalSetup: ['test/support/hostile-neighbour.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

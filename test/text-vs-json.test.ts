@@ -78,8 +78,11 @@ describe.skipIf(skip !== null)('ip link text and JSON give the same model', () =
       if (json.status !== 'parsed' || text.status !== 'parsed' || oneline.status !== 'parsed') {
         throw new Error(`${ns.label}: ${json.status} ${text.status} ${oneline.status}`);
       }
-      expect(text.issues, ns.label).toEqual([]);
-      expect(oneline.issues, ns.label).toEqual([]);
+      // The host is shared: another namespace's veth may carry a hostile alias, whose raw newline
+      // the text form cannot tell from a line break (JSON can). Only our own devices must read cleanly.
+      const ours = (i: { message: string }) => ns.label !== 'host' || i.message.includes(lab.prefix);
+      expect(text.issues.filter(ours), ns.label).toEqual([]);
+      expect(oneline.issues.filter(ours), ns.label).toEqual([]);
       const nsidOfName = new Map((listId.status === 'parsed' ? listId.value : []).filter((e) => e.name).map((e) => [e.name!, e.nsid]));
       const mine = (l: Link) => ns.label !== 'host' || l.ifname.startsWith(lab.prefix) || l.ifname === 'lo';
       const fromJson = json.value.links.filter(mine);

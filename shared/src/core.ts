@@ -10,6 +10,8 @@ export type * from './schema/bundle.js';
 export * from './model.js';
 export * from './ids.js';
 export * from './text.js';
+export * from './bytes.js';
+export { issueCount } from './parse/issues.js';
 export * from './parse/json-values.js';
 export * from './parse/ip-link-json.js';
 export * from './parse/ip-batch-json.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
+import { parseIpBatchJson } from '@nsnap/shared';
 import { execa } from 'execa';
 
 /**
@@ -112,13 +113,11 @@ export class Lab {
     for (const link of this.hostLinks.splice(0)) await execa('ip', ['link', 'del', link], { reject: false });
     for (const name of this.netns.splice(0)) await execa('ip', ['netns', 'del', name], { reject: false });
     // Anything else carrying the prefix (a device a failed step left behind).
+    // Read as nsnap reads it: another test's hostile alias must not make our leftovers unreadable.
     const left = await execa('ip', ['-j', 'link', 'show'], { reject: false });
-    try {
-      for (const l of JSON.parse(left.stdout) as { ifname: string }[]) {
-        if (l.ifname.startsWith(this.prefix)) await execa('ip', ['link', 'del', l.ifname], { reject: false });
-      }
-    } catch {
-      // nothing parseable: nothing to remove
+    const parsed = parseIpBatchJson(left.stdout);
+    for (const l of parsed.status === 'parsed' ? parsed.value.links : []) {
+      if (l.ifname.startsWith(this.prefix)) await execa('ip', ['link', 'del', l.ifname], { reject: false });
     }
   }
 }

@@ -1,9 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import type { EndRef } from '@nsnap/shared';
+import { toDbText, type EndRef } from '@nsnap/shared';
 import type { SnapshotRows } from './normalize.js';
 
 const bool = (v: boolean) => (v ? 1 : 0);
 const endKey = (e: EndRef) => `${e.netns}:${e.ifindex}`;
+/** Names go in as `toDbText` keeps them: a byte that is not UTF-8 would otherwise be read back as U+FFFD. */
+const nameOrNull = (name: string | null) => (name === null ? null : toDbText(name));
 
 export interface SnapshotInserter {
   /** Inserts one snapshot's rows; returns its row id. Call inside a transaction. */
@@ -72,8 +74,8 @@ export function snapshotInserter(db: Database): SnapshotInserter {
       const ifaceIds = new Map<string, number>();
       for (const { netns, link: l } of rows.interfaces) {
         const rowid = s.iface.run(
-          id, netns, l.ifindex, l.ifname, l.kind, l.slaveKind, l.master, l.linkIndex, l.linkNetnsid, l.linkName, l.linkNetnsName, l.mtu,
-          l.operstate, JSON.stringify(l.flags), l.address, l.linkType, l.alias, JSON.stringify(l.altnames), l.underlay, JSON.stringify(l.addresses), l.raw,
+          id, netns, l.ifindex, toDbText(l.ifname), l.kind, l.slaveKind, nameOrNull(l.master), l.linkIndex, l.linkNetnsid, nameOrNull(l.linkName), nameOrNull(l.linkNetnsName), l.mtu,
+          l.operstate, JSON.stringify(l.flags), l.address, l.linkType, nameOrNull(l.alias), JSON.stringify(l.altnames.map(toDbText)), typeof l.underlay === 'string' ? toDbText(l.underlay) : l.underlay, JSON.stringify(l.addresses), l.raw,
         ).lastInsertRowid;
         ifaceIds.set(endKey({ netns, ifindex: l.ifindex, ifname: l.ifname }), Number(rowid));
       }

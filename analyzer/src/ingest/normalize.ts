@@ -1,5 +1,6 @@
-import { LIMITS, containerFromCgroup, correlateBundle, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry, type UnpairedReason } from '@nsnap/shared';
+import { LIMITS, containerFromCgroup, correlateBundle, issueCount, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry, type UnpairedReason } from '@nsnap/shared';
 import { boundLink } from './bound-link.js';
+import { meteredParser } from './work-budget.js';
 
 export interface NamespaceRow {
   inode: number;
@@ -84,9 +85,11 @@ function containerOf(cgroup: string): ContainerRef | null {
  * an `ingest` gap next to the collector's own.
  */
 export function normalizeBundle(bundle: Bundle): SnapshotRows {
-  const { view, correlation } = correlateBundle(bundle);
+  const { view, correlation } = correlateBundle(bundle, meteredParser());
   const gaps: GapRow[] = bundle.gaps.map((g) => ({ source: 'collector', ...g }));
-  const captured = new Map(bundle.namespaces.map((n) => [n.inode, n]));
+  // The first listing of a namespace is the one used (a second is a gap, see viewBundle).
+  const captured = new Map<number, Bundle['namespaces'][number]>();
+  for (const n of bundle.namespaces) if (!captured.has(n.inode)) captured.set(n.inode, n);
 
   const namespaces: NamespaceRow[] = view.namespaces.map((f) => {
     const entry = captured.get(f.inode)?.entered ?? null;
@@ -101,8 +104,8 @@ export function normalizeBundle(bundle: Bundle): SnapshotRows {
     }
     if (f.issues.length > 0) {
       const shown = f.issues.slice(0, ISSUES_SHOWN).map((i) => (i.line !== null ? `line ${i.line}: ${i.message}` : i.message));
-      const more = f.issues.length > ISSUES_SHOWN ? ` (+${f.issues.length - ISSUES_SHOWN} more)` : '';
-      gaps.push({ source: 'ingest', probe: 'parse', subject, reason: 'failed', detail: `${f.issues.length} parse issue(s): ${shown.join('; ')}${more}` });
+      const more = issueCount(f.issues) > ISSUES_SHOWN ? ` (+${issueCount(f.issues) - ISSUES_SHOWN} more)` : '';
+      gaps.push({ source: 'ingest', probe: 'parse', subject, reason: 'failed', detail: `${issueCount(f.issues)} parse issue(s): ${shown.join('; ')}${more}` });
     }
     const seen = new Set<number>();
     for (const parsed of f.dump?.links ?? []) {

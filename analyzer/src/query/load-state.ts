@@ -1,3 +1,4 @@
+import { fromDbText } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
 import type { EndState, InterfaceState, SnapshotState } from '../diff/state.js';
 import { loadOwners, type Owners } from './owners.js';
@@ -18,6 +19,9 @@ export const STATE_SQL = {
   unreadable: UNREADABLE_SQL,
 } as const;
 
+/** A nullable name column back to the name (see `toDbText`). */
+const nameOf = (text: string | null): string | null => (text === null ? null : fromDbText(text));
+
 type InterfaceRow = [number, number, string, string | null, number | null, string | null, string | null, string | null, string | null, string, string];
 type PairRow = [number, string, number, number, string, number];
 
@@ -36,15 +40,15 @@ export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<n
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as InterfaceRow;
     if (i === 0 || r[0] !== (rows[i - 1] as InterfaceRow)[0]) byNetns.set(r[0], (list = []));
-    list.push({ ifindex: r[1], ifname: r[2], kind: r[3], mtu: r[4], operstate: r[5], master: r[6], address: r[7], alias: r[8], flags: flagsOf(r[9]), addresses: addressesOf(r[10]) });
+    list.push({ ifindex: r[1], ifname: fromDbText(r[2]), kind: r[3], mtu: r[4], operstate: r[5], master: nameOf(r[6]), address: r[7], alias: nameOf(r[8]), flags: flagsOf(r[9]), addresses: addressesOf(r[10]) });
   }
   const isHost = (e: EndState) => (owners.get(e.netns) as Owners).host;
   const pairRows = db.prepare(STATE_SQL.pairs).raw().all(snap.row) as PairRow[];
   const pairs: { a: EndState; b: EndState }[] = [];
   for (let i = 0; i < pairRows.length; i++) {
     const r = pairRows[i] as PairRow;
-    const a = { netns: r[0], ifname: r[1], ifindex: r[2] };
-    const b = { netns: r[3], ifname: r[4], ifindex: r[5] };
+    const a = { netns: r[0], ifname: fromDbText(r[1]), ifindex: r[2] };
+    const b = { netns: r[3], ifname: fromDbText(r[4]), ifindex: r[5] };
     // As `peers` lists them: the host end first, pairs ordered by that end.
     pairs.push(hostEndFirst(a, b, isHost));
   }

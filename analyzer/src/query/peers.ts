@@ -1,3 +1,4 @@
+import { fromDbText } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
 import { loadGaps, type GapView } from './gaps.js';
 import { loadOwners, type Owners } from './owners.js';
@@ -68,10 +69,10 @@ export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Own
     const netns = row[at] as number;
     return {
       netns,
-      ifname: row[at + 2] as string,
+      ifname: fromDbText(row[at + 2] as string),
       ifindex: row[at + 1] as number,
       kind: row[at + 3] as string | null,
-      master: row[at + 4] as string | null,
+      master: row[at + 4] === null ? null : fromDbText(row[at + 4] as string),
       owner: owners.get(netns) as Owners,
     };
   };

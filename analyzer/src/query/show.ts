@@ -1,3 +1,4 @@
+import { fromDbText } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
 import { loadGaps, type GapView } from './gaps.js';
 import { loadOwners, type Owners } from './owners.js';
@@ -45,7 +46,8 @@ export function showSnapshot(db: Database, snap: SnapshotRef, owners: Map<number
     const { netns, flags, addresses, ...rest } = r;
     const list = byNetns.get(netns) ?? [];
     const addrs = JSON.parse(addresses) as { family: string; local: string; prefixlen: number }[];
-    list.push({ ...rest, flags: JSON.parse(flags) as string[], addresses: addrs.map(addressText) });
+    const { ifname, master, alias } = rest;
+    list.push({ ...rest, ifname: fromDbText(ifname), master: master === null ? null : fromDbText(master), alias: alias === null ? null : fromDbText(alias), flags: JSON.parse(flags) as string[], addresses: addrs.map(addressText) });
     byNetns.set(netns, list);
   }
   return {

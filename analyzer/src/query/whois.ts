@@ -1,3 +1,4 @@
+import { fromDbText, toDbText } from '@nsnap/shared/core';
 import type { Database, Statement } from 'better-sqlite3';
 import { UsageError, quote } from '../errors.js';
 import { label, type SnapshotLabel } from './diff-snapshots.js';
@@ -130,6 +131,11 @@ export const WHOIS_SQL = {
 
 type IfRow = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null };
 
+/** Names as the database keeps them (`toDbText`) back to names. */
+const decodeRow = (r: IfRow): IfRow => ({ ...r, ifname: fromDbText(r.ifname), master: r.master === null ? null : fromDbText(r.master) });
+/** A name typed as the text output shows it (a byte that is not UTF-8 as \xNN, a backslash as \\) or as it is, in its database form. */
+const dbName = (typed: string): string => toDbText(fromDbText(typed));
+
 /** Reads owners and peers of single namespaces and interfaces through the (snapshot, netns) indexes. */
 class OwnerReader {
   private readonly cache = new Map<number, Owners>();
@@ -183,7 +189,7 @@ class OwnerReader {
   }
 
   private device(id: number): PeerView {
-    const p = this.st(WHOIS_SQL.interfaceById).get(id) as IfRow;
+    const p = decodeRow(this.st(WHOIS_SQL.interfaceById).get(id) as IfRow);
     const o = this.owners(p.netns);
     return { netns: p.netns, ifname: p.ifname, ifindex: p.ifindex, host: o.host, names: o.names, pids: o.pids, processes: o.processes.map((x) => ({ pid: x.pid, comm: x.comm })), containers: o.containers };
   }
@@ -194,7 +200,7 @@ class OwnerReader {
   }
 
   namespaceMatch(netns: number, by: WhoisQuery['kind']): WhoisMatch {
-    const interfaces = (this.st(WHOIS_SQL.interfacesOfNetns).all(this.row, netns) as IfRow[]).map((i) => this.brief(i));
+    const interfaces = (this.st(WHOIS_SQL.interfacesOfNetns).all(this.row, netns) as IfRow[]).map((i) => this.brief(decodeRow(i)));
     return { matchedBy: by, ...this.namespaceFields(netns), ifname: null, ifindex: null, kind: null, master: null, peer: null, unpaired: null, lower: null, interfaces };
   }
 
@@ -215,7 +221,7 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   const matches: WhoisMatch[] = [];
   for (const q of queries) {
     if (q.kind === 'interface') {
-      const found = (db.prepare(WHOIS_SQL.interfaceByName).all(q.name, snap.row) as IfRow[]).sort((x, y) => x.netns - y.netns || x.ifindex - y.ifindex);
+      const found = (db.prepare(WHOIS_SQL.interfaceByName).all(dbName(q.name), snap.row) as IfRow[]).map(decodeRow).sort((x, y) => x.netns - y.netns || x.ifindex - y.ifindex);
       for (const i of found) matches.push(reader.interfaceMatch(i));
     } else if (q.kind === 'pid') {
       const p = db.prepare(WHOIS_SQL.pid).get(snap.row, q.pid) as { netns: number | null; netnsError: string | null } | undefined;
@@ -230,7 +236,7 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   }
   const result: WhoisResult = { query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches };
   const name = queries.find((q) => q.kind === 'interface');
-  if (matches.length === 0 && name?.kind === 'interface') result.seenElsewhere = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get(name.name) as number;
+  if (matches.length === 0 && name?.kind === 'interface') result.seenElsewhere = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get(dbName(name.name)) as number;
   return result;
 }
 
@@ -267,7 +273,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
   const ordinal = new Map(snaps.map((s, i) => [s.row, i]));
   type HistRow = { row: number; netns: number; ifindex: number; isHost: number; containers: string | null; names: string | null; oldest: number | null };
   // An ingest running meanwhile may add snapshots after the list above was read: those wait for the next run.
-  const rows = (db.prepare(WHOIS_SQL.history).all(q.name, host.id) as HistRow[]).filter((r) => ordinal.has(r.row));
+  const rows = (db.prepare(WHOIS_SQL.history).all(dbName(q.name), host.id) as HistRow[]).filter((r) => ordinal.has(r.row));
   rows.sort((a, b) => (ordinal.get(a.row) as number) - (ordinal.get(b.row) as number) || a.netns - b.netns);
   const periods: { key: string; rows: HistRow[]; lastOrdinal: number }[] = [];
   const open = new Map<string, (typeof periods)[number]>();
@@ -294,7 +300,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
       const first = snaps[ordinal.get((p.rows[0] as HistRow).row) as number] as SnapshotRef;
       const lastRow = p.rows[p.rows.length - 1] as HistRow;
       const last = snaps[ordinal.get(lastRow.row) as number] as SnapshotRef;
-      const i = byName.all(q.name, last.row).find((x) => (x as IfRow).netns === lastRow.netns) as IfRow;
+      const i = decodeRow(byName.all(dbName(q.name), last.row).find((x) => (x as IfRow).netns === lastRow.netns) as IfRow);
       return {
         first: { id: first.id, takenAt: first.takenAt },
         last: { id: last.id, takenAt: last.takenAt },

@@ -17,6 +17,14 @@ describe('runCommand', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  it('keeps output that is not UTF-8 byte-exact (UTF-8b) and marks the capture', async () => {
+    const script = 'process.stdout.write(Buffer.of(0x6e, 0xff, 0x31, 0x0a)); process.stderr.write(Buffer.of(0x65, 0xfe))';
+    const r = await runCommand([process.execPath, '-e', script], { spec: 'ip_version', timeoutMs: 5000 });
+    expect(r).toMatchObject({ stdout: 'n\udcff1\n', stderr: 'e\udcfe', encoding: 'utf-8b' });
+    const plain = await runCommand(['ip', '-j', 'link', 'show', 'lo'], { spec: 'ip_link_json', timeoutMs: 5000 });
+    expect('encoding' in plain).toBe(false);
+  });
+
   it('a missing command is data, not an exception', async () => {
     const r = await runCommand(['nsnap-no-such-command'], { spec: 'ip_version', timeoutMs: 5000 });
     expect(r).toMatchObject({ exitCode: null, timedOut: false, failure: { reason: 'missing-command' } });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Capture, FailureReason, SpecName } from '@nsnap/shared/core';
-import { LIMITS, failureReasonOfText } from '@nsnap/shared/core';
+import { LIMITS, decodeUtf8b, failureReasonOfText } from '@nsnap/shared/core';
 
 export interface RunOptions {
   spec: SpecName;
@@ -58,18 +58,19 @@ export const runCommand: Runner = (argv, options) =>
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const out = Buffer.concat(stdout).toString('utf8');
-      const err = Buffer.concat(stderr).toString('utf8');
+      const out = decodeUtf8b(Buffer.concat(stdout));
+      const err = decodeUtf8b(Buffer.concat(stderr));
       resolve({
         spec: options.spec,
         argv,
         stdin: options.input ?? null,
         exitCode: spawnError ? null : code,
-        stdout: out,
-        stderr: err,
+        stdout: out.text,
+        stderr: err.text,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         timedOut,
-        failure: classifyFailure({ code, signal, timedOut, overflow, spawnError, timeoutMs: options.timeoutMs }, err),
+        failure: classifyFailure({ code, signal, timedOut, overflow, spawnError, timeoutMs: options.timeoutMs }, err.text),
+        ...(out.exact && err.exact ? {} : { encoding: 'utf-8b' as const }),
       });
     });
   });

@@ -1,6 +1,7 @@
 import {
   escapeControl,
   failureReasonOfText,
+  hasInvalidBytes,
   parseCapture,
   parseLsnsTable,
   parseNetnsListId,
@@ -229,7 +230,7 @@ function resolveTarget(target: NetnsTarget, file: SourceFile, processes: ProcNsE
 
 function fileCapture(spec: SpecName, argv: string[], file: SourceFile): Capture {
   // Exit code and timing are unknown for a file: null and 0, never made up.
-  return { spec, argv, stdin: null, exitCode: null, stdout: file.text, stderr: '', durationMs: 0, timedOut: false, failure: null };
+  return { spec, argv, stdin: null, exitCode: null, stdout: file.text, stderr: '', durationMs: 0, timedOut: false, failure: null, ...(hasInvalidBytes(file.text) ? { encoding: 'utf-8b' as const } : {}) };
 }
 
 function namespaceFromFile(inode: number, isHost: boolean, file: SourceFile, target: NetnsTarget | null, notes: string[]): NamespaceCapture {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LIMITS } from '@nsnap/shared/core';
+import { decodeUtf8b, LIMITS } from '@nsnap/shared/core';
 import { UsageError } from '../exit-codes.js';
 
 /** One file a person captured by hand, read verbatim. */
@@ -47,7 +47,7 @@ export async function readSource(file: string, role: string, flag: string): Prom
       if (total > MAX_SOURCE_BYTES) throw new UsageError(`${shown}: larger than ${MAX_SOURCE_BYTES} bytes, more than any command output a bundle keeps`);
     }
     const bytes = Buffer.concat(chunks, total);
-    return { role, flag, name: path.basename(file).slice(0, 255), text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex'), bytes: total };
+    return { role, flag, name: path.basename(file).slice(0, 255), text: decodeUtf8b(bytes).text, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: total };
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${shown}: cannot read it: ${(error as Error).message}`);

@@ -16,10 +16,12 @@ const stream = [
   `${M} start /proc/self/fd/6\n`,
   '[{"ifindex":1,"ifname":"é"}]\n', // killed before its end
 ].join('');
+// A name with bytes that are not UTF-8 (0xff, a lone 0xc3): kept as UTF-8b, byte for byte.
+const invalid = Buffer.concat([Buffer.from(`${M} start /proc/self/fd/7\n[{"ifindex":2,"ifname":"n`), Buffer.of(0xff, 0x31, 0xc3), Buffer.from(`"}]\n${M} ok\n`)]);
 
 const expected = [
-  { fd: 3, stdout: '[{"ifindex":1,"ifname":"lo"}]\n[{"ifindex":1,"ifname":"lo","addr_info":[]}]\n' },
-  { fd: 5, stdout: '[{"ifindex":1,"ifname":"lo","ifalias":"@@nsnap-ffffffffffff ok"}]' },
+  { fd: 3, stdout: '[{"ifindex":1,"ifname":"lo"}]\n[{"ifindex":1,"ifname":"lo","addr_info":[]}]\n', exact: true },
+  { fd: 5, stdout: '[{"ifindex":1,"ifname":"lo","ifalias":"@@nsnap-ffffffffffff ok"}]', exact: true },
 ];
 
 describe('MarkerSplitter', () => {
@@ -40,6 +42,20 @@ describe('MarkerSplitter', () => {
         }
         got.push(...splitter.push(bytes.subarray(from)));
         expect(got).toEqual(expected);
+      }),
+    );
+  });
+
+  it('keeps a capture with bytes that are not UTF-8 byte-exact (UTF-8b), however it arrives in pieces', () => {
+    const bytes = Buffer.concat([Buffer.from(`${M} start /proc/self/fd/3\n[]\n${M} ok\n`), invalid]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: bytes.length - 1 }), (cut) => {
+        const splitter = new MarkerSplitter(M);
+        const got = [...splitter.push(bytes.subarray(0, cut)), ...splitter.push(bytes.subarray(cut))];
+        expect(got).toEqual([
+          { fd: 3, stdout: '[]\n', exact: true },
+          { fd: 7, stdout: '[{"ifindex":2,"ifname":"n\udcff1\udcc3"}]\n', exact: false },
+        ]);
       }),
     );
   });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LIMITS, type Capture } from '@nsnap/shared/core';
+import { LIMITS, decodeUtf8b, type Capture } from '@nsnap/shared/core';
 import { CHILD_ENV } from '../exec/run.js';
 
 /** One namespace in a find worker: its inode and an open, checked handle. */
@@ -213,6 +213,7 @@ async function runFind(
         durationMs,
         timedOut: false,
         failure: null,
+        ...(s.exact ? {} : { encoding: 'utf-8b' as const }),
       });
     }
   };
@@ -263,8 +264,9 @@ export class MarkerSplitter {
     this.tag = Buffer.from(`${marker} `);
   }
 
-  push(data: Buffer): { fd: number; stdout: string }[] {
-    const out: { fd: number; stdout: string }[] = [];
+  /** Each capture's stdout as UTF-8b (`exact` false when it held bytes that are not UTF-8: see bytes.ts). */
+  push(data: Buffer): { fd: number; stdout: string; exact: boolean }[] {
+    const out: { fd: number; stdout: string; exact: boolean }[] = [];
     this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
     for (;;) {
       const at = this.buf.indexOf(this.tag, this.pos);
@@ -283,7 +285,8 @@ export class MarkerSplitter {
         const fd = Number(directive.slice('start /proc/self/fd/'.length));
         this.open = Number.isInteger(fd) && fd >= 3 ? { fd, from: eol + 1 } : null;
       } else if (directive === 'ok' && this.open) {
-        out.push({ fd: this.open.fd, stdout: this.buf.toString('utf8', Math.min(this.open.from, at), at) });
+        const { text, exact } = decodeUtf8b(this.buf.subarray(Math.min(this.open.from, at), at));
+        out.push({ fd: this.open.fd, stdout: text, exact });
         this.open = null;
       } else {
         this.open = null;

@@ -61,18 +61,25 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
     }
   }
   const missing = new Map<number, string>();
+  const listed = new Set<number>();
   for (const ns of bundle.namespaces) {
     const f = get(ns.inode);
+    if (listed.has(ns.inode)) {
+      // One inode is one namespace: a second listing (corrupt or forged) is reported, never merged over the first.
+      f.issues.push({ line: null, message: 'namespace listed twice in the bundle: the first listing is kept, the second left out' });
+      continue;
+    }
+    listed.add(ns.inode);
     if (ns.isHost) f.isHost = true;
     const capture = pickDump(ns.captures);
     const parsed = capture ? parse(capture) : null;
     if (parsed?.status === 'parsed') {
       f.dump = parsed.value;
       f.dumpStderr = capture?.stderr ?? '';
-      f.issues.push(...parsed.issues);
+      for (const issue of parsed.issues) f.issues.push(issue);
     } else {
       f.problem = ns.failure ? `${ns.failure.reason}: ${ns.failure.detail}` : parsed ? (parsed.status === 'unusable' ? parsed.reason : 'empty output') : 'no capture';
-      if (parsed) f.issues.push(...parsed.issues);
+      if (parsed) for (const issue of parsed.issues) f.issues.push(issue);
     }
   }
   for (const f of facts.values()) {

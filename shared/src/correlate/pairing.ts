@@ -145,6 +145,11 @@ export function correlate(input: PairingInput): Correlation {
       const peerName = link.linkName;
       const peerByIndex = link.linkIndex !== null && link.linkIndex !== link.ifindex ? ns.links.find((l) => l.ifindex === link.linkIndex) : undefined;
       const peer = peerName !== null ? local().get(peerName) : peerByIndex;
+      if (peer === link) {
+        // A forged or corrupt dump: no veth is its own peer. Reported, never paired.
+        unpaired.push({ end: ref(ns, link), reason: 'dangling', detail: 'the veth names itself as its peer: no such pair exists', candidates: [] });
+        continue;
+      }
       if (peer && (peer.linkName === link.ifname || peer.linkIndex === link.ifindex)) {
         if (link.ifindex < peer.ifindex) pairs.push({ a: ref(ns, link), b: ref(ns, peer), method: 'same-netns' });
         continue;
@@ -284,6 +289,7 @@ function explainUnpaired(a: End, cands: End[], target: number | null | undefined
     if (doubt) return unpaired('unconfirmed', `1 device matches ${match} among the captured namespaces, but that is not proof: ${doubt}; no nsid map confirms it`, cands);
     return unpaired('ambiguous', `1 device matches ${match}, but it is also the lone candidate of another end`, cands);
   }
+  if (target === a.ns.inode && a.link.linkIndex === a.link.ifindex) return unpaired('dangling', `the veth names itself as its peer (${where} is its own namespace): no such pair exists`);
   if (target === null) return unpaired('unseen-peer', `peer in a namespace nsnap could not see: no captured namespace is named ${where}`);
   if (target !== undefined) {
     const peerNs = byInode.get(target);

@@ -74,4 +74,15 @@ describe('parseIpBatchJson', () => {
       { numRuns: 300 },
     );
   });
+  it('one ifindex twice in a dump: the first kept, the second left out with an issue, nothing merged over it', () => {
+    const links = '[{"ifindex":2,"ifname":"eth0","mtu":1500},{"ifindex":2,"ifname":"forged0","mtu":9000}]';
+    const addrs = '[{"ifindex":2,"ifname":"eth0","addr_info":[{"family":"inet","local":"10.0.0.2","prefixlen":24}]},{"ifindex":2,"ifname":"eth0","addr_info":[{"family":"inet","local":"6.6.6.6","prefixlen":32}]}]';
+    const r = parseIpBatchJson(`${links}\n${addrs}\n`);
+    if (r.status !== 'parsed') throw new Error(r.status);
+    expect(r.value.links.map((l) => [l.ifname, l.mtu, l.addresses.map((a) => a.local)])).toEqual([['eth0', 1500, ['10.0.0.2']]]);
+    expect(r.issues.map((i) => i.message)).toEqual([
+      'ifindex 2 listed twice in one dump, as "eth0" and "forged0": the first is kept, the second left out',
+      'ifindex 2 listed twice in one dump, as "eth0" and "eth0": the first is kept, the second left out',
+    ]);
+  });
 });

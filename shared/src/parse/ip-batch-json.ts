@@ -1,4 +1,5 @@
-import type { Link, NsidEntry, ParseResult } from '../model.js';
+import type { Link, NsidEntry, ParseIssue, ParseResult } from '../model.js';
+import { pushIssue, truncate } from './issues.js';
 import { linkFromJson } from './ip-link-json.js';
 import { splitJsonValues } from './json-values.js';
 import { nsidEntries } from './netns-list-id-json.js';
@@ -40,7 +41,7 @@ export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): Par
     return stdout.trim() === '' ? { status: 'empty', issues } : { status: 'unusable', reason: 'no JSON array in output', issues };
   }
   const byIndex = new Map<number, Link>();
-  const addrLinks: Link[] = [];
+  const addrLinks = new Map<number, Link>();
   let nsids: NsidEntry[] | null = null;
   let sawLinks = false;
   const keepRaw = !options.forPairing;
@@ -48,35 +49,50 @@ export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): Par
   const skipAddrs = options.forPairing === true && arrays.some((a) => a?.kind === 'links');
   for (const array of arrays) {
     if (!array) {
-      issues.push({ line: null, message: 'top-level JSON value is not an array' });
+      pushIssue(issues, { line: null, message: 'top-level JSON value is not an array' });
       continue;
     }
     const { value, kind } = array;
     if (kind === 'nsids') {
-      nsids = [...(nsids ?? []), ...nsidEntries(value, issues)];
+      const list = (nsids ??= []);
+      for (const entry of nsidEntries(value, issues)) list.push(entry);
     } else if (kind === 'addrs' && skipAddrs) {
       sawLinks = true;
     } else {
       sawLinks = true;
+      const into = kind === 'addrs' ? addrLinks : byIndex;
       for (const obj of value) {
         const link = linkFromJson(obj, issues, keepRaw);
-        if (!link) continue;
-        if (kind === 'addrs') addrLinks.push(link);
-        else if (!byIndex.has(link.ifindex)) byIndex.set(link.ifindex, link);
+        if (link) keepFirst(into, link, issues);
       }
     }
   }
-  for (const withAddrs of addrLinks) {
+  for (const withAddrs of addrLinks.values()) {
     const link = byIndex.get(withAddrs.ifindex);
-    if (link) {
+    if (!link) byIndex.set(withAddrs.ifindex, withAddrs);
+    else if (link.ifname !== withAddrs.ifname) pushIssue(issues, duplicate(link, withAddrs));
+    else {
       link.addresses = withAddrs.addresses;
       link.raw = withAddrs.raw;
     }
-    else byIndex.set(withAddrs.ifindex, withAddrs);
   }
   if (!sawLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
   const links = [...byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
   return { status: 'parsed', value: { links, nsids }, issues };
+}
+
+/**
+ * One ifindex names one device in a namespace: a second entry for it (a
+ * corrupt or forged dump) is an issue, never merged into or over the first.
+ */
+function keepFirst(byIndex: Map<number, Link>, link: Link, issues: ParseIssue[]): void {
+  const seen = byIndex.get(link.ifindex);
+  if (!seen) byIndex.set(link.ifindex, link);
+  else pushIssue(issues, duplicate(seen, link));
+}
+
+function duplicate(first: Link, second: Link): ParseIssue {
+  return { line: null, message: `ifindex ${first.ifindex} listed twice in one dump, as ${JSON.stringify(truncate(first.ifname, 40))} and ${JSON.stringify(truncate(second.ifname, 40))}: the first is kept, the second left out` };
 }
 
 function classify(array: unknown[]): 'links' | 'addrs' | 'nsids' {

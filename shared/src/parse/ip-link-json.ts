@@ -1,4 +1,5 @@
 import type { Link, ParseIssue } from '../model.js';
+import { pushIssue, truncate } from './issues.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -18,13 +19,13 @@ const int = (v: unknown): number | null => (typeof v === 'number' && Number.isIn
  */
 export function linkFromJson(obj: unknown, issues: ParseIssue[], keepRaw = true): Link | null {
   if (!isRecord(obj)) {
-    issues.push({ line: null, message: 'interface entry is not an object' });
+    pushIssue(issues, { line: null, message: 'interface entry is not an object' });
     return null;
   }
   const ifindex = int(obj.ifindex);
   const ifname = str(obj.ifname);
   if (ifindex === null || ifindex < 0 || ifname === null) {
-    issues.push({ line: null, message: `interface entry without ifindex/ifname: ${JSON.stringify(obj).slice(0, 120)}` });
+    pushIssue(issues, { line: null, message: `interface entry without ifindex/ifname: ${truncate(JSON.stringify(obj).slice(0, 200))}` });
     return null;
   }
   const linkinfo = isRecord(obj.linkinfo) ? obj.linkinfo : null;

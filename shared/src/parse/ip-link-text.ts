@@ -56,7 +56,7 @@ export function parseIpLinkText(stdout: string): ParseResult<NamespaceDump> {
     }
     const nsid = nsidEntryFromText(line);
     if (nsid && !/^\s/.test(line)) {
-      nsids = [...(nsids ?? []), nsid];
+      (nsids ??= []).push(nsid);
       current = null;
       return;
     }
@@ -126,7 +126,7 @@ function splitPhysicalLine(physical: string, lineNumber: number, issues: ParseIs
     }
     const prefix = part.slice(0, starts[0]).trim();
     if (prefix) pushIssue(issues, { line: lineNumber, message: `text before an interface on a collapsed line: ${truncate(prefix)}` });
-    for (let i = 0; i < starts.length; i++) out.push(...collapsedLines(part.slice(starts[i], starts[i + 1] ?? part.length)));
+    for (let i = 0; i < starts.length; i++) for (const l of collapsedLines(part.slice(starts[i], starts[i + 1] ?? part.length))) out.push(l);
   }
   return out;
 }

@@ -1,12 +1,52 @@
 import type { ParseIssue } from '../model.js';
+import { pushIssue, truncate } from './issues.js';
+
+export { truncate } from './issues.js';
 
 /**
  * Splits text holding several top-level JSON values one after another (what
  * `ip -j -batch` prints: one array per command) and parses each. Text between
- * values that is not JSON is reported, never thrown.
+ * values that is not JSON is reported, never thrown. Linear in the text.
  */
 export function splitJsonValues(text: string): { values: unknown[]; issues: ParseIssue[] } {
   return splitByLines(text) ?? scanValues(text);
+}
+
+/**
+ * JSON.parse, but reading what iproute2 (6.1) writes: it prints the control
+ * characters of an alias or name raw inside `-j` strings, which JSON forbids.
+ * Those are taken as the characters they are. Valid JSON parses exactly as
+ * JSON.parse does; anything else still throws.
+ */
+export function parseLenientJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const escaped = escapeRawControls(text);
+    if (escaped === text) throw error;
+    return JSON.parse(escaped);
+  }
+}
+
+/** Writes each raw U+0000–U+001F inside a string as `\u00NN`. One pass; text outside strings is left as it is. */
+function escapeRawControls(text: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!inString) {
+      if (c === 0x22) inString = true;
+      continue;
+    }
+    if (c === 0x5c) i++;
+    else if (c === 0x22) inString = false;
+    else if (c < 0x20) {
+      out += `${text.slice(from, i)}\\u00${c.toString(16).padStart(2, '0')}`;
+      from = i + 1;
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** The usual case, one value per line as `ip -j` prints: JSON.parse per line is much faster than scanning. */
@@ -25,6 +65,11 @@ function splitByLines(text: string): { values: unknown[]; issues: ParseIssue[] }
   return { values, issues: [] };
 }
 
+/**
+ * Finds each top-level value by its brackets (strings tracked, so a raw
+ * newline or bracket in an alias is no boundary) and parses it leniently.
+ * Line numbers are counted as the scan goes, once.
+ */
 function scanValues(text: string): { values: unknown[]; issues: ParseIssue[] } {
   const values: unknown[] = [];
   const issues: ParseIssue[] = [];
@@ -32,27 +77,28 @@ function scanValues(text: string): { values: unknown[]; issues: ParseIssue[] } {
   let inString = false;
   let escaped = false;
   let start = -1;
+  let startLine = 0;
   let junkStart = -1;
-  const lineAt = (index: number): number => {
-    let line = 1;
-    for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-    return line;
-  };
+  let junkLine = 0;
+  let line = 1;
   const flushJunk = (end: number) => {
     if (junkStart < 0) return;
-    const junk = text.slice(junkStart, end).trim();
-    if (junk) issues.push({ line: lineAt(junkStart), message: `not JSON: ${truncate(junk)}` });
+    const junk = text.slice(junkStart, Math.min(end, junkStart + 200)).trim();
+    if (junk) pushIssue(issues, { line: junkLine, message: `not JSON: ${truncate(junk)}` });
     junkStart = -1;
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
+    if (c === '\n') line++;
     if (depth === 0) {
       if (c === '[' || c === '{') {
         flushJunk(i);
         start = i;
+        startLine = line;
         depth = 1;
       } else if (junkStart < 0 && c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') {
         junkStart = i;
+        junkLine = line;
       }
       continue;
     }
@@ -67,21 +113,16 @@ function scanValues(text: string): { values: unknown[]; issues: ParseIssue[] } {
     else if (c === ']' || c === '}') {
       depth--;
       if (depth === 0) {
-        const raw = text.slice(start, i + 1);
         try {
-          values.push(JSON.parse(raw));
+          values.push(parseLenientJson(text.slice(start, i + 1)));
         } catch (error) {
-          issues.push({ line: lineAt(start), message: `invalid JSON: ${(error as Error).message}` });
+          pushIssue(issues, { line: startLine, message: `invalid JSON: ${truncate((error as Error).message)}` });
         }
         start = -1;
       }
     }
   }
-  if (depth > 0 && start >= 0) issues.push({ line: lineAt(start), message: 'truncated JSON value at end of output' });
+  if (depth > 0 && start >= 0) pushIssue(issues, { line: startLine, message: 'truncated JSON value at end of output' });
   flushJunk(text.length);
   return { values, issues };
-}
-
-export function truncate(text: string, max = 120): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -1,4 +1,6 @@
 import type { NsidEntry, ParseIssue, ParseResult } from '../model.js';
+import { pushIssue } from './issues.js';
+import { parseLenientJson } from './json-values.js';
 import { rejectToolFailure } from './tool-failure.js';
 
 export interface LsnsNamespace {
@@ -24,7 +26,7 @@ export function parseLsnsJson(stdout: string): ParseResult<{ namespaces: LsnsNam
   const issues: ParseIssue[] = [];
   let doc: unknown;
   try {
-    doc = JSON.parse(stdout);
+    doc = parseLenientJson(stdout);
   } catch (error) {
     return { status: 'unusable', reason: `not JSON: ${(error as Error).message}`, issues };
   }
@@ -35,7 +37,7 @@ export function parseLsnsJson(stdout: string): ParseResult<{ namespaces: LsnsNam
     const e = entry as Record<string, unknown>;
     const inode = toInt(e?.ns);
     if (inode === null || inode <= 0) {
-      issues.push({ line: null, message: `lsns entry without a namespace inode: ${JSON.stringify(entry)?.slice(0, 120)}` });
+      pushIssue(issues, { line: null, message: `lsns entry without a namespace inode: ${JSON.stringify(entry)?.slice(0, 120)}` });
       continue;
     }
     namespaces.push({

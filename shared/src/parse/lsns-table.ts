@@ -62,8 +62,11 @@ const KNOWN = new Set(['NS', 'TYPE', 'PATH', 'NPROCS', 'PID', 'PPID', 'COMMAND',
 
 function headings(line: string): Column[] | null {
   const columns: Column[] = [];
-  for (const m of line.matchAll(/\S{1,64}/g)) columns.push({ name: m[0], start: m.index, end: m.index + m[0].length });
-  if (columns.length > KNOWN.size || !columns.some((c) => c.name === 'NS') || !columns.every((c) => KNOWN.has(c.name))) return null;
+  for (const m of line.matchAll(/\S{1,64}/g)) {
+    if (columns.length === KNOWN.size) return null;
+    columns.push({ name: m[0], start: m.index, end: m.index + m[0].length });
+  }
+  if (!columns.some((c) => c.name === 'NS') || !columns.every((c) => KNOWN.has(c.name))) return null;
   return columns;
 }
 

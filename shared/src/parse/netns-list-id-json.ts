@@ -1,4 +1,6 @@
 import type { NsidEntry, ParseIssue, ParseResult } from '../model.js';
+import { pushIssue } from './issues.js';
+import { parseLenientJson } from './json-values.js';
 import { rejectToolFailure } from './tool-failure.js';
 
 /**
@@ -15,7 +17,7 @@ export function parseNetnsListIdJson(stdout: string): ParseResult<NsidEntry[]> {
   if (stdout.trim() === '') return { status: 'empty', issues: [] };
   let doc: unknown;
   try {
-    doc = JSON.parse(stdout);
+    doc = parseLenientJson(stdout);
   } catch (error) {
     return { status: 'unusable', reason: `not JSON: ${(error as Error).message}`, issues: [] };
   }
@@ -30,7 +32,7 @@ export function nsidEntries(array: unknown[], out: ParseIssue[]): NsidEntry[] {
   for (const v of array) {
     const o = v as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || typeof o.nsid !== 'number' || !Number.isInteger(o.nsid) || o.nsid < 0) {
-      out.push({ line: null, message: 'netns list-id entry without a valid nsid' });
+      pushIssue(out, { line: null, message: 'netns list-id entry without a valid nsid' });
       continue;
     }
     entries.push({ nsid: o.nsid, inode: null, name: typeof o.name === 'string' ? o.name : null });

@@ -1,5 +1,7 @@
 import type { NsidEntry, ParseIssue, ParseResult } from '../model.js';
-import { truncate } from './json-values.js';
+import { pushIssue, truncate } from './issues.js';
+
+export { MAX_ISSUES, pushIssue } from './issues.js';
 import { rejectToolFailure } from './tool-failure.js';
 
 /** A namespace mounted under /run/netns, with the nsid the listing namespace gave it (if any). */
@@ -85,18 +87,4 @@ export function forEachLine(text: string, fn: (line: string, lineNumber: number)
     start = end + 1;
     n++;
   }
-}
-
-/** Most issues a parser keeps: garbage input must not turn into a list as long as itself. */
-export const MAX_ISSUES = 200;
-
-/** Adds an issue, keeping at most MAX_ISSUES and saying how many more were dropped. */
-export function pushIssue(issues: ParseIssue[], issue: ParseIssue): void {
-  if (issues.length < MAX_ISSUES) {
-    issues.push(issue);
-    return;
-  }
-  const last = issues[MAX_ISSUES];
-  const dropped = last ? Number(/^(\d+)/.exec(last.message)?.[1] ?? '0') + 1 : 1;
-  issues[MAX_ISSUES] = { line: null, message: `${dropped} more issues not kept` };
 }

@@ -52,6 +52,12 @@ export const CaptureSchema = z.object({
   failure: z
     .object({ reason: FailureReasonSchema, detail: short() })
     .nullable(),
+  /**
+   * Present when stdout or stderr held bytes that are not UTF-8 (a name or
+   * alias can hold any byte): each such byte is kept as U+DC00+byte
+   * (UTF-8b, see bytes.ts), written `\udcNN` in the JSON. Absent: plain UTF-8.
+   */
+  encoding: z.literal('utf-8b').optional(),
 });
 export type Capture = z.infer<typeof CaptureSchema>;
 
