@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Bundle } from '@nsnap/shared/core';
+import { isHostLabel, type Bundle } from '@nsnap/shared/core';
 import { collect, outcomeOf, statsOf, type EnterChoice } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle } from './encode.js';
@@ -25,14 +25,22 @@ interface CollectFlags extends StoreFlags {
 }
 
 const TAG_KEY = /^[A-Za-z0-9_.:/-]{1,64}$/;
+/** Keys a JavaScript reader treats specially: `__proto__` vanishes when a bundle is parsed into an object; the others invite the same mistake. */
+const RESERVED_TAG_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function parseTag(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
   const key = eq < 0 ? '' : value.slice(0, eq);
   const val = eq < 0 ? '' : value.slice(eq + 1);
   if (!TAG_KEY.test(key)) throw new InvalidArgumentError(`expected key=value with a key of letters, digits and _.:/- (at most 64), got ${JSON.stringify(value.slice(0, 80))}`);
+  if (RESERVED_TAG_KEYS.has(key)) throw new InvalidArgumentError(`tag key ${JSON.stringify(key)} is reserved (readers would drop or misread it): choose another name`);
   if (val.length > 256) throw new InvalidArgumentError(`tag value longer than 256 characters for key ${key}`);
   return { ...previous, [key]: val };
+}
+
+function parseHostLabel(value: string): string {
+  if (!isHostLabel(value)) throw new InvalidArgumentError(`expected a host label (letters, digits and ._-, starting with a letter or digit, at most 63, no ".."), got ${JSON.stringify(value.slice(0, 80))}`);
+  return value;
 }
 
 function parsePositiveInt(what: string, max: number) {
@@ -74,7 +82,7 @@ export function buildProgram(): Command {
     .version(COLLECTOR_VERSION, '-V, --version')
     .addOption(new Option('-o, --out <store>', 'where to store the bundle: a directory, file:///dir or s3://bucket/prefix').default('./nsnap-data'))
     .option('--stdout', 'print the uncompressed bundle JSON on stdout instead of storing it', false)
-    .option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized)')
+    .addOption(new Option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized: see docs/reliability.md)').argParser(parseHostLabel))
     .addOption(new Option('-t, --tag <key=value>', 'attach a tag to the snapshot, e.g. phase=pre-deploy (repeatable)').argParser(parseTag).default({}, 'none'))
     .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(os.availableParallelism(), 'number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
     .addOption(new Option('--timeout <seconds>', 'limit for each command (ip, nsenter, lsns)').default(10).argParser(parseSeconds))
