@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -75,5 +75,61 @@ describe('host labels: one rule for --host, the kernel hostname, the key and the
     }
     expect(new Set(labels).size).toBe(3);
     for (const label of labels) expect(isHostLabel(label)).toBe(true);
+  });
+});
+
+describe('--out: values that cannot be a store are usage errors (exit 2) naming the value', () => {
+  const refused: Array<[string, () => string, RegExp]> = [
+    ['a directory below /proc (it hung forever in mkdir)', () => '/proc/nsnap-x/y', /"\/proc\/nsnap-x\/y": \/proc is on a proc filesystem/],
+    ['a directory below /sys', () => '/sys/nsnap-x', /"\/sys\/nsnap-x": \/sys is on a sysfs filesystem/],
+    ['a device directory', () => '/dev/nsnap-x', /"\/dev\/nsnap-x": \/dev is on a devtmpfs filesystem/],
+    ['s3:/bad (it became a local directory)', () => 's3:/bad', /"s3:\/bad": not a store URL/],
+    ['S3://upper (it became a local directory)', () => 'S3://upper/x', /"S3:\/\/upper\/x": not a store URL/],
+    ['an unknown scheme', () => 'http://example.com/x', /"http:\/\/example\.com\/x": not a store URL/],
+    ['an s3:// URL without a bucket', () => 's3://', /"s3:\/\/": invalid S3/],
+    ['a path below a file', () => path.join(tmp, 'a-file', 'store'), /a-file is not a directory/],
+  ];
+  for (const [what, out, message] of refused) {
+    it(`refuses ${what}`, async () => {
+      await import('node:fs').then((fs) => fs.writeFileSync(path.join(tmp, 'a-file'), 'x'));
+      const spool = path.join(tmp, 'spool-out');
+      const r = await runCli(COLLECTOR_BIN, ['--out', out(), '--spool', spool], { timeout: 20_000 });
+      expect(r.timedOut).toBe(false);
+      expect(r.exitCode, String(r.stderr)).toBe(2);
+      expect(String(r.stderr)).toMatch(message);
+      expect(String(r.stdout)).toBe('');
+      expect(filesBelow(spool).filter((f) => f.endsWith('.spool'))).toEqual([]);
+    });
+  }
+  it('refuses them in import too', async () => {
+    const ipLink = path.join(tmp, 'ip-link.txt');
+    await import('node:fs').then(async (fs) => fs.writeFileSync(ipLink, (await execa('ip', ['link', 'show'])).stdout));
+    const r = await runCli(COLLECTOR_BIN, ['import', '--host', 'h', '--taken-at', '2026-01-05T10:30:00Z', '--ip-link', ipLink, '--host-netns', /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))![1]!, '--out', 's3:/bad'], { timeout: 20_000 });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/"s3:\/bad": not a store URL/);
+  });
+
+  it.skipIf(netnsSkipReason())('refuses a read-only directory (EROFS, even for root)', async () => {
+    const ro = path.join(tmp, 'ro');
+    await import('node:fs').then((fs) => fs.mkdirSync(ro, { recursive: true }));
+    await execa('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'nsnap-ro', ro]);
+    try {
+      const r = await runCli(COLLECTOR_BIN, ['--out', path.join(ro, 'store'), '--spool', path.join(tmp, 'spool-ro')], { timeout: 20_000 });
+      expect(r.exitCode, String(r.stderr)).toBe(2);
+      expect(String(r.stderr)).toMatch(/cannot write in .*\/ro: EROFS/);
+    } finally {
+      await execa('umount', [ro]);
+    }
+  });
+
+  it('says on stderr when it creates a local store directory, and only then', async () => {
+    const out = path.join(tmp, 'new-store', 'deeper');
+    const spool = path.join(tmp, 'spool-new');
+    const first = await runCli(COLLECTOR_BIN, ['--out', out, '--spool', spool]);
+    expect([0, 1], String(first.stderr)).toContain(first.exitCode);
+    expect(String(first.stderr)).toContain(`created the store directory ${out}`);
+    const second = await runCli(COLLECTOR_BIN, ['--out', out, '--spool', spool]);
+    expect([0, 1]).toContain(second.exitCode);
+    expect(String(second.stderr)).not.toContain('created the store directory');
   });
 });

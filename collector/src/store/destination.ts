@@ -1,4 +1,4 @@
-import { openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared/core';
+import { LocalStore, openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared/core';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { EncodedBundle } from '../encode.js';
 import { deliver } from './deliver.js';
@@ -6,6 +6,7 @@ import { DEFAULT_RETRY } from './retry.js';
 import { acquireRunLock, LockHeldError, type RunLock } from './run-lock.js';
 import type { DrainReport, Delivery } from './deliver.js';
 import { defaultLockPath, spoolDirFor } from './default-paths.js';
+import { ensureLocalRoot, localRootProblem } from './local-root.js';
 import { Spool } from './spool.js';
 
 export interface DestinationOptions extends StoreOptions {
@@ -65,13 +66,20 @@ export function destinationOptionsFrom(flags: StoreFlags): DestinationOptions {
   };
 }
 
-/** The destination named by the flags; a bad --out is a usage error that shows it. */
+/** The destination named by the flags; a bad --out (malformed URL, a directory that cannot hold a store) is a usage error that shows it. */
 export async function openDestinationFromFlags(flags: StoreFlags): Promise<Destination> {
+  const refuse = (why: string) => new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${why}`);
+  let destination: Destination;
   try {
-    return await openDestination(destinationOptionsFrom(flags));
+    destination = await openDestination(destinationOptionsFrom(flags));
   } catch (error) {
-    throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
+    throw refuse((error as Error).message);
   }
+  if (destination.store instanceof LocalStore) {
+    const problem = await localRootProblem(destination.store.root);
+    if (problem !== null) throw refuse(problem);
+  }
+  return destination;
 }
 
 /**
@@ -104,6 +112,7 @@ export async function withRunLock(destination: Destination, log: (message: strin
  */
 export async function deliverBundle(encoded: EncodedBundle, snapshotId: string, destination: Destination, outcome: number, log: (message: string) => void, report: (location: string) => void): Promise<number> {
   const { store, spool } = destination;
+  if (store instanceof LocalStore && (await ensureLocalRoot(store.root).catch(() => false))) log(`created the store directory ${store.root}`);
   const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
   if (delivery.kind === 'stored') {
     report(delivery.location);
