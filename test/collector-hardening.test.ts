@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeBundle, isHostLabel } from '@nsnap/shared';
+import { spoolDirFor } from '../collector/src/store/default-paths.js';
 import { COLLECTOR_BIN, runCli } from './support/cli.js';
 import { netnsSkipReason } from './support/netns.js';
 
@@ -131,5 +132,78 @@ describe('--out: values that cannot be a store are usage errors (exit 2) naming 
     const second = await runCli(COLLECTOR_BIN, ['--out', out, '--spool', spool]);
     expect([0, 1]).toContain(second.exitCode);
     expect(String(second.stderr)).not.toContain('created the store directory');
+  });
+});
+
+describe('spool: keyed by the store, not by how --out or --s3-endpoint is spelled', () => {
+  const spooled = (spool: string) => filesBelow(spool).filter((f) => f.endsWith('.spool'));
+
+  it('a bundle spooled for a store spelled through a symlink is sent by a run that spells it plainly', async () => {
+    const base = path.join(tmp, 'spelling');
+    const real = path.join(base, 'real');
+    const fs = await import('node:fs');
+    fs.mkdirSync(path.join(real, 'store'), { recursive: true });
+    fs.symlinkSync(real, path.join(base, 'via-link'));
+    // The store refuses the first bundle: its host directory is a file.
+    fs.writeFileSync(path.join(real, 'store', 'host=spell-test'), 'x');
+    const spool = path.join(base, 'spool');
+    const first = await runCli(COLLECTOR_BIN, ['--out', path.join(base, 'via-link', 'store') + '/', '--host', 'spell-test', '--spool', spool]);
+    expect(first.exitCode, String(first.stderr)).toBe(3);
+    expect(spooled(spool)).toHaveLength(1);
+    fs.rmSync(path.join(real, 'store', 'host=spell-test'));
+    const second = await runCli(COLLECTOR_BIN, ['--out', `file://${path.join(real, 'store')}`, '--host', 'spell-test', '--spool', spool]);
+    expect([0, 1], String(second.stderr)).toContain(second.exitCode);
+    expect(String(second.stderr)).toMatch(/uploaded spooled bundle/);
+    expect(spooled(spool)).toEqual([]);
+    expect(filesBelow(path.join(real, 'store')).filter((f) => f.endsWith('.json.gz'))).toHaveLength(2);
+  });
+
+  it('an S3 endpoint with or without a trailing / is one spool', async () => {
+    const spool = path.join(tmp, 'spool-endpoint');
+    // Nothing listens on port 9 here (discard is not served): the store is down for both runs.
+    const run = (endpoint: string) => runCli(COLLECTOR_BIN, ['--out', 's3://nsnap-down/p', '--s3-endpoint', endpoint, '--host', 'ep-test', '--spool', spool], { env: { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' } });
+    const a = await run('http://127.0.0.1:9');
+    expect(a.exitCode, String(a.stderr)).toBe(3);
+    const b = await run('HTTP://127.0.0.1:9/');
+    expect(b.exitCode, String(b.stderr)).toBe(3);
+    expect(String(b.stderr)).toMatch(/2 waiting/);
+    expect(new Set(spooled(spool).map((f) => path.dirname(f))).size).toBe(1);
+  });
+
+  it('every run and doctor name bundles waiting for another destination', async () => {
+    const spool = path.join(tmp, 'spool-other');
+    const fs = await import('node:fs');
+    const refusing = path.join(tmp, 'other-refusing');
+    fs.mkdirSync(refusing, { recursive: true });
+    fs.writeFileSync(path.join(refusing, 'host=other-test'), 'x');
+    const first = await runCli(COLLECTOR_BIN, ['--out', refusing, '--host', 'other-test', '--spool', spool]);
+    expect(first.exitCode).toBe(3);
+    const elsewhere = path.join(tmp, 'other-fine');
+    const run = await runCli(COLLECTOR_BIN, ['--out', elsewhere, '--host', 'other-test', '--spool', spool]);
+    expect([0, 1], String(run.stderr)).toContain(run.exitCode);
+    expect(String(run.stderr)).toContain(`1 bundle waits in the spool for ${`file://${refusing}`}`);
+    const doctor = await runCli(COLLECTOR_BIN, ['doctor', '--out', elsewhere, '--spool', spool, '--json']);
+    expect(String(doctor.stdout)).toContain(`1 bundle waits in the spool for file://${refusing}`);
+  });
+});
+
+describe('spool: a spool keyed the old way (by the spelling) is adopted', () => {
+  it('moves the entries into the canonical spool, says so, and keeps them waiting', async () => {
+    const spool = path.join(tmp, 'spool-legacy');
+    const fs = await import('node:fs');
+    const args = (endpoint: string) => ['--out', 's3://nsnap-down/legacy', '--s3-endpoint', endpoint, '--host', 'legacy-test', '--spool', spool];
+    const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
+    const first = await runCli(COLLECTOR_BIN, args('http://127.0.0.1:9'), { env });
+    expect(first.exitCode).toBe(3);
+    // What an earlier build made for `--s3-endpoint http://127.0.0.1:9/`: the same entry in a directory keyed by that spelling.
+    const [current] = fs.readdirSync(spool).filter((n) => !n.endsWith('.lock'));
+    const legacy = spoolDirFor(spool, 's3://nsnap-down/legacy http://127.0.0.1:9/');
+    fs.renameSync(path.join(spool, current!), legacy);
+    fs.rmSync(path.join(legacy, 'destination'));
+    const second = await runCli(COLLECTOR_BIN, args('http://127.0.0.1:9/'), { env });
+    expect(second.exitCode, String(second.stderr)).toBe(3);
+    expect(String(second.stderr)).toContain(`moved 1 bundle spooled by an earlier build from ${legacy}`);
+    expect(String(second.stderr)).toMatch(/2 waiting/);
+    expect(fs.existsSync(legacy)).toBe(false);
   });
 });
