@@ -3,7 +3,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isHostLabel, type Bundle } from '@nsnap/shared/core';
 import { collect, outcomeOf, statsOf, type EnterChoice } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
-import { encodeBundle } from './encode.js';
+import { encodeBundle, type EncodedBundle } from './encode.js';
+import { SIGNAL_EXIT, untilInterrupted, type StopSignal } from './exec/interrupt.js';
 import { registerImportCommand } from './import/command.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
 import { defaultSpoolRoot } from './store/default-paths.js';
@@ -148,18 +149,33 @@ ${EXIT_CODES_HELP}
 
 async function runCollect(flags: CollectFlags): Promise<number> {
   const log = (message: string) => process.stderr.write(`nsnap-collect: ${message}\n`);
-  const work = async (destination: Destination | null) => {
-    await splay(flags.splay);
-    return collectAndDeliver(flags, destination, log);
+  const destination = flags.stdout ? null : await openDestinationFromFlags(flags);
+  const interrupt = untilInterrupted();
+  const work = async () => {
+    const slept = await Promise.race([splay(flags.splay), interrupt.signal]);
+    if (typeof slept === 'string') return interrupted(slept, 'before the capture', log);
+    return collectAndDeliver(flags, destination, interrupt.signal, log);
   };
-  if (flags.stdout) return work(null);
-  const destination = await openDestinationFromFlags(flags);
-  return withRunLock(destination, log, () => work(destination));
+  try {
+    return await (destination ? withRunLock(destination, log, work) : work());
+  } finally {
+    interrupt.dispose();
+  }
 }
 
-async function collectAndDeliver(flags: CollectFlags, destination: Destination | null, log: (message: string) => void): Promise<number> {
+function interrupted(signal: StopSignal, when: string, log: (message: string) => void): number {
+  log(`stopped by ${signal} ${when}: nothing stored; capture workers and temp files removed`);
+  return SIGNAL_EXIT[signal];
+}
+
+/**
+ * The capture, then its delivery, each raced against a stop signal: stopped
+ * mid-capture, nothing is kept (a partial bundle would pass for a complete
+ * one); stopped while storing, the finished bundle goes to the spool.
+ */
+async function collectAndDeliver(flags: CollectFlags, destination: Destination | null, stop: Promise<StopSignal>, log: (message: string) => void): Promise<number> {
   const started = performance.now();
-  const bundle = await collect({
+  const captured = collect({
     procRoot: flags.procRoot,
     hostLabel: flags.host ?? null,
     tags: flags.tag,
@@ -168,6 +184,8 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     enter: flags.enter,
     log,
   });
+  const bundle = await Promise.race([captured, stop]);
+  if (typeof bundle === 'string') return interrupted(bundle, 'during the capture', log);
   const outcome = outcomeOf(statsOf(bundle));
   if (!destination) {
     // Printed, not stored: no gzip (it cost ~15 ms at 400 namespaces for a size nobody reads).
@@ -178,7 +196,21 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
   }
   const encoded = encodeBundle(bundle);
   const run = { bytes: encoded.gzip.byteLength, encoding: 'gzip' as const, seconds: (performance.now() - started) / 1000 };
-  return deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location }));
+  const delivered = await Promise.race([deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location })), stop.then((signal) => ({ signal }))]);
+  if (typeof delivered === 'number') return delivered;
+  return spoolOnStop(delivered.signal, encoded, bundle.snapshotId, destination, log);
+}
+
+/** Stopped while storing: the upload may or may not land; the spool copy makes sure (a second put of the same key and bytes changes nothing). */
+async function spoolOnStop(signal: StopSignal, encoded: EncodedBundle, snapshotId: string, destination: Destination, log: (message: string) => void): Promise<number> {
+  try {
+    const added = await destination.spool.add(encoded);
+    if (added.kind === 'spooled') log(`stopped by ${signal} while storing snapshot ${snapshotId}: kept in the spool as ${added.entry.file}; the next run sends it`);
+    else log(`stopped by ${signal} while storing snapshot ${snapshotId}; NOT SPOOLED, the spool ${destination.spool.dir} is over its limit: the bundle may be lost`);
+  } catch (error) {
+    log(`stopped by ${signal} while storing snapshot ${snapshotId}; NOT SPOOLED (${(error as Error).message}): the bundle may be lost`);
+  }
+  return SIGNAL_EXIT[signal];
 }
 
 function summarize(flags: CollectFlags, bundle: Bundle, run: { bytes: number; encoding: 'gzip' | 'JSON'; location: string; seconds: number }): void {

@@ -108,7 +108,8 @@ export class Spool {
     const entry: SpoolEntry = { file: path.join(this.dir, `${base}${SUFFIX}`), key: bundle.key, sha256: bundle.sha256, bytes: bundle.gzip.byteLength, spooledAt: now.toISOString() };
     const header = Buffer.from(`${MAGIC}${JSON.stringify({ key: entry.key, sha256: entry.sha256, bytes: entry.bytes, spooledAt: entry.spooledAt })}\n`);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    if (this.storeIdentity !== null && (await this.destination()) !== this.storeIdentity) await writeAtomic(path.join(this.dir, DESTINATION_FILE), Buffer.from(`${this.storeIdentity}\n`));
+    // Only a note for other runs' messages: failing to write it loses no bundle.
+    if (this.storeIdentity !== null && (await this.destination()) !== this.storeIdentity) await writeAtomic(path.join(this.dir, DESTINATION_FILE), Buffer.from(`${this.storeIdentity}\n`)).catch(() => {});
     const usedBytes = await this.usedBytes();
     const neededBytes = header.byteLength + bundle.gzip.byteLength;
     if (usedBytes + neededBytes > this.maxBytes) return { kind: 'full', usedBytes, neededBytes, maxBytes: this.maxBytes };
