@@ -102,6 +102,13 @@ describe('--out: values that cannot be a store are usage errors (exit 2) naming 
       expect(filesBelow(spool).filter((f) => f.endsWith('.spool'))).toEqual([]);
     });
   }
+  it('doctor reports a store below /proc as a failed check instead of hanging', async () => {
+    const r = await runCli(COLLECTOR_BIN, ['doctor', '--out', '/proc/nsnap-x', '--spool', path.join(tmp, 'spool-doctor'), '--json'], { timeout: 30_000 });
+    expect(r.timedOut).toBe(false);
+    const store = (JSON.parse(String(r.stdout)) as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find((c) => c.name === 'store');
+    expect(store).toMatchObject({ status: 'fail' });
+    expect(store!.detail).toMatch(/\/proc is on a proc filesystem/);
+  });
   it('refuses them in import too', async () => {
     const ipLink = path.join(tmp, 'ip-link.txt');
     await import('node:fs').then(async (fs) => fs.writeFileSync(ipLink, (await execa('ip', ['link', 'show'])).stdout));

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { escapeControl } from '@nsnap/shared/core';
 import { Spool, SpoolEntryError } from './spool.js';
 
 /** A destination's spool other than the run's own, with bundles waiting in it. */
@@ -36,7 +37,8 @@ export async function waitingElsewhere(spoolRoot: string, ownDir: string): Promi
 /** One line per other spool: what waits, for which store, and what sends it. */
 export function describeOtherSpool(other: OtherSpool): string {
   const n = `${other.waiting} bundle${other.waiting === 1 ? ' waits' : 's wait'}`;
-  const store = other.destination === null ? `a destination not recorded there (${other.dir})` : `${other.destination} (${other.dir})`;
+  // The record is a file anyone with access to the spool can edit: shown escaped.
+  const store = other.destination === null ? `a destination not recorded there (${other.dir})` : `${escapeControl(other.destination)} (${other.dir})`;
   return `${n} in the spool for ${store}: a run with that --out sends ${other.waiting === 1 ? 'it' : 'them'}`;
 }
 
