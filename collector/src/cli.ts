@@ -196,7 +196,9 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
   }
   const encoded = encodeBundle(bundle);
   const run = { bytes: encoded.gzip.byteLength, encoding: 'gzip' as const, seconds: (performance.now() - started) / 1000 };
-  const delivered = await Promise.race([deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location })), stop.then((signal) => ({ signal }))]);
+  const notice = flags.quiet ? () => {} : log;
+  const delivering = deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location }), notice);
+  const delivered = await Promise.race([delivering, stop.then((signal) => ({ signal }))]);
   if (typeof delivered === 'number') return delivered;
   return spoolOnStop(delivered.signal, encoded, bundle.snapshotId, destination, log);
 }

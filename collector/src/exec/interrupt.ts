@@ -37,8 +37,12 @@ export function trackChild(child: ChildProcess, options: { group: boolean }): vo
   child.once('error', () => children.delete(child));
 }
 
-/** Follows a temp directory until `release` is called (after its owner removed it). */
+/** Follows a temp directory until `release` is called (after its owner removed it); one made after a stop is removed at once. */
 export function trackTempDir(dir: string): { release: () => void } {
+  if (stoppedBy !== null) {
+    rmSync(dir, { recursive: true, force: true });
+    return { release: () => {} };
+  }
   tempDirs.add(dir);
   return { release: () => tempDirs.delete(dir) };
 }

@@ -117,14 +117,23 @@ export async function withRunLock(destination: Destination, log: (message: strin
  * code: `outcome` when stored (the location is then the last stdout line),
  * 3 when spooled, 5 when lost. `report` gets where the bundle now is.
  */
-export async function deliverBundle(encoded: EncodedBundle, snapshotId: string, destination: Destination, outcome: number, log: (message: string) => void, report: (location: string) => void): Promise<number> {
+export async function deliverBundle(
+  encoded: EncodedBundle,
+  snapshotId: string,
+  destination: Destination,
+  outcome: number,
+  log: (message: string) => void,
+  report: (location: string) => void,
+  /** What is worth saying but no problem (silent with --quiet). */
+  notice: (message: string) => void = log,
+): Promise<number> {
   const { store, spool } = destination;
-  if (store instanceof LocalStore && (await ensureLocalRoot(store.root).catch(() => false))) log(`created the store directory ${store.root}`);
+  if (store instanceof LocalStore && (await ensureLocalRoot(store.root).catch(() => false))) notice(`created the store directory ${store.root}`);
   const adopted = await adoptSpool(destination.legacySpoolDir, spool).catch((error: Error) => {
     log(`cannot move the bundles spooled by an earlier build from ${destination.legacySpoolDir}: ${error.message}`);
     return 0;
   });
-  if (adopted > 0) log(`moved ${adopted} bundle${adopted === 1 ? '' : 's'} spooled by an earlier build from ${destination.legacySpoolDir} to ${spool.dir}`);
+  if (adopted > 0) notice(`moved ${adopted} bundle${adopted === 1 ? '' : 's'} spooled by an earlier build from ${destination.legacySpoolDir} to ${spool.dir}`);
   const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
   for (const other of await waitingElsewhere(destination.spoolRoot, spool.dir)) log(describeOtherSpool(other));
   if (delivery.kind === 'stored') {
