@@ -184,6 +184,8 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     enter: flags.enter,
     log,
   });
+  // Once a stop wins the race the capture is abandoned: its late failure must not end the process with a stack trace.
+  captured.catch(() => {});
   const bundle = await Promise.race([captured, stop]);
   if (typeof bundle === 'string') return interrupted(bundle, 'during the capture', log);
   const outcome = outcomeOf(statsOf(bundle));
@@ -198,6 +200,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
   const run = { bytes: encoded.gzip.byteLength, encoding: 'gzip' as const, seconds: (performance.now() - started) / 1000 };
   const notice = flags.quiet ? () => {} : log;
   const delivering = deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location }), notice);
+  delivering.catch(() => {});
   const delivered = await Promise.race([delivering, stop.then((signal) => ({ signal }))]);
   if (typeof delivered === 'number') return delivered;
   return spoolOnStop(delivered.signal, encoded, bundle.snapshotId, destination, log);
