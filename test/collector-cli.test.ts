@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,12 +56,14 @@ describe('nsnap-collect CLI', () => {
   });
 
   it('exits 3 and says why when the bundle cannot be stored, keeping it in the spool', async () => {
-    const blocker = path.join(tmp, 'a-file');
-    writeFileSync(blocker, 'not a directory');
+    // A store that refuses the write (its host directory is a file); an --out that cannot be a store at all is exit 2 (collector-hardening.test.ts).
+    const store = path.join(tmp, 'refusing-store');
+    mkdirSync(store);
+    writeFileSync(path.join(store, 'host=cli-test'), 'not a directory');
     const spool = path.join(tmp, 'spool');
-    const r = await runCli(COLLECTOR_BIN, ['--out', path.join(blocker, 'sub'), '--spool', spool]);
+    const r = await runCli(COLLECTOR_BIN, ['--out', store, '--host', 'cli-test', '--spool', spool]);
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toMatch(/a-file\/sub/);
+    expect(r.stderr).toMatch(/refusing-store\/host=cli-test/);
     expect(r.stdout).toBe('');
     const spooled = readdirSync(spool, { recursive: true }).map(String).filter((f) => f.endsWith('.spool'));
     expect(spooled).toHaveLength(1);

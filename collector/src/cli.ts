@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Bundle } from '@nsnap/shared/core';
+import { isHostLabel, type Bundle } from '@nsnap/shared/core';
 import { collect, MAX_SCAN_ENTRIES, outcomeOf, statsOf, type EnterChoice } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
-import { encodeBundle } from './encode.js';
+import { encodeBundle, type EncodedBundle } from './encode.js';
+import { SIGNAL_EXIT, untilInterrupted, type StopSignal } from './exec/interrupt.js';
 import { registerImportCommand } from './import/command.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit-codes.js';
 import { defaultSpoolRoot } from './store/default-paths.js';
@@ -26,14 +27,22 @@ interface CollectFlags extends StoreFlags {
 }
 
 const TAG_KEY = /^[A-Za-z0-9_.:/-]{1,64}$/;
+/** Keys a JavaScript reader treats specially: `__proto__` vanishes when a bundle is parsed into an object; the others invite the same mistake. */
+const RESERVED_TAG_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function parseTag(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
   const key = eq < 0 ? '' : value.slice(0, eq);
   const val = eq < 0 ? '' : value.slice(eq + 1);
   if (!TAG_KEY.test(key)) throw new InvalidArgumentError(`expected key=value with a key of letters, digits and _.:/- (at most 64), got ${JSON.stringify(value.slice(0, 80))}`);
+  if (RESERVED_TAG_KEYS.has(key)) throw new InvalidArgumentError(`tag key ${JSON.stringify(key)} is reserved (readers would drop or misread it): choose another name`);
   if (val.length > 256) throw new InvalidArgumentError(`tag value longer than 256 characters for key ${key}`);
   return { ...previous, [key]: val };
+}
+
+function parseHostLabel(value: string): string {
+  if (!isHostLabel(value)) throw new InvalidArgumentError(`expected a host label (letters, digits and ._-, starting with a letter or digit, at most 63, no ".."), got ${JSON.stringify(value.slice(0, 80))}`);
+  return value;
 }
 
 function parsePositiveInt(what: string, max: number) {
@@ -75,7 +84,7 @@ export function buildProgram(): Command {
     .version(COLLECTOR_VERSION, '-V, --version')
     .addOption(new Option('-o, --out <store>', 'where to store the bundle: a directory, file:///dir or s3://bucket/prefix').default('./nsnap-data'))
     .option('--stdout', 'print the uncompressed bundle JSON on stdout instead of storing it', false)
-    .option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized)')
+    .addOption(new Option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized: see docs/reliability.md)').argParser(parseHostLabel))
     .addOption(new Option('-t, --tag <key=value>', 'attach a tag to the snapshot, e.g. phase=pre-deploy (repeatable)').argParser(parseTag).default({}, 'none'))
     .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(os.availableParallelism(), 'number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
     .addOption(new Option('--timeout <seconds>', 'limit for each command (ip, nsenter, lsns)').default(10).argParser(parseSeconds))
@@ -146,18 +155,33 @@ ${EXIT_CODES_HELP}
 
 async function runCollect(flags: CollectFlags): Promise<number> {
   const log = (message: string) => process.stderr.write(`nsnap-collect: ${message}\n`);
-  const work = async (destination: Destination | null) => {
-    await splay(flags.splay);
-    return collectAndDeliver(flags, destination, log);
+  const destination = flags.stdout ? null : await openDestinationFromFlags(flags);
+  const interrupt = untilInterrupted();
+  const work = async () => {
+    const slept = await Promise.race([splay(flags.splay), interrupt.signal]);
+    if (typeof slept === 'string') return interrupted(slept, 'before the capture', log);
+    return collectAndDeliver(flags, destination, interrupt.signal, log);
   };
-  if (flags.stdout) return work(null);
-  const destination = await openDestinationFromFlags(flags);
-  return withRunLock(destination, log, () => work(destination));
+  try {
+    return await (destination ? withRunLock(destination, log, work) : work());
+  } finally {
+    interrupt.dispose();
+  }
 }
 
-async function collectAndDeliver(flags: CollectFlags, destination: Destination | null, log: (message: string) => void): Promise<number> {
+function interrupted(signal: StopSignal, when: string, log: (message: string) => void): number {
+  log(`stopped by ${signal} ${when}: nothing stored; capture workers and temp files removed`);
+  return SIGNAL_EXIT[signal];
+}
+
+/**
+ * The capture, then its delivery, each raced against a stop signal: stopped
+ * mid-capture, nothing is kept (a partial bundle would pass for a complete
+ * one); stopped while storing, the finished bundle goes to the spool.
+ */
+async function collectAndDeliver(flags: CollectFlags, destination: Destination | null, stop: Promise<StopSignal>, log: (message: string) => void): Promise<number> {
   const started = performance.now();
-  const bundle = await collect({
+  const captured = collect({
     procRoot: flags.procRoot,
     hostLabel: flags.host ?? null,
     tags: flags.tag,
@@ -167,6 +191,10 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     maxScan: flags.maxScan,
     log,
   });
+  // Once a stop wins the race the capture is abandoned: its late failure must not end the process with a stack trace.
+  captured.catch(() => {});
+  const bundle = await Promise.race([captured, stop]);
+  if (typeof bundle === 'string') return interrupted(bundle, 'during the capture', log);
   const outcome = outcomeOf(statsOf(bundle));
   if (!destination) {
     // Printed, not stored: no gzip (it cost ~15 ms at 400 namespaces for a size nobody reads).
@@ -177,7 +205,24 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
   }
   const encoded = encodeBundle(bundle);
   const run = { bytes: encoded.gzip.byteLength, encoding: 'gzip' as const, seconds: (performance.now() - started) / 1000 };
-  return deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location }));
+  const notice = flags.quiet ? () => {} : log;
+  const delivering = deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, { ...run, location }), notice);
+  delivering.catch(() => {});
+  const delivered = await Promise.race([delivering, stop.then((signal) => ({ signal }))]);
+  if (typeof delivered === 'number') return delivered;
+  return spoolOnStop(delivered.signal, encoded, bundle.snapshotId, destination, log);
+}
+
+/** Stopped while storing: the upload may or may not land; the spool copy makes sure (a second put of the same key and bytes changes nothing). */
+async function spoolOnStop(signal: StopSignal, encoded: EncodedBundle, snapshotId: string, destination: Destination, log: (message: string) => void): Promise<number> {
+  try {
+    const added = await destination.spool.add(encoded);
+    if (added.kind === 'spooled') log(`stopped by ${signal} while storing snapshot ${snapshotId}: kept in the spool as ${added.entry.file}; the next run sends it`);
+    else log(`stopped by ${signal} while storing snapshot ${snapshotId}; NOT SPOOLED, the spool ${destination.spool.dir} is over its limit: the bundle may be lost`);
+  } catch (error) {
+    log(`stopped by ${signal} while storing snapshot ${snapshotId}; NOT SPOOLED (${(error as Error).message}): the bundle may be lost`);
+  }
+  return SIGNAL_EXIT[signal];
 }
 
 function summarize(flags: CollectFlags, bundle: Bundle, run: { bytes: number; encoding: 'gzip' | 'JSON'; location: string; seconds: number }): void {

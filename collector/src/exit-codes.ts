@@ -14,6 +14,10 @@ export const EXIT = {
   lost: 5,
   /** Another run holds the run lock; this one did nothing. */
   locked: 6,
+  /** Stopped by SIGINT (128 + 2): children killed, temp files removed, lock released; a finished bundle is spooled. */
+  interruptedInt: 130,
+  /** Stopped by SIGTERM (128 + 15), the same way. */
+  interruptedTerm: 143,
   /** A bug in nsnap-collect itself (EX_SOFTWARE): the message has the stack. */
   internal: 70,
 } as const;
@@ -26,7 +30,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  nothing could be captured: not even the host's own links
   5  not stored and not spooled (spool over --spool-max-bytes, or unwritable): the bundle is lost
   6  another nsnap-collect run holds the lock: this run did nothing
-  70 internal error: a bug in nsnap-collect (please report it with the message)`;
+  70 internal error: a bug in nsnap-collect (please report it with the message)
+  130/143 stopped by SIGINT/SIGTERM: capture workers killed, temp files removed, lock released;
+     nothing stored if the capture had not finished, else the bundle waits in the spool`;
 
 /** A usage error: the message names the flag and the offending value. */
 export class UsageError extends Error {

@@ -1,5 +1,8 @@
+import { LocalStore } from '@nsnap/shared/core';
 import type { Runner } from '../exec/run.js';
 import { openDestination, type DestinationOptions } from '../store/destination.js';
+import { pseudoFilesystemProblem } from '../store/local-root.js';
+import { describeOtherSpool, waitingElsewhere } from '../store/spool-root.js';
 import type { Check } from './check.js';
 import { namespaceChecks } from './namespaces.js';
 import { privilegeChecks } from './privileges.js';
@@ -36,7 +39,11 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
     checks.push({ name: 'store', status: 'fail', detail: `cannot open ${JSON.stringify(options.out.slice(0, 200))}: ${(error as Error).message}` });
     return checks;
   }
-  checks.push(await storeCheck(destination.store, options.hostLabel));
+  // The round trip's mkdir below /proc would never return: such a store is reported, not tried.
+  const pseudo = destination.store instanceof LocalStore ? await pseudoFilesystemProblem(destination.store.root) : null;
+  checks.push(pseudo !== null ? { name: 'store', status: 'fail', detail: `cannot use ${destination.store.url}: ${pseudo}` } : await storeCheck(destination.store, options.hostLabel));
   checks.push(await spoolCheck(destination.spool));
+  const others = await waitingElsewhere(destination.spoolRoot, destination.spool.dir);
+  if (others.length > 0) checks.push({ name: 'other spools', status: 'warn', detail: others.map(describeOtherSpool).join('; ') });
   return checks;
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { trackChild } from './interrupt.js';
 import type { Capture, FailureReason, SpecName } from '@nsnap/shared/core';
 import { LIMITS, decodeUtf8b, failureReasonOfText } from '@nsnap/shared/core';
 
@@ -37,6 +38,7 @@ export const runCommand: Runner = (argv, options) =>
       env: CHILD_ENV,
       stdio: options.fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', options.fd3],
     });
+    trackChild(child, { group: false });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');

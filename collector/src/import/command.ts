@@ -129,7 +129,7 @@ async function runImport(flags: ImportFlags): Promise<number> {
   }
   const destination = await openDestinationFromFlags(flags);
   return withRunLock(destination, log, () =>
-    deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, encoded.gzip.byteLength, location)),
+    deliverBundle(encoded, bundle.snapshotId, destination, outcome, log, (location) => summarize(flags, bundle, encoded.gzip.byteLength, location), flags.quiet ? () => {} : log),
   );
 }
 

@@ -4,6 +4,7 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { LIMITS, decodeUtf8b, type Capture } from '@nsnap/shared/core';
+import { trackChild, trackTempDir } from '../exec/interrupt.js';
 import { CHILD_ENV } from '../exec/run.js';
 
 /** One namespace in a find worker: its inode and an open, checked handle. */
@@ -112,6 +113,7 @@ export async function bulkCapture<T extends { inode: number }>(
   const captures = new Map<number, Capture>();
   if (subjects.length === 0) return { captures, stderr: '', fellBack: null };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-collect-'));
+  const tracked = trackTempDir(dir);
   const batchFile = path.join(dir, 'batch');
   writeFileSync(batchFile, batchInput, { mode: 0o600 });
   const size = Math.max(1, Math.min(options.chunk ?? CHUNK, Math.ceil(subjects.length / Math.max(1, options.workers))));
@@ -154,6 +156,7 @@ export async function bulkCapture<T extends { inode: number }>(
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.workers, chunks.length)) }, worker));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    tracked.release();
   }
   return { captures, stderr: stderr.join(''), fellBack };
 }
@@ -222,7 +225,9 @@ async function runFind(
     await new Promise<void>((resolve) => {
       let child: ChildProcess;
       try {
-        child = spawn(command, args, { shell: false, env: CHILD_ENV, stdio: ['ignore', out, 'pipe', ...chunk.map((c) => c.fd)] });
+        // Its own process group (detached), so a stop kills the worker and every ip/nsenter it started at once.
+        child = spawn(command, args, { shell: false, detached: true, env: CHILD_ENV, stdio: ['ignore', out, 'pipe', ...chunk.map((c) => c.fd)] });
+        trackChild(child, { group: true });
       } finally {
         // The worker holds its own copies now (or never will): ours are not needed.
         for (const c of chunk) closeSync(c.fd);
@@ -231,7 +236,15 @@ async function runFind(
       child.stderr!.on('data', (text: string) => {
         if (stderr.length < 64 * 1024) stderr += text;
       });
-      const timer = setTimeout(() => child.kill('SIGKILL'), pass.timeoutMs);
+      // The whole group: the worker and the ip/nsenter it waits for.
+      const timer = setTimeout(() => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }, pass.timeoutMs);
       child.on('error', () => {});
       child.on('close', () => {
         clearTimeout(timer);

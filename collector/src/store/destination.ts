@@ -1,4 +1,5 @@
-import { openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared/core';
+import path from 'node:path';
+import { LocalStore, openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared/core';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { EncodedBundle } from '../encode.js';
 import { deliver } from './deliver.js';
@@ -6,6 +7,9 @@ import { DEFAULT_RETRY } from './retry.js';
 import { acquireRunLock, LockHeldError, type RunLock } from './run-lock.js';
 import type { DrainReport, Delivery } from './deliver.js';
 import { defaultLockPath, spoolDirFor } from './default-paths.js';
+import { ensureLocalRoot, localRootProblem } from './local-root.js';
+import { adoptSpool, describeOtherSpool, waitingElsewhere } from './spool-root.js';
+import { legacyStoreIdentity, storeIdentity } from './store-identity.js';
 import { Spool } from './spool.js';
 
 export interface DestinationOptions extends StoreOptions {
@@ -21,6 +25,10 @@ export interface Destination {
   store: ObjectStore;
   spool: Spool;
   lockPath: string;
+  /** Where every destination's spool is (`--spool`). */
+  spoolRoot: string;
+  /** Where an earlier build spooled for this store (keyed by the spelling of --out); adopted by the run. */
+  legacySpoolDir: string;
 }
 
 /** The store named by --out, its own spool below the spool root, and the lock that guards both. No I/O yet. */
@@ -32,9 +40,9 @@ export async function openDestination(options: DestinationOptions): Promise<Dest
     // The collector retries with its own backoff (retry.ts); SDK retries inside each try would multiply them.
     s3MaxAttempts: 1,
   });
-  const identity = options.s3Endpoint && store.url.startsWith('s3://') ? `${store.url} ${options.s3Endpoint}` : store.url;
-  const spool = new Spool(spoolDirFor(options.spoolRoot, identity), options.spoolMaxBytes);
-  return { store, spool, lockPath: options.lock ?? defaultLockPath(spool.dir) };
+  const identity = await storeIdentity(store, options.s3Endpoint);
+  const spool = new Spool(spoolDirFor(options.spoolRoot, identity), options.spoolMaxBytes, identity);
+  return { store, spool, lockPath: options.lock ?? defaultLockPath(spool.dir), spoolRoot: path.resolve(options.spoolRoot), legacySpoolDir: spoolDirFor(options.spoolRoot, legacyStoreIdentity(store, options.s3Endpoint)) };
 }
 
 /** The store flags every subcommand shares: --out, --s3-*, --spool, --spool-max-bytes, --lock. */
@@ -65,13 +73,20 @@ export function destinationOptionsFrom(flags: StoreFlags): DestinationOptions {
   };
 }
 
-/** The destination named by the flags; a bad --out is a usage error that shows it. */
+/** The destination named by the flags; a bad --out (malformed URL, a directory that cannot hold a store) is a usage error that shows it. */
 export async function openDestinationFromFlags(flags: StoreFlags): Promise<Destination> {
+  const refuse = (why: string) => new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${why}`);
+  let destination: Destination;
   try {
-    return await openDestination(destinationOptionsFrom(flags));
+    destination = await openDestination(destinationOptionsFrom(flags));
   } catch (error) {
-    throw new UsageError(`--out ${JSON.stringify(flags.out.slice(0, 200))}: ${(error as Error).message}`);
+    throw refuse((error as Error).message);
   }
+  if (destination.store instanceof LocalStore) {
+    const problem = await localRootProblem(destination.store.root);
+    if (problem !== null) throw refuse(problem);
+  }
+  return destination;
 }
 
 /**
@@ -102,9 +117,25 @@ export async function withRunLock(destination: Destination, log: (message: strin
  * code: `outcome` when stored (the location is then the last stdout line),
  * 3 when spooled, 5 when lost. `report` gets where the bundle now is.
  */
-export async function deliverBundle(encoded: EncodedBundle, snapshotId: string, destination: Destination, outcome: number, log: (message: string) => void, report: (location: string) => void): Promise<number> {
+export async function deliverBundle(
+  encoded: EncodedBundle,
+  snapshotId: string,
+  destination: Destination,
+  outcome: number,
+  log: (message: string) => void,
+  report: (location: string) => void,
+  /** What is worth saying but no problem (silent with --quiet). */
+  notice: (message: string) => void = log,
+): Promise<number> {
   const { store, spool } = destination;
+  if (store instanceof LocalStore && (await ensureLocalRoot(store.root).catch(() => false))) notice(`created the store directory ${store.root}`);
+  const adopted = await adoptSpool(destination.legacySpoolDir, spool).catch((error: Error) => {
+    log(`cannot move the bundles spooled by an earlier build from ${destination.legacySpoolDir}: ${error.message}`);
+    return 0;
+  });
+  if (adopted > 0) notice(`moved ${adopted} bundle${adopted === 1 ? '' : 's'} spooled by an earlier build from ${destination.legacySpoolDir} to ${spool.dir}`);
   const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
+  for (const other of await waitingElsewhere(destination.spoolRoot, spool.dir)) log(describeOtherSpool(other));
   if (delivery.kind === 'stored') {
     report(delivery.location);
     process.stdout.write(`${delivery.location}\n`);

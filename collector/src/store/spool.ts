@@ -51,10 +51,16 @@ export class SpoolEntryError extends Error {
   }
 }
 
+/** Beside the entries: the store they wait for (its canonical identity), so a run for another store can name it. */
+const DESTINATION_FILE = 'destination';
+const MAX_DESTINATION = 2048;
+
 export class Spool {
   constructor(
     readonly dir: string,
     readonly maxBytes: number,
+    /** The store this spool waits for; recorded in the directory on the first add. */
+    readonly storeIdentity: string | null = null,
   ) {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new Error(`spool size limit must be a positive number of bytes, got ${maxBytes}`);
   }
@@ -102,11 +108,20 @@ export class Spool {
     const entry: SpoolEntry = { file: path.join(this.dir, `${base}${SUFFIX}`), key: bundle.key, sha256: bundle.sha256, bytes: bundle.gzip.byteLength, spooledAt: now.toISOString() };
     const header = Buffer.from(`${MAGIC}${JSON.stringify({ key: entry.key, sha256: entry.sha256, bytes: entry.bytes, spooledAt: entry.spooledAt })}\n`);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Only a note for other runs' messages: failing to write it loses no bundle.
+    if (this.storeIdentity !== null && (await this.destination()) !== this.storeIdentity) await writeAtomic(path.join(this.dir, DESTINATION_FILE), Buffer.from(`${this.storeIdentity}\n`)).catch(() => {});
     const usedBytes = await this.usedBytes();
     const neededBytes = header.byteLength + bundle.gzip.byteLength;
     if (usedBytes + neededBytes > this.maxBytes) return { kind: 'full', usedBytes, neededBytes, maxBytes: this.maxBytes };
     await writeAtomic(entry.file, Buffer.concat([header, bundle.gzip]));
     return { kind: 'spooled', entry, usedBytes: usedBytes + neededBytes };
+  }
+
+  /** The store the spool's bundles wait for, as recorded; null when none was (a spool from an earlier build) or it cannot be read. */
+  async destination(): Promise<string | null> {
+    const text = await fs.readFile(path.join(this.dir, DESTINATION_FILE), 'utf8').catch(() => null);
+    const line = text?.split('\n')[0] ?? '';
+    return line === '' ? null : line.slice(0, MAX_DESTINATION);
   }
 
   /** Called only after the entry's bundle is safely in the store. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHostLabel } from './host-label.js';
 import { LIMITS, SCHEMA_VERSION } from './limits.js';
 
 export { LIMITS, SCHEMA_VERSION } from './limits.js';
@@ -63,7 +64,7 @@ export type Capture = z.infer<typeof CaptureSchema>;
 
 export const HostIdentitySchema = z.object({
   /** Label used in storage keys and reports (`--host`, else the hostname), sanitized. */
-  label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/),
+  label: z.string().refine(isHostLabel, 'not a host label: letters, digits and ._- from a letter or digit, at most 63, no ".."'),
   hostname: short(),
   machineId: short().nullable(),
   bootId: short().nullable(),

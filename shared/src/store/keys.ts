@@ -1,19 +1,12 @@
+import { isHostLabel } from '../schema/host-label.js';
+
+export { isHostLabel, sanitizeHostLabel } from '../schema/host-label.js';
+
 /**
  * The storage key layout: host=<label>/date=<YYYY-MM-DD>/<YYYYMMDDTHHMMSSZ>_<snapshotId>.json.gz
  * Host and date come first so a reader can list only the prefixes a filter needs.
  */
-const HOST_LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const SNAPSHOT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Turns any hostname into a label safe for keys and paths: [A-Za-z0-9._-], no leading dot, ≤ 63 chars. */
-export function sanitizeHostLabel(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
-  return cleaned === '' ? 'unknown-host' : cleaned;
-}
-
-export function isHostLabel(label: string): boolean {
-  return HOST_LABEL.test(label) && !label.includes('..');
-}
 
 export function compactUtc(iso: string): string {
   const d = new Date(iso);

@@ -181,18 +181,18 @@ async function readMeta(target: string): Promise<Record<string, string>> {
   }
 }
 
-/** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
+/** Temp file in the same directory, fsync, rename over the target, fsync the directory. A failure at any step (ENOSPC half-way) removes the temp file. */
 export async function writeAtomic(target: string, body: Uint8Array): Promise<void> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
   const handle = await fs.open(tmp, 'wx', 0o644);
   try {
-    await handle.writeFile(body);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, target);
   } catch (error) {
     await fs.rm(tmp, { force: true });

@@ -19,6 +19,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     return S3Store.fromUrl(url, options);
   }
   if (url.startsWith('file://')) return new LocalStore(fileURLToPath(url));
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error(`unsupported store URL scheme: ${url} (use a path, file:///dir or s3://bucket/prefix)`);
+  // `s3:/bad` or `S3://b` would otherwise quietly become a local directory of that name: a path that looks like a URL must be written ./like:this.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) throw new Error(`not a store URL: ${JSON.stringify(url.slice(0, 200))} (use a path, file:///dir or s3://bucket/prefix; write a relative directory with a colon as ./${url.slice(0, 40)})`);
   return new LocalStore(path.resolve(url));
 }
