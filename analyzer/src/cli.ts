@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { defaultDbPath, openDatabase } from './db/open.js';
-import { DatabaseError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
+import { DatabaseError, EXIT, EXIT_CODES_HELP, quote, UsageError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
 import type { IngestFlags } from './ingest/run-ingest.js';
 import { peersOf } from './query/peers.js';
@@ -363,7 +363,8 @@ Examples:
   program
     .command('check')
     .description('What looks wrong in a snapshot: dangling or ambiguous veths, namespaces with no process, veth ends that disagree, failed captures')
-    .argument('[sel]', 'the snapshot (SEL)', 'latest')
+    .argument('[sel]', 'the snapshot (SEL); the same as --snapshot SEL')
+    .addOption(new Option('-s, --snapshot <sel>', 'which snapshot (SEL below), like the other queries; default "latest"'))
     .addOption(hostOption())
     .addOption(jsonOption())
     .addHelpText(
@@ -379,13 +380,15 @@ JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject"
 
 Examples:
   nsnap check --host web-1
+  nsnap check --snapshot latest~1 --host web-1
   nsnap check tag:phase=post-deploy --json | jq -r '.findings[] | select(.kind == "dangling-veth") | .ifname'
 `,
     )
-    .action((sel: string, _flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags>();
+    .action((sel: string | undefined, _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<Omit<QueryFlags, 'snapshot'> & { snapshot?: string }>();
+      if (sel !== undefined && flags.snapshot !== undefined) throw new UsageError(`two snapshots given (${quote(sel)} and --snapshot ${quote(flags.snapshot)}): give one`);
       withDatabase(flags, (db) => {
-        const { result, owners } = checkSelected(db, selectSnapshot(db, { snapshot: sel, host: flags.host ?? null }));
+        const { result, owners } = checkSelected(db, selectSnapshot(db, { snapshot: sel ?? flags.snapshot ?? 'latest', host: flags.host ?? null }));
         if (flags.json) json(result);
         else out(renderCheck(result, owners));
         process.exitCode = result.findings.length > 0 ? EXIT.failed : EXIT.ok;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Bundle } from '@nsnap/shared/core';
+import { counted } from '@nsnap/shared/text';
 import { outcomeOf, statsOf } from '../collect.js';
 import { encodeBundle } from '../encode.js';
 import { UsageError } from '../exit-codes.js';
@@ -144,7 +145,7 @@ function summarize(flags: ImportFlags, bundle: Bundle, bytes: number, location: 
   }
   const missing = s.failed > 0 ? `, ${s.failed} not captured` : '';
   process.stderr.write(
-    `nsnap-collect import: snapshot ${bundle.snapshotId} of ${bundle.host.label} at ${bundle.takenAt.start} from ${sources} files: ` +
-      `${s.namespaces} namespaces (${s.captured} captured${missing}), ${s.processes} processes, ${s.gaps} gaps; ${(bytes / 1024).toFixed(1)} KiB gzip → ${location}\n`,
+    `nsnap-collect import: snapshot ${bundle.snapshotId} of ${bundle.host.label} at ${bundle.takenAt.start} from ${counted(sources, 'file')}: ` +
+      `${counted(s.namespaces, 'namespace')} (${s.captured} captured${missing}), ${counted(s.processes, 'process', 'processes')}, ${counted(s.gaps, 'gap')}; ${(bytes / 1024).toFixed(1)} KiB gzip → ${location}\n`,
   );
 }
