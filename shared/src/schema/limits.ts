@@ -20,3 +20,10 @@ export const LIMITS = {
   /** A whole bundle as stored (gzip), in bytes. */
   storedBytes: 128 * 1024 * 1024,
 } as const;
+
+/**
+ * `namespaces[].inode` of an imported host namespace whose inode none of the files
+ * told (a lone `ip link show` paste); `hostNetns.inode` is then null. Proc inodes are
+ * 32-bit, so 2^32 is never a kernel's inode: a key for the host's capture, not an inode.
+ */
+export const UNKNOWN_HOST_NETNS = 2 ** 32;
