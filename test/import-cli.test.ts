@@ -40,7 +40,7 @@ describe('nsnap-collect import: usage errors (exit 2) name the input', () => {
     ['a missing file', () => [...base(), '--proc-ns', path.join(tmp, 'nope.txt')], /--proc-ns ".*nope\.txt": cannot read it: ENOENT/],
     ['a directory', () => [...base(), '--lsns', tmp], /--lsns ".*": not a regular file/],
     ['no --host', () => base().filter((a, i, all) => a !== '--host' && all[i - 1] !== '--host'), /import needs --host NAME/],
-    ['no --ip-link', () => base().filter((a, i, all) => a !== '--ip-link' && all[i - 1] !== '--ip-link'), /required option '--ip-link <file>' not specified/],
+    ['no --ip-link', () => base().filter((a, i, all) => a !== '--ip-link' && all[i - 1] !== '--ip-link'), /import needs either --ip-link FILE .* or --sos DIR/],
     ['a time without a zone', () => base().map((a) => (a === TAKEN_AT ? '2026-01-05T10:30:00' : a)), /--taken-at <time>.*expected an ISO 8601 time with a zone/],
     ['a --netns without a file', () => [...base(), '--netns', '3793'], /--netns <key=file>.*expected KEY=FILE/],
     ['a --netns pid no listing has', () => [...base(), '--proc-ns', procNs, '--netns', `4194303=${hostLinks}`], /--netns pid:4194303: pid 4194303 is not in the --proc-ns listing "proc-ns.txt"/],

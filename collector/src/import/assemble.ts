@@ -42,6 +42,12 @@ export interface ImportInput {
   lsns: SourceFile | null;
   netnsListId: SourceFile | null;
   netns: Array<{ target: NetnsTarget; file: SourceFile }>;
+  /** Named namespaces known by name only (a sosreport's `ip netns`), each under a key that is not an inode. */
+  named?: Handle[];
+  /** What the source should have held and did not (a sosreport's missing files). */
+  gaps?: Gap[];
+  /** Files read for their structure only (a sosreport's `ip netns`): named in `collector.sources`, not kept as captures. */
+  listings?: SourceFile[];
 }
 
 export interface Assembled {
@@ -77,17 +83,17 @@ export const NOT_IMPORTED = 'not in the imported files';
  */
 export function assembleImport(input: ImportInput): Assembled {
   const notes: string[] = [];
-  const gaps: Gap[] = [];
+  const gaps: Gap[] = [...(input.gaps ?? [])];
   const procNs = input.procNs ? structure(input.procNs, parseProcNsListing(input.procNs.text), 'an `ls -l /proc/*/ns/net` listing', notes) : null;
   const processEntries = (procNs ?? []).filter((e) => e.tid === null);
   const lsns = input.lsns ? structure(input.lsns, parseLsnsTable(input.lsns.text), 'an `lsns -t net` listing', notes).namespaces : null;
-  const handles = handlesFromLsns(lsns ?? []);
+  const handles = [...handlesFromLsns(lsns ?? []), ...(input.named ?? [])];
   const hostKnown = hostInode(input, processEntries, lsns);
   // Nothing but link listings: the host's inode is unknown, and its capture gets a key no kernel inode can have.
   const host = hostKnown ?? UNKNOWN_HOST_NETNS;
   if (hostKnown === null) {
     notes.push(`the host namespace's inode is unknown (no --host-netns, --proc-ns or --lsns): recorded as unknown; ${shownFile(input.ipLink)} is its capture`);
-    gaps.push({ probe: 'import', subject: 'host netns', reason: 'failed', detail: 'inode unknown: no --host-netns, --proc-ns or --lsns was given' });
+    gaps.push({ probe: 'import', subject: 'host netns', reason: 'failed', detail: 'inode unknown: no file given shows it (--host-netns, --proc-ns, --lsns)' });
   }
 
   const files = new Map<number, { file: SourceFile; target: NetnsTarget | null }>([[host, { file: input.ipLink, target: null }]]);
@@ -126,7 +132,7 @@ export function assembleImport(input: ImportInput): Assembled {
     nsidMaps.push({ observer: host, why: 'host nsid names (imported)', capture: fileCapture(spec, MAP_ARGV[spec], input.netnsListId) });
   }
 
-  const sources = [input.ipLink, input.procNs, input.lsns, input.netnsListId, ...input.netns.map((n) => n.file)].filter((f): f is SourceFile => f !== null);
+  const sources = [input.ipLink, input.procNs, input.lsns, input.netnsListId, ...(input.listings ?? []), ...input.netns.map((n) => n.file)].filter((f): f is SourceFile => f !== null);
   const takenAtMs = Date.parse(input.takenAt);
   const fingerprint = { host: input.host, takenAt: input.takenAt, tags: input.tags, bootId: input.bootId, hostNetns: input.hostNetns, sources: sources.map((s) => [s.role, s.sha256]) };
   const bundle: Bundle = {
@@ -239,7 +245,7 @@ function resolveTarget(target: NetnsTarget, processes: ProcNsEntry[], procNs: So
 
 function fileCapture(spec: SpecName, argv: string[], file: SourceFile): Capture {
   // Exit code and timing are unknown for a file: null and 0, never made up.
-  return { spec, argv, stdin: null, exitCode: null, stdout: file.text, stderr: '', durationMs: 0, timedOut: false, failure: null };
+  return { spec, argv: file.command ?? argv, stdin: null, exitCode: null, stdout: file.text, stderr: '', durationMs: 0, timedOut: false, failure: null };
 }
 
 function namespaceFromFile(inode: number, isHost: boolean, file: SourceFile, target: NetnsTarget | null, notes: string[]): NamespaceCapture {
