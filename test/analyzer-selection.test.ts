@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
 import { writeBundle } from './support/bundle-builder.js';
-import { dockerNode } from './support/docker-node.js';
+import { dockerNode, NS, POD_UID, WEB_CONTAINER } from './support/docker-node.js';
 
 describe('every query of one snapshot takes --snapshot, and an @TIME answer says how old its snapshot was', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-selection-'));
@@ -48,5 +48,74 @@ describe('every query of one snapshot takes --snapshot, and an @TIME answer says
     const both = await nsnap('check', 'latest', '--snapshot', 'latest');
     expect(both.exitCode).toBe(2);
     expect(String(both.stderr)).toContain('two snapshots given ("latest" and --snapshot "latest")');
+  });
+});
+
+describe('filters: --netns, --container, --pod, --interface narrow show, peers and graph', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-filters-'));
+  const db = path.join(dir, 'nsnap.db');
+  const first = dockerNode({ host: 'node-1', takenAt: '2026-11-29T10:00:00.000Z', tags: {} }).build();
+  // Taken in the same millisecond: a UUIDv7 id starts with its time, so the two ids share a long prefix.
+  const second = dockerNode({ host: 'node-2', takenAt: '2026-11-29T10:00:00.000Z', tags: {} }).build();
+  const nsnap = (...args: string[]) => runCli(ANALYZER_BIN, [...args, '--db', db]);
+  const showOf = async (...args: string[]) => {
+    const r = await nsnap('show', '--host', 'node-1', '--json', ...args);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    return (JSON.parse(String(r.stdout)) as { namespaces: { netns: number; interfaces: { ifname: string }[] }[] }).namespaces.map((n) => [n.netns, n.interfaces.map((i) => i.ifname)]);
+  };
+  const pairsOf = async (...args: string[]) => {
+    const r = await nsnap('peers', '--host', 'node-1', '--json', ...args);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const out = JSON.parse(String(r.stdout)) as { pairs: { a: { ifname: string }; b: { ifname: string } }[]; unpaired: { netns: number; ifname: string }[] };
+    return { pairs: out.pairs.map((p) => `${p.a.ifname}⇄${p.b.ifname}`), unpaired: out.unpaired.map((u) => `${u.netns}/${u.ifname}`) };
+  };
+
+  beforeAll(async () => {
+    writeBundle(path.join(dir, 'bundles'), first);
+    writeBundle(path.join(dir, 'bundles'), second);
+    const r = await nsnap('ingest', path.join(dir, 'bundles'));
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('show: a container\'s namespace by id prefix, a pod\'s by UID, a namespace by inode or name', async () => {
+    expect(await showOf('--container', WEB_CONTAINER.slice(0, 8))).toEqual([[NS.web, ['lo', 'eth0', 'mv0']]]);
+    expect((await showOf('--pod', POD_UID)).map(([n]) => n)).toEqual([NS.pod]);
+    expect((await showOf('--netns', String(NS.pod))).map(([n]) => n)).toEqual([NS.pod]);
+    expect((await showOf('--netns', 'm1')).map(([n]) => n)).toEqual([NS.m1]);
+    expect(await showOf('--netns', 'host', '--interface', 'veth*')).toEqual([[NS.host, ['veth4a67fcf', 'vethpod1', 'vethdead']]]);
+    expect(await showOf('--container', 'ffff')).toEqual([]);
+  });
+
+  it('peers: the pairs and unpaired veths with an end that matches', async () => {
+    expect(await pairsOf('--pod', POD_UID.slice(0, 8))).toEqual({ pairs: ['vethpod1⇄eth0'], unpaired: [] });
+    expect(await pairsOf('--interface', 'vp?')).toEqual({ pairs: ['vp0⇄vp1'], unpaired: [] });
+    expect(await pairsOf('--netns', 'm1')).toEqual({ pairs: [], unpaired: [`${NS.m1}/va`] });
+    expect((await pairsOf('--netns', 'host', '--interface', 'vethdead')).unpaired).toEqual([`${NS.host}/vethdead`]);
+    const text = await nsnap('peers', '--host', 'node-1', '--container', WEB_CONTAINER.slice(0, 12));
+    expect(String(text.stdout)).toMatch(/veth pairs \(1\):\n {2}veth4a67fcf #21 .* ⇄ eth0 #2 /);
+  });
+
+  it('graph: the matching namespace and the other ends of its pairs, nothing else', async () => {
+    const r = await nsnap('graph', '--host', 'node-1', '--container', WEB_CONTAINER.slice(0, 8));
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const dot = String(r.stdout);
+    expect(dot).toContain(`"if_${NS.web}_2"`);
+    expect(dot).toContain(`"if_${NS.host}_21"`);
+    expect(dot).not.toContain('vethpod1');
+    expect(dot).not.toContain(`cluster_ns_${NS.pod}`);
+  });
+
+  it('refuses a bad filter, and lists the snapshots an ambiguous id prefix matches (exit 2)', async () => {
+    const bad = await nsnap('peers', '--host', 'node-1', '--pod', 'default/web');
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toMatch(/pod names are not captured yet/);
+    const prefix = first.snapshotId.slice(0, 8);
+    expect(second.snapshotId.startsWith(prefix)).toBe(true);
+    const ambiguous = await nsnap('peers', '--snapshot', prefix);
+    expect(ambiguous.exitCode).toBe(2);
+    expect(String(ambiguous.stderr)).toContain(`matches several snapshots; give more characters of the id:`);
+    expect(String(ambiguous.stderr)).toContain(`${first.snapshotId}  "node-1"  2026-11-29T10:00:00.000Z`);
+    expect(String(ambiguous.stderr)).toContain(`${second.snapshotId}  "node-2"  2026-11-29T10:00:00.000Z`);
   });
 });

@@ -4,6 +4,7 @@ import { defaultDbPath, openDatabase } from './db/open.js';
 import { DatabaseError, EXIT, EXIT_CODES_HELP, quote, UsageError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
 import type { IngestFlags } from './ingest/run-ingest.js';
+import { answerFilter, filterGraph, filterPeers, filterShow, withFilterOptions, type FilterFlags } from './query/filters.js';
 import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
@@ -143,12 +144,14 @@ Examples:
       });
     });
 
-  program
-    .command('show')
-    .description('Every namespace of a snapshot with its owners (processes, names, mounts, containers) and interfaces')
-    .addOption(snapshotOption())
-    .addOption(hostOption())
-    .addOption(jsonOption())
+  withFilterOptions(
+    program
+      .command('show')
+      .description('Every namespace of a snapshot with its owners (processes, names, mounts, containers) and interfaces')
+      .addOption(snapshotOption())
+      .addOption(hostOption())
+      .addOption(jsonOption()),
+  )
     .addHelpText(
       'after',
       `
@@ -158,23 +161,27 @@ JSON: {"snapshot":{"id","host","takenAt"},"namespaces":[{"netns","host","names",
 Examples:
   nsnap show
   nsnap show --host web-1 --snapshot latest --json
+  nsnap show --container 794e0b37 --interface 'eth*'   # one container's namespace, its eth devices
 `,
     )
     .action((_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags>();
+      const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
-        const result = showSnapshot(db, selectSnapshot(db, selectionOf(flags)));
+        const result = filterShow(showSnapshot(db, selectSnapshot(db, selectionOf(flags))), filter);
         if (flags.json) json(result);
         else out(renderShow(result));
       });
     });
 
-  program
-    .command('peers')
-    .description('veth pairs of a snapshot, one per line with the owners of both ends; unpaired veths with why')
-    .addOption(snapshotOption())
-    .addOption(hostOption())
-    .addOption(jsonOption())
+  withFilterOptions(
+    program
+      .command('peers')
+      .description('veth pairs of a snapshot, one per line with the owners of both ends; unpaired veths with why')
+      .addOption(snapshotOption())
+      .addOption(hostOption())
+      .addOption(jsonOption()),
+  )
     .addHelpText(
       'after',
       `
@@ -190,30 +197,36 @@ JSON: {"snapshot":{…},"pairs":[{"a":{"netns","ifname","ifindex",…},"b":{…}
 
 Examples:
   nsnap peers
+  nsnap peers --netns host --interface 'veth*'
   nsnap peers --json | jq -r '.pairs[] | select(.a.ifname == "veth4a67fcf") | .b.owner.containers[].id'
 `,
     )
     .action((_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags>();
+      const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
-        const result = peersOf(db, selectSnapshot(db, selectionOf(flags)));
+        const result = filterPeers(peersOf(db, selectSnapshot(db, selectionOf(flags))), filter);
         if (flags.json) json(result);
         else out(renderPeers(result));
       });
     });
 
-  program
-    .command('graph')
-    .description('The topology of a snapshot as a Graphviz graph: namespaces as clusters, bridges, veth pairs, lower devices')
-    .addOption(snapshotOption())
-    .addOption(hostOption())
-    .addOption(new Option('--format <format>', 'output format').choices(['dot']).default('dot'))
+  withFilterOptions(
+    program
+      .command('graph')
+      .description('The topology of a snapshot as a Graphviz graph: namespaces as clusters, bridges, veth pairs, lower devices')
+      .addOption(snapshotOption())
+      .addOption(hostOption())
+      .addOption(new Option('--format <format>', 'output format').choices(['dot']).default('dot')),
+  )
     .addHelpText('after', '\nExample:\n  nsnap graph --format dot | dot -Tsvg > netns.svg\n')
     .action((_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags>();
+      const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
         const snap = selectSnapshot(db, selectionOf(flags));
-        out(renderDot(showSnapshot(db, snap), peersOf(db, snap)));
+        const { show, peers } = filterGraph(showSnapshot(db, snap), peersOf(db, snap), filter);
+        out(renderDot(show, peers));
       });
     });
 
