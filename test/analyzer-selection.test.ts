@@ -119,3 +119,52 @@ describe('filters: --netns, --container, --pod, --interface narrow show, peers a
     expect(String(ambiguous.stderr)).toContain(`${second.snapshotId}  "node-2"  2026-11-29T10:00:00.000Z`);
   });
 });
+
+describe('filters on diff and whois', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-filters-time-'));
+  const db = path.join(dir, 'nsnap.db');
+  const nsnap = (...args: string[]) => runCli(ANALYZER_BIN, [...args, '--db', db]);
+  const EXTRA = 4026532900;
+
+  beforeAll(async () => {
+    writeBundle(path.join(dir, 'bundles'), dockerNode({ host: 'node-1', takenAt: '2026-11-29T10:00:00.000Z', tags: {} }).build());
+    const later = dockerNode({ host: 'node-1', takenAt: '2026-11-29T10:05:00.000Z', tags: {} })
+      .namespace({ inode: EXTRA, names: ['extra'], links: [{ ifindex: 2, ifname: 'vz', kind: 'veth', linkIndex: 2, linkNetnsid: 0 }] })
+      .build();
+    writeBundle(path.join(dir, 'bundles'), later);
+    const r = await nsnap('ingest', path.join(dir, 'bundles'));
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('diff keeps the changes of the namespaces and interfaces that match', async () => {
+    const diffOf = async (...args: string[]) => {
+      const r = await nsnap('diff', 'latest~1', 'latest', '--host', 'node-1', '--json', ...args);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      return JSON.parse(String(r.stdout)) as { namespaces: { added: { netns: number }[] }; interfaces: { added: { ifname: string }[] } };
+    };
+    const all = await diffOf();
+    expect(all.namespaces.added.map((n) => n.netns)).toEqual([EXTRA]);
+    expect((await diffOf('--netns', 'extra')).namespaces.added.map((n) => n.netns)).toEqual([EXTRA]);
+    const other = await diffOf('--netns', 'm1');
+    expect(other.namespaces.added).toEqual([]);
+    expect(other.interfaces.added).toEqual([]);
+    const byName = await diffOf('--interface', 'vz');
+    expect(byName.namespaces.added).toEqual([]);
+    expect(byName.interfaces.added.map((i) => i.ifname)).toEqual(all.interfaces.added.map((i) => i.ifname).filter((n) => n === 'vz'));
+  });
+
+  it('whois keeps the matches whose namespace and interfaces match; --all refuses filters', async () => {
+    const kept = await nsnap('whois', 'veth4a67fcf', '--host', 'node-1', '--netns', 'host', '--json');
+    expect(kept.exitCode, String(kept.stderr)).toBe(0);
+    expect((JSON.parse(String(kept.stdout)) as { matches: unknown[] }).matches).toHaveLength(1);
+    const none = await nsnap('whois', 'veth4a67fcf', '--host', 'node-1', '--container', 'ffff');
+    expect(none.exitCode).toBe(1);
+    const listed = await nsnap('whois', WEB_CONTAINER.slice(0, 12), '--host', 'node-1', '--interface', 'mv*', '--json');
+    expect(listed.exitCode, String(listed.stderr)).toBe(0);
+    const m = (JSON.parse(String(listed.stdout)) as { matches: { interfaces?: { ifname: string }[] }[] }).matches;
+    expect(m.map((x) => x.interfaces?.map((i) => i.ifname))).toEqual([['mv0']]);
+    const all = await nsnap('whois', 'veth4a67fcf', '--all', '--host', 'node-1', '--netns', 'host');
+    expect(all.exitCode).toBe(2);
+  });
+});

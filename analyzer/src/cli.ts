@@ -4,7 +4,7 @@ import { defaultDbPath, openDatabase } from './db/open.js';
 import { DatabaseError, EXIT, EXIT_CODES_HELP, quote, UsageError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
 import type { IngestFlags } from './ingest/run-ingest.js';
-import { answerFilter, filterGraph, filterPeers, filterShow, withFilterOptions, type FilterFlags } from './query/filters.js';
+import { answerFilter, filterDiff, filterGraph, filterPeers, filterShow, filterWhois, withFilterOptions, type FilterFlags } from './query/filters.js';
 import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
@@ -230,13 +230,15 @@ Examples:
       });
     });
 
-  program
-    .command('diff')
-    .description('What changed between two snapshots of a host: namespaces, their owners, interfaces, veth pairs, gaps')
-    .argument('<from>', 'the earlier snapshot (SEL)')
-    .argument('[to]', 'the later snapshot (SEL)', 'latest')
-    .addOption(hostOption())
-    .addOption(jsonOption())
+  withFilterOptions(
+    program
+      .command('diff')
+      .description('What changed between two snapshots of a host: namespaces, their owners, interfaces, veth pairs, gaps')
+      .argument('<from>', 'the earlier snapshot (SEL)')
+      .argument('[to]', 'the later snapshot (SEL)', 'latest')
+      .addOption(hostOption())
+      .addOption(jsonOption()),
+  )
     .addHelpText(
       'after',
       `
@@ -264,10 +266,13 @@ Examples:
 `,
     )
     .action((from: string, to: string, _flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags>();
+      const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
         const [a, b] = selectPair(db, from, to, flags.host ?? null);
-        const { diff, owners } = diffSelected(db, a, b);
+        const selected = diffSelected(db, a, b);
+        const { owners } = selected;
+        const diff = filterDiff(selected.diff, owners, filter);
         if (flags.json) json(diff);
         else out(renderDiff(diff, owners));
       });
@@ -323,14 +328,16 @@ Examples:
       });
     });
 
-  program
-    .command('whois')
-    .description('Who held an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
-    .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
-    .option('--at <time>', 'answer from the snapshot in force at this time (ISO-8601; UTC without a zone) (default: the latest)')
-    .addOption(hostOption())
-    .option('--all', 'for an interface name: every period the name was held by one owner, over all snapshots of the host', false)
-    .addOption(jsonOption())
+  withFilterOptions(
+    program
+      .command('whois')
+      .description('Who held an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
+      .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
+      .option('--at <time>', 'answer from the snapshot in force at this time (ISO-8601; UTC without a zone) (default: the latest)')
+      .addOption(hostOption())
+      .option('--all', 'for an interface name: every period the name was held by one owner, over all snapshots of the host', false)
+      .addOption(jsonOption()),
+  )
     .addHelpText(
       'after',
       `
@@ -355,9 +362,11 @@ Examples:
 `,
     )
     .action((what: string, _flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags & { at?: string; all: boolean }>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { at?: string; all: boolean }>();
       const at = flags.at !== undefined ? parseTime(flags.at, '--at') : null;
       if (flags.all && at !== null) throw new UsageError('--all lists every period over time; it does not take --at');
+      const filter = answerFilter(flags);
+      if (flags.all && filter !== null) throw new UsageError('--all lists every owner the name had; it does not take --netns, --container, --pod or --interface');
       withDatabase(flags, (db) => {
         if (flags.all) {
           const history = whoisAll(db, what, flags.host ?? null);
@@ -366,7 +375,7 @@ Examples:
           process.exitCode = history.periods.length > 0 ? EXIT.ok : EXIT.failed;
           return;
         }
-        const result = whoisAt(db, what, { at, host: flags.host ?? null });
+        const result = filterWhois(whoisAt(db, what, { at, host: flags.host ?? null }), filter);
         if (flags.json) json(result);
         else out(renderWhois(result));
         process.exitCode = result.matches.length > 0 ? EXIT.ok : EXIT.failed;

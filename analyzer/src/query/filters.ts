@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
 import { quote, UsageError } from '../errors.js';
+import type { DiffOwners, DiffResult } from './diff-snapshots.js';
 import type { Owners } from './owners.js';
 import type { EndView, PeersResult } from './peers.js';
 import type { ShowResult } from './show.js';
+import type { WhoisResult } from './whois.js';
 
 /**
  * Narrowing an answer to what a person asks about: `--netns`, `--container`,
@@ -105,7 +107,7 @@ export function answerFilter(flags: FilterFlags): AnswerFilter | null {
 }
 
 /** Whether a namespace's owners satisfy the namespace filters (`--netns`, `--container`, `--pod`). */
-export function ownerMatches(o: Owners, f: AnswerFilter): boolean {
+export function ownerMatches(o: Pick<Owners, 'netns' | 'host' | 'names' | 'containers'>, f: AnswerFilter): boolean {
   if (f.netns !== null && !(String(o.netns) === f.netns || o.names.includes(f.netns) || (f.netns === 'host' && o.host))) return false;
   if (f.container !== null && !o.containers.some((c) => c.id.toLowerCase().startsWith(f.container as string))) return false;
   if (f.pod !== null && !o.containers.some((c) => c.podUid?.toLowerCase().startsWith(f.pod as string))) return false;
@@ -157,4 +159,49 @@ export function filterGraph(show: ShowResult, peers: PeersResult, f: AnswerFilte
     .filter((ns) => ns.interfaces.length > 0 || (ns.own && f.interface === null))
     .map(({ own: _own, ...ns }) => ns);
   return { show: { ...show, namespaces }, peers: kept };
+}
+
+/**
+ * `diff`: the changes in namespaces that match (judged by their owners in the
+ * snapshot the change belongs to: `to` for what was added or changed, `from`
+ * for what was removed) and, with --interface, on interfaces that match.
+ */
+export function filterDiff(d: DiffResult, owners: DiffOwners, f: AnswerFilter | null): DiffResult {
+  if (f === null) return d;
+  const ns = (netns: number, side: 'from' | 'to') => {
+    const o = owners[side].get(netns);
+    return o !== undefined && ownerMatches(o, f);
+  };
+  const iface = (i: { netns: number; ifname: string }, side: 'from' | 'to') => ns(i.netns, side) && nameMatches(i.ifname, f);
+  const wholeNamespaces = f.interface === null;
+  return {
+    ...d,
+    namespaces: {
+      added: wholeNamespaces ? d.namespaces.added.filter((n) => ns(n.netns, 'to')) : [],
+      removed: wholeNamespaces ? d.namespaces.removed.filter((n) => ns(n.netns, 'from')) : [],
+      changed: wholeNamespaces ? d.namespaces.changed.filter((n) => ns(n.netns, 'to')) : [],
+      unknown: wholeNamespaces ? d.namespaces.unknown.filter((n) => ns(n.netns, 'from')) : [],
+      notComparable: wholeNamespaces ? d.namespaces.notComparable.filter((n) => ns(n.netns, n.side)) : [],
+    },
+    interfaces: {
+      added: d.interfaces.added.filter((i) => iface(i, 'to')),
+      removed: d.interfaces.removed.filter((i) => iface(i, 'from')),
+      changed: d.interfaces.changed.filter((i) => iface(i, 'to')),
+    },
+    pairs: {
+      added: d.pairs.added.filter((p) => iface(p.a, 'to') || iface(p.b, 'to')),
+      removed: d.pairs.removed.filter((p) => iface(p.a, 'from') || iface(p.b, 'from')),
+    },
+    gaps: { ...d.gaps, uncaptured: d.gaps.uncaptured.filter((g) => ns(g.netns, g.side)) },
+  };
+}
+
+/** `whois`: the matches whose namespace matches; with --interface, the matched or listed interfaces that match. */
+export function filterWhois(r: WhoisResult, f: AnswerFilter | null): WhoisResult {
+  if (f === null) return r;
+  const matches = r.matches
+    .filter((m) => ownerMatches(m, f) && (m.ifname === null || nameMatches(m.ifname, f)))
+    .map((m) => (m.interfaces === undefined ? m : { ...m, interfaces: m.interfaces.filter((i) => nameMatches(i.ifname, f)) }))
+    .filter((m) => m.ifname !== null || f.interface === null || (m.interfaces?.length ?? 0) > 0);
+  return { ...r, matches };
 }
