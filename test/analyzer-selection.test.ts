@@ -154,6 +154,23 @@ describe('filters on diff and whois', () => {
     expect(byName.interfaces.added.map((i) => i.ifname)).toEqual(all.interfaces.added.map((i) => i.ifname).filter((n) => n === 'vz'));
   });
 
+  it('history counts only the changes the filters keep', async () => {
+    const countsOf = async (...args: string[]) => {
+      const r = await nsnap('history', '--host', 'node-1', '--json', ...args);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const out = JSON.parse(String(r.stdout)) as { steps: { counts: { namespaces: { added: number } }; diff?: unknown }[] };
+      return out.steps.map((st) => [st.counts.namespaces.added, 'diff' in st]);
+    };
+    expect(await countsOf()).toEqual([[1, false]]);
+    expect(await countsOf('--netns', 'extra')).toEqual([[1, false]]);
+    expect(await countsOf('--netns', 'm1')).toEqual([[0, false]]);
+    expect(await countsOf('--netns', 'm1', '-v')).toEqual([[0, true]]);
+    expect(String((await nsnap('history', '--host', 'node-1')).stdout)).toMatch(/\+1 namespace/);
+    const text = await nsnap('history', '--host', 'node-1', '--container', 'ffff');
+    expect(text.exitCode, String(text.stderr)).toBe(0);
+    expect(String(text.stdout)).not.toMatch(/\+1 namespace/);
+  });
+
   it('whois keeps the matches whose namespace and interfaces match; --all refuses filters', async () => {
     const kept = await nsnap('whois', 'veth4a67fcf', '--host', 'node-1', '--netns', 'host', '--json');
     expect(kept.exitCode, String(kept.stderr)).toBe(0);

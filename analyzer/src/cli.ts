@@ -4,7 +4,7 @@ import { defaultDbPath, openDatabase } from './db/open.js';
 import { DatabaseError, EXIT, EXIT_CODES_HELP, quote, UsageError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './ingest/defaults.js';
 import type { IngestFlags } from './ingest/run-ingest.js';
-import { answerFilter, filterDiff, filterGraph, filterPeers, filterShow, filterWhois, withFilterOptions, type FilterFlags } from './query/filters.js';
+import { answerFilter, filterDiff, filterGraph, filterHistoryStep, filterPeers, filterShow, filterWhois, withFilterOptions, type FilterFlags } from './query/filters.js';
 import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
@@ -278,14 +278,16 @@ Examples:
       });
     });
 
-  program
-    .command('history')
-    .description('When did something change? One line per snapshot of a host with what changed since the one before')
-    .addOption(hostOption())
-    .option('--since <time>', 'start at the snapshot in force at this time (ISO-8601; UTC without a zone)')
-    .option('--until <time>', 'stop at the last snapshot taken at or before this time')
-    .option('-v, --verbose', 'list the changes under each line, grouped by namespace', false)
-    .addOption(jsonOption())
+  withFilterOptions(
+    program
+      .command('history')
+      .description('When did something change? One line per snapshot of a host with what changed since the one before')
+      .addOption(hostOption())
+      .option('--since <time>', 'start at the snapshot in force at this time (ISO-8601; UTC without a zone)')
+      .option('--until <time>', 'stop at the last snapshot taken at or before this time')
+      .option('-v, --verbose', 'list the changes under each line, grouped by namespace', false)
+      .addOption(jsonOption()),
+  )
     .addHelpText(
       'after',
       `
@@ -305,7 +307,8 @@ Examples:
 `,
     )
     .action((_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags & { since?: string; until?: string; verbose: boolean }>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { since?: string; until?: string; verbose: boolean }>();
+      const filter = answerFilter(flags);
       const since = flags.since !== undefined ? parseTime(flags.since, '--since') : null;
       const until = flags.until !== undefined ? parseTime(flags.until, '--until') : null;
       withDatabase(flags, (db) => {
@@ -315,7 +318,10 @@ Examples:
         if (!flags.json) out(first ? historyBaseline({ ...first, host: range.host }, total) : `history of ${range.host}: no snapshots in that range\n`);
         const steps: unknown[] = [];
         let last = performance.now();
-        walkHistory(db, range.snapshots, { verbose: flags.verbose, withOwners: flags.verbose && !flags.json }, (step, owners, done) => {
+        // A filter needs every step's diff and owners, to keep only what it asks about.
+        const walk = { verbose: flags.verbose || filter !== null, withOwners: (flags.verbose && !flags.json) || filter !== null };
+        walkHistory(db, range.snapshots, walk, (whole, owners, done) => {
+          const step = filterHistoryStep(whole, owners, filter, flags.verbose);
           if (flags.json) steps.push(step);
           else out(historyLine(step, owners));
           const now = performance.now();

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { quote, UsageError } from '../errors.js';
 import type { DiffOwners, DiffResult } from './diff-snapshots.js';
+import { countChanges, type HistoryStep } from './history.js';
 import type { Owners } from './owners.js';
 import type { EndView, PeersResult } from './peers.js';
 import type { ShowResult } from './show.js';
@@ -204,4 +205,16 @@ export function filterWhois(r: WhoisResult, f: AnswerFilter | null): WhoisResult
     .map((m) => (m.interfaces === undefined ? m : { ...m, interfaces: m.interfaces.filter((i) => nameMatches(i.ifname, f)) }))
     .filter((m) => m.ifname !== null || f.interface === null || (m.interfaces?.length ?? 0) > 0);
   return { ...r, matches };
+}
+
+/**
+ * `history`: each step's changes as `diff` filters them, counted again; the
+ * step's diff is kept only when it was asked for (-v). Needs the step's diff
+ * and owners: the walk computes them whenever a filter is given.
+ */
+export function filterHistoryStep(step: HistoryStep, owners: DiffOwners | null, f: AnswerFilter | null, verbose: boolean): HistoryStep {
+  if (f === null || !step.diff || !owners) return step;
+  const { diff: _whole, ...rest } = step;
+  const diff = filterDiff(step.diff, owners, f);
+  return { ...rest, counts: countChanges(diff), ...(verbose ? { diff } : {}) };
 }
