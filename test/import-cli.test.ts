@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BundleSchema, decodeBundle, type ObjectStore } from '@nsnap/shared';
+import { BundleSchema, decodeBundle, UNKNOWN_HOST_NETNS, type ObjectStore } from '@nsnap/shared';
 import { S3Store } from '../shared/src/store/s3.js';
-import { COLLECTOR_BIN, COLLECTOR_BUNDLE, runCli } from './support/cli.js';
+import { ANALYZER_BIN, COLLECTOR_BIN, COLLECTOR_BUNDLE, ROOT, runCli } from './support/cli.js';
 import { S3RVER_CREDENTIALS, S3RVER_ENV, startS3rver, type S3rverHandle } from './support/s3rver.js';
 
 let tmp: string;
@@ -40,7 +40,7 @@ describe('nsnap-collect import: usage errors (exit 2) name the input', () => {
     ['a missing file', () => [...base(), '--proc-ns', path.join(tmp, 'nope.txt')], /--proc-ns ".*nope\.txt": cannot read it: ENOENT/],
     ['a directory', () => [...base(), '--lsns', tmp], /--lsns ".*": not a regular file/],
     ['no --host', () => base().filter((a, i, all) => a !== '--host' && all[i - 1] !== '--host'), /import needs --host NAME/],
-    ['no --ip-link', () => base().filter((a, i, all) => a !== '--ip-link' && all[i - 1] !== '--ip-link'), /required option '--ip-link <file>' not specified/],
+    ['no --ip-link', () => base().filter((a, i, all) => a !== '--ip-link' && all[i - 1] !== '--ip-link'), /import needs either --ip-link FILE .* or --sos DIR/],
     ['a time without a zone', () => base().map((a) => (a === TAKEN_AT ? '2026-01-05T10:30:00' : a)), /--taken-at <time>.*expected an ISO 8601 time with a zone/],
     ['a --netns without a file', () => [...base(), '--netns', '3793'], /--netns <key=file>.*expected KEY=FILE/],
     ['a --netns pid no listing has', () => [...base(), '--proc-ns', procNs, '--netns', `4194303=${hostLinks}`], /--netns pid:4194303: pid 4194303 is not in the --proc-ns listing "proc-ns.txt"/],
@@ -133,5 +133,70 @@ describe('nsnap-collect import: stores like a live run', () => {
     } finally {
       await s3.start();
     }
+  });
+});
+
+describe('nsnap-collect import: the forms people paste (fixtures/SOURCES.md)', () => {
+  const fixture = (dir: string, name: string) => path.join(ROOT, 'fixtures', dir, name);
+  const importAlone = (...args: string[]) => runCli(COLLECTOR_BIN, ['import', '--host', 'pasted', '--taken-at', TAKEN_AT, '--spool', path.join(tmp, 'spool'), '--stdout', ...args]);
+
+  it('imports a lone ip link paste: the host inode unknown, its veths unpaired with the reason', async () => {
+    const r = await importAlone('--ip-link', fixture('ip-link', 'lxd-host-bridge-veths.txt'));
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stderr)).toMatch(/the host namespace's inode is unknown/);
+    const bundle = BundleSchema.parse(JSON.parse(String(r.stdout)));
+    expect(bundle.hostNetns).toEqual({ inode: null, error: null });
+    expect(bundle.namespaces.map((n) => [n.inode, n.isHost])).toEqual([[UNKNOWN_HOST_NETNS, true]]);
+
+    const dir = mkdtempSync(path.join(tmp, 'lone-'));
+    writeFileSync(path.join(dir, 'bundle.json'), String(r.stdout));
+    const db = path.join(dir, 'nsnap.db');
+    expect((await runCli(ANALYZER_BIN, ['ingest', dir, '--db', db])).exitCode).toBe(0);
+    const peers = JSON.parse(String((await runCli(ANALYZER_BIN, ['peers', '--json', '--db', db])).stdout)) as { pairs: unknown[]; unpaired: { ifname: string; reason: string; detail: string }[]; gaps: { subject: string }[] };
+    expect(peers.pairs).toEqual([]);
+    const veths = peers.unpaired.filter((u) => u.ifname.startsWith('veth'));
+    expect(veths.length).toBeGreaterThanOrEqual(3);
+    for (const u of veths) expect(u.detail).not.toBe('');
+    expect(peers.gaps.map((g) => g.subject)).toContain('host netns');
+    const show = await runCli(ANALYZER_BIN, ['show', '--db', db]);
+    expect(show.exitCode).toBe(0);
+    expect(String(show.stdout)).toMatch(/^host\n/m);
+    expect(String(show.stdout)).toContain('br1');
+  });
+
+  it('takes a bare inode below 0xF0000000 in --netns INODE=FILE, as Linux 6.x gives the host (net:[4026531833])', async () => {
+    const r = await runCli(COLLECTOR_BIN, [...base(), '--netns', `4026531832=${hostLinks}`, '--stdout']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const bundle = BundleSchema.parse(JSON.parse(String(r.stdout)));
+    expect(bundle.collector.sources.map((s) => s.role)).toContain('netns:inode:4026531832');
+    expect(bundle.namespaces.map((n) => n.inode)).toContain(4026531832);
+  });
+
+  it('names the --lsns file when a name it should resolve is not in it', async () => {
+    const r = await runCli(COLLECTOR_BIN, [...base(), '--lsns', lsnsFile, '--netns', `name:nosuchns=${hostLinks}`, '--stdout']);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/--netns name:nosuchns: no \/run\/netns\/nosuchns in --lsns "lsns.txt"/);
+  });
+
+  for (const [name, processes] of [
+    ['docker-net-modes-no-columns.txt', [[65571, 4026532355], [66156, 4026532355]]],
+    ['setns-note-permissions-only.txt', [[25686, 4026532281], [28499, 4026532281]]],
+    ['docker-net-modes-collapsed.txt', [[1, 4026531957], [22865, 4026531957], [65571, 4026532355], [66156, 4026532355]]],
+  ] as const) {
+    it(`reads the pasted /proc listing ${name}`, async () => {
+      const r = await runCli(COLLECTOR_BIN, [...base(), '--proc-ns', fixture('proc-ns', name), '--stdout']);
+      // Namespaces the listing names but no file covers make the import partial (1).
+      expect([0, 1], String(r.stderr)).toContain(r.exitCode);
+      const bundle = BundleSchema.parse(JSON.parse(String(r.stdout)));
+      expect(bundle.processes.map((p) => [p.pid, p.netns])).toEqual(processes);
+    });
+  }
+
+  it('finds the host from pid 1 of a collapsed bare listing, without --host-netns', async () => {
+    const r = await importAlone('--ip-link', hostLinks, '--proc-ns', fixture('proc-ns', 'docker-net-modes-collapsed.txt'));
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    const bundle = BundleSchema.parse(JSON.parse(String(r.stdout)));
+    expect(bundle.hostNetns.inode).toBe(4026531957);
+    expect(bundle.gaps).toEqual([expect.objectContaining({ probe: 'import', subject: 'netns 4026532355', detail: 'not in the imported files' })]);
   });
 });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isHostLabel, type Bundle } from '@nsnap/shared/core';
+import { counted } from '@nsnap/shared/text';
 import { collect, MAX_SCAN_ENTRIES, outcomeOf, statsOf, type EnterChoice } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle, type EncodedBundle } from './encode.js';
@@ -235,8 +236,8 @@ function summarize(flags: CollectFlags, bundle: Bundle, run: { bytes: number; en
   }
   const failed = s.failed > 0 ? `, ${s.failed} not captured` : '';
   process.stderr.write(
-    `nsnap-collect: snapshot ${bundle.snapshotId} of ${bundle.host.label}: ${s.namespaces} namespaces (${s.captured} captured${failed}), ` +
-      `${s.processes} processes, ${s.gaps} gaps; ${(run.bytes / 1024).toFixed(1)} KiB ${run.encoding} in ${run.seconds.toFixed(2)} s → ${run.location}\n`,
+    `nsnap-collect: snapshot ${bundle.snapshotId} of ${bundle.host.label}: ${counted(s.namespaces, 'namespace')} (${s.captured} captured${failed}), ` +
+      `${counted(s.processes, 'process', 'processes')}, ${counted(s.gaps, 'gap')}; ${(run.bytes / 1024).toFixed(1)} KiB ${run.encoding} in ${run.seconds.toFixed(2)} s → ${run.location}\n`,
   );
 }
 

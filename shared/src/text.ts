@@ -18,3 +18,8 @@ export function escapeControl(text: string): string {
     },
   );
 }
+
+/** "1 gap", "3 gaps", "1 process": a count with its noun, in the form English wants. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

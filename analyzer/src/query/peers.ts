@@ -34,7 +34,7 @@ export interface LowerView {
 }
 
 export interface PeersResult {
-  snapshot: { id: string; host: string; takenAt: string; bootId: string | null };
+  snapshot: { id: string; host: string; takenAt: string; bootId: string | null; asOf?: string };
   pairs: PairView[];
   unpaired: UnpairedView[];
   lowers: LowerView[];
@@ -102,7 +102,7 @@ export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Own
   pairs.sort((x, y) => hostFirst(x.a, y.a));
   unpaired.sort(hostFirst);
   lowers.sort((x, y) => hostFirst(x.end, y.end));
-  return { snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId }, pairs, unpaired, lowers, gaps: loadGaps(db, snap.row) };
+  return { snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId, ...(snap.asOf ? { asOf: snap.asOf } : {}) }, pairs, unpaired, lowers, gaps: loadGaps(db, snap.row) };
 }
 
 const isHostEnd = (e: EndView) => e.owner.host;

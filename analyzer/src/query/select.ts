@@ -40,6 +40,9 @@ export type Selector =
   | { kind: 'tag'; key: string; value: string }
   | { kind: 'id'; prefix: string };
 
+/** How many snapshots an ambiguous id prefix lists in its error. */
+const PREFIX_MATCHES_SHOWN = 10;
+
 const COLUMNS = 's.id AS row, s.snapshot_id AS id, h.label AS host, s.taken_at AS takenAt, s.boot_id AS bootId';
 const NEWEST_FIRST = 'ORDER BY s.taken_at DESC, s.id DESC';
 
@@ -50,7 +53,7 @@ export const SELECT_SQL = {
   hostsAtOrBefore: 'SELECT h.id, h.label FROM hosts h WHERE EXISTS (SELECT 1 FROM snapshots s WHERE s.host = h.id AND s.taken_at <= ?) ORDER BY h.label',
   hostsWithTag: 'SELECT DISTINCT h.id, h.label FROM snapshot_tags t JOIN snapshots s ON s.id = t.snapshot JOIN hosts h ON h.id = s.host WHERE t.key = ? AND t.value = ? ORDER BY h.label',
   latestWithTag: `SELECT ${COLUMNS} FROM snapshot_tags t JOIN snapshots s ON s.id = t.snapshot JOIN hosts h ON h.id = s.host WHERE t.key = @key AND t.value = @value AND s.host = @host ${NEWEST_FIRST} LIMIT 1`,
-  byIdPrefix: `SELECT ${COLUMNS} FROM snapshots s JOIN hosts h ON h.id = s.host WHERE s.snapshot_id >= @lo AND s.snapshot_id < @hi AND (@host IS NULL OR s.host = @host) ORDER BY s.snapshot_id LIMIT 2`,
+  byIdPrefix: `SELECT ${COLUMNS} FROM snapshots s JOIN hosts h ON h.id = s.host WHERE s.snapshot_id >= @lo AND s.snapshot_id < @hi AND (@host IS NULL OR s.host = @host) ORDER BY s.snapshot_id LIMIT ${PREFIX_MATCHES_SHOWN + 1}`,
 } as const;
 
 const ID_PREFIX = /^[0-9a-f][0-9a-f-]{3,35}$/;
@@ -136,7 +139,11 @@ export function selectSnapshot(db: Database, selection: Selection): SnapshotRef 
       const upper = sel.prefix.slice(0, -1) + String.fromCharCode(sel.prefix.charCodeAt(sel.prefix.length - 1) + 1);
       const matches = db.prepare(SELECT_SQL.byIdPrefix).all({ lo: sel.prefix, hi: upper, host: hostId }) as SnapshotRef[];
       if (matches.length === 0) throw new SelectionError(`no snapshot ${quote(selection.snapshot)}${onHost} (\`nsnap snapshots\` lists them)`);
-      if (matches.length > 1) throw new SelectionError(`${quote(selection.snapshot)} matches several snapshots; give more characters of the id`);
+      if (matches.length > 1) {
+        const shown = matches.slice(0, PREFIX_MATCHES_SHOWN).map((m) => `  ${m.id}  ${quote(m.host)}  ${m.takenAt}`);
+        const more = matches.length > PREFIX_MATCHES_SHOWN ? `\n  … and more` : '';
+        throw new SelectionError(`${quote(selection.snapshot)} matches several snapshots; give more characters of the id:\n${shown.join('\n')}${more}`);
+      }
       return matches[0] as SnapshotRef;
     }
   }

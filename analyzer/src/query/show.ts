@@ -25,7 +25,7 @@ export interface NamespaceView extends Owners {
 }
 
 export interface ShowResult {
-  snapshot: { id: string; host: string; takenAt: string; bootId: string | null };
+  snapshot: { id: string; host: string; takenAt: string; bootId: string | null; asOf?: string };
   namespaces: NamespaceView[];
   gaps: GapView[];
 }
@@ -51,7 +51,7 @@ export function showSnapshot(db: Database, snap: SnapshotRef, owners: Map<number
     byNetns.set(netns, list);
   }
   return {
-    snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId },
+    snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId, ...(snap.asOf ? { asOf: snap.asOf } : {}) },
     namespaces: [...owners.values()].map((o) => ({ ...o, interfaces: byNetns.get(o.netns) ?? [] })),
     gaps: loadGaps(db, snap.row),
   };

@@ -34,7 +34,3 @@ export function gapsFooter(gaps: GapView[]): string[] {
   if (gaps.length > GAPS_SHOWN) lines.push(`  … ${gaps.length - GAPS_SHOWN} more (--json lists all)`);
   return lines;
 }
-
-export function snapshotHeader(s: { id: string; host: string; takenAt: string }): string {
-  return `snapshot ${s.id} of ${escapeControl(s.host)}, taken ${s.takenAt}`;
-}

@@ -2,6 +2,7 @@ import { escapeControl } from '@nsnap/shared/text';
 import type { PeersResult } from '../query/peers.js';
 import type { ShowResult } from '../query/show.js';
 import { describeOwner, shortContainer } from './describe.js';
+import { formatDuration } from './diff-text.js';
 
 /** A DOT double-quoted string, one line per part; parts come already escaped with escapeControl. */
 function q(...lines: string[]): string {
@@ -21,7 +22,8 @@ export function renderDot(show: ShowResult, peers: PeersResult): string {
   const out: string[] = [];
   const snap = show.snapshot;
   out.push('graph nsnap {');
-  out.push(`  graph [label=${q(`${e(snap.host)} — snapshot ${snap.id} — ${snap.takenAt}`)}, labelloc=t, rankdir=LR, fontname="Helvetica", compound=true];`);
+  const age = snap.asOf ? ` (in force at ${snap.asOf}: ${formatDuration(Date.parse(snap.asOf) - Date.parse(snap.takenAt))} old then)` : '';
+  out.push(`  graph [label=${q(`${e(snap.host)} — snapshot ${snap.id} — ${snap.takenAt}${age}`)}, labelloc=t, rankdir=LR, fontname="Helvetica", compound=true];`);
   out.push('  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];');
   out.push('  edge [fontname="Helvetica", fontsize=9];');
   const unpaired = new Map(peers.unpaired.map((u) => [`${u.netns}:${u.ifindex}`, u]));

@@ -1,6 +1,7 @@
 import { escapeControl } from '@nsnap/shared/text';
 import type { EndView, PeersResult } from '../query/peers.js';
-import { describeOwner, gapsFooter, snapshotHeader } from './describe.js';
+import { describeOwner, gapsFooter } from './describe.js';
+import { snapshotLine } from './diff-text.js';
 
 /** `veth4a67fcf #21 (host, master docker0)`. */
 export function describeEnd(e: EndView): string {
@@ -9,7 +10,7 @@ export function describeEnd(e: EndView): string {
 }
 
 export function renderPeers(r: PeersResult): string {
-  const lines = [snapshotHeader(r.snapshot), ''];
+  const lines = [snapshotLine(r.snapshot), ''];
   lines.push(r.pairs.length === 0 ? 'no veth pairs' : `veth pairs (${r.pairs.length}):`);
   for (const p of r.pairs) lines.push(`  ${describeEnd(p.a)} ⇄ ${describeEnd(p.b)}  [${p.method}]`);
   if (r.unpaired.length > 0) {

@@ -1,12 +1,13 @@
 import { escapeControl } from '@nsnap/shared/text';
 import type { ShowResult } from '../query/show.js';
-import { describeOwner, gapsFooter, snapshotHeader } from './describe.js';
+import { describeOwner, gapsFooter } from './describe.js';
+import { snapshotLine } from './diff-text.js';
 import { table } from './table.js';
 
 const dash = (v: string | number | null) => (v === null ? '-' : escapeControl(String(v)));
 
 export function renderShow(r: ShowResult): string {
-  const lines = [snapshotHeader(r.snapshot), ''];
+  const lines = [snapshotLine(r.snapshot), ''];
   for (const ns of r.namespaces) {
     lines.push(describeOwner(ns));
     if (ns.mounts.length > 0 && (ns.processes.length > 0 || ns.names.length > 0)) lines.push(`  mounts: ${ns.mounts.map(escapeControl).join(', ')}`);

@@ -1,4 +1,4 @@
-import { escapeControl } from '@nsnap/shared/text';
+import { counted, escapeControl } from '@nsnap/shared/text';
 import type { Owners } from '../query/owners.js';
 import type { InterfaceBrief, PeerView, WhoisHistory, WhoisMatch, WhoisResult } from '../query/whois.js';
 import { describeOwner } from './describe.js';
@@ -41,7 +41,7 @@ export function renderWhois(r: WhoisResult): string {
   const lines = [`${snapshotLine({ id, host, takenAt, bootId })}: ${age} old at ${r.at}`, ''];
   if (r.matches.length === 0) {
     lines.push(`nothing matches ${escapeControl(JSON.stringify(r.query))} in this snapshot`);
-    if (r.seenElsewhere) lines.push(`the name appears ${r.seenElsewhere} times in other snapshots: nsnap whois --all ${escapeControl(r.query)}`);
+    if (r.seenElsewhere) lines.push(`the name appears in ${counted(r.seenElsewhere, 'other snapshot')}: nsnap whois --all ${escapeControl(r.query)}`);
   }
   for (const m of r.matches) lines.push(...matchLines(m));
   return `${lines.join('\n')}\n`;

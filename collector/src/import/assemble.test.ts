@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BundleSchema, correlateBundle } from '@nsnap/shared';
+import { BundleSchema, correlateBundle, UNKNOWN_HOST_NETNS } from '@nsnap/shared';
 import { UsageError } from '../exit-codes.js';
 import { assembleImport, NOT_IMPORTED, type ImportInput } from './assemble.js';
 import { parseNetnsArg } from './netns-target.js';
@@ -118,9 +118,17 @@ describe('assembleImport', () => {
     expect(bundle.processes).toEqual([]);
   });
 
-  it('refuses to guess the host namespace, and says which flag settles it', () => {
-    const message = usageError(() => assembleImport(input({ procNs: null, lsns: null, netns: [] })));
-    expect(message).toMatch(/--host-netns INODE/);
+  it('records the host namespace of a lone ip link paste as unknown, never guessed', () => {
+    const lone = assembleImport(input({ procNs: null, lsns: null, netns: [] }));
+    expect(lone.bundle.hostNetns).toEqual({ inode: null, error: null });
+    expect(lone.bundle.namespaces).toEqual([expect.objectContaining({ inode: UNKNOWN_HOST_NETNS, isHost: true, failure: null })]);
+    expect(lone.bundle.gaps).toEqual([{ probe: 'import', subject: 'host netns', reason: 'failed', detail: expect.stringContaining('inode unknown') }]);
+    expect(lone.notes.join('\n')).toMatch(/inode is unknown .* --ip-link "ip-link.txt" is its capture/);
+    // The key is above any 32-bit kernel inode, so it never names a real namespace.
+    expect(UNKNOWN_HOST_NETNS).toBeGreaterThan(0xffff_ffff);
+  });
+
+  it('refuses to guess the host namespace among listed ones, and says which flag settles it', () => {
     const denied = usageError(() => assembleImport(input({ procNs: source('proc-ns', '--proc-ns', PROC_NS.split('\n').filter((l) => !l.includes('/proc/2/')).join('\n')), lsns: null, netns: [] })));
     expect(denied).toMatch(/neither pid 1 nor pid 2 is readable in --proc-ns "proc-ns.txt"/);
     const stated = assembleImport(input({ procNs: null, lsns: null, netns: [], hostNetns: 4026531999 })).bundle;
@@ -131,7 +139,7 @@ describe('assembleImport', () => {
     expect(usageError(() => assembleImport(input({ netns: [netns('4242', ZQA_LINKS)] })))).toMatch(/--netns pid:4242: pid 4242 is not in the --proc-ns listing "proc-ns.txt" nor in the --lsns listing/);
     expect(usageError(() => assembleImport(input({ netns: [netns('1', ZQA_LINKS)] })))).toMatch(/--netns pid:1: .* has pid 1 but not its namespace \(denied\)/);
     expect(usageError(() => assembleImport(input({ procNs: null, lsns: null, hostNetns: HOST, netns: [netns('25512', ZQA_LINKS)] })))).toMatch(/needs --proc-ns FILE/);
-    expect(usageError(() => assembleImport(input({ netns: [netns('name:zqb', ZQA_LINKS)] })))).toMatch(/--netns name:zqb: no \/run\/netns\/zqb in --lsns/);
+    expect(usageError(() => assembleImport(input({ netns: [netns('name:zqb', ZQA_LINKS)] })))).toMatch(/--netns name:zqb: no \/run\/netns\/zqb in --lsns "lsns.txt"/);
     expect(usageError(() => assembleImport(input({ netns: [netns('2', ZQA_LINKS)] })))).toMatch(/--netns 2=… and --ip-link are both for namespace 4026531833 \(the host/);
     expect(usageError(() => assembleImport(input({ netns: [netns('25512', ZQA_LINKS), netns(`inode:${ZQA}`, ZQA_LINKS)] })))).toMatch(/both for namespace 4026532177/);
   });
@@ -191,8 +199,11 @@ describe('assembleImport', () => {
 });
 
 describe('parseNetnsArg', () => {
-  it('tells a pid from an inode at 0xF0000000, where the kernel starts namespace inodes', () => {
+  it('tells a pid from an inode by the largest pid, 2^22: the fixed initial inode of Linux 6.x is below 0xF0000000', () => {
     expect(parseNetnsArg('3793=a.txt')).toEqual({ target: { by: 'pid', pid: 3793 }, file: 'a.txt' });
+    expect(parseNetnsArg('4194304=a.txt')).toEqual({ target: { by: 'pid', pid: 4194304 }, file: 'a.txt' });
+    expect(parseNetnsArg('4194305=a.txt')).toEqual({ target: { by: 'inode', inode: 4194305 }, file: 'a.txt' });
+    expect(parseNetnsArg('4026531833=a.txt')).toEqual({ target: { by: 'inode', inode: 4026531833 }, file: 'a.txt' });
     expect(parseNetnsArg('4026531840=b=c.txt')).toEqual({ target: { by: 'inode', inode: 4026531840 }, file: 'b=c.txt' });
     expect(parseNetnsArg('inode:12=x')).toEqual({ target: { by: 'inode', inode: 12 }, file: 'x' });
     expect(parseNetnsArg('pid:7=x')).toEqual({ target: { by: 'pid', pid: 7 }, file: 'x' });
@@ -204,7 +215,7 @@ describe('parseNetnsArg', () => {
     expect(() => parseNetnsArg('3793')).toThrow(/--netns "3793": expected KEY=FILE/);
     expect(() => parseNetnsArg('3793=')).toThrow(/expected KEY=FILE/);
     expect(() => parseNetnsArg('pid:0=x')).toThrow(/"0" is not a pid/);
-    expect(() => parseNetnsArg('4026531839=x')).toThrow(/"4026531839" is not a pid \(1 to 4194304\)/);
+    expect(() => parseNetnsArg('pid:4194305=x')).toThrow(/"4194305" is not a pid \(1 to 4194304\)/);
     expect(() => parseNetnsArg('name:../x=y')).toThrow(/is not a namespace name/);
   });
 });

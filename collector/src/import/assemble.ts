@@ -10,6 +10,7 @@ import {
   rejectToolFailure,
   sanitizeHostLabel,
   SCHEMA_VERSION,
+  UNKNOWN_HOST_NETNS,
   type Bundle,
   type Capture,
   type Gap,
@@ -42,6 +43,12 @@ export interface ImportInput {
   lsns: SourceFile | null;
   netnsListId: SourceFile | null;
   netns: Array<{ target: NetnsTarget; file: SourceFile }>;
+  /** Named namespaces known by name only (a sosreport's `ip netns`), each under a key that is not an inode. */
+  named?: Handle[];
+  /** What the source should have held and did not (a sosreport's missing files). */
+  gaps?: Gap[];
+  /** Files read for their structure only (a sosreport's `ip netns`): named in `collector.sources`, not kept as captures. */
+  listings?: SourceFile[];
 }
 
 export interface Assembled {
@@ -77,16 +84,22 @@ export const NOT_IMPORTED = 'not in the imported files';
  */
 export function assembleImport(input: ImportInput): Assembled {
   const notes: string[] = [];
-  const gaps: Gap[] = [];
+  const gaps: Gap[] = [...(input.gaps ?? [])];
   const procNs = input.procNs ? structure(input.procNs, parseProcNsListing(input.procNs.text), 'an `ls -l /proc/*/ns/net` listing', notes) : null;
   const processEntries = (procNs ?? []).filter((e) => e.tid === null);
   const lsns = input.lsns ? structure(input.lsns, parseLsnsTable(input.lsns.text), 'an `lsns -t net` listing', notes).namespaces : null;
-  const handles = handlesFromLsns(lsns ?? []);
-  const host = hostInode(input, processEntries, lsns);
+  const handles = [...handlesFromLsns(lsns ?? []), ...(input.named ?? [])];
+  const hostKnown = hostInode(input, processEntries, lsns);
+  // Nothing but link listings: the host's inode is unknown, and its capture gets a key no kernel inode can have.
+  const host = hostKnown ?? UNKNOWN_HOST_NETNS;
+  if (hostKnown === null) {
+    notes.push(`the host namespace's inode is unknown (no --host-netns, --proc-ns or --lsns): recorded as unknown; ${shownFile(input.ipLink)} is its capture`);
+    gaps.push({ probe: 'import', subject: 'host netns', reason: 'failed', detail: 'inode unknown: no file given shows it (--host-netns, --proc-ns, --lsns)' });
+  }
 
   const files = new Map<number, { file: SourceFile; target: NetnsTarget | null }>([[host, { file: input.ipLink, target: null }]]);
   for (const { target, file } of input.netns) {
-    const inode = resolveTarget(target, file, processEntries, input.procNs, lsns, handles);
+    const inode = resolveTarget(target, processEntries, input.procNs, input.lsns, lsns, handles);
     const seen = files.get(inode);
     if (seen) throw new UsageError(`${file.flag} and ${seen.file.flag} are both for namespace ${inode}${inode === host ? ' (the host, whose links --ip-link gives)' : ''}: give one file per namespace`);
     files.set(inode, { file, target });
@@ -120,7 +133,7 @@ export function assembleImport(input: ImportInput): Assembled {
     nsidMaps.push({ observer: host, why: 'host nsid names (imported)', capture: fileCapture(spec, MAP_ARGV[spec], input.netnsListId) });
   }
 
-  const sources = [input.ipLink, input.procNs, input.lsns, input.netnsListId, ...input.netns.map((n) => n.file)].filter((f): f is SourceFile => f !== null);
+  const sources = [input.ipLink, input.procNs, input.lsns, input.netnsListId, ...(input.listings ?? []), ...input.netns.map((n) => n.file)].filter((f): f is SourceFile => f !== null);
   const takenAtMs = Date.parse(input.takenAt);
   const fingerprint = { host: input.host, takenAt: input.takenAt, tags: input.tags, bootId: input.bootId, hostNetns: input.hostNetns, sources: sources.map((s) => [s.role, s.sha256]) };
   const bundle: Bundle = {
@@ -140,7 +153,7 @@ export function assembleImport(input: ImportInput): Assembled {
       root: true,
       uid: 0,
     },
-    hostNetns: { inode: host, error: null },
+    hostNetns: { inode: hostKnown, error: null },
     processes,
     handles,
     namespaces,
@@ -191,28 +204,31 @@ function handlesFromLsns(rows: LsnsNamespace[]): Handle[] {
  * pid 2's (kthreadd: kernel threads always live in the initial namespace, and
  * sandboxes deny pid 1's link), else the lsns row of pid 1 or 2 (lsns names a
  * namespace by its lowest readable pid). Any other pid could be a container.
+ * Null when no listing was given at all: unknown, never guessed.
  */
-function hostInode(input: ImportInput, processes: ProcNsEntry[], lsns: LsnsNamespace[] | null): number {
+function hostInode(input: ImportInput, processes: ProcNsEntry[], lsns: LsnsNamespace[] | null): number | null {
   if (input.hostNetns !== null) return input.hostNetns;
   for (const pid of [1, 2]) {
     const inode = processes.find((p) => p.pid === pid)?.inode ?? lsns?.find((n) => n.pid === pid)?.inode ?? null;
     if (inode !== null) return inode;
   }
+  // With listings that name namespaces, one of them is the host's: keying it apart would count it twice.
+  if (!input.procNs && !input.lsns) return null;
   const looked = [input.procNs ? `--proc-ns ${JSON.stringify(input.procNs.name)}` : null, input.lsns ? `--lsns ${JSON.stringify(input.lsns.name)}` : null].filter((s) => s !== null);
   throw new UsageError(
-    `cannot tell the host's namespace inode: ${looked.length > 0 ? `neither pid 1 nor pid 2 is readable in ${looked.join(' or ')}` : 'no --proc-ns or --lsns file'}. ` +
+    `cannot tell the host's namespace inode: neither pid 1 nor pid 2 is readable in ${looked.join(' or ')}. ` +
       'State it with --host-netns INODE (on the host: readlink /proc/self/ns/net), or give --proc-ns / --lsns files taken as root',
   );
 }
 
-function resolveTarget(target: NetnsTarget, file: SourceFile, processes: ProcNsEntry[], procNs: SourceFile | null, lsns: LsnsNamespace[] | null, handles: Handle[]): number {
+function resolveTarget(target: NetnsTarget, processes: ProcNsEntry[], procNs: SourceFile | null, lsnsFile: SourceFile | null, lsns: LsnsNamespace[] | null, handles: Handle[]): number {
   const flag = `--netns ${describeTarget(target)}`;
   if (target.by === 'inode') return target.inode;
   if (target.by === 'name') {
     const handle = handles.find((h) => h.kind === 'named' && h.name === target.name);
     if (handle?.inode) return handle.inode;
     throw new UsageError(
-      `${flag}: ${lsns ? `no /run/netns/${target.name} in --lsns ${JSON.stringify(file.name)}` : 'namespace names are resolved through the lsns listing, and no --lsns file was given'}; give the namespace as inode:N instead`,
+      `${flag}: ${lsns && lsnsFile ? `no /run/netns/${target.name} in --lsns ${JSON.stringify(lsnsFile.name)}` : 'namespace names are resolved through the lsns listing, and no --lsns file was given'}; give the namespace as inode:N instead`,
     );
   }
   const entry = processes.find((p) => p.pid === target.pid);
@@ -230,7 +246,7 @@ function resolveTarget(target: NetnsTarget, file: SourceFile, processes: ProcNsE
 
 function fileCapture(spec: SpecName, argv: string[], file: SourceFile): Capture {
   // Exit code and timing are unknown for a file: null and 0, never made up.
-  return { spec, argv, stdin: null, exitCode: null, stdout: file.text, stderr: '', durationMs: 0, timedOut: false, failure: null, ...(hasInvalidBytes(file.text) ? { encoding: 'utf-8b' as const } : {}) };
+  return { spec, argv: file.command ?? argv, stdin: null, exitCode: null, stdout: file.text, stderr: '', durationMs: 0, timedOut: false, failure: null, ...(hasInvalidBytes(file.text) ? { encoding: 'utf-8b' as const } : {}) };
 }
 
 function namespaceFromFile(inode: number, isHost: boolean, file: SourceFile, target: NetnsTarget | null, notes: string[]): NamespaceCapture {

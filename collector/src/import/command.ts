@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Bundle } from '@nsnap/shared/core';
+import { counted } from '@nsnap/shared/text';
 import { outcomeOf, statsOf } from '../collect.js';
 import { encodeBundle } from '../encode.js';
 import { UsageError } from '../exit-codes.js';
@@ -7,11 +8,13 @@ import { deliverBundle, openDestinationFromFlags, withRunLock, type StoreFlags }
 import { assembleImport } from './assemble.js';
 import { describeTarget, parseNetnsArg, type NetnsTarget } from './netns-target.js';
 import { readSource } from './read-source.js';
+import { readSosTree } from './sos-tree.js';
 
 /** The import's own flags plus the program's (`--host`, `--tag`, `--out` and the store flags), which commander reads anywhere on the line. */
 interface ImportFlags extends StoreFlags {
   takenAt: string;
-  ipLink: string;
+  ipLink?: string;
+  sos?: string;
   procNs?: string;
   netns: Array<{ target: NetnsTarget; file: string }>;
   lsns?: string;
@@ -63,7 +66,8 @@ export function registerImportCommand(program: Command): void {
         'The files are kept verbatim, named with their sha256; namespaces they mention but no file covers are recorded as gaps.',
     )
     .requiredOption('--taken-at <time>', 'when the outputs were captured, ISO 8601 with a zone', parseTakenAt)
-    .requiredOption('--ip-link <file>', 'the host\'s `ip -d link show` (text, or `ip -d -j link show` JSON)')
+    .option('--ip-link <file>', 'the host\'s `ip -d link show` (text, or `ip -d -j link show` JSON); this or --sos is required')
+    .option('--sos <dir>', 'an unpacked sosreport: the host\'s and each named namespace\'s links from sos_commands/networking (docs/import.md)')
     .option('--proc-ns <file>', '`ls -l /proc/*/ns/net 2>&1`: processes, their namespaces, and the host\'s (pid 1, else pid 2)')
     .addOption(new Option('--netns <key=file>', '`ip -d link show` inside one namespace; KEY is a pid, an inode, name:NAME, pid:N or inode:N (repeatable)').argParser(collectNetns).default([], 'none'))
     .option('--lsns <file>', '`lsns -t net` (or -J) run on the host: its nsid map and the /run/netns names')
@@ -76,10 +80,11 @@ export function registerImportCommand(program: Command): void {
 Also takes nsnap-collect's --host (required here), --tag, --out, --stdout, --s3-*, --spool,
 --spool-max-bytes, --lock, --quiet and --log-format. docs/import.md lists the commands to run on the host.
 
-Example:
+Examples:
   nsnap-collect import --host web-3 --taken-at 2025-11-29T03:12:00Z \\
     --ip-link ip-link.txt --proc-ns proc-ns.txt --lsns lsns.txt \\
-    --netns 3793=ns-3793.txt --netns name:web=web.txt --out s3://fleet-bundles/prod`,
+    --netns 3793=ns-3793.txt --netns name:web=web.txt --out s3://fleet-bundles/prod
+  nsnap-collect import --host web-3 --taken-at 2025-11-29T03:12:00Z --sos sosreport-web-3-2025-11-29-abcdef/`,
     )
     .action(async (_options: unknown, command: Command) => {
       process.exitCode = await runImport(command.optsWithGlobals<ImportFlags>());
@@ -89,7 +94,11 @@ Example:
 async function runImport(flags: ImportFlags): Promise<number> {
   const log = (message: string) => process.stderr.write(`nsnap-collect import: ${message}\n`);
   if (flags.host === undefined) throw new UsageError('import needs --host NAME: the host the files were captured on (it is not this machine)');
-  const ipLink = await readSource(flags.ipLink, 'ip-link', '--ip-link');
+  if ((flags.ipLink === undefined) === (flags.sos === undefined)) throw new UsageError('import needs either --ip-link FILE (outputs pasted by hand) or --sos DIR (an unpacked sosreport), not both');
+  if (flags.sos !== undefined && (flags.procNs ?? flags.lsns ?? flags.netnsListId ?? flags.hostNetns) !== undefined) throw new UsageError('--sos reads the namespaces from the report: it does not take --proc-ns, --lsns, --netns-list-id or --host-netns');
+  const sos = flags.sos === undefined ? null : await readSosTree(flags.sos);
+  for (const note of sos?.notes ?? []) log(note);
+  const ipLink = sos ? sos.ipLink : await readSource(flags.ipLink as string, 'ip-link', '--ip-link');
   const procNs = flags.procNs === undefined ? null : await readSource(flags.procNs, 'proc-ns', '--proc-ns');
   const lsns = flags.lsns === undefined ? null : await readSource(flags.lsns, 'lsns', '--lsns');
   const netnsListId = flags.netnsListId === undefined ? null : await readSource(flags.netnsListId, 'netns-list-id', '--netns-list-id');
@@ -108,7 +117,8 @@ async function runImport(flags: ImportFlags): Promise<number> {
     procNs,
     lsns,
     netnsListId,
-    netns,
+    netns: [...(sos?.netns ?? []), ...netns],
+    ...(sos ? { named: sos.named, gaps: sos.gaps, listings: sos.listings } : {}),
   });
   for (const note of notes) log(note);
   // Files a person captured are untrusted: the bundle they make is checked
@@ -144,7 +154,7 @@ function summarize(flags: ImportFlags, bundle: Bundle, bytes: number, location: 
   }
   const missing = s.failed > 0 ? `, ${s.failed} not captured` : '';
   process.stderr.write(
-    `nsnap-collect import: snapshot ${bundle.snapshotId} of ${bundle.host.label} at ${bundle.takenAt.start} from ${sources} files: ` +
-      `${s.namespaces} namespaces (${s.captured} captured${missing}), ${s.processes} processes, ${s.gaps} gaps; ${(bytes / 1024).toFixed(1)} KiB gzip → ${location}\n`,
+    `nsnap-collect import: snapshot ${bundle.snapshotId} of ${bundle.host.label} at ${bundle.takenAt.start} from ${counted(sources, 'file')}: ` +
+      `${counted(s.namespaces, 'namespace')} (${s.captured} captured${missing}), ${counted(s.processes, 'process', 'processes')}, ${counted(s.gaps, 'gap')}; ${(bytes / 1024).toFixed(1)} KiB gzip → ${location}\n`,
   );
 }

@@ -4,18 +4,19 @@ import { UsageError } from '../exit-codes.js';
 export type NetnsTarget = { by: 'pid'; pid: number } | { by: 'inode'; inode: number } | { by: 'name'; name: string };
 
 /**
- * Dynamic proc inodes (namespaces included) are allocated from 0xF0000000 up
- * (fs/proc/generic.c, PROC_DYNAMIC_FIRST), while pids stop at 2^22
- * (PID_MAX_LIMIT): a bare number at or above this is an inode, below it a pid.
+ * The largest pid (PID_MAX_LIMIT, 2^22). Namespace inodes are far above it:
+ * dynamic proc inodes start at 0xF0000000 (fs/proc/generic.c), and since
+ * Linux 6.x the initial namespaces have fixed inodes just below that
+ * (PROC_NET_INIT_INO = 0xEFFFFFF9, net:[4026531833]), so a bare number above
+ * this is an inode, never a pid.
  */
-export const FIRST_NAMESPACE_INODE = 0xf000_0000;
+export const MAX_PID = 4_194_304;
 
-const MAX_PID = 4_194_304;
 const NAME = /^[A-Za-z0-9_.:@+-]{1,255}$/;
 
 /**
  * Reads the KEY of `--netns KEY=FILE`: `pid:N`, `inode:N`, `name:NAME`, or a
- * bare number (an inode from 4026531840 up, else a pid) or a bare name (as
+ * bare number (an inode above the largest pid 4194304, else a pid) or a bare name (as
  * `ip netns` knows it). The file is everything after the first `=`.
  */
 export function parseNetnsArg(value: string): { target: NetnsTarget; file: string } {
@@ -25,7 +26,7 @@ export function parseNetnsArg(value: string): { target: NetnsTarget; file: strin
   const key = value.slice(0, eq);
   const file = value.slice(eq + 1);
   const prefixed = /^(pid|inode|name):(.*)$/.exec(key);
-  const kind = prefixed?.[1] ?? (/^\d+$/.test(key) ? (Number(key) >= FIRST_NAMESPACE_INODE ? 'inode' : 'pid') : 'name');
+  const kind = prefixed?.[1] ?? (/^\d+$/.test(key) ? (Number(key) > MAX_PID ? 'inode' : 'pid') : 'name');
   const text = prefixed ? (prefixed[2] as string) : key;
   if (kind === 'name') {
     if (!NAME.test(text) || text === '.' || text === '..') throw new UsageError(`--netns ${shown}: ${JSON.stringify(text)} is not a namespace name (letters, digits and _.:@+-)`);

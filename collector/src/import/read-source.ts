@@ -15,6 +15,8 @@ export interface SourceFile {
   text: string;
   sha256: string;
   bytes: number;
+  /** The command that printed it, when the source says so (a sosreport names each file after its command). */
+  command?: string[];
 }
 
 /** Same bound as a live capture's output: an imported file becomes one capture. */

@@ -14,11 +14,22 @@ export interface ProcNsEntry {
   error: FailureReason | null;
 }
 
-const ENTRY = /^l[rwxsStT-]{9}[.+@]?\s.*?(\/proc\/\d{1,10}(?:\/task\/\d{1,10})?\/ns\/net)(?: -> (.{0,64}))?$/;
+// The permission, owner and date columns are optional (tutorials print `/proc/1557/ns/net -> net:[…]`
+// alone), and a paste may glue the path to the permissions.
+const ENTRY = /^(?:l[rwxsStT-]{9}[.+@]?(?:\s.*?)?)?(\/proc\/\d{1,10}(?:\/task\/\d{1,10})?\/ns\/net)(?: -> (.{0,64}))?$/;
 const IN_DIR = /^l[rwxsStT-]{9}[.+@]?\s.*?\s(net|[a-z_]{1,32})(?: -> (.{0,64}))?$/;
 const DIR_HEADING = /^(\/proc\/\d{1,10}(?:\/task\/\d{1,10})?\/ns):$/;
 const LS_ERROR = /^ls: cannot (read symbolic link|access|open directory) '?(\/proc\/\d{1,10}(?:\/task\/\d{1,10})?\/ns(?:\/net)?)'?: (.{1,200})$/;
 const TARGET = /^net:\[(\d{1,20})\]$/;
+
+/**
+ * Where a listing collapsed onto one line (newlines lost in a paste) starts its
+ * next entry: before a permissions column, before an ls error, before a bare
+ * path that follows a link target or an ls error's reason. Zero-width where it
+ * can be, so a long run of spaces costs linear time.
+ */
+const ENTRY_BOUNDARY =
+  /(?<=\]|\s)(?=l[rwxsStT-]{9}[.+@]?(?:\s|\/proc\/))|(?<=\]|\s)(?=ls: cannot )|(?<=\]|: Permission denied|: Operation not permitted|: No such file or directory|: No such process)\s*(?=\/proc\/\d)/g;
 
 /**
  * `ls -l /proc/*\/ns/net` with stderr (2>&1), as pasted from a host; also
@@ -27,6 +38,10 @@ const TARGET = /^net:\[(\d{1,20})\]$/;
  *   ls: cannot read symbolic link '/proc/1/ns/net': Permission denied
  *   lrwxrwxrwx 1 root root 0 Nov 29 03:38 /proc/1/ns/net
  *   lrwxrwxrwx 1 root root 0 Nov 29 03:41 /proc/10/ns/net -> net:[4026531833]
+ *
+ * Also as tutorials and pastes show it: without the owner and date columns
+ * (`lrwxrwxrwx  /proc/28499/ns/net -> net:[4026532281]`), without any
+ * (`/proc/66156/ns/net -> net:[4026532355]`), and every entry on one line.
  *
  * An unreadable link is an entry with `inode: null` and the reason ls gave
  * (denied, vanished); the link line ls still prints for it is the same entry.
@@ -60,7 +75,7 @@ export function parseProcNsListing(stdout: string): ParseResult<ProcNsEntry[]> {
     }
     return Number(m[1]);
   };
-  forEachLine(stdout, (raw, n) => {
+  const readLine = (raw: string, n: number) => {
     const line = raw.trim();
     const failed = LS_ERROR.exec(line);
     if (failed) {
@@ -86,6 +101,9 @@ export function parseProcNsListing(stdout: string): ParseResult<ProcNsEntry[]> {
     }
     if (/^total \d{1,20}$/.test(line)) return;
     pushIssue(issues, { line: n, message: `not an ls -l line for /proc/PID/ns/net: ${truncate(line)}` });
+  };
+  forEachLine(stdout, (raw, n) => {
+    for (const part of raw.split(ENTRY_BOUNDARY)) if (part.trim() !== '') readLine(part, n);
   });
   if (byPath.size === 0) return { status: 'unusable', reason: 'no /proc/PID/ns/net entry', issues };
   const entries = [...byPath.values()].sort((a, b) => a.pid - b.pid || (a.tid ?? 0) - (b.tid ?? 0));

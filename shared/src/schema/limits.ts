@@ -26,3 +26,10 @@ export const LIMITS = {
 
 /** A byte count for messages: `128 MiB`, or the bytes when not a whole MiB. */
 export const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes}-byte`);
+
+/**
+ * `namespaces[].inode` of an imported host namespace whose inode none of the files
+ * told (a lone `ip link show` paste); `hostNetns.inode` is then null. Proc inodes are
+ * 32-bit, so 2^32 is never a kernel's inode: a key for the host's capture, not an inode.
+ */
+export const UNKNOWN_HOST_NETNS = 2 ** 32;
