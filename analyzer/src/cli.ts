@@ -88,7 +88,7 @@ ${EXIT_CODES_HELP}
     .option('-v, --verbose', 'name every file with its outcome on stderr, not only the failed ones', false)
     .option('-q, --quiet', 'no progress and no summary line on stderr (failures are still named)', false)
     .option('--host <label>', 'store URLs: only this host\'s bundles (lists only host=LABEL/)')
-    .option('--since <time>', 'store URLs: only bundles taken at or after this UTC day, time with zone, or age (2026-11-29, 2026-11-29T10:00:00Z, 36h, 7d)')
+    .option('--since <time>', 'store URLs: only bundles taken at or after this time (2026-11-29T10:00Z, 2026-11-29T10:00 = UTC, a UTC day 2026-11-29, now, an age 36h/7d)')
     .option('--until <time>', 'store URLs: only bundles taken at or before this (a day means its end)')
     .option('--concurrency <n>', `store URLs: downloads in flight at once, 1-64 (default: ${DEFAULT_CONCURRENCY})`)
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, s3rver); default: AWS, or $AWS_ENDPOINT_URL_S3 / $AWS_ENDPOINT_URL')
@@ -264,8 +264,8 @@ Examples:
     .command('history')
     .description('When did something change? One line per snapshot of a host with what changed since the one before')
     .addOption(hostOption())
-    .option('--since <time>', 'start at the snapshot in force at this time (ISO-8601; UTC without a zone)')
-    .option('--until <time>', 'stop at the last snapshot taken at or before this time')
+    .option('--since <time>', 'start at the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h)')
+    .option('--until <time>', 'stop at the last snapshot taken at or before this time (a day means its end)')
     .option('-v, --verbose', 'list the changes under each line, grouped by namespace', false)
     .addOption(jsonOption())
     .addHelpText(
@@ -288,8 +288,8 @@ Examples:
     )
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags & { since?: string; until?: string; verbose: boolean }>();
-      const since = flags.since !== undefined ? parseTime(flags.since, '--since') : null;
-      const until = flags.until !== undefined ? parseTime(flags.until, '--until') : null;
+      const since = flags.since !== undefined ? parseTime(flags.since, '--since', undefined, 'since') : null;
+      const until = flags.until !== undefined ? parseTime(flags.until, '--until', undefined, 'until') : null;
       withDatabase(flags, (db) => {
         const range = historyRange(db, flags.host ?? null, since, until);
         const total = range.snapshots.length;
@@ -314,7 +314,7 @@ Examples:
     .command('whois')
     .description('Who held an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
     .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
-    .option('--at <time>', 'answer from the snapshot in force at this time (ISO-8601; UTC without a zone) (default: the latest)')
+    .option('--at <time>', 'answer from the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h) (default: the latest)')
     .addOption(hostOption())
     .option('--all', 'for an interface name: every period the name was held by one owner, over all snapshots of the host', false)
     .addOption(jsonOption())
