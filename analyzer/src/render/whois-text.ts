@@ -33,13 +33,22 @@ function matchLines(m: WhoisMatch): string[] {
   return lines;
 }
 
+/** One word of a command to paste into a POSIX shell: quoted unless plainly safe, control bytes escaped. */
+function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_.:@%+=,/-]+$/.test(word)) return word;
+  return escapeControl(`'${word.replace(/'/g, `'\\''`)}'`);
+}
+
 export function renderWhois(r: WhoisResult): string {
   const age = formatDuration(r.snapshot.ageSeconds * 1000);
   const { id, host, takenAt, bootId } = r.snapshot;
   const lines = [`${snapshotLine({ id, host, takenAt, bootId })}: ${age} old at ${r.at}`, ''];
   if (r.matches.length === 0) {
     lines.push(`nothing matches ${escapeControl(JSON.stringify(r.query))} in this snapshot`);
-    if (r.seenElsewhere) lines.push(`the name appears ${r.seenElsewhere} times in other snapshots: nsnap whois --all ${escapeControl(r.query)}`);
+    if (r.seenElsewhere && r.suggest) {
+      const n = r.seenElsewhere;
+      lines.push(`the name is in ${n} other snapshot${n === 1 ? '' : 's'} of ${escapeControl(r.snapshot.host)}: nsnap ${r.suggest.map(shellWord).join(' ')}`);
+    }
   }
   for (const m of r.matches) lines.push(...matchLines(m));
   return `${lines.join('\n')}\n`;
@@ -48,8 +57,11 @@ export function renderWhois(r: WhoisResult): string {
 export function renderWhoisHistory(h: WhoisHistory): string {
   const lines = [`${escapeControl(h.query)} on host ${escapeControl(h.host)}: ${h.periods.length} period${h.periods.length === 1 ? '' : 's'}`];
   for (const p of h.periods) {
-    const span = p.snapshots === 1 ? `${p.first.takenAt} (1 snapshot)` : `${p.first.takenAt} … ${p.last.takenAt} (${p.snapshots} snapshots, ${formatDuration(Date.parse(p.last.takenAt) - Date.parse(p.first.takenAt))})`;
-    lines.push('', span, ...matchLines(p.match).map((l) => `  ${l}`));
+    const gaps = p.gaps > 0 ? `, over ${p.gaps} snapshot${p.gaps === 1 ? '' : 's'} that could not capture it` : '';
+    const span = p.snapshots === 1 ? `${p.first.takenAt} (1 snapshot${gaps})` : `${p.first.takenAt} … ${p.last.takenAt} (${p.snapshots} snapshots${gaps}, ${formatDuration(Date.parse(p.last.takenAt) - Date.parse(p.first.takenAt))})`;
+    lines.push('', span);
+    if (p.uncertain !== undefined) lines.push(`  ? perhaps the namespace of the period before: ${escapeControl(p.uncertain)}`);
+    lines.push(...matchLines(p.match).map((l) => `  ${l}`));
   }
   return `${lines.join('\n')}\n`;
 }
