@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BundleBuilder, type LinkSpec, writeBundle } from './support/bundle-builder.js';
+import { ANALYZER_BIN, runCli } from './support/cli.js';
+
+const HOST_NS = 4026531840;
+const X = 4026532800;
+const Y = 4026532801;
+const BOOT = '33333333-3333-4333-8333-333333333333';
+const lo: LinkSpec = { ifindex: 1, ifname: 'lo', address: '00:00:00:00:00:00' };
+
+/**
+ * Gaps in history (docs/time.md#history): a collector that could not capture a
+ * namespace (its dump failed) or read it (its process's /proc/PID/ns/net was
+ * denied) says nothing about it. The kernel cannot be made to fail that way on
+ * demand, so the bundles are built as the collector writes them in those cases
+ * and go through the real `nsnap ingest`, `history` and `whois --all`.
+ */
+describe('history and whois --all over snapshots that could not capture a namespace', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-gaps-'));
+  const db = path.join(dir, 'nsnap.db');
+  const nsnap = (...args: string[]) => runCli(ANALYZER_BIN, [...args, '--db', db]);
+  const at = (min: number) => `2026-11-29T10:${String(min).padStart(2, '0')}:00.000Z`;
+  const snap = (min: number) =>
+    new BundleBuilder({ host: 'gap-1', takenAt: at(min), bootId: BOOT }).namespace({ inode: HOST_NS, host: true, links: [lo, { ifindex: 2, ifname: 'eth0', address: '02:00:00:00:00:01' }] });
+  const x = (links: LinkSpec[] | null) => (b: BundleBuilder) =>
+    b.namespace({ inode: X, names: ['x'], ...(links ? { links: [lo, ...links] } : { failure: { reason: 'timeout', detail: 'ip -n x: no answer in 10 s' } }) }).process({ pid: 500, netns: X, comm: 'sleep' });
+  const y = (links: LinkSpec[] | null) => (b: BundleBuilder) =>
+    links ? b.namespace({ inode: Y, links: [lo, ...links] }).process({ pid: 600, netns: Y, comm: 'sleep' }) : b.process({ pid: 600, netns: null, comm: 'sleep', netnsError: 'denied' });
+  const xeth = (mtu: number): LinkSpec => ({ ifindex: 2, ifname: 'xeth', kind: 'veth', link: 'xpeer', mtu, address: '02:00:00:00:0a:02' });
+  const xpeer: LinkSpec = { ifindex: 3, ifname: 'xpeer', kind: 'veth', link: 'xeth', address: '02:00:00:00:0a:03' };
+  const ykeep: LinkSpec = { ifindex: 2, ifname: 'ykeep', kind: 'veth', link: 'ypeer', address: '02:00:00:00:0b:02' };
+  const ypeer = (name: string): LinkSpec => ({ ifindex: 3, ifname: name, kind: 'veth', link: 'ykeep', address: '02:00:00:00:0b:03' });
+  const bundles = [
+    y([ykeep, ypeer('ypeer')])(x([xeth(1500), xpeer])(snap(0))),
+    // X is known (its name and process) but its dump timed out.
+    y([ykeep, ypeer('ypeer')])(x(null)(snap(10))),
+    // X seen again: its MTU changed while it was out of sight.
+    y([ykeep, ypeer('ypeer')])(x([xeth(9000), xpeer])(snap(20))),
+    // Y's only process could not be read: Y is nowhere in this snapshot.
+    y(null)(x([xeth(9000), xpeer])(snap(30))),
+    // Y seen again, its peer renamed meanwhile.
+    y([ykeep, ypeer('yrenamed')])(x([xeth(9000), xpeer])(snap(40))),
+  ].map((b) => b.build());
+
+  beforeAll(async () => {
+    for (const b of bundles) writeBundle(dir, b);
+    const r = await nsnap('ingest', dir);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('marks the step of a gap, reports each change once, at the next capture, since the last snapshot that captured it', async () => {
+    const r = await nsnap('history', '--host', 'gap-1', '--json', '-v');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    type Step = {
+      to: { takenAt: string };
+      counts: { namespaces: Record<string, number>; interfaces: Record<string, number> };
+      gap?: { uncaptured: number[]; unreadable: number[] };
+      carried?: { netns: number; since: { takenAt: string } }[];
+      diff: { interfaces: { changed: { netns: number; ifname: string; changes: object }[] } };
+    };
+    const steps = JSON.parse(String(r.stdout)).steps as Step[];
+    expect(steps.map((s) => [s.to.takenAt, s.gap ?? null, s.carried?.map((c) => [c.netns, c.since.takenAt]) ?? null])).toEqual([
+      [at(10), { uncaptured: [X], unreadable: [] }, null],
+      [at(20), null, [[X, at(0)]]],
+      [at(30), { uncaptured: [], unreadable: [Y] }, null],
+      [at(40), null, [[Y, at(20)]]],
+    ]);
+    // Nothing is called removed or added because it was out of sight; the changes made meanwhile show once.
+    for (const s of steps) expect([s.counts.namespaces.added, s.counts.namespaces.removed, s.counts.interfaces.added, s.counts.interfaces.removed]).toEqual([0, 0, 0, 0]);
+    expect(steps.map((s) => s.diff.interfaces.changed.map((c) => [c.netns, c.ifname, c.changes]))).toEqual([
+      [],
+      [[X, 'xeth', { mtu: { from: 1500, to: 9000 } }]],
+      [],
+      [[Y, 'yrenamed', { ifname: { from: 'ypeer', to: 'yrenamed' } }]],
+    ]);
+    const text = String((await nsnap('history', '--host', 'gap-1')).stdout);
+    expect(text).toContain(`${at(10)}  ${bundles[1]!.snapshotId}  no changes  [gap: 1 namespace not captured, compared at the next capture]`);
+    expect(text).toContain(`${at(20)}  ${bundles[2]!.snapshotId}  ~1 interfaces  [1 namespace seen again: changes since ${at(0)}]`);
+  });
+
+  it('whois --all keeps one period over snapshots that could not capture or read the namespace', async () => {
+    for (const [name, netns] of [['xpeer', X], ['ykeep', Y]] as const) {
+      const r = await nsnap('whois', name, '--all', '--host', 'gap-1', '--json');
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const periods = JSON.parse(String(r.stdout)).periods as { netns: number; snapshots: number; gaps: number; first: { takenAt: string }; last: { takenAt: string } }[];
+      expect(periods.map((p) => [p.netns, p.first.takenAt, p.last.takenAt, p.snapshots, p.gaps])).toEqual([[netns, at(0), at(40), 4, 1]]);
+    }
+    const text = String((await nsnap('whois', 'xpeer', '--all', '--host', 'gap-1')).stdout);
+    expect(text).toContain(`${at(0)} … ${at(40)} (4 snapshots, over 1 snapshot that could not capture it, 40 min)`);
+  });
+});
