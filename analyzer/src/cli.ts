@@ -229,19 +229,22 @@ Examples:
       `
 ${SELECTOR_HELP}
 
-Namespaces are matched across snapshots by the identity rules of docs/identity.md (inode within a boot,
-unless the kernel reused it; names and container ids across a reboot); interfaces by ifindex and name
-(a rename keeps the ifindex, a replacement keeps the name). A namespace missing from the later snapshot
+Namespaces are matched across snapshots by the identity rules of docs/identity.md (within a boot an inode
+is the same namespace only with evidence carried over — a process, a device's ifindex and MAC, a name, a
+mount, a container —; one with none either way is "uncertain", with the reason; names and container ids
+across a reboot); interfaces by ifindex within a boot (a rename or a swap of names keeps the ifindex, a
+replacement keeps the name), by name across a reboot. A namespace missing from the later snapshot
 only because it could not be read there is listed as not compared, never as removed. The exit code is 0
 whether or not something changed; 2 when a selector names no snapshot.
 
 JSON: {"from":{"id","host","takenAt","bootId"},"to":{…},"sameBoot",
        "namespaces":{"added":[{"netns","host","names","containers","pids"}],"removed":[…],
-                     "changed":[{"netns","fromNetns","changes":{"processes":{"from":[…],"to":[…]}}}],"unknown":[…],"notComparable":[…]},
+                     "changed":[{"netns","fromNetns","changes":{"processes":{"from":[…],"to":[…]}}}],
+                     "uncertain":[{"netns","fromNetns","reason","changes"}],"replaced":[{"netns","reason"}],"unknown":[…],"notComparable":[…]},
        "interfaces":{"added":[{"netns","ifname","ifindex","kind","mtu",…}],"removed":[…],
                      "changed":[{"netns","ifname","ifindex","changes":{"mtu":{"from":1500,"to":9000}}}]},
        "pairs":{"added":[{"a":{"netns","ifname","ifindex"},"b":{…}}],"removed":[…]},
-       "gaps":{"uncaptured":[…],"added":[…],"removed":[…]}}
+       "gaps":{"uncaptured":[…],"carried":[{"netns","since"}],"added":[…],"removed":[…]}}
 
 Examples:
   nsnap diff latest~1 latest --host web-1
@@ -271,14 +274,16 @@ Examples:
     .addHelpText(
       'after',
       `
-Every snapshot is read once and compared with the previous one, by the rules of nsnap diff. Bound long
-histories with --since/--until; progress goes to stderr every 2 s.
+Every snapshot is read once and compared with the previous one, by the rules of nsnap diff. A namespace
+a snapshot could not capture or read marks that step [gap]; the next snapshot that captures it is compared
+with the last one that did. Bound long histories with --since/--until; progress goes to stderr every 2 s.
 
 Output line:
   2026-11-29T10:10:00.000Z  01937c1e-…  +1 namespaces, +3 -1 ~1 interfaces, +1 veth pairs
 
-JSON: {"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed"},
-       "interfaces":{…},"pairs":{"added","removed"}},"diff":{as nsnap diff --json, with -v}}]}
+JSON: {"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed","uncertain"},
+       "interfaces":{…},"pairs":{"added","removed"}},"gap":{"uncaptured","unreadable"},"carried":[{"netns","since"}],
+       "diff":{as nsnap diff --json, with -v}}]}
 
 Examples:
   nsnap history --host web-1 --since 2026-11-29T00:00Z --until 2026-11-29T06:00Z
@@ -332,7 +337,7 @@ Output:
 JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
                    "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired","interfaces"}]}
-  with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","bootId","netns","ifindex","match":{…}}]}
+  with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
   nsnap whois veth4a67fcf --at 2026-11-29T03:12Z --host web-1
