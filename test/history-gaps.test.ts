@@ -93,3 +93,41 @@ describe('history and whois --all over snapshots that could not capture a namesp
     expect(text).toContain(`${at(0)} … ${at(40)} (4 snapshots, over 1 snapshot that could not capture it, 40 min)`);
   });
 });
+
+describe('one time grammar for ingest, history and whois', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-times-'));
+  const at = (min: number) => `2026-11-29T10:${String(min).padStart(2, '0')}:00.000Z`;
+  const snaps = [0, 10, 20, 30, 40].map((min) =>
+    new BundleBuilder({ host: 'time-1', takenAt: at(min), bootId: BOOT }).namespace({ inode: HOST_NS, host: true, links: [lo, { ifindex: 2, ifname: 'eth0', address: '02:00:00:00:00:01' }] }).build(),
+  );
+  const run = (db: string, ...args: string[]) => runCli(ANALYZER_BIN, [...args, '--db', path.join(dir, db)]);
+  beforeAll(() => {
+    for (const b of snaps) writeBundle(path.join(dir, 'store'), b);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a time without a zone as UTC and a bare day as the whole day, in every command', async () => {
+    // ingest of a store URL: 10:15 without a zone is 10:15 UTC; the bound is inclusive.
+    const i = await run('part.db', 'ingest', `file://${path.join(dir, 'store')}`, '--since', '2026-11-29 10:15', '--until', '2026-11-29T10:30', '--json');
+    expect(i.exitCode, String(i.stderr)).toBe(0);
+    const listed = JSON.parse(String((await run('part.db', 'snapshots', '--json')).stdout)) as { snapshots: { takenAt: string }[] };
+    expect(listed.snapshots.map((s) => s.takenAt)).toEqual([at(20), at(30)]);
+
+    expect((await run('all.db', 'ingest', path.join(dir, 'store'))).exitCode).toBe(0);
+    // history: from the snapshot in force at 10:15 to the end of the day.
+    const h = JSON.parse(String((await run('all.db', 'history', '--host', 'time-1', '--json', '--since', '2026-11-29T10:15', '--until', '2026-11-29')).stdout));
+    expect([h.first.takenAt, ...h.steps.map((s: { to: { takenAt: string } }) => s.to.takenAt)]).toEqual([at(10), at(20), at(30), at(40)]);
+    // whois --at: the same text means the same instant.
+    const w = JSON.parse(String((await run('all.db', 'whois', 'eth0', '--host', 'time-1', '--at', '2026-11-29 10:25', '--json')).stdout));
+    expect([w.at, w.snapshot.takenAt]).toEqual(['2026-11-29T10:25:00.000Z', at(20)]);
+    const sel = JSON.parse(String((await run('all.db', 'diff', '@2026-11-29 10:05', '@now', '--host', 'time-1', '--json')).stdout));
+    expect([sel.from.takenAt, sel.to.takenAt]).toEqual([at(0), at(40)]);
+
+    // What is not a time is refused the same way everywhere, naming the option.
+    for (const args of [['ingest', `file://${path.join(dir, 'store')}`, '--since', 'yesterday'], ['history', '--host', 'time-1', '--until', 'yesterday'], ['whois', 'eth0', '--at', 'yesterday']]) {
+      const r = await run('all.db', ...args);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(String(r.stderr), args.join(' ')).toMatch(/"yesterday" is not a time: expected a time such as 2026-11-29T03:12Z/);
+    }
+  });
+});
