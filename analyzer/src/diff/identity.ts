@@ -127,10 +127,16 @@ export function judgeSameInode(a: NamespaceState, b: NamespaceState): InodeVerdi
   const device = after.find((i) => macAt.get(i.ifindex) === i.address.toLowerCase());
   if (device) return { verdict: 'same', reason: `device #${device.ifindex} kept its MAC address ${device.address}` };
 
-  if (a.names.length > 0 && b.names.length > 0 && !a.names.some((n) => b.names.includes(n))) {
+  // Sets: a bundle from a hostile host may list many names or mounts; the work stays linear.
+  const names = new Set(b.names);
+  const containers = new Set(b.containers);
+  const mounts = new Set(b.handles);
+  const name = a.names.find((n) => names.has(n));
+  const container = a.containers.find((c) => containers.has(c));
+  if (a.names.length > 0 && b.names.length > 0 && name === undefined) {
     return { verdict: 'replaced', reason: `named ${list(a.names)} before, ${list(b.names)} after` };
   }
-  if (a.containers.length > 0 && b.containers.length > 0 && !a.containers.some((c) => b.containers.includes(c))) {
+  if (a.containers.length > 0 && b.containers.length > 0 && container === undefined) {
     return { verdict: 'replaced', reason: `container ${list(a.containers.map((c) => c.slice(0, 12)))} before, ${list(b.containers.map((c) => c.slice(0, 12)))} after` };
   }
   if (before.length > 0 && after.length > 0) {
@@ -142,11 +148,9 @@ export function judgeSameInode(a: NamespaceState, b: NamespaceState): InodeVerdi
     }
   }
 
-  const name = a.names.find((n) => b.names.includes(n));
   if (name !== undefined) return { verdict: 'same', reason: `named ${name} in both` };
-  const mount = a.handles.find((h) => b.handles.includes(h));
+  const mount = a.handles.find((h) => mounts.has(h));
   if (mount !== undefined) return { verdict: 'same', reason: `bind mount ${mount} in both` };
-  const container = a.containers.find((c) => b.containers.includes(c));
   if (container !== undefined) return { verdict: 'same', reason: `container ${container.slice(0, 12)} in both` };
 
   const missing = !a.captured || !b.captured ? 'its devices were not captured on both sides, ' : before.length + after.length === 0 ? 'no device but loopback, ' : '';

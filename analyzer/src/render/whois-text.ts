@@ -33,10 +33,22 @@ function matchLines(m: WhoisMatch): string[] {
   return lines;
 }
 
-/** One word of a command to paste into a POSIX shell: quoted unless plainly safe, control bytes escaped. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * One word of a command to paste into a shell, meaning exactly `word`: bare
+ * when plainly safe, else in single quotes; a word with control characters
+ * (which must not reach the terminal) in bash's $'…' with \x escapes.
+ */
 function shellWord(word: string): string {
   if (/^[A-Za-z0-9_.:@%+=,/-]+$/.test(word)) return word;
-  return escapeControl(`'${word.replace(/'/g, `'\\''`)}'`);
+  if (!UNPRINTABLE.test(word)) return `'${word.replace(/'/g, `'\\''`)}'`;
+  const body = word.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\\']/g, (c) => {
+    if (c === '\\' || c === "'") return `\\${c}`;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `$'${body}'`;
 }
 
 export function renderWhois(r: WhoisResult): string {
