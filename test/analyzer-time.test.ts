@@ -193,6 +193,9 @@ describe('query plans of the time queries use indexes', () => {
     expect(expectIndexed(WHOIS_SQL.vethOf, { id: 1 })).toMatch(/links_a.*links_b/);
     for (const sql of [WHOIS_SQL.processes, WHOIS_SQL.handles, WHOIS_SQL.containers, WHOIS_SQL.interfacesOfNetns, WHOIS_SQL.namespace, WHOIS_SQL.pid]) expectIndexed(sql, [1, 2]);
     expectIndexed(WHOIS_SQL.containerPrefix, { snapshot: 1, lo: 'ab', hi: 'ac' });
+    expect(expectIndexed(WHOIS_SQL.seenElsewhere, { name: 'eth0', snapshot: 1 })).toContain('interfaces_ifname');
+    for (const sql of [WHOIS_SQL.devicesOfNetns, WHOIS_SQL.uncaptured]) expectIndexed(sql, [1, 2]);
+    expectIndexed(WHOIS_SQL.hiddenProcess, { at: 1, before: 2, netns: 3 });
   });
 });
 
