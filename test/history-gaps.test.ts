@@ -131,3 +131,37 @@ describe('one time grammar for ingest, history and whois', () => {
     }
   });
 });
+
+describe('whois --all on a reused inode that nothing tells apart', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-uncertain-'));
+  const nsnap = (...args: string[]) => runCli(ANALYZER_BIN, [...args, '--db', path.join(dir, 'nsnap.db')]);
+  const Z = 4026532802;
+  // An ipip tunnel has no MAC address of its own (`ip -j` prints "0.0.0.0"): nothing to recognize it by.
+  const tunnel: LinkSpec = { ifindex: 2, ifname: 'tun0', kind: 'ipip', address: '0.0.0.0' };
+  const snap = (min: number, pid: number) =>
+    new BundleBuilder({ host: 'unsure-1', takenAt: `2026-11-29T10:${String(min).padStart(2, '0')}:00.000Z`, bootId: BOOT })
+      .namespace({ inode: HOST_NS, host: true, links: [lo] })
+      .namespace({ inode: Z, links: [lo, tunnel] })
+      .process({ pid, netns: Z, comm: 'sleep' });
+  beforeAll(async () => {
+    for (const b of [snap(0, 700), snap(10, 700), snap(20, 800)]) writeBundle(dir, b.build());
+    const r = await nsnap('ingest', dir);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts a new period that says it is uncertain, and diff lists the namespace as uncertain with the same reason', async () => {
+    const all = JSON.parse(String((await nsnap('whois', 'tun0', '--all', '--host', 'unsure-1', '--json')).stdout)) as { periods: { snapshots: number; uncertain?: string; match: { pids: number[] } }[] };
+    expect(all.periods.map((p) => [p.snapshots, p.match.pids, p.uncertain ?? null])).toEqual([
+      [2, [700], null],
+      [1, [800], expect.stringMatching(/^same inode, but no device with a MAC address of its own, no process, name, mount, container or device in common/)],
+    ]);
+    const text = String((await nsnap('whois', 'tun0', '--all', '--host', 'unsure-1')).stdout);
+    expect(text).toContain('  ? perhaps the namespace of the period before: same inode, but');
+    const d = JSON.parse(String((await nsnap('diff', 'latest~1', 'latest', '--host', 'unsure-1', '--json')).stdout));
+    expect(d.namespaces.uncertain).toMatchObject([{ netns: Z, fromNetns: Z, reason: all.periods[1]!.uncertain, changes: { processes: { from: ['700 sleep'], to: ['800 sleep'] } } }]);
+    expect([d.namespaces.added, d.namespaces.removed, d.namespaces.changed]).toEqual([[], [], []]);
+    const h = String((await nsnap('history', '--host', 'unsure-1')).stdout);
+    expect(h).toMatch(/2026-11-29T10:20:00.000Z {2}\S+ {2}\?1 namespace uncertain$/m);
+  });
+});

@@ -314,7 +314,7 @@ describe.skipIf(skip)('identity of namespaces over time, with real inode reuse',
     );
     const d = await diffOf('c');
     const u = d.namespaces.uncertain.find((n) => n.netns === old.inode);
-    expect(u?.reason).toMatch(/no device but loopback, no process, name, mount, container or device in common/);
+    expect(u?.reason).toMatch(/no device with a MAC address of its own, no process, name, mount, container or device in common/);
     expect(d.namespaces.removed.map((n) => n.netns)).not.toContain(old.inode);
     expect(d.namespaces.changed.map((n) => n.netns)).not.toContain(old.inode);
     expect(await textOf('c')).toContain('? uncertain whether this is the namespace of the earlier snapshot');

@@ -61,7 +61,7 @@ describe('diffSnapshots', () => {
     const b = snap('b', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(200)] })]);
     const d = diffSnapshots(a, b);
     expect([d.namespaces.removed, d.namespaces.added, d.namespaces.changed]).toEqual([[], [], []]);
-    expect(d.namespaces.uncertain).toMatchObject([{ netns: 10, reason: expect.stringContaining('no device but loopback'), changes: { processes: { from: ['100 sleep'], to: ['200 sleep'] } } }]);
+    expect(d.namespaces.uncertain).toMatchObject([{ netns: 10, reason: expect.stringContaining('no device with a MAC address of its own'), changes: { processes: { from: ['100 sleep'], to: ['200 sleep'] } } }]);
   });
 
   it('two interfaces that swap names within a boot are two renames', () => {

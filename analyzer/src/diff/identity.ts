@@ -153,6 +153,6 @@ export function judgeSameInode(a: NamespaceState, b: NamespaceState): InodeVerdi
   if (mount !== undefined) return { verdict: 'same', reason: `bind mount ${mount} in both` };
   if (container !== undefined) return { verdict: 'same', reason: `container ${container.slice(0, 12)} in both` };
 
-  const missing = !a.captured || !b.captured ? 'its devices were not captured on both sides, ' : before.length + after.length === 0 ? 'no device but loopback, ' : '';
+  const missing = !a.captured || !b.captured ? 'its devices were not captured on both sides, ' : before.length + after.length === 0 ? 'no device with a MAC address of its own, ' : '';
   return { verdict: 'uncertain', reason: `same inode, but ${missing}no process, name, mount, container or device in common, and nothing says it is another namespace` };
 }
