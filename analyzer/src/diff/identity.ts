@@ -95,7 +95,7 @@ const ZERO_MAC = '00:00:00:00:00:00';
  * Ethernet-style address, not loopback's zeros (veth, macvlan, bridge and
  * dummy MACs are random per creation).
  */
-function hasOwnMac(i: InterfaceState): i is InterfaceState & { address: string } {
+export function hasOwnMac<T extends Pick<InterfaceState, 'address' | 'kind' | 'ifname'>>(i: T): i is T & { address: string } {
   return i.address !== null && MAC.test(i.address) && i.address !== ZERO_MAC && i.kind !== 'loopback' && i.ifname !== 'lo';
 }
 

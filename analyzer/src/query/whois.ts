@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { judgeSameInode } from '../diff/identity.js';
+import { hasOwnMac, judgeSameInode } from '../diff/identity.js';
 import type { NamespaceState } from '../diff/state.js';
 import { UsageError, quote } from '../errors.js';
 import { label, type SnapshotLabel } from './diff-snapshots.js';
@@ -122,10 +122,9 @@ export const WHOIS_SQL = {
   hiddenProcess: `SELECT 1 FROM processes p WHERE p.snapshot = @at AND p.netns IS NULL AND EXISTS
     (SELECT 1 FROM processes q WHERE q.snapshot = @before AND q.netns = @netns AND q.pid = p.pid AND q.start_time IS p.start_time) LIMIT 1`,
   /** Every snapshot of a host holding an interface name, with what identifies its owner there. */
-  history: `SELECT i.snapshot AS row, i.netns, i.ifindex, n.is_host AS isHost,
+  history: `SELECT i.snapshot AS row, i.netns, i.ifindex, i.ifname, i.kind, i.address, n.is_host AS isHost,
       (SELECT group_concat(runtime || ':' || container_id, ',') FROM containers c WHERE c.snapshot = i.snapshot AND c.netns = i.netns) AS containers,
-      (SELECT group_concat(name, ',') FROM handles h WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named') AS names,
-      n.captured
+      (SELECT group_concat(name, ',') FROM handles h WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named') AS names
     FROM interfaces i JOIN snapshots s ON s.id = i.snapshot JOIN namespaces n ON n.snapshot = i.snapshot AND n.inode = i.netns
     WHERE i.ifname = ? AND s.host = ?`,
 } as const;
@@ -295,7 +294,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
   const host = resolveHost(db, hostLabel, 'whois --all');
   const snaps = db.prepare(RANGE_SQL).all({ host: host.id, since: '', until: '9999' }) as SnapshotRef[];
   const ordinal = new Map(snaps.map((s, i) => [s.row, i]));
-  type HistRow = { row: number; netns: number; ifindex: number; isHost: number; containers: string | null; names: string | null; captured: number };
+  type HistRow = { row: number; netns: number; ifindex: number; ifname: string; kind: string | null; address: string | null; isHost: number; containers: string | null; names: string | null };
   // An ingest running meanwhile may add snapshots after the list above was read: those wait for the next run.
   const rows = (db.prepare(WHOIS_SQL.history).all(q.name, host.id) as HistRow[]).filter((r) => ordinal.has(r.row));
   rows.sort((a, b) => (ordinal.get(a.row) as number) - (ordinal.get(b.row) as number) || a.netns - b.netns);
@@ -324,8 +323,10 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
     if (current && current.lastOrdinal < n) {
       const last = current.rows[current.rows.length - 1] as HistRow;
       const gaps = current.lastOrdinal === n - 1 ? 0 : gapsBetween(last, current.lastOrdinal, n);
-      const verdict = gaps < 0 || r.isHost === 1 ? null : judgeSameInode(judge.at(last.row).state(last.netns), judge.at(r.row).state(r.netns));
-      if (gaps >= 0 && (r.isHost === 1 || verdict?.verdict === 'same')) {
+      // The device itself carried over (same ifindex, same MAC of its own): proof enough, and no owners to read.
+      const kept = hasOwnMac(r) && hasOwnMac(last) && r.address.toLowerCase() === last.address.toLowerCase();
+      const verdict = gaps < 0 || r.isHost === 1 || kept ? null : judgeSameInode(judge.at(last.row).state(last.netns), judge.at(r.row).state(r.netns));
+      if (gaps >= 0 && (r.isHost === 1 || kept || verdict?.verdict === 'same')) {
         current.rows.push(r);
         current.lastOrdinal = n;
         current.gaps += gaps;
