@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,10 +115,14 @@ class ReuseLab extends Lab {
     return { ...s, release: () => this.kill(s.pid) };
   }
 
-  /** A docker-like cgroup (`docker-<id>.scope` in the pids hierarchy) holding `pid`: the collector reads it as container <id>. */
+  /**
+   * A docker-like cgroup (`docker-<id>.scope`, in the v1 pids hierarchy or the v2 unified one) holding
+   * `pid`: the collector reads it as container <id>, as it reads docker's own.
+   */
   containerize(pid: number): string {
     const id = randomBytes(32).toString('hex');
-    const dir = `/sys/fs/cgroup/pids/docker-${id}.scope`;
+    const root = existsSync('/sys/fs/cgroup/pids/cgroup.procs') ? '/sys/fs/cgroup/pids' : '/sys/fs/cgroup';
+    const dir = `${root}/docker-${id}.scope`;
     mkdirSync(dir);
     this.cgroups.push(dir);
     writeFileSync(`${dir}/cgroup.procs`, String(pid));
