@@ -107,6 +107,8 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     else {
       result.namespaces.removed.push(summary(ns));
       if (ns.captured) for (const i of ns.interfaces) result.interfaces.removed.push({ netns: ns.netns, ...i });
+      // Out of sight since an earlier snapshot: it went some time after that one.
+      if (ns.carriedFrom) result.gaps.carried.push({ netns: ns.netns, since: ns.carriedFrom });
     }
   }
   for (const ns of match.onlyTo) {
