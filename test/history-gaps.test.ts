@@ -12,11 +12,13 @@ const BOOT = '33333333-3333-4333-8333-333333333333';
 const lo: LinkSpec = { ifindex: 1, ifname: 'lo', address: '00:00:00:00:00:00' };
 
 /**
- * Gaps in history (docs/time.md#history): a collector that could not capture a
- * namespace (its dump failed) or read it (its process's /proc/PID/ns/net was
- * denied) says nothing about it. The kernel cannot be made to fail that way on
- * demand, so the bundles are built as the collector writes them in those cases
- * and go through the real `nsnap ingest`, `history` and `whois --all`.
+ * Gaps in history (docs/time.md#nsnap-history): a collector that could not
+ * capture a namespace (its dump failed) or read it (its process's
+ * /proc/PID/ns/net was denied) says nothing about it. Root cannot be denied
+ * that link on demand, and a dump that fails is one case among several here,
+ * so the bundles are built as the collector writes them in those cases and go
+ * through the real `nsnap ingest`, `history` and `whois --all`
+ * (test/identity-reuse-e2e.test.ts has a real collector run that misses a namespace).
  */
 describe('history and whois --all over snapshots that could not capture a namespace', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-gaps-'));
