@@ -93,7 +93,7 @@ ${EXIT_CODES_HELP}
     .option('-v, --verbose', 'name every file with its outcome on stderr, not only the failed ones', false)
     .option('-q, --quiet', 'no progress and no summary line on stderr (failures are still named)', false)
     .option('--host <label>', 'store URLs: only this host\'s bundles (lists only host=LABEL/)')
-    .option('--since <time>', 'store URLs: only bundles taken at or after this UTC day, time with zone, or age (2026-11-29, 2026-11-29T10:00:00Z, 36h, 7d)')
+    .option('--since <time>', 'store URLs: only bundles taken at or after this time (2026-11-29T10:00Z, 2026-11-29T10:00 = UTC, a UTC day 2026-11-29, now, an age 36h/7d)')
     .option('--until <time>', 'store URLs: only bundles taken at or before this (a day means its end)')
     .option('--concurrency <n>', `store URLs: downloads in flight at once, 1-64 (default: ${DEFAULT_CONCURRENCY})`)
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, s3rver); default: AWS, or $AWS_ENDPOINT_URL_S3 / $AWS_ENDPOINT_URL')
@@ -245,19 +245,22 @@ Examples:
       `
 ${SELECTOR_HELP}
 
-Namespaces are matched across snapshots by the identity rules of docs/identity.md (inode within a boot,
-unless the kernel reused it; names and container ids across a reboot); interfaces by ifindex and name
-(a rename keeps the ifindex, a replacement keeps the name). A namespace missing from the later snapshot
+Namespaces are matched across snapshots by the identity rules of docs/identity.md (within a boot an inode
+is the same namespace only with evidence carried over — a process, a device's ifindex and MAC, a name, a
+mount, a container —; one with none either way is "uncertain", with the reason; names and container ids
+across a reboot); interfaces by ifindex within a boot (a rename or a swap of names keeps the ifindex, a
+replacement keeps the name), by name across a reboot. A namespace missing from the later snapshot
 only because it could not be read there is listed as not compared, never as removed. The exit code is 0
 whether or not something changed; 2 when a selector names no snapshot.
 
 JSON: {"from":{"id","host","takenAt","bootId"},"to":{…},"sameBoot",
        "namespaces":{"added":[{"netns","host","names","containers","pids"}],"removed":[…],
-                     "changed":[{"netns","fromNetns","changes":{"processes":{"from":[…],"to":[…]}}}],"unknown":[…],"notComparable":[…]},
+                     "changed":[{"netns","fromNetns","changes":{"processes":{"from":[…],"to":[…]}}}],
+                     "uncertain":[{"netns","fromNetns","reason","changes"}],"replaced":[{"netns","reason"}],"unknown":[…],"notComparable":[…]},
        "interfaces":{"added":[{"netns","ifname","ifindex","kind","mtu",…}],"removed":[…],
                      "changed":[{"netns","ifname","ifindex","changes":{"mtu":{"from":1500,"to":9000}}}]},
        "pairs":{"added":[{"a":{"netns","ifname","ifindex"},"b":{…}}],"removed":[…]},
-       "gaps":{"uncaptured":[…],"added":[…],"removed":[…]}}
+       "gaps":{"uncaptured":[…],"carried":[{"netns","since"}],"added":[…],"removed":[…]}}
 
 Examples:
   nsnap diff latest~1 latest --host web-1
@@ -282,21 +285,23 @@ Examples:
     .command('history')
     .description('When did something change? One line per snapshot of a host with what changed since the one before')
     .addOption(hostOption())
-    .option('--since <time>', 'start at the snapshot in force at this time (ISO-8601; UTC without a zone)')
-    .option('--until <time>', 'stop at the last snapshot taken at or before this time')
+    .option('--since <time>', 'start at the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h)')
+    .option('--until <time>', 'stop at the last snapshot taken at or before this time (a day means its end)')
     .option('-v, --verbose', 'list the changes under each line, grouped by namespace', false)
     .addOption(jsonOption())
     .addHelpText(
       'after',
       `
-Every snapshot is read once and compared with the previous one, by the rules of nsnap diff. Bound long
-histories with --since/--until; progress goes to stderr every 2 s.
+Every snapshot is read once and compared with the previous one, by the rules of nsnap diff. A namespace
+a snapshot could not capture or read marks that step [gap]; the next snapshot that captures it is compared
+with the last one that did. Bound long histories with --since/--until; progress goes to stderr every 2 s.
 
 Output line:
   2026-11-29T10:10:00.000Z  01937c1e-…  +1 namespaces, +3 -1 ~1 interfaces, +1 veth pairs
 
-JSON: {"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed"},
-       "interfaces":{…},"pairs":{"added","removed"}},"diff":{as nsnap diff --json, with -v}}]}
+JSON: {"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed","uncertain"},
+       "interfaces":{…},"pairs":{"added","removed"}},"gap":{"uncaptured","unreadable"},"carried":[{"netns","since"}],
+       "diff":{as nsnap diff --json, with -v}}]}
 
 Examples:
   nsnap history --host web-1 --since 2026-11-29T00:00Z --until 2026-11-29T06:00Z
@@ -307,8 +312,8 @@ Examples:
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { since?: string; until?: string; verbose: boolean }>();
       const filter = answerFilter(flags);
-      const since = flags.since !== undefined ? parseTime(flags.since, '--since') : null;
-      const until = flags.until !== undefined ? parseTime(flags.until, '--until') : null;
+      const since = flags.since !== undefined ? parseTime(flags.since, '--since', undefined, 'since') : null;
+      const until = flags.until !== undefined ? parseTime(flags.until, '--until', undefined, 'until') : null;
       withDatabase(flags, (db) => {
         const range = historyRange(db, flags.host ?? null, since, until);
         const total = range.snapshots.length;
@@ -336,7 +341,7 @@ Examples:
     .command('whois')
     .description('Who held an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
     .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
-    .option('--at <time>', 'answer from the snapshot in force at this time (ISO-8601; UTC without a zone) (default: the latest)')
+    .option('--at <time>', 'answer from the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h) (default: the latest)')
     .addOption(hostOption())
     .option('--all', 'for an interface name: every period the name was held by one owner, over all snapshots of the host', false)
     .addOption(jsonOption())
@@ -355,7 +360,7 @@ JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
                    "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
                    "lower":{"device":{…},"method","detail"},"interfaces"}]}
-  with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","bootId","netns","ifindex","match":{…}}]}
+  with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
   nsnap whois veth4a67fcf --at 2026-11-29T03:12Z --host web-1

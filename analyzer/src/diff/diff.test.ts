@@ -44,12 +44,38 @@ describe('diffSnapshots', () => {
     ]);
   });
 
-  it('within a boot, an inode reused by an unrelated namespace is a removal plus an addition', () => {
-    const a = snap('a', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(100)] })]);
-    const b = snap('b', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(200)] })]);
+  it('within a boot, an inode reused by a namespace whose devices started again is a removal plus an addition', () => {
+    const a = snap('a', 'b1', [host([lo]), ns(10, [lo, iface(2, 'eth0', { address: '02:00:00:00:00:01' })], { processes: [sleeper(100)] })]);
+    const b = snap('b', 'b1', [host([lo]), ns(10, [lo, iface(2, 'eth0', { address: '02:00:00:00:00:02' })], { processes: [sleeper(200)] })]);
     const d = diffSnapshots(a, b);
     expect(d.namespaces.removed.map((n) => n.pids)).toEqual([[100]]);
     expect(d.namespaces.added.map((n) => n.pids)).toEqual([[200]]);
+    expect(d.namespaces.replaced).toMatchObject([{ netns: 10, reason: expect.stringContaining('ifindexes started again') }]);
+    // The replaced namespace's devices go with it: no rename or field change claims they are the same device.
+    expect(d.interfaces.removed).toMatchObject([{ netns: 10, ifname: 'lo' }, { netns: 10, ifname: 'eth0' }]);
+    expect(d.interfaces.changed).toEqual([]);
+  });
+
+  it('within a boot, a loopback-only inode whose processes all changed is uncertain, with the reason, and not a change', () => {
+    const a = snap('a', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(100)] })]);
+    const b = snap('b', 'b1', [host([lo]), ns(10, [lo], { processes: [sleeper(200)] })]);
+    const d = diffSnapshots(a, b);
+    expect([d.namespaces.removed, d.namespaces.added, d.namespaces.changed]).toEqual([[], [], []]);
+    expect(d.namespaces.uncertain).toMatchObject([{ netns: 10, reason: expect.stringContaining('no device with a MAC address of its own'), changes: { processes: { from: ['100 sleep'], to: ['200 sleep'] } } }]);
+  });
+
+  it('two interfaces that swap names within a boot are two renames', () => {
+    const a = snap('a', 'b1', [host([lo, iface(5, 'left'), iface(6, 'right')])]);
+    const b = snap('b', 'b1', [host([lo, iface(5, 'right'), iface(6, 'left')])]);
+    const d = diffSnapshots(a, b);
+    expect(d.interfaces).toEqual({
+      added: [],
+      removed: [],
+      changed: [
+        { netns: 1, ifname: 'right', ifindex: 5, changes: { ifname: { from: 'left', to: 'right' } } },
+        { netns: 1, ifname: 'left', ifindex: 6, changes: { ifname: { from: 'right', to: 'left' } } },
+      ],
+    });
   });
 
   it('within a boot, the same inode with a surviving process is the same namespace', () => {

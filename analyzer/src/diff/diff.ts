@@ -25,6 +25,13 @@ export interface SnapshotDiff {
     added: NamespaceSummary[];
     removed: NamespaceSummary[];
     changed: (NamespaceSummary & { fromNetns: number; changes: Record<string, Change<unknown>> })[];
+    /**
+     * The same inode in both, compared as one namespace, but nothing proved or disproved that it is
+     * one (docs/identity.md): never counted as a change, never silently "the same".
+     */
+    uncertain: (NamespaceSummary & { fromNetns: number; reason: string; changes: Record<string, Change<unknown>> })[];
+    /** An inode the kernel gave to a new namespace: listed under `removed` and `added` too; this says why. */
+    replaced: { netns: number; reason: string }[];
     /** Gone from `to` only as far as we can tell: a process that lived in it could not be read there. */
     unknown: (NamespaceSummary & { reason: string })[];
     /** Across a reboot, namespaces without a stable label (name, container) cannot be matched. */
@@ -39,6 +46,11 @@ export interface SnapshotDiff {
   gaps: {
     /** Namespaces captured in one snapshot but not the other: their interfaces are not compared. */
     uncaptured: { netns: number; side: 'from' | 'to' }[];
+    /**
+     * Namespaces whose earlier side is the last snapshot that captured them (`history` carries
+     * them over a gap): their changes happened somewhere from `since` to `to`.
+     */
+    carried: { netns: number; since: { id: string; takenAt: string } }[];
   };
 }
 
@@ -46,10 +58,12 @@ const FIELDS = ['kind', 'mtu', 'operstate', 'master', 'address', 'alias', 'flags
 
 /**
  * What changed between two snapshots of a host. Pure: `diff(a, a)` is empty.
- * Interfaces match by ifindex and name within matched namespaces: same ifindex
- * with a new name is a rename; same name with a new ifindex is a replacement.
- * A namespace or interface that is missing only because it could not be read
- * is reported under gaps, never as removed.
+ * Within one boot an interface of a matched namespace is its ifindex: the
+ * same ifindex under a new name is a rename (two names swapped are two
+ * renames); the same name on a new ifindex is a replacement. Across a reboot
+ * ifindexes are renumbered and interfaces match by name. A namespace or
+ * interface that is missing only because it could not be read is reported
+ * under gaps, never as removed.
  */
 export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotDiff {
   const match = matchNamespaces(from, to);
@@ -58,11 +72,13 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     from: from.snapshot,
     to: to.snapshot,
     sameBoot: sameBoot(from, to),
-    namespaces: { added: [], removed: [], changed: [], unknown: [], notComparable: [] },
+    namespaces: { added: [], removed: [], changed: [], uncertain: [], replaced: [], unknown: [], notComparable: [] },
     interfaces: { added: [], removed: [], changed: [] },
     pairs: { added: [], removed: [] },
-    gaps: { uncaptured: [] },
+    gaps: { uncaptured: [], carried: [] },
   };
+  const uncertain = new Map(match.uncertain.map((u) => [u.from, u.reason]));
+  for (const r of match.replaced) result.namespaces.replaced.push({ netns: r.to.netns, reason: r.reason });
 
   // Loops by index here and below: `diff` runs this once per process, before V8 optimizes it, where
   // every iterator step and destructured pair is an allocation (hundreds of namespaces, thousands of links).
@@ -76,8 +92,11 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     diffList(changes, 'containers', a.containers, b.containers);
     // Every host process lives in the host namespace: their churn is not a change of owner.
     if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
-    if (Object.keys(changes).length > 0) result.namespaces.changed.push({ ...summary(b), fromNetns: a.netns, changes });
-    if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces);
+    const doubt = uncertain.get(a);
+    if (doubt !== undefined) result.namespaces.uncertain.push({ ...summary(b), fromNetns: a.netns, reason: doubt, changes });
+    else if (Object.keys(changes).length > 0) result.namespaces.changed.push({ ...summary(b), fromNetns: a.netns, changes });
+    if (a.carriedFrom && b.captured) result.gaps.carried.push({ netns: b.netns, since: a.carriedFrom });
+    if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces, result.sameBoot);
     else if (a.captured !== b.captured) result.gaps.uncaptured.push({ netns: a.captured ? b.netns : a.netns, side: a.captured ? 'to' : 'from' });
   }
 
@@ -88,6 +107,8 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     else {
       result.namespaces.removed.push(summary(ns));
       if (ns.captured) for (const i of ns.interfaces) result.interfaces.removed.push({ netns: ns.netns, ...i });
+      // Out of sight since an earlier snapshot: it went some time after that one.
+      if (ns.carriedFrom) result.gaps.carried.push({ netns: ns.netns, since: ns.carriedFrom });
     }
   }
   for (const ns of match.onlyTo) {
@@ -121,7 +142,7 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
   return result;
 }
 
-function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceState[], after: InterfaceState[]): void {
+function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceState[], after: InterfaceState[], boot: boolean): void {
   if (sameDevices(before, after)) {
     // Every interface is still there under its ifindex and name: only fields can have changed.
     for (let i = 0; i < before.length; i++) {
@@ -132,25 +153,26 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
     }
     return;
   }
-  const afterByIndex = new Map(after.map((i) => [i.ifindex, i]));
-  const afterByName = new Map(after.map((i) => [i.ifname, i]));
   const used = new Set<InterfaceState>();
   const pending: InterfaceState[] = [];
+  // Within a boot an ifindex is never given to another device of the namespace: it is the device.
+  // Across a reboot every device is new and renumbered: only its name carries over.
+  const keyOf = (i: InterfaceState): string | number => (boot ? i.ifindex : i.ifname);
+  const first = new Map<string | number, InterfaceState>(after.map((i) => [keyOf(i), i]));
   for (const a of before) {
-    const same = afterByIndex.get(a.ifindex);
-    if (same && same.ifname === a.ifname) {
+    const same = first.get(keyOf(a));
+    if (same && !used.has(same)) {
       used.add(same);
-      const changes = fieldChanges(a, same);
-      if (Object.keys(changes).length > 0) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
+      const changes = boot && same.ifname !== a.ifname ? { ifname: { from: a.ifname, to: same.ifname }, ...fieldChanges(a, same) } : fieldChanges(a, same);
+      if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
     } else pending.push(a);
   }
+  // Within a boot, a name whose device is gone, now on a device that is new: the device was replaced.
+  const byName = new Map<string, InterfaceState>();
+  if (boot) for (const b of after) if (!used.has(b)) byName.set(b.ifname, b);
   for (const a of pending) {
-    const renamed = afterByIndex.get(a.ifindex);
-    const replaced = afterByName.get(a.ifname);
-    if (renamed && !used.has(renamed) && renamed.ifname !== a.ifname && !before.some((x) => x.ifname === renamed.ifname)) {
-      used.add(renamed);
-      result.interfaces.changed.push({ netns, ifname: renamed.ifname, ifindex: renamed.ifindex, changes: { ifname: { from: a.ifname, to: renamed.ifname }, ...fieldChanges(a, renamed) } });
-    } else if (replaced && !used.has(replaced) && !before.some((x) => x.ifindex === replaced.ifindex)) {
+    const replaced = byName.get(a.ifname);
+    if (replaced && !used.has(replaced)) {
       used.add(replaced);
       result.interfaces.changed.push({ netns, ifname: replaced.ifname, ifindex: replaced.ifindex, changes: { ifindex: { from: a.ifindex, to: replaced.ifindex }, ...fieldChanges(a, replaced) } });
     } else {

@@ -1,10 +1,11 @@
-import type { NamespaceState, SnapshotState } from './state.js';
+import type { InterfaceState, NamespaceState, SnapshotState } from './state.js';
 
 /**
  * How a namespace is recognized in another snapshot of the same host.
- * Within one boot (same boot id) a namespace is its inode. Across a reboot
- * inodes mean nothing, so only stable labels match: the host namespace, a
- * named-netns name, a container id; anything else is not comparable.
+ * Within one boot (same boot id) a namespace is found again under its inode
+ * (then `judgeSameInode` says whether it is still the same one). Across a
+ * reboot inodes mean nothing, so only stable labels match: the host
+ * namespace, a named-netns name, a container id; anything else is not comparable.
  */
 export function namespaceKeys(ns: NamespaceState, sameBoot: boolean): string[] {
   if (ns.isHost) return ['host'];
@@ -12,8 +13,19 @@ export function namespaceKeys(ns: NamespaceState, sameBoot: boolean): string[] {
   return [...ns.names.map((n) => `name:${n}`), ...ns.containers.map((c) => `container:${c}`)];
 }
 
+/** What the evidence says about one inode seen in two snapshots of one boot. */
+export interface InodeVerdict {
+  verdict: 'same' | 'replaced' | 'uncertain';
+  reason: string;
+}
+
 export interface NamespaceMatch {
+  /** The same namespace on both sides, as far as the evidence shows (`uncertain` ones are here too). */
   matched: [NamespaceState, NamespaceState][];
+  /** Matched pairs that nothing proved or disproved to be one namespace, with the reason. */
+  uncertain: { from: NamespaceState; to: NamespaceState; reason: string }[];
+  /** One inode, two namespaces: the old one is in `onlyFrom`, the new one in `onlyTo`. */
+  replaced: { from: NamespaceState; to: NamespaceState; reason: string }[];
   onlyFrom: NamespaceState[];
   onlyTo: NamespaceState[];
   /** Namespaces that cannot be matched across a reboot because they carry no stable label. */
@@ -25,13 +37,14 @@ export function sameBoot(a: SnapshotState, b: SnapshotState): boolean {
 }
 
 /**
- * Pairs namespaces of two snapshots by their keys. Within a boot, an inode
- * seen again is the same namespace only if a process that lived in it before
- * still does (same pid and start time) or it carries the same label;
- * otherwise the kernel reused the inode for a new namespace.
+ * Pairs namespaces of two snapshots by their keys. Within a boot an inode
+ * seen again is judged by `judgeSameInode`: a replaced one is one namespace
+ * removed and another added.
  */
 export function matchNamespaces(from: SnapshotState, to: SnapshotState): NamespaceMatch {
   const boot = sameBoot(from, to);
+  // A snapshot compared with itself: every namespace is itself, whatever evidence it carries.
+  const itself = from.snapshot.id === to.snapshot.id;
   const index = new Map<string, NamespaceState>();
   const notComparable: NamespaceState[] = [];
   // Loops by index: this runs once per `diff` process, unoptimized, over hundreds of namespaces.
@@ -41,9 +54,8 @@ export function matchNamespaces(from: SnapshotState, to: SnapshotState): Namespa
     if (keys.length === 0) notComparable.push(ns);
     for (let k = 0; k < keys.length; k++) if (!index.has(keys[k] as string)) index.set(keys[k] as string, ns);
   }
-  const matched: [NamespaceState, NamespaceState][] = [];
+  const result: NamespaceMatch = { matched: [], uncertain: [], replaced: [], onlyFrom: [], onlyTo: [], notComparable };
   const used = new Set<NamespaceState>();
-  const onlyFrom: NamespaceState[] = [];
   for (let n = 0; n < from.namespaces.length; n++) {
     const ns = from.namespaces[n] as NamespaceState;
     const keys = namespaceKeys(ns, boot);
@@ -56,28 +68,91 @@ export function matchNamespaces(from: SnapshotState, to: SnapshotState): Namespa
       const o = index.get(keys[k] as string);
       if (o !== undefined && !used.has(o)) other = o;
     }
-    if (other && (!boot || ns.isHost || !isReused(ns, other))) {
-      matched.push([ns, other]);
-      used.add(other);
-    } else {
-      onlyFrom.push(ns);
+    if (!other) {
+      result.onlyFrom.push(ns);
+      continue;
     }
+    used.add(other);
+    const judged = !boot || ns.isHost || itself ? null : judgeSameInode(ns, other);
+    if (judged?.verdict === 'replaced') {
+      result.replaced.push({ from: ns, to: other, reason: judged.reason });
+      result.onlyFrom.push(ns);
+      used.delete(other);
+      continue;
+    }
+    result.matched.push([ns, other]);
+    if (judged?.verdict === 'uncertain') result.uncertain.push({ from: ns, to: other, reason: judged.reason });
   }
-  const onlyTo = to.namespaces.filter((ns) => !used.has(ns) && !notComparable.includes(ns));
-  return { matched, onlyFrom, onlyTo, notComparable };
+  result.onlyTo = to.namespaces.filter((ns) => !used.has(ns) && !notComparable.includes(ns));
+  return result;
 }
 
-/** Same inode, but nothing carried over: no common process (pid + start time), no common name or container. */
-function isReused(a: NamespaceState, b: NamespaceState): boolean {
-  const first = a.processes[0];
-  // Usually the first process is still there: no need for the set.
-  if (first && b.processes.some((p) => p.pid === first.pid && p.startTime === first.startTime)) return false;
-  const procs = new Set(a.processes.map((p) => `${p.pid}:${p.startTime}`));
-  if (b.processes.some((p) => procs.has(`${p.pid}:${p.startTime}`))) return false;
-  if (a.names.some((n) => b.names.includes(n))) return false;
-  if (a.containers.some((c) => b.containers.includes(c))) return false;
-  if (a.handles.some((h) => b.handles.includes(h))) return false;
-  // A namespace kept by a mount or that had no process on either side: nothing says it was reused.
-  if (a.processes.length === 0 || b.processes.length === 0) return false;
-  return true;
+const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
+const ZERO_MAC = '00:00:00:00:00:00';
+
+/**
+ * A device whose MAC address says which creation it came from: a real
+ * Ethernet-style address, not loopback's zeros (veth, macvlan, bridge and
+ * dummy MACs are random per creation).
+ */
+export function hasOwnMac<T extends Pick<InterfaceState, 'address' | 'kind' | 'ifname'>>(i: T): i is T & { address: string } {
+  return i.address !== null && MAC.test(i.address) && i.address !== ZERO_MAC && i.kind !== 'loopback' && i.ifname !== 'lo';
+}
+
+const list = (xs: string[]) => xs.slice(0, 3).join(', ') + (xs.length > 3 ? ', …' : '');
+
+/**
+ * Whether one inode in two snapshots of one boot is one namespace. The
+ * kernel hands a dead namespace's inode to the next new one within seconds,
+ * so the inode alone proves nothing: the rules, in order (docs/identity.md
+ * has the table of cases):
+ * 1. something physical carried over — a process (pid and start time) or a
+ *    device (ifindex and MAC address, not loopback) — it is the same;
+ * 2. a named-netns name or a container id replaced by another, or every
+ *    device new with ifindexes that started again (a namespace's ifindexes
+ *    only grow) — it was replaced;
+ * 3. a label carried over — a named-netns name, a bind-mount path, a
+ *    container id — it is the same;
+ * 4. nothing either way — uncertain, with the reason.
+ */
+export function judgeSameInode(a: NamespaceState, b: NamespaceState): InodeVerdict {
+  const procs = new Set<string>();
+  for (const p of a.processes) if (p.startTime !== null) procs.add(`${p.pid}:${p.startTime}`);
+  const common = b.processes.find((p) => p.startTime !== null && procs.has(`${p.pid}:${p.startTime}`));
+  if (common) return { verdict: 'same', reason: `pid ${common.pid} (same start time) lives in it in both` };
+
+  const before = a.captured ? a.interfaces.filter(hasOwnMac) : [];
+  const after = b.captured ? b.interfaces.filter(hasOwnMac) : [];
+  const macAt = new Map(before.map((i) => [i.ifindex, i.address.toLowerCase()]));
+  const device = after.find((i) => macAt.get(i.ifindex) === i.address.toLowerCase());
+  if (device) return { verdict: 'same', reason: `device #${device.ifindex} kept its MAC address ${device.address}` };
+
+  // Sets: a bundle from a hostile host may list many names or mounts; the work stays linear.
+  const names = new Set(b.names);
+  const containers = new Set(b.containers);
+  const mounts = new Set(b.handles);
+  const name = a.names.find((n) => names.has(n));
+  const container = a.containers.find((c) => containers.has(c));
+  if (a.names.length > 0 && b.names.length > 0 && name === undefined) {
+    return { verdict: 'replaced', reason: `named ${list(a.names)} before, ${list(b.names)} after` };
+  }
+  if (a.containers.length > 0 && b.containers.length > 0 && container === undefined) {
+    return { verdict: 'replaced', reason: `container ${list(a.containers.map((c) => c.slice(0, 12)))} before, ${list(b.containers.map((c) => c.slice(0, 12)))} after` };
+  }
+  if (before.length > 0 && after.length > 0) {
+    let highest = 0;
+    for (const i of a.interfaces) if (i.ifindex > highest) highest = i.ifindex;
+    const restarted = after.find((i) => i.ifindex <= highest);
+    if (restarted) {
+      return { verdict: 'replaced', reason: `every device is new and ifindexes started again (#${restarted.ifindex} ${restarted.address}, was up to #${highest})` };
+    }
+  }
+
+  if (name !== undefined) return { verdict: 'same', reason: `named ${name} in both` };
+  const mount = a.handles.find((h) => mounts.has(h));
+  if (mount !== undefined) return { verdict: 'same', reason: `bind mount ${mount} in both` };
+  if (container !== undefined) return { verdict: 'same', reason: `container ${container.slice(0, 12)} in both` };
+
+  const missing = !a.captured || !b.captured ? 'its devices were not captured on both sides, ' : before.length + after.length === 0 ? 'no device with a MAC address of its own, ' : '';
+  return { verdict: 'uncertain', reason: `same inode, but ${missing}no process, name, mount, container or device in common, and nothing says it is another namespace` };
 }

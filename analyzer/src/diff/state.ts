@@ -32,6 +32,11 @@ export interface NamespaceState {
   /** False when the namespace is known (a process or mount leads to it) but its links could not be captured. */
   captured: boolean;
   interfaces: InterfaceState[];
+  /**
+   * Set by `history` on a namespace a snapshot could not capture (or read): its state is that of
+   * the last snapshot that did, named here, so the next captured state is compared with it.
+   */
+  carriedFrom?: { id: string; takenAt: string };
 }
 
 export interface EndState {

@@ -7,7 +7,7 @@ import { ingestSources, type FileOutcome, type IngestSummary } from './ingest.js
 import { ingestStore, type StoreSummary } from './remote-ingest.js';
 import type { KeyFilter } from './remote-listing-plan.js';
 import { storeProgress, type ProgressSink } from './remote-progress.js';
-import { parseTimeBound } from './remote-time.js';
+import { readTime, TIME_GRAMMAR } from '../time/parse-time.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 
 export interface IngestFlags {
@@ -47,8 +47,8 @@ export function storeSettings(flags: IngestFlags, now: Date): { filter: KeyFilte
   const time = (name: 'since' | 'until') => {
     const text = flags[name];
     if (text === undefined) return null;
-    const t = parseTimeBound(text, name, now);
-    if (t === null) throw new UsageError(`--${name} ${quote(text)} is not a time: use a UTC day (2026-11-29), a time with a zone (2026-11-29T10:00:00Z) or an age (90m, 36h, 7d)`);
+    const t = readTime(text, name, now);
+    if (t === null) throw new UsageError(`--${name} ${quote(text)} is not a time: expected ${TIME_GRAMMAR}`);
     return t;
   };
   if (flags.host !== undefined && !isHostLabel(flags.host)) throw new UsageError(`--host ${quote(flags.host)} is not a host label as the collector stores it ([A-Za-z0-9._-], up to 63 characters)`);

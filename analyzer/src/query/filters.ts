@@ -181,6 +181,8 @@ export function filterDiff(d: DiffResult, owners: DiffOwners, f: AnswerFilter | 
       added: wholeNamespaces ? d.namespaces.added.filter((n) => ns(n.netns, 'to')) : [],
       removed: wholeNamespaces ? d.namespaces.removed.filter((n) => ns(n.netns, 'from')) : [],
       changed: wholeNamespaces ? d.namespaces.changed.filter((n) => ns(n.netns, 'to')) : [],
+      uncertain: wholeNamespaces ? d.namespaces.uncertain.filter((n) => ns(n.netns, 'to')) : [],
+      replaced: wholeNamespaces ? d.namespaces.replaced.filter((n) => ns(n.netns, 'to')) : [],
       unknown: wholeNamespaces ? d.namespaces.unknown.filter((n) => ns(n.netns, 'from')) : [],
       notComparable: wholeNamespaces ? d.namespaces.notComparable.filter((n) => ns(n.netns, n.side)) : [],
     },

@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import type { DiffResult, DiffOwners, SnapshotLabel } from './diff-snapshots.js';
 import { diffLoaded, label, loadForDiff } from './diff-snapshots.js';
+import { carryOver } from '../diff/carry.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
 export interface HistoryCounts {
-  namespaces: { added: number; removed: number; changed: number };
+  namespaces: { added: number; removed: number; changed: number; uncertain: number };
   interfaces: { added: number; removed: number; changed: number };
   pairs: { added: number; removed: number };
 }
@@ -14,6 +15,13 @@ export interface HistoryStep {
   to: SnapshotLabel;
   sameBoot: boolean;
   counts: HistoryCounts;
+  /**
+   * Namespaces this snapshot knew but could not capture (`uncaptured`) or read (`unreadable`): their
+   * last captured state is carried to the next step, which reports what changed meanwhile.
+   */
+  gap?: { uncaptured: number[]; unreadable: number[] };
+  /** Namespaces seen again after a gap: their changes in this step happened since `since`. */
+  carried?: DiffResult['gaps']['carried'];
   /** The changes themselves (with -v). */
   diff?: DiffResult;
 }
@@ -38,7 +46,7 @@ export function historyRange(db: Database, host: string | null, since: string | 
 }
 
 export const countChanges = (d: Pick<DiffResult, 'namespaces' | 'interfaces' | 'pairs'>): HistoryCounts => ({
-  namespaces: { added: d.namespaces.added.length, removed: d.namespaces.removed.length, changed: d.namespaces.changed.length },
+  namespaces: { added: d.namespaces.added.length, removed: d.namespaces.removed.length, changed: d.namespaces.changed.length, uncertain: d.namespaces.uncertain.length },
   interfaces: { added: d.interfaces.added.length, removed: d.interfaces.removed.length, changed: d.interfaces.changed.length },
   pairs: { added: d.pairs.added.length, removed: d.pairs.removed.length },
 });
@@ -46,7 +54,8 @@ export const countChanges = (d: Pick<DiffResult, 'namespaces' | 'interfaces' | '
 /**
  * Diffs each consecutive pair of snapshots, reading every snapshot once (the
  * previous one is kept), and hands each step over as soon as it is known so
- * output streams on long runs.
+ * output streams on long runs. A namespace a snapshot could not capture is
+ * compared, in the next step, from its last captured state (`carryOver`).
  */
 export function walkHistory(
   db: Database,
@@ -59,9 +68,19 @@ export function walkHistory(
   for (let i = 1; i < snapshots.length; i++) {
     const cur = loadForDiff(db, snapshots[i] as SnapshotRef, options.withOwners);
     const d = diffLoaded(prev, cur);
-    const step: HistoryStep = { from: label(prev.ref), to: label(cur.ref), sameBoot: d.sameBoot, counts: countChanges(d), ...(options.verbose ? { diff: d } : {}) };
+    const uncaptured = d.gaps.uncaptured.filter((g) => g.side === 'to').map((g) => g.netns);
+    const unreadable = d.namespaces.unknown.map((n) => n.netns);
+    const step: HistoryStep = {
+      from: label(prev.ref),
+      to: label(cur.ref),
+      sameBoot: d.sameBoot,
+      counts: countChanges(d),
+      ...(uncaptured.length + unreadable.length > 0 ? { gap: { uncaptured, unreadable } } : {}),
+      ...(d.gaps.carried.length > 0 ? { carried: d.gaps.carried } : {}),
+      ...(options.verbose ? { diff: d } : {}),
+    };
     onStep(step, prev.owners && cur.owners ? { from: prev.owners, to: cur.owners } : null, i);
-    prev = cur;
+    prev = { ...cur, state: carryOver(prev.state, cur.state, d) };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { readTime, TIME_GRAMMAR, type TimeBound } from '../time/parse-time.js';
 import { UsageError, quote } from '../errors.js';
 
 /** One snapshot, as every query names it. */
@@ -77,31 +78,14 @@ export function parseSelector(text: string): Selector {
   );
 }
 
-const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
 /**
- * An ISO-8601 time (`2026-11-29`, `2026-11-29T03:12`, `…:05.250+02:00`, or
- * `now`) as ISO UTC text with milliseconds — the form times are stored in,
- * so it compares as text. Without a zone the time is UTC, like the database.
+ * A time of the one grammar (`time/parse-time.ts`) as ISO UTC text with
+ * milliseconds — the form times are stored in, so it compares as text.
  */
-export function parseTime(text: string, what: string, now: () => Date = () => new Date()): string {
-  const t = text.trim();
-  if (t.toLowerCase() === 'now') return now().toISOString();
-  const m = TIME.exec(t);
-  if (m) {
-    const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
-    const ms = frac === '' ? '' : `.${frac.slice(1, 4).padEnd(3, '0')}`;
-    const utc = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-    const parsed = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${utc}`);
-    // Date accepts day 30 of February (rolling over): check the calendar fields against a UTC rendering of the local ones.
-    const calendar = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
-    const valid =
-      !Number.isNaN(parsed.getTime()) &&
-      calendar.getUTCFullYear() === Number(y) && calendar.getUTCMonth() === Number(mo) - 1 && calendar.getUTCDate() === Number(d) &&
-      calendar.getUTCHours() === Number(h) && calendar.getUTCMinutes() === Number(mi) && calendar.getUTCSeconds() === Number(s);
-    if (valid) return parsed.toISOString();
-  }
-  throw new SelectionError(`${what}: ${quote(text)} is not a time: expected ISO-8601 such as 2026-11-29T03:12Z, 2026-11-29T03:12:05+02:00, 2026-11-29 (UTC when no zone is given) or "now"`);
+export function parseTime(text: string, what: string, now: () => Date = () => new Date(), bound: TimeBound = 'at'): string {
+  const t = readTime(text, bound, now());
+  if (t === null) throw new SelectionError(`${what}: ${quote(text)} is not a time: expected ${TIME_GRAMMAR}`);
+  return t.toISOString();
 }
 
 /**

@@ -1,5 +1,7 @@
 import { fromDbText, toDbText } from '@nsnap/shared/core';
 import type { Database, Statement } from 'better-sqlite3';
+import { hasOwnMac, judgeSameInode } from '../diff/identity.js';
+import type { NamespaceState } from '../diff/state.js';
 import { UsageError, quote } from '../errors.js';
 import { label, type SnapshotLabel } from './diff-snapshots.js';
 import type { ContainerView, Owners } from './owners.js';
@@ -99,8 +101,10 @@ export interface WhoisResult {
   at: string;
   snapshot: SnapshotLabel & { ageSeconds: number };
   matches: WhoisMatch[];
-  /** For a name not found: in how many other snapshots it appears (`--all` lists them). */
+  /** For a name not found: in how many other snapshots of the same host it appears (`--all` lists them). */
   seenElsewhere?: number;
+  /** With `seenElsewhere`: the arguments of the `nsnap` command that lists those snapshots' periods. */
+  suggest?: string[];
 }
 
 /** SQL of whois, exported so tests can check their query plans. */
@@ -118,13 +122,20 @@ export const WHOIS_SQL = {
   containers: 'SELECT runtime, container_id AS id, pod_uid AS podUid FROM containers WHERE snapshot = ? AND netns = ? ORDER BY runtime, container_id',
   pid: 'SELECT netns, netns_error AS netnsError FROM processes WHERE snapshot = ? AND pid = ?',
   containerPrefix: 'SELECT DISTINCT netns FROM containers WHERE snapshot = @snapshot AND container_id >= @lo AND container_id < @hi AND netns IS NOT NULL ORDER BY netns',
-  seenElsewhere: 'SELECT count(*) FROM interfaces WHERE ifname = ?',
+  /** Other snapshots of the host holding the name: through interfaces_ifname, then each snapshot by its key. */
+  seenElsewhere: `SELECT count(DISTINCT i.snapshot) FROM interfaces i JOIN snapshots s ON s.id = i.snapshot
+    WHERE i.ifname = @name AND s.host = (SELECT host FROM snapshots WHERE id = @snapshot) AND i.snapshot <> @snapshot`,
+  /** What identifies a device for `judgeSameInode`: ifindex and MAC address. */
+  devicesOfNetns: 'SELECT ifindex, ifname, kind, address FROM interfaces WHERE snapshot = ? AND netns = ? ORDER BY ifindex',
+  /** A snapshot that did not capture a namespace's devices. */
+  uncaptured: 'SELECT captured FROM namespaces WHERE snapshot = ? AND inode = ?',
+  /** A snapshot where a process of the namespace (same pid and start time) ran but its namespace could not be read. */
+  hiddenProcess: `SELECT 1 FROM processes p WHERE p.snapshot = @at AND p.netns IS NULL AND EXISTS
+    (SELECT 1 FROM processes q WHERE q.snapshot = @before AND q.netns = @netns AND q.pid = p.pid AND q.start_time IS p.start_time) LIMIT 1`,
   /** Every snapshot of a host holding an interface name, with what identifies its owner there. */
-  history: `SELECT i.snapshot AS row, i.netns, i.ifindex, n.is_host AS isHost,
+  history: `SELECT i.snapshot AS row, i.netns, i.ifindex, i.ifname, i.kind, i.address, n.is_host AS isHost,
       (SELECT group_concat(runtime || ':' || container_id, ',') FROM containers c WHERE c.snapshot = i.snapshot AND c.netns = i.netns) AS containers,
-      (SELECT group_concat(name, ',') FROM handles h WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named') AS names,
-      CASE WHEN n.is_host THEN NULL ELSE (SELECT min(start_time) FROM processes p
-         WHERE p.snapshot = i.snapshot AND p.netns = i.netns) END AS oldest
+      (SELECT group_concat(name, ',') FROM handles h WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named') AS names
     FROM interfaces i JOIN snapshots s ON s.id = i.snapshot JOIN namespaces n ON n.snapshot = i.snapshot AND n.inode = i.netns
     WHERE i.ifname = ? AND s.host = ?`,
 } as const;
@@ -177,6 +188,22 @@ class OwnerReader {
     };
     this.cache.set(netns, o);
     return o;
+  }
+
+  /** The namespace as `judgeSameInode` sees it: owners, and devices by ifindex and MAC address. */
+  state(netns: number): NamespaceState {
+    const o = this.owners(netns);
+    const devices = this.st(WHOIS_SQL.devicesOfNetns).all(this.row, netns) as { ifindex: number; ifname: string; kind: string | null; address: string | null }[];
+    return {
+      netns,
+      isHost: o.host,
+      names: o.names,
+      handles: o.mounts,
+      containers: o.containers.map((c) => c.id),
+      processes: o.host ? [] : (this.st(WHOIS_SQL.processes).all(this.row, netns) as NamespaceState['processes']),
+      captured: o.captured,
+      interfaces: devices.map((d) => ({ ...d, mtu: null, operstate: null, master: null, alias: null, flags: [], addresses: [] })),
+    };
   }
 
   brief(i: IfRow): InterfaceBrief {
@@ -236,15 +263,27 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   }
   const result: WhoisResult = { query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches };
   const name = queries.find((q) => q.kind === 'interface');
-  if (matches.length === 0 && name?.kind === 'interface') result.seenElsewhere = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get(dbName(name.name)) as number;
+  if (matches.length === 0 && name?.kind === 'interface') {
+    const count = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get({ name: dbName(name.name), snapshot: snap.row }) as number;
+    if (count > 0) {
+      result.seenElsewhere = count;
+      // `--all` follows an interface name: say so when the bare word would be read as something else.
+      const arg = parseWhat(name.name)[0]?.kind === 'interface' ? name.name : `if:${name.name}`;
+      result.suggest = ['whois', arg, '--all', '--host', snap.host];
+    }
+  }
   return result;
 }
 
 export interface WhoisPeriod {
   first: { id: string; takenAt: string };
   last: { id: string; takenAt: string };
-  /** Snapshots of the period (consecutive snapshots of the host that all held the name with this owner). */
+  /** Snapshots of the period that held the name (a gap in between does not end it). */
   snapshots: number;
+  /** Snapshots inside the period that could not capture or read the namespace: they did not say the name was gone. */
+  gaps: number;
+  /** Set when nothing proved or disproved that this period's namespace is the one of the period before on the same inode. */
+  uncertain?: string;
   bootId: string | null;
   netns: number;
   ifindex: number;
@@ -260,10 +299,13 @@ export interface WhoisHistory {
 
 /**
  * Every period during which a host's snapshots held an interface name with
- * one owner. A period ends when the name disappears from a snapshot or comes
- * back as another device: another boot, namespace, ifindex, named netns or
- * container set — or, for a namespace with neither, another start time of
- * its oldest process (an inode the kernel reused).
+ * one owner. A period ends when the name disappears from a snapshot that
+ * captured its namespace, or comes back as another device: another boot,
+ * namespace inode, ifindex, named netns or container set — or the same
+ * inode judged another namespace (`judgeSameInode`: the kernel reused it).
+ * A snapshot that could not capture or read the namespace is a gap: the
+ * period goes on over it. Where nothing proves either way, a new period
+ * starts and says it is uncertain.
  */
 export function whoisAll(db: Database, what: string, hostLabel: string | null): WhoisHistory {
   const q = parseWhat(what).find((x) => x.kind === 'interface');
@@ -271,25 +313,49 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
   const host = resolveHost(db, hostLabel, 'whois --all');
   const snaps = db.prepare(RANGE_SQL).all({ host: host.id, since: '', until: '9999' }) as SnapshotRef[];
   const ordinal = new Map(snaps.map((s, i) => [s.row, i]));
-  type HistRow = { row: number; netns: number; ifindex: number; isHost: number; containers: string | null; names: string | null; oldest: number | null };
+  type HistRow = { row: number; netns: number; ifindex: number; ifname: string; kind: string | null; address: string | null; isHost: number; containers: string | null; names: string | null };
   // An ingest running meanwhile may add snapshots after the list above was read: those wait for the next run.
   const rows = (db.prepare(WHOIS_SQL.history).all(dbName(q.name), host.id) as HistRow[]).filter((r) => ordinal.has(r.row));
   rows.sort((a, b) => (ordinal.get(a.row) as number) - (ordinal.get(b.row) as number) || a.netns - b.netns);
-  const periods: { key: string; rows: HistRow[]; lastOrdinal: number }[] = [];
-  const open = new Map<string, (typeof periods)[number]>();
-  for (const r of rows) {
-    const s = snaps[ordinal.get(r.row) as number] as SnapshotRef;
-    const key = JSON.stringify([s.bootId, r.netns, r.ifindex, r.isHost, r.containers, r.names, r.containers || r.names || r.isHost ? null : r.oldest]);
-    const n = ordinal.get(r.row) as number;
-    const current = open.get(key);
-    if (current && current.lastOrdinal === n - 1) {
-      current.rows.push(r);
-      current.lastOrdinal = n;
-    } else {
-      const p = { key, rows: [r], lastOrdinal: n };
-      periods.push(p);
-      open.set(key, p);
+  type Period = { rows: HistRow[]; lastOrdinal: number; gaps: number; uncertain?: string };
+  const periods: Period[] = [];
+  const open = new Map<string, Period>();
+  const judge = new OwnerReader(db);
+  const uncaptured = db.prepare(WHOIS_SQL.uncaptured).pluck();
+  const hidden = db.prepare(WHOIS_SQL.hiddenProcess).pluck();
+  /** Snapshots strictly between two ordinals that could not see the namespace, or -1 if one saw it without the name. */
+  const gapsBetween = (before: HistRow, from: number, to: number): number => {
+    for (let n = from + 1; n < to; n++) {
+      const row = (snaps[n] as SnapshotRef).row;
+      const captured = uncaptured.get(row, before.netns) as number | undefined;
+      if (captured === 1) return -1;
+      if (captured === undefined && hidden.get({ at: row, before: before.row, netns: before.netns }) === undefined) return -1;
     }
+    return to - from - 1;
+  };
+  for (const r of rows) {
+    const n = ordinal.get(r.row) as number;
+    const s = snaps[n] as SnapshotRef;
+    const key = JSON.stringify([s.bootId, r.netns, r.ifindex, r.isHost, r.containers, r.names]);
+    const current = open.get(key);
+    let uncertain: string | undefined;
+    if (current && current.lastOrdinal < n) {
+      const last = current.rows[current.rows.length - 1] as HistRow;
+      const gaps = current.lastOrdinal === n - 1 ? 0 : gapsBetween(last, current.lastOrdinal, n);
+      // The device itself carried over (same ifindex, same MAC of its own): proof enough, and no owners to read.
+      const kept = hasOwnMac(r) && hasOwnMac(last) && r.address.toLowerCase() === last.address.toLowerCase();
+      const verdict = gaps < 0 || r.isHost === 1 || kept ? null : judgeSameInode(judge.at(last.row).state(last.netns), judge.at(r.row).state(r.netns));
+      if (gaps >= 0 && (r.isHost === 1 || kept || verdict?.verdict === 'same')) {
+        current.rows.push(r);
+        current.lastOrdinal = n;
+        current.gaps += gaps;
+        continue;
+      }
+      if (verdict?.verdict === 'uncertain') uncertain = verdict.reason;
+    }
+    const p: Period = { rows: [r], lastOrdinal: n, gaps: 0, ...(uncertain !== undefined ? { uncertain } : {}) };
+    periods.push(p);
+    open.set(key, p);
   }
   const reader = new OwnerReader(db);
   const byName = db.prepare(WHOIS_SQL.interfaceByName);
@@ -305,6 +371,8 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
         first: { id: first.id, takenAt: first.takenAt },
         last: { id: last.id, takenAt: last.takenAt },
         snapshots: p.rows.length,
+        gaps: p.gaps,
+        ...(p.uncertain !== undefined ? { uncertain: p.uncertain } : {}),
         bootId: last.bootId,
         netns: lastRow.netns,
         ifindex: lastRow.ifindex,

@@ -69,12 +69,21 @@ export function changeLines(d: DiffResult, owners: DiffOwners, indent = ''): str
   };
 
   // The kernel may have given the inode to a new namespace: then the header names the new owner.
-  for (const n of d.namespaces.removed) group(n.netns).lines.push(owners.to.has(n.netns) ? `- namespace removed (it was: ${nsLabel(n.netns, 'from')})` : '- namespace removed');
+  const reused = new Map(d.namespaces.replaced.map((r) => [r.netns, r.reason]));
+  for (const n of d.namespaces.removed) {
+    const why = reused.get(n.netns);
+    group(n.netns).lines.push(owners.to.has(n.netns) ? `- namespace removed (it was: ${nsLabel(n.netns, 'from')})${why ? `; the inode now holds a new one: ${escapeControl(why)}` : ''}` : '- namespace removed');
+  }
   for (const n of d.namespaces.added) group(n.netns).lines.push('+ namespace added');
   for (const n of d.namespaces.changed) {
     const was = n.fromNetns !== n.netns ? ` (netns ${n.fromNetns} before the reboot)` : '';
     group(n.netns).lines.push(`~ owners${was}: ${changeText(n.changes)}`);
   }
+  for (const n of d.namespaces.uncertain) {
+    group(n.netns).lines.push(`? uncertain whether this is the namespace of the earlier snapshot: ${escapeControl(n.reason)}`);
+    if (Object.keys(n.changes).length > 0) group(n.netns).lines.push(`~ owners: ${changeText(n.changes)}`);
+  }
+  for (const c of d.gaps.carried) group(c.netns).lines.push(`(not captured since ${c.since.takenAt}: its changes happened from then to this snapshot)`);
   for (const i of d.interfaces.removed) group(i.netns).lines.push(`- ${interfaceText(i)}`);
   for (const i of d.interfaces.added) group(i.netns).lines.push(`+ ${interfaceText(i)}`);
   for (const i of d.interfaces.changed) group(i.netns).lines.push(`~ ${escapeControl(i.ifname)} #${i.ifindex}: ${changeText(i.changes)}`);
@@ -116,6 +125,7 @@ export function countsText(c: HistoryCounts): string {
   };
   const text = [
     part('namespaces', c.namespaces.added, c.namespaces.removed, c.namespaces.changed),
+    c.namespaces.uncertain ? `?${c.namespaces.uncertain} namespace${c.namespaces.uncertain === 1 ? '' : 's'} uncertain` : '',
     part('interfaces', c.interfaces.added, c.interfaces.removed, c.interfaces.changed),
     part('veth pairs', c.pairs.added, c.pairs.removed),
   ].filter(Boolean);

@@ -11,7 +11,10 @@ export function historyBaseline(s: SnapshotLabel, total: number): string {
 /** One line per step: when, which snapshot, what changed since the previous one; with -v the changes under it. */
 export function historyLine(step: HistoryStep, owners: DiffOwners | null): string {
   const reboot = step.sameBoot ? '' : '  [another boot]';
-  const lines = [`${step.to.takenAt}  ${step.to.id}  ${countsText(step.counts)}${reboot}`];
+  const hidden = step.gap ? step.gap.uncaptured.length + step.gap.unreadable.length : 0;
+  const gap = hidden > 0 ? `  [gap: ${hidden} namespace${hidden === 1 ? '' : 's'} not captured, compared at the next capture]` : '';
+  const since = step.carried ? `  [${step.carried.length} namespace${step.carried.length === 1 ? '' : 's'} seen again: changes since ${[...new Set(step.carried.map((c) => c.since.takenAt))].sort()[0]}]` : '';
+  const lines = [`${step.to.takenAt}  ${step.to.id}  ${countsText(step.counts)}${reboot}${gap}${since}`];
   if (step.diff && owners) lines.push(...changeLines(step.diff, owners, '    '));
   return `${lines.join('\n')}\n`;
 }

@@ -35,13 +35,34 @@ function matchLines(m: WhoisMatch): string[] {
   return lines;
 }
 
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * One word of a command to paste into a shell, meaning exactly `word`: bare
+ * when plainly safe, else in single quotes; a word with control characters
+ * (which must not reach the terminal) in bash's $'…' with \x escapes.
+ */
+function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_.:@%+=,/-]+$/.test(word)) return word;
+  if (!UNPRINTABLE.test(word)) return `'${word.replace(/'/g, `'\\''`)}'`;
+  const body = word.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\\']/g, (c) => {
+    if (c === '\\' || c === "'") return `\\${c}`;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `$'${body}'`;
+}
+
 export function renderWhois(r: WhoisResult): string {
   const age = formatDuration(r.snapshot.ageSeconds * 1000);
   const { id, host, takenAt, bootId } = r.snapshot;
   const lines = [`${snapshotLine({ id, host, takenAt, bootId })}: ${age} old at ${r.at}`, ''];
   if (r.matches.length === 0) {
     lines.push(`nothing matches ${escapeControl(JSON.stringify(r.query))} in this snapshot`);
-    if (r.seenElsewhere) lines.push(`the name appears in ${counted(r.seenElsewhere, 'other snapshot')}: nsnap whois --all ${escapeControl(r.query)}`);
+    if (r.seenElsewhere && r.suggest) {
+      const n = r.seenElsewhere;
+      lines.push(`the name is in ${counted(n, 'other snapshot')} of ${escapeControl(r.snapshot.host)}: nsnap ${r.suggest.map(shellWord).join(' ')}`);
+    }
   }
   for (const m of r.matches) lines.push(...matchLines(m));
   return `${lines.join('\n')}\n`;
@@ -50,8 +71,11 @@ export function renderWhois(r: WhoisResult): string {
 export function renderWhoisHistory(h: WhoisHistory): string {
   const lines = [`${escapeControl(h.query)} on host ${escapeControl(h.host)}: ${h.periods.length} period${h.periods.length === 1 ? '' : 's'}`];
   for (const p of h.periods) {
-    const span = p.snapshots === 1 ? `${p.first.takenAt} (1 snapshot)` : `${p.first.takenAt} … ${p.last.takenAt} (${p.snapshots} snapshots, ${formatDuration(Date.parse(p.last.takenAt) - Date.parse(p.first.takenAt))})`;
-    lines.push('', span, ...matchLines(p.match).map((l) => `  ${l}`));
+    const gaps = p.gaps > 0 ? `, over ${p.gaps} snapshot${p.gaps === 1 ? '' : 's'} that could not capture it` : '';
+    const span = p.snapshots === 1 ? `${p.first.takenAt} (1 snapshot${gaps})` : `${p.first.takenAt} … ${p.last.takenAt} (${p.snapshots} snapshots${gaps}, ${formatDuration(Date.parse(p.last.takenAt) - Date.parse(p.first.takenAt))})`;
+    lines.push('', span);
+    if (p.uncertain !== undefined) lines.push(`  ? perhaps the namespace of the period before: ${escapeControl(p.uncertain)}`);
+    lines.push(...matchLines(p.match).map((l) => `  ${l}`));
   }
   return `${lines.join('\n')}\n`;
 }
