@@ -44,8 +44,15 @@ export interface ProcessSpec {
   netnsError?: Gap['reason'];
 }
 
-let mac = 0x10;
-const nextMac = () => `02:42:ac:11:00:${(mac++ % 256).toString(16).padStart(2, '0')}`;
+/**
+ * A device's MAC unless the test gives one: fixed by its namespace and ifindex, so the same
+ * topology built twice is the same devices (identity over time compares MACs), as a real veth
+ * keeps its random MAC for its whole life. A test that means a recreated device gives an address.
+ */
+const macOf = (inode: number, ifindex: number) => {
+  const h = (Math.imul(inode >>> 0, 2654435761) ^ Math.imul(ifindex, 40503)) >>> 0;
+  return `02:42:${[h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+};
 
 /** The JSON object `ip -d -j link show` prints for the interface (iproute2 6.1 shapes). */
 export function linkJson(l: LinkSpec): Record<string, unknown> {
@@ -63,7 +70,7 @@ export function linkJson(l: LinkSpec): Record<string, unknown> {
   obj.group = 'default';
   obj.txqlen = 1000;
   obj.link_type = loopback ? 'loopback' : 'ether';
-  obj.address = loopback ? '00:00:00:00:00:00' : (l.address ?? nextMac());
+  obj.address = loopback ? '00:00:00:00:00:00' : (l.address ?? '00:00:00:00:00:01');
   obj.broadcast = loopback ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff';
   if (l.linkNetnsid !== undefined) obj.link_netnsid = l.linkNetnsid;
   if (l.alias !== undefined) obj.ifalias = l.alias;
@@ -164,7 +171,7 @@ export class BundleBuilder {
         gaps.push({ probe: 'namespace-links', subject: `netns ${ns.inode}`, reason: ns.failure.reason, detail: ns.failure.detail });
         return { inode: ns.inode, isHost: ns.host ?? false, entered: null, attempts: [{ path: entered.path, reason: ns.failure.reason, detail: ns.failure.detail }], captures: [], failure: ns.failure };
       }
-      const links = [{ ifindex: 1, ifname: 'lo', addrs: [{ family: 'inet' as const, local: '127.0.0.1', prefixlen: 8 }] }, ...(ns.links ?? [])];
+      const links = [{ ifindex: 1, ifname: 'lo', addrs: [{ family: 'inet' as const, local: '127.0.0.1', prefixlen: 8 }] }, ...(ns.links ?? []).map((l) => ({ ...l, address: l.address ?? macOf(ns.inode, l.ifindex) }))];
       const stdout = [
         JSON.stringify(links.map(linkJson)),
         JSON.stringify(links.map(addrJson)),
