@@ -23,8 +23,11 @@ export interface SourceFiles {
 // LocalStore writes `<key>.meta.json` beside each bundle and `.tmp-*` while writing.
 const isBundleName = (name: string) => (name.endsWith('.json.gz') || name.endsWith('.json')) && !name.endsWith('.meta.json') && !name.startsWith('.');
 
+/** The reason given for a store's `<key>.meta.json` sidecar: part of its bundle, so not counted as an odd entry. */
+export const STORE_METADATA = 'store metadata, not a bundle';
+
 const notBundleName = (name: string) =>
-  name.endsWith('.meta.json') ? 'store metadata, not a bundle' : name.startsWith('.') ? 'hidden (a store writes its temporary files so)' : 'not named *.json.gz or *.json';
+  name.endsWith('.meta.json') ? STORE_METADATA : name.startsWith('.') ? 'hidden (a store writes its temporary files so)' : 'not named *.json.gz or *.json';
 
 /**
  * A file is taken as given, whatever its name (the reader refuses what is not a regular file); a

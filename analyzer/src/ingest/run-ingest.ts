@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { escapeControl, isHostLabel, openStore, type ObjectStore } from '@nsnap/shared';
 import { closeWritable, defaultDbPath, openDatabase } from '../db/open.js';
 import { UsageError, quote } from '../errors.js';
-import type { Unread } from './find-bundles.js';
+import { STORE_METADATA, type Unread } from './find-bundles.js';
 import { ingestSources, type FileOutcome, type IngestSummary } from './ingest.js';
 import { ingestStore, type StoreSummary } from './remote-ingest.js';
 import type { KeyFilter } from './remote-listing-plan.js';
@@ -130,7 +130,9 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
       durationMs: performance.now() - started,
       stores: storeSummaries.map(({ files: _files, ...rest }) => rest),
     };
-    const notRead = summary.ignored > 0 ? `, ${summary.ignored} other entr${summary.ignored === 1 ? 'y' : 'ies'} not read (not bundles; -v names them)` : '';
+    // A store's sidecars lie beside every bundle: counting them would make every ingest of a store look odd (-v still names them).
+    const odd = ignoredEntries.filter((e) => e.reason !== STORE_METADATA).length;
+    const notRead = odd > 0 ? `, ${odd} other entr${odd === 1 ? 'y' : 'ies'} not read (not bundles; -v names them)` : '';
     if (!flags.quiet) log(`${summary.ingested} ingested, ${summary.skipped} skipped (already in the database), ${summary.failed} failed${notRead} in ${(summary.durationMs / 1000).toFixed(2)} s`);
     return summary;
   } finally {
