@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -28,6 +29,9 @@ describe.skipIf(skip !== null)('nsnap-collect import --sos', () => {
   /** nsenter's option for the test's host namespace. */
   let host: string[];
   let livePeers: string[];
+  /** A process whose command line holds a secret, as a real host's ps shows some. */
+  let secretHolder: ChildProcess;
+  const secret = `nsnap-secret-${process.pid}-${Date.now()}`;
 
   const sh = async (argv: string[]) => {
     const r = await execa(argv[0]!, argv.slice(1), { reject: false });
@@ -49,6 +53,13 @@ describe.skipIf(skip !== null)('nsnap-collect import --sos', () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(path.join(dir, `ip_netns_exec_${ns}_ip_-d_address_show`), await sh(['ip', 'netns', 'exec', ns, 'ip', '-d', 'address', 'show']));
     }
+    // sos's process and cgroups plugins (process.py, cgroups.py): ps outputs, command lines included, and /proc/PID/cgroup copies.
+    const proc = path.join(root, 'sos_commands', 'process');
+    mkdirSync(proc, { recursive: true });
+    writeFileSync(path.join(proc, 'ps_auxwwwm'), await sh(['ps', 'auxwwwm']));
+    writeFileSync(path.join(proc, 'ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup'), await sh(['ps', 'axo', 'pid,ppid,user,group,lwp,nlwp,start_time,comm,cgroup']));
+    mkdirSync(path.join(root, 'proc', String(secretHolder.pid)), { recursive: true });
+    writeFileSync(path.join(root, 'proc', String(secretHolder.pid), 'cgroup'), readFileSync(`/proc/${secretHolder.pid}/cgroup`));
   };
 
   /** The pairs that touch this test's devices or namespaces, by owner name rather than inode. */
@@ -70,6 +81,7 @@ describe.skipIf(skip !== null)('nsnap-collect import --sos', () => {
   };
 
   beforeAll(async () => {
+    secretHolder = spawn('sh', ['-c', `sleep 600 # --password=${secret}`], { stdio: 'ignore' });
     // The "host" is a namespace of this test's own: the real host's links belong to every test running
     // meanwhile (some with aliases that no JSON parser takes), and both captures run inside it.
     // Unnamed, as a host's own namespace is: named, it would appear as `link-netns NAME` inside the others.
@@ -92,6 +104,7 @@ describe.skipIf(skip !== null)('nsnap-collect import --sos', () => {
   }, 60_000);
 
   afterAll(async () => {
+    secretHolder.kill();
     await lab.cleanup();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -116,11 +129,30 @@ describe.skipIf(skip !== null)('nsnap-collect import --sos', () => {
       expect(host.captures[0]).toMatchObject({ spec: 'ip_link_text', argv: ['ip', '-d', 'address'] });
       const inside = bundle.namespaces.filter((n) => !n.isHost);
       expect(inside.map((n) => n.captures[0]?.argv)).toEqual(names.map((ns) => ['ip', 'netns', 'exec', ns, 'ip', '-d', 'address', 'show']));
+      // `ip netns` verbatim, as the host's map of its named namespaces' nsids.
+      const listed = readFileSync(path.join(root, 'sos_commands', 'networking', 'ip_netns'), 'utf8');
+      expect(bundle.nsidMaps.map((m) => m.capture)).toEqual([expect.objectContaining({ spec: 'ip_netns_text', argv: ['ip', 'netns'], stdout: listed })]);
       const sos = await peersOf(String(r.stdout), layout);
       expect(sos.pairs).toEqual(livePeers);
       expect(sos.unpaired).toEqual([]);
     });
   }
+
+  it('keeps ps and cgroup files out of the bundle: they name no namespace, and ps holds command lines', async () => {
+    const root = path.join(tmp, 'sosreport-ps');
+    await layOut(root, 'subdirs');
+    expect(readFileSync(path.join(root, 'sos_commands', 'process', 'ps_auxwwwm'), 'utf8')).toContain(secret);
+    const r = await runCli(COLLECTOR_BIN, ['import', '--host', 'sos-host', '--taken-at', new Date().toISOString(), '--sos', root, '--stdout']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).not.toContain(secret);
+    expect(String(r.stdout)).not.toContain('--password');
+    const bundle = BundleSchema.parse(JSON.parse(String(r.stdout)));
+    expect(bundle.collector.sources.filter((s) => !s.name.startsWith('sos_commands/networking/'))).toEqual([]);
+    // Nothing in the report says which namespace a process is in, nor any namespace's inode: said, not guessed.
+    expect(bundle.processes).toEqual([]);
+    expect(bundle.gaps.filter((g) => g.subject === 'processes' || g.subject === 'netns inodes').map((g) => g.subject).sort()).toEqual(['netns inodes', 'processes']);
+    expect(bundle.namespaces.filter((n) => !n.isHost).every((n) => n.inode > UNKNOWN_HOST_NETNS)).toBe(true);
+  });
 
   it('records each expected file that is missing as a gap, and the namespace as not captured', async () => {
     const root = path.join(tmp, 'sosreport-partial');

@@ -218,4 +218,12 @@ describe('parseNetnsArg', () => {
     expect(() => parseNetnsArg('pid:4194305=x')).toThrow(/"4194305" is not a pid \(1 to 4194304\)/);
     expect(() => parseNetnsArg('name:../x=y')).toThrow(/is not a namespace name/);
   });
+
+  it('keeps an `ip netns` listing verbatim as the host\'s map, bytes that are not UTF-8 included', () => {
+    // A name is any bytes but / and NUL: \udcff stands for the byte 0xff, as decodeUtf8b gives it.
+    const listed = 'zqa (id: 0)\nzq\udcff\n';
+    const { bundle } = assembleImport(input({ netnsList: { ...source('ip-netns', '--sos', listed), command: ['ip', 'netns'] } }));
+    expect(BundleSchema.parse(bundle).nsidMaps.map((m) => [m.observer, m.capture.spec, m.capture.argv, m.capture.stdout, m.capture.encoding])).toContainEqual([HOST, 'ip_netns_text', ['ip', 'netns'], listed, 'utf-8b']);
+    expect(bundle.collector.sources.map((s) => s.role)).toContain('ip-netns');
+  });
 });

@@ -47,8 +47,8 @@ export interface ImportInput {
   named?: Handle[];
   /** What the source should have held and did not (a sosreport's missing files). */
   gaps?: Gap[];
-  /** Files read for their structure only (a sosreport's `ip netns`): named in `collector.sources`, not kept as captures. */
-  listings?: SourceFile[];
+  /** `ip netns` run on the host (a sosreport's): the named namespaces' nsids, kept as the host's map (spec ip_netns_text). */
+  netnsList?: SourceFile | null;
 }
 
 export interface Assembled {
@@ -132,8 +132,9 @@ export function assembleImport(input: ImportInput): Assembled {
     const spec = json ? 'ip_netns_list_id_json' : 'ip_netns_list_id_text';
     nsidMaps.push({ observer: host, why: 'host nsid names (imported)', capture: fileCapture(spec, MAP_ARGV[spec], input.netnsListId) });
   }
+  if (input.netnsList) nsidMaps.push({ observer: host, why: 'host named namespaces (imported)', capture: fileCapture('ip_netns_text', ['ip', 'netns'], input.netnsList) });
 
-  const sources = [input.ipLink, input.procNs, input.lsns, input.netnsListId, ...(input.listings ?? []), ...input.netns.map((n) => n.file)].filter((f): f is SourceFile => f !== null);
+  const sources = [input.ipLink, input.procNs, input.lsns, input.netnsListId, input.netnsList ?? null, ...input.netns.map((n) => n.file)].filter((f): f is SourceFile => f !== null);
   const takenAtMs = Date.parse(input.takenAt);
   const fingerprint = { host: input.host, takenAt: input.takenAt, tags: input.tags, bootId: input.bootId, hostNetns: input.hostNetns, sources: sources.map((s) => [s.role, s.sha256]) };
   const bundle: Bundle = {

@@ -118,7 +118,7 @@ async function runImport(flags: ImportFlags): Promise<number> {
     lsns,
     netnsListId,
     netns: [...(sos?.netns ?? []), ...netns],
-    ...(sos ? { named: sos.named, gaps: sos.gaps, listings: sos.listings } : {}),
+    ...(sos ? { named: sos.named, gaps: sos.gaps, netnsList: sos.netnsList } : {}),
   });
   for (const note of notes) log(note);
   // Files a person captured are untrusted: the bundle they make is checked

@@ -6,12 +6,22 @@ import type { NetnsTarget } from './netns-target.js';
 import { readSource, type SourceFile } from './read-source.js';
 import { SOS_HOST_LINKS, SOS_NETNS_LIST, SOS_NETWORKING_DIR, sosNamespaceFiles } from './sos-names.js';
 
+/**
+ * What no sosreport records (sos runs no `lsns` and copies no /proc/PID/ns/;
+ * docs/import.md): the bundle keeps these unknown and says so.
+ */
+const SOS_UNRECORDED = [
+  { subject: 'netns inodes', detail: 'a sosreport records no namespace inode (sos runs no lsns and copies no /proc/PID/ns/net): the host and the named namespaces are keyed above any 32-bit inode' },
+  { subject: 'processes', detail: 'a sosreport records no process-to-namespace map: its ps outputs and /proc/PID/cgroup copies name no namespace, so processes[] is empty' },
+];
+
 /** What an unpacked sosreport gives an import: the parts of `ImportInput` it fills. */
 export interface SosFiles {
   ipLink: SourceFile;
   netns: Array<{ target: NetnsTarget; file: SourceFile }>;
   named: Handle[];
-  listings: SourceFile[];
+  /** `ip netns`, kept as the host's nsid map (spec ip_netns_text). */
+  netnsList: SourceFile | null;
   gaps: Gap[];
   notes: string[];
 }
@@ -72,12 +82,12 @@ export async function readSosTree(root: string): Promise<SosFiles> {
   if (!ipLink) throw new UsageError(`${shown}: none of ${SOS_HOST_LINKS.map((h) => `${SOS_NETWORKING_DIR.join('/')}/${h.file}`).join(', ')}: the host's links are not in this report`);
   ipLink = { ...ipLink, name: `${SOS_NETWORKING_DIR.join('/')}/${ipLink.name}` };
 
-  const listings: SourceFile[] = [];
+  let netnsList: SourceFile | null = null;
   const names: string[] = [];
   const list = await read(net, [SOS_NETNS_LIST.file], 'ip-netns', [...SOS_NETNS_LIST.command]);
   if (!list) missing(SOS_NETNS_LIST.file, 'which named namespaces the host had is unknown');
   else {
-    listings.push({ ...list, name: `${SOS_NETWORKING_DIR.join('/')}/${list.name}` });
+    netnsList = { ...list, name: `${SOS_NETWORKING_DIR.join('/')}/${list.name}` };
     const parsed = parseNetnsList(list.text);
     if (parsed.status === 'unusable') notes.push(`--sos ${SOS_NETNS_LIST.file}: not an \`ip netns\` listing (${escapeControl(parsed.reason)}); no named namespace read`);
     if (parsed.status === 'parsed') {
@@ -105,5 +115,6 @@ export async function readSosTree(root: string): Promise<SosFiles> {
     if (file) netns.push({ target: { by: 'name', name }, file });
     else missing([...candidates[0]!.dir, candidates[0]!.file].join('/'), `namespace ${name} is listed by ip netns but its links were not collected`);
   }
-  return { ipLink, netns, named, listings, gaps, notes };
+  gaps.push(...SOS_UNRECORDED.map((u) => ({ probe: 'import', subject: u.subject, reason: 'failed' as const, detail: u.detail })));
+  return { ipLink, netns, named, netnsList, gaps, notes };
 }

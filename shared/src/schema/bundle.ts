@@ -33,6 +33,7 @@ export const SpecNameSchema = z.enum([
   'lsns_net_text', // `lsns -t net` as a table (imports)
   'ip_netns_list_id_json', // `ip -j netns list-id`: nsids with /run/netns names
   'ip_netns_list_id_text', // `ip netns list-id` (imports)
+  'ip_netns_text', // `ip netns` (= `ip netns list`): /run/netns names, each with the observer's nsid once assigned (sosreport imports)
   'ip_version',
   'tool_version', // `nsenter --version`, `lsns --version`, `find --version` (doctor)
 ]);
