@@ -111,6 +111,8 @@ export interface WhoisResult {
 export const WHOIS_SQL = {
     // No ORDER BY: sorting here could tempt the planner into the (snapshot, netns, ifindex) index, a walk of the whole snapshot.
   interfaceByName: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE ifname = ? AND snapshot = ?',
+  /** One period's device in its last snapshot: by namespace too, as thousands of namespaces may share the name. */
+  interfaceInNetns: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE snapshot = ? AND netns = ? AND ifname = ?',
   interfacesOfNetns: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE snapshot = ? AND netns = ? ORDER BY ifindex',
   vethOf: `SELECT status, detail, b AS other FROM links WHERE a = @id AND relation = 'veth'
     UNION ALL SELECT status, detail, a AS other FROM links WHERE b = @id AND relation = 'veth'`,
@@ -358,7 +360,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
     open.set(key, p);
   }
   const reader = new OwnerReader(db);
-  const byName = db.prepare(WHOIS_SQL.interfaceByName);
+  const inNetns = db.prepare(WHOIS_SQL.interfaceInNetns);
   return {
     query: what,
     host: host.label,
@@ -366,7 +368,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
       const first = snaps[ordinal.get((p.rows[0] as HistRow).row) as number] as SnapshotRef;
       const lastRow = p.rows[p.rows.length - 1] as HistRow;
       const last = snaps[ordinal.get(lastRow.row) as number] as SnapshotRef;
-      const i = decodeRow(byName.all(dbName(q.name), last.row).find((x) => (x as IfRow).netns === lastRow.netns) as IfRow);
+      const i = decodeRow(inNetns.get(last.row, lastRow.netns, dbName(q.name)) as IfRow);
       return {
         first: { id: first.id, takenAt: first.takenAt },
         last: { id: last.id, takenAt: last.takenAt },

@@ -60,7 +60,7 @@ export interface Unpaired {
   end: EndRef;
   reason: UnpairedReason;
   detail: string;
-  /** For `ambiguous` and `unconfirmed`: every end it could be paired with. */
+  /** For `ambiguous` and `unconfirmed`: the ends it could be paired with, at most MAX_CANDIDATES of them (the detail says when there were more). */
   candidates: EndRef[];
 }
 
@@ -105,6 +105,19 @@ interface End {
   ns: NsView;
   link: Link;
   ref: EndRef;
+}
+
+/** Cross ends alike in ifindex and link_index: by their own namespace, by the peer namespace their nsid names, or with that unknown. */
+interface Bucket {
+  byNs: Map<number, End[]>;
+  byTarget: Map<number, End[]>;
+  unknown: End[];
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 const isVethLike = (l: Link) => l.kind === 'veth' || l.kind === null;
@@ -167,14 +180,19 @@ export function correlate(input: PairingInput): Correlation {
     if (e.link.linkNetnsName !== null) return byName.get(e.link.linkNetnsName) ?? null;
     return known.entry(e.ns.inode, e.link.linkNetnsid as number)?.target;
   };
-  // Index cross ends by ifindex, then link_index, so candidate search is not quadratic.
-  const index = new Map<number, Map<number, End[]>>();
+  // Index cross ends by ifindex, then link_index, then where they can be: an end whose peer
+  // namespace is known only fits ends of that namespace, so candidate search is not quadratic.
+  // Targets, once known, never change: an end filed as unknown is only scanned, then filtered.
+  const index = new Map<number, Map<number, Bucket>>();
   for (const e of cross) {
     let byLinkIndex = index.get(e.link.ifindex);
     if (!byLinkIndex) index.set(e.link.ifindex, (byLinkIndex = new Map()));
-    const list = byLinkIndex.get(e.link.linkIndex as number);
-    if (list) list.push(e);
-    else byLinkIndex.set(e.link.linkIndex as number, [e]);
+    let bucket = byLinkIndex.get(e.link.linkIndex as number);
+    if (!bucket) byLinkIndex.set(e.link.linkIndex as number, (bucket = { byNs: new Map(), byTarget: new Map(), unknown: [] }));
+    push(bucket.byNs, e.ns.inode, e);
+    const target = peerInode(e);
+    if (target === undefined) bucket.unknown.push(e);
+    else if (target !== null) push(bucket.byTarget, target, e);
   }
   // Could end `e`'s nsid name namespace `target`, given what is known?
   const fits = (e: End, target: number): boolean => {
@@ -186,8 +204,21 @@ export function correlate(input: PairingInput): Correlation {
     return !known.isExcluded(e.ns.inode, target, e.link.linkNetnsid as number);
   };
   const compatible = (a: End, b: End): boolean => a.ns !== b.ns && fits(a, b.ns.inode) && fits(b, a.ns.inode);
-  const candidatesOf = (a: End): End[] =>
-    (index.get(a.link.linkIndex as number)?.get(a.link.ifindex) ?? []).filter((b) => !paired.has(b) && compatible(a, b));
+  /** `a`'s candidates, the first `limit` found: a round only asks whether there is exactly one. */
+  const candidatesOf = (a: End, limit: number): End[] => {
+    const bucket = index.get(a.link.linkIndex as number)?.get(a.link.ifindex);
+    const target = peerInode(a);
+    if (!bucket || target === null) return [];
+    const out: End[] = [];
+    const lists = target !== undefined ? [bucket.byNs.get(target) ?? []] : [bucket.byTarget.get(a.ns.inode) ?? [], bucket.unknown];
+    for (const list of lists) {
+      for (const b of list) {
+        if (out.length === limit) return out;
+        if (!paired.has(b) && compatible(a, b)) out.push(b);
+      }
+    }
+    return out;
+  };
   /** How a proven nsid of `e` names `peer`'s namespace, or null when none does. */
   const provenBy = (e: End, peer: End): Method | null => {
     if (e.link.linkNetnsName !== null) return byName.get(e.link.linkNetnsName) === peer.ns.inode ? 'nsid-map' : null;
@@ -219,7 +250,7 @@ export function correlate(input: PairingInput): Correlation {
     };
     for (const a of cross) {
       if (paired.has(a)) continue;
-      const cands = candidatesOf(a);
+      const cands = candidatesOf(a, 2);
       if (cands.length !== 1) continue;
       if (firstRound) initiallyAlone.add(a);
       const b = cands[0] as End;
@@ -264,7 +295,7 @@ export function correlate(input: PairingInput): Correlation {
   for (const a of cross) {
     if (paired.has(a)) continue;
     needs(a);
-    const cands = candidatesOf(a);
+    const cands = candidatesOf(a, MAX_CANDIDATES + 1);
     for (const c of cands) needs(c);
     unpaired.push(explainUnpaired(a, cands, peerInode(a), doubts.of(a.ns.inode), byInode, input.missing));
   }
@@ -275,6 +306,13 @@ export function correlate(input: PairingInput): Correlation {
   return { pairs, unpaired, lowers, nsidMaps: known.entries(), needMaps: [...needMaps].sort((x, y) => x - y) };
 }
 
+/**
+ * Candidates sought and recorded per unpaired end: a forged bundle of n alike
+ * ends would otherwise cost n² to search and store. The detail says when
+ * there were more.
+ */
+export const MAX_CANDIDATES = 16;
+
 function explainUnpaired(a: End, cands: End[], target: number | null | undefined, doubt: string | null, byInode: Map<number, NsView>, missing: Map<number, string>): Unpaired {
   const where = a.link.linkNetnsName !== null ? `netns "${a.link.linkNetnsName}"` : `nsid ${a.link.linkNetnsid}`;
   const match = `ifindex ${a.link.linkIndex} with link_index ${a.link.ifindex}`;
@@ -282,9 +320,13 @@ function explainUnpaired(a: End, cands: End[], target: number | null | undefined
     end: a.ref,
     reason,
     detail,
-    candidates: candidates.map((c) => c.ref).sort(compareRef),
+    candidates: candidates
+      .slice(0, MAX_CANDIDATES)
+      .map((c) => c.ref)
+      .sort(compareRef),
   });
-  if (cands.length > 1) return unpaired('ambiguous', `${cands.length} devices match ${match}; no nsid map decides${doubt ? `; and ${doubt}` : ''}`, cands);
+  const count = cands.length > MAX_CANDIDATES ? `more than ${MAX_CANDIDATES} devices match ${match} (the first ${MAX_CANDIDATES} found are listed)` : `${cands.length} devices match ${match}`;
+  if (cands.length > 1) return unpaired('ambiguous', `${count}; no nsid map decides${doubt ? `; and ${doubt}` : ''}`, cands);
   if (cands.length === 1) {
     if (doubt) return unpaired('unconfirmed', `1 device matches ${match} among the captured namespaces, but that is not proof: ${doubt}; no nsid map confirms it`, cands);
     return unpaired('ambiguous', `1 device matches ${match}, but it is also the lone candidate of another end`, cands);
