@@ -20,14 +20,7 @@ const PER_KIND = Number(process.env.NSNAP_FUZZ_PER_KIND ?? 12);
 const BATCH = 64;
 const HANG_MS = 30_000;
 
-/**
- * Kinds left out because they hang or crash on an analyzer defect fixed on
- * another branch of issue 15, with the defect. The lead empties this list
- * after merging those branches; until then the suite says what it skipped.
- */
-export const EXCLUDED_UNTIL_MERGED: Partial<Record<MutationKind, string>> = {};
-
-const KINDS = (process.env.NSNAP_FUZZ_KINDS ? MUTATION_KINDS.filter((k) => process.env.NSNAP_FUZZ_KINDS!.split(',').includes(k)) : MUTATION_KINDS).filter((k) => !(k in EXCLUDED_UNTIL_MERGED));
+const KINDS = (process.env.NSNAP_FUZZ_KINDS ? MUTATION_KINDS.filter((k) => process.env.NSNAP_FUZZ_KINDS!.split(',').includes(k)) : MUTATION_KINDS);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-fuzz-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -160,7 +153,6 @@ describe('fuzz: mutated real bundles through ingest and every query', () => {
     const lines = [
       `fuzz: seed ${SEED}: ${mutants.length} mutants of 2 real bundles (${KINDS.length} kinds × ${PER_KIND}) in ${ingestRuns} ingest runs, ${queryCount} query runs over ${perKind.size} hosts, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       `fuzz: ${crashes.length - hangs.length} crashes, ${hangs.length} hangs, ${unnamed.length} unnamed failures`,
-      ...Object.entries(EXCLUDED_UNTIL_MERGED).map(([k, why]) => `fuzz: EXCLUDED until merged: ${k}: ${why}`),
       ...[...byKind].map(([k, v]) => `fuzz:   ${k.padEnd(18)} ${v.tried} tried, ${v.ingested} ingested, ${v.refused} refused with a named reason`),
       ...crashes.map((c) => `fuzz: ${c.kind}: ${c.what}: ${c.why}`),
       ...unnamed.map((u) => `fuzz: UNNAMED ${u}`),
