@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { parseIpBatchJson } from '@nsnap/shared';
 import { execa } from 'execa';
@@ -112,6 +112,9 @@ export class Lab {
     }
     for (const link of this.hostLinks.splice(0)) await execa('ip', ['link', 'del', link], { reject: false });
     for (const name of this.netns.splice(0)) await execa('ip', ['netns', 'del', name], { reject: false });
+    // Names a test made some other way (`ip netns attach`) carry the prefix too.
+    const named = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
+    for (const name of named) if (name.startsWith(this.prefix)) await execa('ip', ['netns', 'del', name], { reject: false });
     // Anything else carrying the prefix (a device a failed step left behind).
     // Read as nsnap reads it: another test's hostile alias must not make our leftovers unreadable.
     const left = await execa('ip', ['-j', 'link', 'show'], { reject: false });
