@@ -166,7 +166,7 @@ async function ingestStages(dir, db, count) {
     };
     const unpacked = unpackBundle(readFileSync(file));
     lap(stages[0]);
-    const bundle = parseUnpacked(unpacked);
+    const { bundle } = parseUnpacked(unpacked);
     lap(stages[1]);
     const rows = normalizeBundle(bundle);
     lap(stages[2]);
