@@ -23,7 +23,10 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   // read above, and applying its migrations twice fails (`table hosts already exists`).
   return db.transaction(() => {
     const locked = version();
-    for (const m of migrations.slice(locked)) db.exec(m.sql);
+    for (const m of migrations.slice(locked)) {
+      db.exec(m.sql);
+      m.run?.(db);
+    }
     // PRAGMA takes no bound parameters; `target` is an integer from the list above.
     if (locked < target) db.pragma(`user_version = ${target}`);
     return { from: locked, to: target };

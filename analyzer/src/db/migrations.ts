@@ -1,3 +1,5 @@
+import type { Database } from 'better-sqlite3';
+import { INTERVALS_SQL, convertToIntervals } from './interval-migration.js';
 /**
  * The database schema as an ordered list of migrations; migration N brings a
  * database from `user_version` N-1 to N. Never edit a released migration:
@@ -7,6 +9,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Work SQL alone cannot do (converting rows), run after `sql` in the same transaction. */
+  run?: (db: Database) => void;
 }
 
 const initial = `
@@ -344,4 +348,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'ingest_log by source', sql: ingestLogSource },
   { version: 3, name: 'unpaired reasons for peers out of sight', sql: unpairedReasons },
   { version: 4, name: 'deleting a snapshot removes what it brought, foreign keys on or off', sql: deleteCascade },
+  { version: 5, name: 'facts stored as intervals of snapshots', sql: INTERVALS_SQL, run: convertToIntervals },
 ];

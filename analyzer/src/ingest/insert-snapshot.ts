@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { toDbText, type EndRef } from '@nsnap/shared';
+import { candidateText, interfaceKeys, spanWriter, type Fact, type Facts } from '../db/intervals.js';
 import type { SnapshotRows } from './normalize.js';
 
 const bool = (v: boolean) => (v ? 1 : 0);
-const endKey = (e: EndRef) => `${e.netns}:${e.ifindex}`;
 /** Names go in as `toDbText` keeps them: a byte that is not UTF-8 would otherwise be read back as U+FFFD. */
 const nameOrNull = (name: string | null) => (name === null ? null : toDbText(name));
 
@@ -24,18 +24,11 @@ export function snapshotInserter(db: Database): SnapshotInserter {
     tag: db.prepare('INSERT INTO snapshot_tags (snapshot, key, value) VALUES (?, ?, ?)'),
     probe: db.prepare('INSERT INTO probes (snapshot, name, ok, duration_ms, error) VALUES (?, ?, ?, ?, ?)'),
     gap: db.prepare('INSERT INTO gaps (snapshot, source, probe, subject, reason, detail) VALUES (?, ?, ?, ?, ?, ?)'),
-    namespace: db.prepare('INSERT INTO namespaces (snapshot, inode, is_host, captured, problem, entered_via, entered_path) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    handle: db.prepare('INSERT INTO handles (snapshot, netns, kind, path, name, error) VALUES (?, ?, ?, ?, ?, ?)'),
-    container: db.prepare('INSERT INTO containers (snapshot, netns, runtime, container_id, pod_uid, cgroup_version) VALUES (?, ?, ?, ?, ?, ?)'),
-    process: db.prepare('INSERT INTO processes (snapshot, pid, netns, netns_error, comm, start_time, container) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    iface: db.prepare(`INSERT INTO interfaces (snapshot, netns, ifindex, ifname, kind, slave_kind, master, link_index, link_netnsid, link_name,
-        link_netns_name, mtu, operstate, flags, address, link_type, alias, altnames, underlay, addresses, raw)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    link: db.prepare('INSERT INTO links (snapshot, relation, a, b, status, method, detail) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    candidate: db.prepare('INSERT OR IGNORE INTO link_candidates (link, interface) VALUES (?, ?)'),
-    nsid: db.prepare('INSERT OR IGNORE INTO nsids (snapshot, observer, nsid, target, method) VALUES (?, ?, ?, ?, ?)'),
+    unforget: db.prepare('DELETE FROM forgotten WHERE snapshot_id = ?'),
   };
 
+  const writer = spanWriter(db);
+  const keyOf = interfaceKeys(db);
   return {
     insert(rows, contentSha256, jsonBytes, ingestedAt) {
       const b = rows.bundle;
@@ -67,29 +60,49 @@ export function snapshotInserter(db: Database): SnapshotInserter {
       for (const [key, value] of Object.entries(b.tags)) s.tag.run(id, key, value);
       for (const p of b.probes) s.probe.run(id, p.name, bool(p.ok), p.durationMs, p.error);
       for (const g of rows.gaps) s.gap.run(id, g.source, g.probe, g.subject, g.reason, g.detail);
-      for (const n of rows.namespaces) s.namespace.run(id, n.inode, bool(n.isHost), bool(n.captured), n.problem, n.enteredVia, n.enteredPath);
-      for (const h of rows.handles) s.handle.run(id, h.netns, h.kind, h.path, h.name, h.error);
-      const containerIds = rows.containers.map((c) => Number(s.container.run(id, c.netns, c.runtime, c.id, c.podUid, c.cgroupVersion).lastInsertRowid));
-      for (const p of rows.processes) s.process.run(id, p.pid, p.netns, p.netnsError, p.comm, p.startTime, p.container !== null ? containerIds[p.container] : null);
-      const ifaceIds = new Map<string, number>();
-      for (const { netns, link: l } of rows.interfaces) {
-        const rowid = s.iface.run(
-          id, netns, l.ifindex, toDbText(l.ifname), l.kind, l.slaveKind, nameOrNull(l.master), l.linkIndex, l.linkNetnsid, nameOrNull(l.linkName), nameOrNull(l.linkNetnsName), l.mtu,
-          l.operstate, JSON.stringify(l.flags), l.address, l.linkType, nameOrNull(l.alias), JSON.stringify(l.altnames.map(toDbText)), typeof l.underlay === 'string' ? toDbText(l.underlay) : l.underlay, JSON.stringify(l.addresses), l.raw,
-        ).lastInsertRowid;
-        ifaceIds.set(endKey({ netns, ifindex: l.ifindex, ifname: l.ifname }), Number(rowid));
-      }
-      const ifaceId = (e: EndRef): number => {
-        const found = ifaceIds.get(endKey(e));
-        if (found === undefined) throw new Error(`correlation names interface ${e.ifname} #${e.ifindex} in netns ${e.netns}, which no dump holds`);
-        return found;
-      };
-      for (const l of rows.links) {
-        const linkId = s.link.run(id, l.relation, ifaceId(l.a), l.b ? ifaceId(l.b) : null, l.status, l.method, l.detail).lastInsertRowid;
-        for (const c of l.candidates) s.candidate.run(linkId, ifaceId(c));
-      }
-      for (const n of rows.nsids) s.nsid.run(id, n.observer, n.nsid, n.target, n.method);
+      s.unforget.run(b.snapshotId);
+      writer.apply(host, { row: id, at: rows.takenAt }, factsOf(rows, (netns, ifindex) => keyOf(host, netns, ifindex)));
       return id;
     },
   };
+}
+
+/**
+ * A snapshot's rows as facts (columns of `SPAN_TABLES`), with names as `toDbText` keeps them and
+ * interfaces named by their keys. A link or candidate naming an interface no dump holds is a bug of
+ * the correlation: refused, as the foreign keys of schema 4 refused it.
+ */
+export function factsOf(rows: SnapshotRows, keyOf: (netns: number, ifindex: number) => number): Facts {
+  const dumped = new Set(rows.interfaces.map(({ netns, link }) => `${netns}:${link.ifindex}`));
+  const end = (e: EndRef): number => {
+    if (!dumped.has(`${e.netns}:${e.ifindex}`)) throw new Error(`correlation names interface ${e.ifname} #${e.ifindex} in netns ${e.netns}, which no dump holds`);
+    return keyOf(e.netns, e.ifindex);
+  };
+  return {
+    namespaces: rows.namespaces.map((n): Fact => [n.inode, bool(n.isHost), bool(n.captured), n.problem, n.enteredVia, n.enteredPath]),
+    handles: rows.handles.map((h): Fact => [h.netns, h.kind, h.path, h.name, h.error]),
+    containers: rows.containers.map((c): Fact => [c.netns, c.runtime, c.id, c.podUid, c.cgroupVersion]),
+    processes: rows.processes.map((p): Fact => {
+      const c = p.container !== null ? rows.containers[p.container] : undefined;
+      return [p.pid, p.netns, p.netnsError, p.comm, p.startTime, c?.runtime ?? null, c?.id ?? null];
+    }),
+    interfaces: rows.interfaces.map(({ netns, link: l }): Fact => [
+      keyOf(netns, l.ifindex), netns, l.ifindex, toDbText(l.ifname), l.kind, l.slaveKind, nameOrNull(l.master), l.linkIndex, l.linkNetnsid, nameOrNull(l.linkName),
+      nameOrNull(l.linkNetnsName), l.mtu, l.operstate, JSON.stringify(l.flags), l.address, l.linkType, nameOrNull(l.alias), JSON.stringify(l.altnames.map(toDbText)),
+      typeof l.underlay === 'string' ? toDbText(l.underlay) : l.underlay, JSON.stringify(l.addresses), l.raw,
+    ]),
+    links: rows.links.map((l): Fact => [l.relation, end(l.a), l.b ? end(l.b) : null, l.status, l.method, l.detail, candidateText(l.candidates.map(end))]),
+    nsids: dedupeNsids(rows.nsids).map((n): Fact => [n.observer, n.nsid, n.target, n.method]),
+  };
+}
+
+/** One nsid per (observer, nsid), the first listed: the key schema 4 kept with INSERT OR IGNORE. */
+function dedupeNsids(list: SnapshotRows['nsids']): SnapshotRows['nsids'] {
+  const seen = new Set<string>();
+  return list.filter((n) => {
+    const k = `${n.observer}:${n.nsid}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

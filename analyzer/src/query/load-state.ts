@@ -14,7 +14,7 @@ export const STATE_SQL = {
     FROM interfaces WHERE snapshot = ? ORDER BY netns, ifindex`,
   /** Resolved veth links (status 'resolved' is exactly "b is set"), in the order `peers` reads them. */
   pairs: `SELECT a.netns, a.ifname, a.ifindex, b.netns, b.ifname, b.ifindex
-    FROM links l JOIN interfaces a ON a.id = l.a JOIN interfaces b ON b.id = l.b
+    FROM links l JOIN interfaces a ON a.id = l.a AND a.snapshot = l.snapshot JOIN interfaces b ON b.id = l.b AND b.snapshot = l.snapshot
     WHERE l.snapshot = ? AND l.relation = 'veth' ORDER BY l.id`,
   unreadable: UNREADABLE_SQL,
 } as const;

@@ -45,10 +45,10 @@ const END = (t: string) => `${t}.netns AS ${t}_netns, ${t}.ifindex AS ${t}_ifind
 
 export const PEERS_SQL = {
   links: `SELECT l.id, l.relation, l.status, l.method, l.detail, ${END('a')}, ${END('b')}
-    FROM links l JOIN interfaces a ON a.id = l.a LEFT JOIN interfaces b ON b.id = l.b
+    FROM links l JOIN interfaces a ON a.id = l.a AND a.snapshot = l.snapshot LEFT JOIN interfaces b ON b.id = l.b AND b.snapshot = l.snapshot
     WHERE l.snapshot = ? AND l.relation IN ('veth', 'lower') ORDER BY l.id`,
   candidates: `SELECT lc.link, ${END('c')}
-    FROM links l JOIN link_candidates lc ON lc.link = l.id JOIN interfaces c ON c.id = lc.interface
+    FROM links l JOIN link_candidates lc ON lc.link = l.id JOIN interfaces c ON c.id = lc.interface AND c.snapshot = l.snapshot
     WHERE l.snapshot = ? AND l.relation = 'veth'`,
 } as const;
 

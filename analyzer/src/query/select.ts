@@ -54,6 +54,8 @@ export const SELECT_SQL = {
   hostsAtOrBefore: 'SELECT h.id, h.label FROM hosts h WHERE EXISTS (SELECT 1 FROM snapshots s WHERE s.host = h.id AND s.taken_at <= ?) ORDER BY h.label',
   hostsWithTag: 'SELECT DISTINCT h.id, h.label FROM snapshot_tags t JOIN snapshots s ON s.id = t.snapshot JOIN hosts h ON h.id = s.host WHERE t.key = ? AND t.value = ? ORDER BY h.label',
   latestWithTag: `SELECT ${COLUMNS} FROM snapshot_tags t JOIN snapshots s ON s.id = t.snapshot JOIN hosts h ON h.id = s.host WHERE t.key = @key AND t.value = @value AND s.host = @host ${NEWEST_FIRST} LIMIT 1`,
+  /** A forgotten snapshot of the host taken after the one selected and at or before the time asked for. */
+  forgottenBetween: 'SELECT snapshot_id AS id, taken_at AS takenAt FROM forgotten WHERE host = @host AND taken_at > @after AND taken_at <= @time ORDER BY taken_at DESC LIMIT 1',
   byIdPrefix: `SELECT ${COLUMNS} FROM snapshots s JOIN hosts h ON h.id = s.host WHERE s.snapshot_id >= @lo AND s.snapshot_id < @hi AND (@host IS NULL OR s.host = @host) ORDER BY s.snapshot_id LIMIT ${PREFIX_MATCHES_SHOWN + 1}`,
 } as const;
 
@@ -105,6 +107,7 @@ export function selectSnapshot(db: Database, selection: Selection): SnapshotRef 
       const what = sel.kind === 'at' ? `"@${sel.time}"` : `"${selection.snapshot.trim()}"`;
       const host = hostId ?? onlyHost(db, db.prepare(SELECT_SQL.hostsAtOrBefore).all(time) as HostRow[], what, sel.kind === 'at' ? `no snapshot was taken at or before ${sel.time}` : null);
       const found = (sel.kind === 'latest' && back === 0 ? db.prepare(SELECT_SQL.latestOfHost).get(host) : db.prepare(SELECT_SQL.nthOfHostAtOrBefore).get({ host, time, back })) as SnapshotRef | undefined;
+      if (sel.kind === 'at') refuseForgotten(db, found?.host ?? db.prepare('SELECT label FROM hosts WHERE id = ?').pluck().get(host), found?.takenAt ?? '', sel.time);
       if (found) return sel.kind === 'at' ? { ...found, asOf: sel.time } : found;
       if (sel.kind === 'at') throw new SelectionError(`no snapshot${onHost} was taken at or before ${sel.time} (\`nsnap snapshots\` lists them)`);
       if (back === 0) throw new SelectionError(`host ${quote(selection.host ?? '')} has no snapshots`);
@@ -130,6 +133,19 @@ export function selectSnapshot(db: Database, selection: Selection): SnapshotRef 
       }
       return matches[0] as SnapshotRef;
     }
+  }
+}
+
+/**
+ * The state at `time` is that of the snapshot taken last before it: when that one was forgotten (`nsnap
+ * forget`, `prune`), the state then is gone, and an older snapshot would answer for a time it did not see.
+ */
+function refuseForgotten(db: Database, host: unknown, after: string, time: string): void {
+  const gone = db.prepare(SELECT_SQL.forgottenBetween).get({ host, after, time }) as { id: string; takenAt: string } | undefined;
+  if (gone) {
+    throw new SelectionError(
+      `the state at ${time} is gone: snapshot ${gone.id} of host ${quote(String(host))}, taken at ${gone.takenAt}, was forgotten (pruned)${after !== '' ? `; the latest one kept before that time was taken at ${after}` : ''}`,
+    );
   }
 }
 

@@ -114,10 +114,10 @@ export const WHOIS_SQL = {
   /** One period's device in its last snapshot: by namespace too, as thousands of namespaces may share the name. */
   interfaceInNetns: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE snapshot = ? AND netns = ? AND ifname = ?',
   interfacesOfNetns: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE snapshot = ? AND netns = ? ORDER BY ifindex',
-  vethOf: `SELECT status, detail, b AS other FROM links WHERE a = @id AND relation = 'veth'
-    UNION ALL SELECT status, detail, a AS other FROM links WHERE b = @id AND relation = 'veth'`,
-  lowerOf: "SELECT b AS other, method, detail FROM links WHERE a = ? AND relation = 'lower'",
-  interfaceById: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE id = ?',
+  vethOf: `SELECT status, detail, b AS other FROM links WHERE a = @id AND snapshot = @snapshot AND relation = 'veth'
+    UNION ALL SELECT status, detail, a AS other FROM links WHERE b = @id AND snapshot = @snapshot AND relation = 'veth'`,
+  lowerOf: "SELECT b AS other, method, detail FROM links WHERE a = ? AND snapshot = ? AND relation = 'lower'",
+  interfaceById: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate FROM interfaces WHERE id = ? AND snapshot = ?',
   namespace: 'SELECT is_host AS isHost, captured, problem FROM namespaces WHERE snapshot = ? AND inode = ?',
   processes: 'SELECT pid, comm, start_time AS startTime FROM processes WHERE snapshot = ? AND netns = ? ORDER BY pid',
   handles: 'SELECT kind, path, name FROM handles WHERE snapshot = ? AND netns = ?',
@@ -209,16 +209,16 @@ class OwnerReader {
   }
 
   brief(i: IfRow): InterfaceBrief {
-    const link = this.st(WHOIS_SQL.vethOf).get({ id: i.id }) as { status: string; detail: string | null; other: number | null } | undefined;
+    const link = this.st(WHOIS_SQL.vethOf).get({ id: i.id, snapshot: this.row }) as { status: string; detail: string | null; other: number | null } | undefined;
     const peer = link && link.other !== null ? this.device(link.other) : null;
     const unpaired = link && link.other === null ? { reason: link.status, detail: link.detail ?? '' } : null;
-    const low = this.st(WHOIS_SQL.lowerOf).get(i.id) as { other: number | null; method: string | null; detail: string | null } | undefined;
+    const low = this.st(WHOIS_SQL.lowerOf).get(i.id, this.row) as { other: number | null; method: string | null; detail: string | null } | undefined;
     const lower = low ? { device: low.other !== null ? this.device(low.other) : null, method: low.method, detail: low.detail } : null;
     return { ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, mtu: i.mtu, operstate: i.operstate, peer, unpaired, lower };
   }
 
   private device(id: number): PeerView {
-    const p = decodeRow(this.st(WHOIS_SQL.interfaceById).get(id) as IfRow);
+    const p = decodeRow(this.st(WHOIS_SQL.interfaceById).get(id, this.row) as IfRow);
     const o = this.owners(p.netns);
     return { netns: p.netns, ifname: p.ifname, ifindex: p.ifindex, host: o.host, names: o.names, pids: o.pids, processes: o.processes.map((x) => ({ pid: x.pid, comm: x.comm })), containers: o.containers };
   }

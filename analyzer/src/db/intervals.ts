@@ -1,0 +1,216 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+/**
+ * The interval model (docs/schema.md): a fact of a host — a namespace, a handle, a container, a
+ * process, an interface, a link, an nsid — is one row that holds for a span of that host's
+ * snapshots, in their order (taken_at, then row id). `first`/`first_at` and `last`/`last_at` name
+ * the span's ends; an open span (`last_at` = OPEN_AT, `last` = 0) goes on to the host's newest
+ * snapshot. A snapshot that changes nothing writes no fact row.
+ */
+export const OPEN_AT = '~';
+
+/** A span table and the columns that make up its fact (equal columns: the same fact). */
+export interface SpanTable {
+  name: string;
+  columns: readonly string[];
+}
+
+export const SPAN_TABLES = {
+  namespaces: { name: 'namespace_spans', columns: ['inode', 'is_host', 'captured', 'problem', 'entered_via', 'entered_path'] },
+  handles: { name: 'handle_spans', columns: ['netns', 'kind', 'path', 'name', 'error'] },
+  containers: { name: 'container_spans', columns: ['netns', 'runtime', 'container_id', 'pod_uid', 'cgroup_version'] },
+  processes: { name: 'process_spans', columns: ['pid', 'netns', 'netns_error', 'comm', 'start_time', 'container_runtime', 'container_id'] },
+  interfaces: {
+    name: 'interface_spans',
+    columns: ['iface', 'netns', 'ifindex', 'ifname', 'kind', 'slave_kind', 'master', 'link_index', 'link_netnsid', 'link_name', 'link_netns_name', 'mtu',
+      'operstate', 'flags', 'address', 'link_type', 'alias', 'altnames', 'underlay', 'addresses', 'raw'],
+  },
+  links: { name: 'link_spans', columns: ['relation', 'a', 'b', 'status', 'method', 'detail', 'candidates'] },
+  nsids: { name: 'nsid_spans', columns: ['observer', 'nsid', 'target', 'method'] },
+} as const satisfies Record<string, SpanTable>;
+
+export type FactKind = keyof typeof SPAN_TABLES;
+export const FACT_KINDS = Object.keys(SPAN_TABLES) as FactKind[];
+/** One fact: its columns' values in `SPAN_TABLES[kind].columns` order, as SQLite stores them. */
+export type Fact = (string | number | null)[];
+export type Facts = Record<FactKind, Fact[]>;
+
+/** A snapshot's place in its host's order. */
+export interface SnapshotPoint {
+  row: number;
+  at: string;
+}
+
+/**
+ * `x` holds at snapshot (@at, @row) of its host: (first_at, first) <= (at, row) <= (last_at, last).
+ * The first two terms are what the (host, last_at, first_at) index ranges over.
+ */
+export const holdsAt = (x: string, at = '@at', row = '@row') =>
+  `${x}.last_at >= ${at} AND ${x}.first_at <= ${at} AND (${x}.first_at < ${at} OR ${x}.first <= ${row}) AND (${x}.last_at > ${at} OR ${x}.last >= ${row})`;
+
+const SPAN_COLUMNS = 'id INTEGER PRIMARY KEY, host INTEGER NOT NULL REFERENCES hosts(id), first INTEGER NOT NULL, first_at TEXT NOT NULL, last INTEGER NOT NULL, last_at TEXT NOT NULL';
+
+/** The span tables' DDL (migration 5). */
+export function spanTablesSql(): string {
+  const types: Record<string, string> = {
+    inode: 'INTEGER NOT NULL', is_host: 'INTEGER NOT NULL', captured: 'INTEGER NOT NULL', problem: 'TEXT', entered_via: 'TEXT', entered_path: 'TEXT',
+    netns: 'INTEGER', kind: 'TEXT', path: 'TEXT NOT NULL', name: 'TEXT', error: 'TEXT',
+    runtime: 'TEXT NOT NULL', container_id: 'TEXT', pod_uid: 'TEXT', cgroup_version: 'INTEGER NOT NULL',
+    pid: 'INTEGER NOT NULL', netns_error: 'TEXT', comm: 'TEXT', start_time: 'INTEGER', container_runtime: 'TEXT',
+    iface: 'INTEGER NOT NULL', ifindex: 'INTEGER NOT NULL', ifname: 'TEXT NOT NULL', slave_kind: 'TEXT', master: 'TEXT', link_index: 'INTEGER',
+    link_netnsid: 'INTEGER', link_name: 'TEXT', link_netns_name: 'TEXT', mtu: 'INTEGER', operstate: 'TEXT', flags: 'TEXT NOT NULL', address: 'TEXT',
+    link_type: 'TEXT', alias: 'TEXT', altnames: 'TEXT NOT NULL', underlay: 'ANY', addresses: 'TEXT NOT NULL', raw: 'TEXT NOT NULL',
+    relation: 'TEXT NOT NULL', a: 'INTEGER NOT NULL', b: 'INTEGER', status: 'TEXT NOT NULL', method: 'TEXT', detail: 'TEXT', candidates: 'TEXT NOT NULL',
+    observer: 'INTEGER NOT NULL', nsid: 'INTEGER NOT NULL', target: 'INTEGER NOT NULL',
+  };
+  // Columns whose type differs between tables.
+  const own: Record<string, Record<string, string>> = {
+    handle_spans: { kind: 'TEXT NOT NULL' },
+    container_spans: { container_id: 'TEXT NOT NULL' },
+    nsid_spans: { method: 'TEXT NOT NULL' },
+    interface_spans: { netns: 'INTEGER NOT NULL' },
+  };
+  return Object.values(SPAN_TABLES)
+    .map((t: SpanTable) => {
+      const cols = t.columns.map((c) => `${c} ${own[t.name]?.[c] ?? types[c]}`).join(', ');
+      return `CREATE TABLE ${t.name} (${SPAN_COLUMNS}, ${cols}) STRICT;
+CREATE INDEX ${t.name}_held ON ${t.name}(host, last_at, first_at);
+CREATE INDEX ${t.name}_first ON ${t.name}(first);`;
+    })
+    .join('\n');
+}
+
+interface SpanRow {
+  id: number;
+  first: number;
+  first_at: string;
+  last: number;
+  last_at: string;
+  fact: Fact;
+}
+
+/** Writes one snapshot's facts into the span tables: extends, splits, merges and opens spans. */
+export interface SpanWriter {
+  /** Call inside the transaction that inserted the snapshot row. */
+  apply(host: number, snap: SnapshotPoint, facts: Facts): void;
+}
+
+export function spanWriter(db: Database): SpanWriter {
+  const neighbour = {
+    prev: db.prepare(`SELECT id AS row, taken_at AS at FROM snapshots WHERE host = @host AND (taken_at < @at OR (taken_at = @at AND id < @row))
+      ORDER BY taken_at DESC, id DESC LIMIT 1`),
+    next: db.prepare(`SELECT id AS row, taken_at AS at FROM snapshots WHERE host = @host AND (taken_at > @at OR (taken_at = @at AND id > @row))
+      ORDER BY taken_at, id LIMIT 1`),
+  };
+  const statements = new Map<FactKind, Record<'held' | 'insert' | 'setLast' | 'setFirst' | 'remove', Statement>>();
+  for (const kind of FACT_KINDS) {
+    const t: SpanTable = SPAN_TABLES[kind];
+    statements.set(kind, {
+      held: db.prepare(`SELECT id, first, first_at, last, last_at, ${t.columns.join(', ')} FROM ${t.name} x WHERE x.host = @host AND ${holdsAt('x')}`).raw(),
+      insert: db.prepare(`INSERT INTO ${t.name} (host, first, first_at, last, last_at, ${t.columns.join(', ')}) VALUES (${Array(5 + t.columns.length).fill('?').join(', ')})`),
+      setLast: db.prepare(`UPDATE ${t.name} SET last = ?, last_at = ? WHERE id = ?`),
+      setFirst: db.prepare(`UPDATE ${t.name} SET first = ?, first_at = ? WHERE id = ?`),
+      remove: db.prepare(`DELETE FROM ${t.name} WHERE id = ?`),
+    });
+  }
+  const held = (st: Statement, host: number, p: SnapshotPoint | undefined): Map<number, SpanRow> => {
+    const out = new Map<number, SpanRow>();
+    if (!p) return out;
+    for (const r of st.all({ host, at: p.at, row: p.row }) as (string | number | null)[][]) {
+      out.set(r[0] as number, { id: r[0] as number, first: r[1] as number, first_at: r[2] as string, last: r[3] as number, last_at: r[4] as string, fact: r.slice(5) });
+    }
+    return out;
+  };
+
+  return {
+    apply(host, snap, facts) {
+      const prev = neighbour.prev.get({ host, ...snap }) as SnapshotPoint | undefined;
+      const next = neighbour.next.get({ host, ...snap }) as SnapshotPoint | undefined;
+      // The newest snapshot opens what it starts; one ingested between two others closes at itself.
+      const end: [number, string] = next ? [snap.row, snap.at] : [0, OPEN_AT];
+      for (const kind of FACT_KINDS) {
+        const st = statements.get(kind) as NonNullable<ReturnType<typeof statements.get>>;
+        // The snapshot's facts as a multiset: two equal handles are two rows, as they were.
+        const wanted = new Map<string, { fact: Fact; count: number }>();
+        for (const fact of facts[kind]) {
+          const key = JSON.stringify(fact);
+          const w = wanted.get(key);
+          if (w) w.count += 1;
+          else wanted.set(key, { fact, count: 1 });
+        }
+        const take = (key: string) => {
+          const w = wanted.get(key);
+          if (!w || w.count === 0) return false;
+          w.count -= 1;
+          return true;
+        };
+        const atPrev = held(st.held, host, prev);
+        const atNext = held(st.held, host, next);
+        const extended = new Map<string, SpanRow[]>();
+        // Spans over both neighbours: they go on over this snapshot, or are cut around it.
+        for (const s of atPrev.values()) {
+          if (!atNext.has(s.id)) continue;
+          if (take(JSON.stringify(s.fact))) continue;
+          const p = prev as SnapshotPoint;
+          const n = next as SnapshotPoint;
+          st.setLast.run(p.row, p.at, s.id);
+          st.insert.run(host, n.row, n.at, s.last, s.last_at, ...s.fact);
+        }
+        // Spans that end at the previous snapshot (or run open into this one, when it is the newest).
+        for (const s of atPrev.values()) {
+          if (atNext.has(s.id)) continue;
+          const key = JSON.stringify(s.fact);
+          if (s.last_at === OPEN_AT) {
+            if (!take(key)) st.setLast.run((prev as SnapshotPoint).row, (prev as SnapshotPoint).at, s.id);
+          } else if (take(key)) {
+            st.setLast.run(end[0], end[1], s.id);
+            extended.set(key, [...(extended.get(key) ?? []), s]);
+          }
+        }
+        // Spans that start at the next snapshot: they start here now, or join a span extended above.
+        for (const s of atNext.values()) {
+          if (atPrev.has(s.id)) continue;
+          const key = JSON.stringify(s.fact);
+          const joined = extended.get(key)?.pop();
+          if (joined) {
+            st.setLast.run(s.last, s.last_at, joined.id);
+            st.remove.run(s.id);
+          } else if (take(key)) {
+            st.setFirst.run(snap.row, snap.at, s.id);
+          }
+        }
+        for (const w of wanted.values()) {
+          for (let i = 0; i < w.count; i++) st.insert.run(host, snap.row, snap.at, end[0], end[1], ...w.fact);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Deleting a snapshot trims the spans that end at it and drops those that held only there (a span
+ * it was inside of goes on over the gap). Generated per span table for the delete trigger.
+ */
+export function spanDeleteSql(): string {
+  const next = `(SELECT n.id FROM snapshots n WHERE n.host = old.host AND (n.taken_at > old.taken_at OR (n.taken_at = old.taken_at AND n.id > old.id)) ORDER BY n.taken_at, n.id LIMIT 1)`;
+  const nextAt = `(SELECT n.taken_at FROM snapshots n WHERE n.host = old.host AND (n.taken_at > old.taken_at OR (n.taken_at = old.taken_at AND n.id > old.id)) ORDER BY n.taken_at, n.id LIMIT 1)`;
+  const prev = `(SELECT p.id FROM snapshots p WHERE p.host = old.host AND (p.taken_at < old.taken_at OR (p.taken_at = old.taken_at AND p.id < old.id)) ORDER BY p.taken_at DESC, p.id DESC LIMIT 1)`;
+  const prevAt = `(SELECT p.taken_at FROM snapshots p WHERE p.host = old.host AND (p.taken_at < old.taken_at OR (p.taken_at = old.taken_at AND p.id < old.id)) ORDER BY p.taken_at DESC, p.id DESC LIMIT 1)`;
+  return Object.values(SPAN_TABLES)
+    .map(
+      (t: SpanTable) => `  DELETE FROM ${t.name} WHERE first = old.id AND (last = old.id OR (last_at = '${OPEN_AT}' AND ${next} IS NULL));
+  UPDATE ${t.name} SET first = ${next}, first_at = ${nextAt} WHERE first = old.id;
+  UPDATE ${t.name} SET last = ${prev}, last_at = ${prevAt} WHERE host = old.host AND last_at = old.taken_at AND last = old.id;`,
+    )
+    .join('\n');
+}
+
+/** Interfaces are keyed by (host, netns inode, ifindex): the id links and candidates name an end by, in every snapshot. */
+export function interfaceKeys(db: Database): (host: number, netns: number, ifindex: number) => number {
+  const find = db.prepare('SELECT id FROM interface_keys WHERE host = ? AND netns = ? AND ifindex = ?').pluck();
+  const add = db.prepare('INSERT INTO interface_keys (host, netns, ifindex) VALUES (?, ?, ?)');
+  return (host, netns, ifindex) => (find.get(host, netns, ifindex) as number | undefined) ?? Number(add.run(host, netns, ifindex).lastInsertRowid);
+}
+
+/** Candidates as stored: their interface keys, sorted, once each. */
+export const candidateText = (keys: number[]) => JSON.stringify([...new Set(keys)].sort((x, y) => x - y));
