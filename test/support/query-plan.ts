@@ -4,7 +4,10 @@ interface Statements {
 }
 
 /** Tables that grow with every snapshot: a plan must never scan them whole. */
-export const GROWING_TABLES = ['snapshots', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'link_candidates', 'gaps', 'snapshot_tags'];
+export const GROWING_TABLES = [
+  'snapshots', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'link_candidates', 'gaps', 'snapshot_tags',
+  'namespace_spans', 'handle_spans', 'container_spans', 'process_spans', 'interface_spans', 'link_spans', 'nsid_spans', 'interface_keys',
+];
 
 /** The `EXPLAIN QUERY PLAN` lines of a statement. */
 export function planOf(db: Statements, sql: string, params: unknown[] | Record<string, unknown>): string[] {

@@ -28,7 +28,7 @@ CREATE INDEX forgotten_snapshot_id ON forgotten(snapshot_id);
 `;
 
 /** A span table's rows as one snapshot's rows: every snapshot `s` of the host the span holds at. */
-const perSnapshot = (table: string) => `FROM snapshots s JOIN ${table} x ON x.host = s.host AND ${holdsAt('x', 's.taken_at', 's.id')}`;
+const perSnapshot = (table: string) => `FROM snapshots JOIN ${table} ON ${table}.host = snapshots.host AND ${holdsAt(table, 'snapshots.taken_at', 'snapshots.id')}`;
 
 const VIEWS_SQL = `
 DROP TRIGGER snapshots_delete_cascade;
@@ -46,19 +46,20 @@ DROP TABLE handles;
 DROP TABLE nsids;
 DROP TABLE namespaces;
 
-CREATE VIEW namespaces AS SELECT s.id AS snapshot, x.inode, x.is_host, x.captured, x.problem, x.entered_via, x.entered_path ${perSnapshot('namespace_spans')};
-CREATE VIEW handles AS SELECT x.id, s.id AS snapshot, x.netns, x.kind, x.path, x.name, x.error ${perSnapshot('handle_spans')};
-CREATE VIEW containers AS SELECT x.id, s.id AS snapshot, x.netns, x.runtime, x.container_id, x.pod_uid, x.cgroup_version ${perSnapshot('container_spans')};
-CREATE VIEW processes AS SELECT s.id AS snapshot, x.pid, x.netns, x.netns_error, x.comm, x.start_time,
-    (SELECT c.id FROM container_spans c WHERE c.host = s.host AND c.netns IS x.netns AND c.runtime = x.container_runtime AND c.container_id = x.container_id
-      AND ${holdsAt('c', 's.taken_at', 's.id')}) AS container
+CREATE VIEW namespaces AS SELECT snapshots.id AS snapshot, namespace_spans.inode, namespace_spans.is_host, namespace_spans.captured, namespace_spans.problem, namespace_spans.entered_via, namespace_spans.entered_path ${perSnapshot('namespace_spans')};
+CREATE VIEW handles AS SELECT handle_spans.id, snapshots.id AS snapshot, handle_spans.netns, handle_spans.kind, handle_spans.path, handle_spans.name, handle_spans.error ${perSnapshot('handle_spans')};
+CREATE VIEW containers AS SELECT container_spans.id, snapshots.id AS snapshot, container_spans.netns, container_spans.runtime, container_spans.container_id, container_spans.pod_uid, container_spans.cgroup_version ${perSnapshot('container_spans')};
+CREATE VIEW processes AS SELECT snapshots.id AS snapshot, process_spans.pid, process_spans.netns, process_spans.netns_error, process_spans.comm, process_spans.start_time,
+    (SELECT container_spans.id FROM container_spans WHERE container_spans.host = snapshots.host AND container_spans.netns IS process_spans.netns
+      AND container_spans.runtime = process_spans.container_runtime AND container_spans.container_id = process_spans.container_id
+      AND ${holdsAt('container_spans', 'snapshots.taken_at', 'snapshots.id')}) AS container
   ${perSnapshot('process_spans')};
-CREATE VIEW interfaces AS SELECT x.iface AS id, s.id AS snapshot, x.netns, x.ifindex, x.ifname, x.kind, x.slave_kind, x.master, x.link_index, x.link_netnsid,
-    x.link_name, x.link_netns_name, x.mtu, x.operstate, x.flags, x.address, x.link_type, x.alias, x.altnames, x.underlay, x.addresses, x.raw
+CREATE VIEW interfaces AS SELECT interface_spans.iface AS id, snapshots.id AS snapshot, interface_spans.netns, interface_spans.ifindex, interface_spans.ifname, interface_spans.kind, interface_spans.slave_kind, interface_spans.master, interface_spans.link_index, interface_spans.link_netnsid,
+    interface_spans.link_name, interface_spans.link_netns_name, interface_spans.mtu, interface_spans.operstate, interface_spans.flags, interface_spans.address, interface_spans.link_type, interface_spans.alias, interface_spans.altnames, interface_spans.underlay, interface_spans.addresses, interface_spans.raw
   ${perSnapshot('interface_spans')};
-CREATE VIEW links AS SELECT x.id, s.id AS snapshot, x.relation, x.a, x.b, x.status, x.method, x.detail ${perSnapshot('link_spans')};
-CREATE VIEW link_candidates AS SELECT x.id AS link, j.value AS interface FROM link_spans x JOIN json_each(x.candidates) j;
-CREATE VIEW nsids AS SELECT s.id AS snapshot, x.observer, x.nsid, x.target, x.method ${perSnapshot('nsid_spans')};
+CREATE VIEW links AS SELECT link_spans.id, snapshots.id AS snapshot, link_spans.relation, link_spans.a, link_spans.b, link_spans.status, link_spans.method, link_spans.detail ${perSnapshot('link_spans')};
+CREATE VIEW link_candidates AS SELECT link_spans.id AS link, j.value AS interface FROM link_spans JOIN json_each(link_spans.candidates) j;
+CREATE VIEW nsids AS SELECT snapshots.id AS snapshot, nsid_spans.observer, nsid_spans.nsid, nsid_spans.target, nsid_spans.method ${perSnapshot('nsid_spans')};
 
 CREATE VIEW snapshot_list AS
 SELECT s.id, s.snapshot_id, h.label AS host, s.taken_at, s.boot_id, s.tags, s.collector_version,

@@ -44,9 +44,14 @@ export interface PeersResult {
 const END = (t: string) => `${t}.netns AS ${t}_netns, ${t}.ifindex AS ${t}_ifindex, ${t}.ifname AS ${t}_ifname, ${t}.kind AS ${t}_kind, ${t}.master AS ${t}_master`;
 
 export const PEERS_SQL = {
+  // Links with a far end and those without, as two joins rather than a LEFT JOIN: SQLite cannot search
+  // the `interfaces` view on the right of a LEFT JOIN, and would build all of it to search it.
   links: `SELECT l.id, l.relation, l.status, l.method, l.detail, ${END('a')}, ${END('b')}
-    FROM links l JOIN interfaces a ON a.id = l.a AND a.snapshot = l.snapshot LEFT JOIN interfaces b ON b.id = l.b AND b.snapshot = l.snapshot
-    WHERE l.snapshot = ? AND l.relation IN ('veth', 'lower') ORDER BY l.id`,
+    FROM links l JOIN interfaces a ON a.id = l.a AND a.snapshot = l.snapshot JOIN interfaces b ON b.id = l.b AND b.snapshot = l.snapshot
+    WHERE l.snapshot = @snapshot AND l.relation IN ('veth', 'lower')
+    UNION ALL SELECT l.id, l.relation, l.status, l.method, l.detail, ${END('a')}, NULL, NULL, NULL, NULL, NULL
+    FROM links l JOIN interfaces a ON a.id = l.a AND a.snapshot = l.snapshot
+    WHERE l.snapshot = @snapshot AND l.relation IN ('veth', 'lower') AND l.b IS NULL ORDER BY 1`,
   candidates: `SELECT lc.link, ${END('c')}
     FROM links l JOIN link_candidates lc ON lc.link = l.id JOIN interfaces c ON c.id = lc.interface AND c.snapshot = l.snapshot
     WHERE l.snapshot = ? AND l.relation = 'veth'`,
@@ -84,7 +89,7 @@ export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Own
   const pairs: PairView[] = [];
   const unpaired: UnpairedView[] = [];
   const lowers: LowerView[] = [];
-  const links = db.prepare(PEERS_SQL.links).raw().all(snap.row) as Row[];
+  const links = db.prepare(PEERS_SQL.links).raw().all({ snapshot: snap.row }) as Row[];
   for (let i = 0; i < links.length; i++) {
     const row = links[i] as Row;
     const a = end(row, LINK_A);

@@ -124,9 +124,12 @@ export const WHOIS_SQL = {
   containers: 'SELECT runtime, container_id AS id, pod_uid AS podUid FROM containers WHERE snapshot = ? AND netns = ? ORDER BY runtime, container_id',
   pid: 'SELECT netns, netns_error AS netnsError FROM processes WHERE snapshot = ? AND pid = ?',
   containerPrefix: 'SELECT DISTINCT netns FROM containers WHERE snapshot = @snapshot AND container_id >= @lo AND container_id < @hi AND netns IS NOT NULL ORDER BY netns',
-  /** Other snapshots of the host holding the name: through interfaces_ifname, then each snapshot by its key. */
+  /**
+   * Other snapshots of the host holding the name: the rows with the name first (by the ifname index), then
+   * the snapshots each holds at; \`+\` keeps the planner from walking every snapshot of the host instead.
+   */
   seenElsewhere: `SELECT count(DISTINCT i.snapshot) FROM interfaces i JOIN snapshots s ON s.id = i.snapshot
-    WHERE i.ifname = @name AND s.host = (SELECT host FROM snapshots WHERE id = @snapshot) AND i.snapshot <> @snapshot`,
+    WHERE i.ifname = @name AND +s.host = (SELECT host FROM snapshots WHERE id = @snapshot) AND i.snapshot <> @snapshot`,
   /** What identifies a device for `judgeSameInode`: ifindex and MAC address. */
   devicesOfNetns: 'SELECT ifindex, ifname, kind, address FROM interfaces WHERE snapshot = ? AND netns = ? ORDER BY ifindex',
   /** A snapshot that did not capture a namespace's devices. */
@@ -139,7 +142,7 @@ export const WHOIS_SQL = {
       (SELECT group_concat(runtime || ':' || container_id, ',') FROM containers c WHERE c.snapshot = i.snapshot AND c.netns = i.netns) AS containers,
       (SELECT group_concat(name, ',') FROM handles h WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named') AS names
     FROM interfaces i JOIN snapshots s ON s.id = i.snapshot JOIN namespaces n ON n.snapshot = i.snapshot AND n.inode = i.netns
-    WHERE i.ifname = ? AND s.host = ?`,
+    WHERE i.ifname = ? AND +s.host = ?`,
 } as const;
 
 type IfRow = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null };
