@@ -2,8 +2,11 @@ import { toDbText, type EndRef } from '@nsnap/shared';
 import type { SnapshotRows } from '../ingest/normalize.js';
 import { sortTables, type LakeRow, type LakeSnapshot } from './lake-rows.js';
 
-/** What SQLite stores for a JS string: UTF-8, so a lone surrogate becomes U+FFFD. */
-export const wellFormed = (s: string): string => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+/**
+ * A text column as a database that ingested it reads it back: better-sqlite3 writes a lone surrogate as
+ * its three WTF-8 bytes (ED A0 80…), which read back as three U+FFFD. Names are kept exactly instead (`name`).
+ */
+export const wellFormed = (s: string): string => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd\ufffd\ufffd');
 const text = (s: string | null): string | null => (s === null ? null : wellFormed(s));
 /** Names as insert-snapshot.ts stores them (`toDbText`): reversible, and valid UTF-8. */
 const name = (s: string | null): string | null => (s === null ? null : toDbText(s));
