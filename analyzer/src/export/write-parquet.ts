@@ -64,7 +64,7 @@ function columnData(table: Table, c: Column, rows: LakeRow[]): unknown[] {
 /**
  * One table's rows of one snapshot as a Parquet file. The bytes depend only on the rows (no time or
  * writer state goes in), so the same snapshot exported twice, from a database or from its bundle, is the
- * same file. hyparquet-writer writes data page v2, with PLAIN and RLE_DICTIONARY encodings, snappy.
+ * same file. Data page v1 (patches/hyparquet-writer@0.17.0.patch: docs/fleet.md says why), PLAIN and RLE_DICTIONARY, snappy.
  */
 export function writeParquet(table: Table, rows: LakeRow[], identity: { snapshotId: string; contentSha256: string }): Uint8Array {
   const buffer = parquetWriteBuffer({
