@@ -95,6 +95,21 @@ describe('nsnap export', () => {
     }
   });
 
+  it('refuses flags that cannot be meant: a database and --from, a host that is no label, a range that ends before it starts', async () => {
+    const lake = path.join(dir, 'lake-refused');
+    await expect(runExport(flags({ db, from: bundles, to: lake }), quietIo)).rejects.toThrow(/--from .* not both/);
+    await expect(runExport(flags({ db, to: lake, host: '../x' }), quietIo)).rejects.toThrow(/--host/);
+    await expect(runExport(flags({ db, to: lake, since: '2026-11-30', until: '2026-11-29' }), quietIo)).rejects.toThrow(/--until .* before --since/);
+    await expect(runExport(flags({ db: path.join(dir, 'missing.db'), to: lake }), quietIo)).rejects.toThrow(/no database/);
+    expect(() => statSync(lake)).toThrow();
+  });
+
+  it('says how far it got on stderr, and names what it could not export', async () => {
+    const lines: string[] = [];
+    await runExport(flags({ db, to: path.join(dir, 'lake-progress'), quiet: false }), { stderr: { write: (t: string) => lines.push(t) } });
+    expect(lines.join('')).toMatch(/^nsnap: export done: 3 snapshot\(s\), 3 written \(\d+ files, \d+ bytes\), 0 already in the lake, 0 failed\n$/m);
+  });
+
   it('keeps hostile host labels and snapshot ids from a database inside the lake', async () => {
     const hostileDb = path.join(dir, 'hostile.db');
     const c = new Sqlite(hostileDb);
