@@ -26,8 +26,10 @@ const bundle = path.join(dist, 'nsnap-cli.cjs');
 const cacheFile = path.join(dist, 'nsnap-cli.v8cache');
 const launcher = path.join(dist, 'nsnap.cjs');
 const fixture = path.join(root, 'fixtures/bundles/host-only.json');
-/** Packages only ingest loads, each bundled into a file of its own, required from the CLI bundle as it needs them. */
-const VENDOR = { zod: 'nsnap-zod.cjs', '@aws-sdk/client-s3': 'nsnap-s3.cjs' };
+/** Packages only ingest (and export) loads, each bundled into a file of its own, required from the CLI bundle as it needs them. */
+const VENDOR = { zod: 'nsnap-zod.cjs', '@aws-sdk/client-s3': 'nsnap-s3.cjs', 'hyparquet-writer': 'nsnap-parquet.cjs' };
+/** The workspace package each vendored package is a dependency of. */
+const VENDOR_OWNER = { 'hyparquet-writer': 'analyzer' };
 /** What the training run runs, each after `--db DB`: every query, over a database holding the fixture. */
 const TRAINING = [
   ['--version'], ['snapshots'], ['show'], ['show', '--json'], ['peers'], ['peers', '--json'], ['graph'],
@@ -48,7 +50,7 @@ async function buildAll() {
 
   for (const [pkg, out] of Object.entries(VENDOR)) {
     // Minified: theirs is not the code an internal error's stack trace should be readable in.
-    await build({ ...common, minify: true, stdin: { contents: `export * from '${pkg}';`, resolveDir: path.join(root, 'shared'), sourcefile: `${pkg}.js` }, outfile: path.join(dist, out) });
+    await build({ ...common, minify: true, stdin: { contents: `export * from '${pkg}';`, resolveDir: path.join(root, VENDOR_OWNER[pkg] ?? 'shared'), sourcefile: `${pkg}.js` }, outfile: path.join(dist, out) });
   }
 
   const vendor = {

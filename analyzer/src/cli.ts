@@ -427,6 +427,40 @@ Examples:
       });
     });
 
+  program
+    .command('export')
+    .description('Write snapshots as a Hive-partitioned Parquet lake (DuckDB, Athena, Trino): <table>/host=H/date=D/<snapshot_id>.parquet')
+    .requiredOption('--to <dir|url>', 'the lake: a directory, file:///dir or s3://bucket/prefix')
+    .option('--from <store>', 'read bundles from this store (a directory or s3://bucket/prefix) instead of a database')
+    .option('--host <label>', 'only this host\'s snapshots')
+    .option('--since <time>', 'only snapshots taken at or after this time (as nsnap ingest --since)')
+    .option('--until <time>', 'only snapshots taken at or before this time (a day means its end)')
+    .option('--json', 'print the summary as JSON on stdout', false)
+    .option('-q, --quiet', 'no progress and no summary on stderr (failures are still named)', false)
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for --to and --from (MinIO, Ceph, s3rver)')
+    .option('--s3-region <region>', 'S3 region')
+    .option('--s3-force-path-style', 'path-style S3 requests (the default with --s3-endpoint)')
+    .addHelpText(
+      'after',
+      `
+One file per table per snapshot; tables and columns: docs/fleet.md. A snapshot whose snapshots file is
+already in the lake is not written again (its files are a function of the bundle: the same bytes); a run
+that stopped is continued by running it again. Exit code 1 when a snapshot could not be exported.
+
+Examples:
+  nsnap export --to ./lake --since 7d
+  nsnap export --from s3://nsnap-bundles/fleet --host web-1 --since 2026-11-29 --until 2026-11-29 --to s3://nsnap-lake/v1
+  duckdb -c "SELECT host, count(*) FROM read_parquet('lake/interfaces/*/*/*.parquet', hive_partitioning=true) GROUP BY host"
+`,
+    )
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalFlags & import('./export/run-export.js').ExportFlags>();
+      const { runExport } = await import('./export/run-export.js');
+      const summary = await runExport(flags, { stderr: process.stderr });
+      if (flags.json) json(summary);
+      process.exitCode = summary.failed > 0 ? EXIT.failed : EXIT.ok;
+    });
+
   const removal = (command: Command) =>
     command
       .addOption(hostOption())

@@ -111,6 +111,11 @@ export function buildProgram(): Command {
     .option('--s3-force-path-style', 'address buckets as endpoint/bucket (the default with --s3-endpoint)')
     .option('--no-s3-force-path-style', 'address buckets as bucket.endpoint even with --s3-endpoint')
     .addOption(
+      new Option('--s3-content-encoding <encoding>', 'how bundles are described to S3: none (Content-Type: application/gzip, the stored bytes are what every client gets) or gzip (Content-Encoding: gzip, which browsers and some tools undo silently; docs/s3.md)')
+        .choices(['none', 'gzip'])
+        .default('none'),
+    )
+    .addOption(
       new Option('--spool <dir>', 'where bundles wait when the store cannot take them; one subdirectory per destination').default(
         defaultSpoolRoot(process.env, process.getuid?.() ?? -1, os.homedir()),
         '/var/lib/nsnap/spool as root, else $XDG_STATE_HOME/nsnap/spool or ~/.local/state/nsnap/spool',

@@ -4,6 +4,8 @@ import { SpoolEntryError, type Spool, type SpooledBundle, type SpoolEntry } from
 
 export interface DeliveryDeps {
   store: ObjectStore;
+  /** How the gzip'd bundle is described to the store (--s3-content-encoding); 'none' when unset. */
+  contentEncoding?: ContentEncodingChoice;
   spool: Spool;
   retry: RetryPolicy;
   /** One line on stderr. */
@@ -31,13 +33,23 @@ export type Delivery =
   /** Not stored and the spool could not be written either. */
   | { kind: 'spool-failed'; spoolError: Error; error: StoreError };
 
-export function putOptions(sha256: string): PutOptions {
-  return { contentType: 'application/json', contentEncoding: 'gzip', metadata: { sha256 } };
+export const CONTENT_ENCODINGS = ['none', 'gzip'] as const;
+export type ContentEncodingChoice = (typeof CONTENT_ENCODINGS)[number];
+
+/**
+ * The object's metadata. 'none' (the default): a gzip file, `Content-Type: application/gzip`, no
+ * Content-Encoding, so every client downloads the stored bytes, which the sha256 names. 'gzip': JSON
+ * sent with `Content-Encoding: gzip`, which browsers, curl --compressed and some engines' HTTP readers
+ * undo silently, so what they save or hash is not what was stored (docs/s3.md). The analyzer reads both.
+ */
+export function putOptions(sha256: string, encoding: ContentEncodingChoice = 'none'): PutOptions {
+  if (encoding === 'gzip') return { contentType: 'application/json', contentEncoding: 'gzip', metadata: { sha256 } };
+  return { contentType: 'application/gzip', metadata: { sha256 } };
 }
 
 /** Uploads with retries; anything but a StoreError is a bug and propagates. */
 async function upload(key: string, body: Uint8Array, sha256: string, deps: DeliveryDeps): Promise<void> {
-  await withRetries(() => deps.store.put(key, body, putOptions(sha256)), {
+  await withRetries(() => deps.store.put(key, body, putOptions(sha256, deps.contentEncoding)), {
     ...deps.retry,
     onRetry: ({ attempt, delayMs, error }) => deps.log(`storing ${key} failed (${error.message}); try ${attempt + 1} of ${deps.retry.attempts} in ${delayMs} ms`),
   });

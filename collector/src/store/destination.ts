@@ -2,7 +2,7 @@ import path from 'node:path';
 import { LocalStore, openStore, type ObjectStore, type StoreOptions } from '@nsnap/shared/core';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { EncodedBundle } from '../encode.js';
-import { deliver } from './deliver.js';
+import { deliver, type ContentEncodingChoice } from './deliver.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { acquireRunLock, LockHeldError, type RunLock } from './run-lock.js';
 import type { DrainReport, Delivery } from './deliver.js';
@@ -19,10 +19,13 @@ export interface DestinationOptions extends StoreOptions {
   spoolMaxBytes: number;
   /** The run lock; by default beside the destination's spool. */
   lock?: string;
+  /** --s3-content-encoding: how the bundles are described to the store. */
+  contentEncoding?: ContentEncodingChoice;
 }
 
 export interface Destination {
   store: ObjectStore;
+  contentEncoding: ContentEncodingChoice;
   spool: Spool;
   lockPath: string;
   /** Where every destination's spool is (`--spool`). */
@@ -42,7 +45,7 @@ export async function openDestination(options: DestinationOptions): Promise<Dest
   });
   const identity = await storeIdentity(store, options.s3Endpoint);
   const spool = new Spool(spoolDirFor(options.spoolRoot, identity), options.spoolMaxBytes, identity);
-  return { store, spool, lockPath: options.lock ?? defaultLockPath(spool.dir), spoolRoot: path.resolve(options.spoolRoot), legacySpoolDir: spoolDirFor(options.spoolRoot, legacyStoreIdentity(store, options.s3Endpoint)) };
+  return { store, contentEncoding: options.contentEncoding ?? 'none', spool, lockPath: options.lock ?? defaultLockPath(spool.dir), spoolRoot: path.resolve(options.spoolRoot), legacySpoolDir: spoolDirFor(options.spoolRoot, legacyStoreIdentity(store, options.s3Endpoint)) };
 }
 
 /** The store flags every subcommand shares: --out, --s3-*, --spool, --spool-max-bytes, --lock. */
@@ -51,6 +54,7 @@ export interface StoreFlags {
   s3Endpoint?: string;
   s3Region?: string;
   s3ForcePathStyle?: boolean;
+  s3ContentEncoding?: ContentEncodingChoice;
   spool: string;
   spoolMaxBytes: number;
   lock?: string;
@@ -70,6 +74,7 @@ export function destinationOptionsFrom(flags: StoreFlags): DestinationOptions {
     spoolRoot: flags.spool,
     spoolMaxBytes: flags.spoolMaxBytes,
     ...(flags.lock !== undefined ? { lock: flags.lock } : {}),
+    ...(flags.s3ContentEncoding !== undefined ? { contentEncoding: flags.s3ContentEncoding } : {}),
   };
 }
 
@@ -134,7 +139,7 @@ export async function deliverBundle(
     return 0;
   });
   if (adopted > 0) notice(`moved ${adopted} bundle${adopted === 1 ? '' : 's'} spooled by an earlier build from ${destination.legacySpoolDir} to ${spool.dir}`);
-  const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log });
+  const { drain, delivery } = await deliver(encoded, { store, spool, retry: DEFAULT_RETRY, log, contentEncoding: destination.contentEncoding });
   for (const other of await waitingElsewhere(destination.spoolRoot, spool.dir)) log(describeOtherSpool(other));
   if (delivery.kind === 'stored') {
     report(delivery.location);
