@@ -17,6 +17,8 @@ import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
 import { listSnapshots } from './query/snapshots.js';
 import { renderCheck } from './render/check-text.js';
+import { captureCommand } from './query/capture.js';
+import { CAPTURE_HELP, renderCapture } from './render/capture-text.js';
 import { renderDiff } from './render/diff-text.js';
 import { historyBaseline, historyLine } from './render/history-text.js';
 import { renderDot } from './render/dot.js';
@@ -377,7 +379,7 @@ Examples:
       if (flags.all && filter !== null) throw new UsageError('--all lists every owner the name had; it does not take --netns, --container, --pod or --interface');
       withDatabase(flags, (db) => {
         if (flags.all) {
-          const history = whoisAll(db, what, flags.host ?? null);
+          const history = whoisAll(db, what, flags.host ?? null, (done, total) => log(`whois --all: ${done}/${total} snapshots read…`));
           if (flags.json) json(history);
           else out(renderWhoisHistory(history));
           process.exitCode = history.periods.length > 0 ? EXIT.ok : EXIT.failed;
@@ -387,6 +389,25 @@ Examples:
         if (flags.json) json(result);
         else out(renderWhois(result));
         process.exitCode = result.matches.length > 0 ? EXIT.ok : EXIT.failed;
+      });
+    });
+
+  program
+    .command('capture')
+    .description('The command that captures packets on a device, in its namespace, as of the latest snapshot: tcpdump through ip netns exec or nsenter, and on its veth peer')
+    .argument('<what>', 'an interface name, a container id (prefix), a pod uid; or if:NAME, container:ID, pod:UID')
+    .addOption(snapshotOption())
+    .addOption(hostOption())
+    .option('--netns <netns>', 'only devices of this namespace (an inode, or a name in /run/netns)')
+    .addOption(jsonOption())
+    .addHelpText('after', CAPTURE_HELP)
+    .action((what: string, _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { netns?: string }>();
+      withDatabase(flags, (db) => {
+        const answer = captureCommand(db, what, { ...selectionOf(flags), netns: flags.netns ?? null });
+        if (flags.json) json(answer);
+        else out(renderCapture(answer));
+        process.exitCode = answer.status === 'ok' ? EXIT.ok : EXIT.failed;
       });
     });
 
