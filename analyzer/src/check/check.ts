@@ -10,6 +10,8 @@ export interface CheckInput {
   gaps: { probe: string; subject: string; reason: string; detail: string }[];
   /** Namespaces with no process of their own that were entered through a process's fd or thread. */
   holds?: ReadonlyMap<number, ProcessHold>;
+  /** Processes whose namespace could not be read, not counting those that exited mid-scan (default: all of `state.unreadable`). */
+  unreadableLive?: number;
 }
 
 export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'unconfirmed-veth' | 'veth-peer-unseen' | 'veth-peer-unreadable' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed'
@@ -73,7 +75,7 @@ export function checkSnapshot(input: CheckInput): Finding[] {
     }
   }
   findings.push(...bridgeMtuFindings(input.state.namespaces));
-  findings.push(...leakedAddressFindings(input.state.namespaces, input.state.unreadable, input.holds ?? new Map()));
+  findings.push(...leakedAddressFindings(input.state.namespaces, input.unreadableLive ?? input.state.unreadable.length, input.holds ?? new Map()));
   for (const g of input.gaps) {
     findings.push({ kind: 'capture-failed', subject: `${g.probe}: ${g.subject}`, detail: `${g.reason}: ${g.detail}`, netns: null, ifname: null });
   }

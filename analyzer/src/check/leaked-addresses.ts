@@ -1,4 +1,4 @@
-import type { NamespaceState, ProcessState } from '../diff/state.js';
+import type { NamespaceState } from '../diff/state.js';
 import { isLocalScope, parseIp } from '../query/ip-address.js';
 import type { Finding } from './check.js';
 
@@ -17,11 +17,12 @@ function assigned(text: string): string | null {
  * a namespace its runtime forgot (kept alive by a name or a mount), which the
  * IPAM may hand out again. Asserted only on proof: the namespace was captured,
  * no process lives in it, no thread of one was found in it, and every
- * process's namespace was read. An unreadable process, a process holding it
+ * process's namespace was read (`unreadable` counts those that were not,
+ * leaving out processes that exited mid-scan: they live nowhere). An unreadable process, a process holding it
  * open by an fd, or a namespace whose devices could not be captured is
  * "uncertain", with the reason.
  */
-export function leakedAddressFindings(namespaces: readonly NamespaceState[], unreadable: readonly ProcessState[], holds: ReadonlyMap<number, ProcessHold>): Finding[] {
+export function leakedAddressFindings(namespaces: readonly NamespaceState[], unreadable: number, holds: ReadonlyMap<number, ProcessHold>): Finding[] {
   const findings: Finding[] = [];
   for (const ns of namespaces) {
     if (ns.isHost || ns.processes.length > 0 || holds.get(ns.netns) === 'thread') continue;
@@ -41,8 +42,8 @@ export function leakedAddressFindings(namespaces: readonly NamespaceState[], unr
     const base = { subject: `netns ${ns.netns}`, netns: ns.netns, ifname: first?.ifname ?? null, addresses: held };
     if (holds.get(ns.netns) === 'fd') {
       findings.push({ ...base, kind: 'leaked-address-uncertain', detail: `holds ${held.join(', ')}; no process lives in it, but a process holds it open by an fd (perhaps on purpose)${kept}` });
-    } else if (unreadable.length > 0) {
-      const n = unreadable.length;
+    } else if (unreadable > 0) {
+      const n = unreadable;
       findings.push({ ...base, kind: 'leaked-address-uncertain', detail: `holds ${held.join(', ')}; no readable process lives in it, but the namespace of ${n} process${n === 1 ? '' : 'es'} could not be read: one may live in it${kept}` });
     } else {
       findings.push({ ...base, kind: 'leaked-address', detail: `holds ${held.join(', ')} with no process in it${kept}` });

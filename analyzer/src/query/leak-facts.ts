@@ -1,3 +1,4 @@
+// What the leaked-address rule needs beyond the snapshot state: how process-less namespaces are held, and how many processes were unreadable.
 import type { Database } from 'better-sqlite3';
 import type { ProcessHold } from '../check/leaked-addresses.js';
 
@@ -16,4 +17,11 @@ export function loadHolds(db: Database, snapshot: number): Map<number, ProcessHo
     else if (/\/\d+\/task\/\d+\/ns\/net$/.test(r.path)) out.set(r.inode, 'thread');
   }
   return out;
+}
+
+/** Processes whose namespace could not be read, other than those that exited between the listing and the read. */
+export const UNREADABLE_LIVE_SQL = "SELECT count(*) FROM processes WHERE snapshot = ? AND netns IS NULL AND netns_error IS NOT 'vanished'";
+
+export function countUnreadableLive(db: Database, snapshot: number): number {
+  return db.prepare(UNREADABLE_LIVE_SQL).pluck().get(snapshot) as number;
 }
