@@ -19,7 +19,7 @@ const IFNAME = /^[^\s/:]{1,64}$/;
 export function parseWhat(what: string): WhoisQuery[] {
   const t = what.trim();
   const explicit = /^(if|interface|pid|netns|net|container):(.*)$/.exec(t);
-  const bad = () => new UsageError(`whois ${quote(what)}: expected an IPv4 or IPv6 address (with or without /LEN), an interface name, a pid, a netns inode (net:[N] or a number above ${PID_MAX}), a container id prefix, or one of if:NAME, pid:N, netns:N, container:ID`);
+  const bad = () => new UsageError(`whois ${quote(what)}: expected an interface name, an IPv4 or IPv6 address (with or without /LEN), a pid, a netns inode (net:[N] or a number above ${PID_MAX}), a container id prefix, or one of if:NAME, pid:N, netns:N, container:ID`);
   if (explicit) {
     const [, kind, rest = ''] = explicit;
     if (kind === 'if' || kind === 'interface') {
