@@ -38,6 +38,21 @@ describe('capture, whois ADDRESS and check on a hand-built container node', () =
       .process({ pid: 900, netns: null, comm: 'gone', netnsError: 'vanished' })
       .lsns(NS.host, [{ inode: NS.host, nsid: null, pid: 2 }, { inode: NS.web, nsid: 0 }]);
     writeBundle(path.join(dir, 'b'), tidy.build());
+    // node-3: one address over six snapshots: held, not captured (a gap), held, given up, held again, held after a reboot.
+    const times = ['10:00', '10:10', '10:20', '10:30', '10:40', '10:50'];
+    times.forEach((t, n) => {
+      const held = n !== 3;
+      const web = n === 1
+        ? { inode: NS.web, failure: { reason: 'timeout' as const, detail: 'ip did not answer' } }
+        : { inode: NS.web, links: [{ ifindex: 2, ifname: 'eth0', kind: 'veth', linkIndex: 5, linkNetnsid: 0, addrs: held ? [{ family: 'inet' as const, local: '10.5.5.5', prefixlen: 24 }] : [] }] };
+      const b = new BundleBuilder({ host: 'node-3', takenAt: `2026-11-29T${t}:00.000Z`, ...(n === 5 ? { bootId: '0b0b0b0b-aaf3-499b-97a5-298c8b4a3794' } : {}) })
+        .namespace({ inode: NS.host, host: true, links: [{ ifindex: 5, ifname: 'vethweb', kind: 'veth', linkIndex: 2, linkNetnsid: 0 }] })
+        .namespace(web)
+        .process({ pid: 2, netns: NS.host, comm: 'kthreadd' })
+        .process({ pid: 1557, netns: NS.web, comm: 'sleep' })
+        .lsns(NS.host, [{ inode: NS.host, nsid: null, pid: 2 }, { inode: NS.web, nsid: 0, pid: 1557 }]);
+      writeBundle(path.join(dir, 'b'), b.build());
+    });
     const r = await runCli(ANALYZER_BIN, ['ingest', path.join(dir, 'b'), '--db', db]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
   });
@@ -92,6 +107,21 @@ describe('capture, whois ADDRESS and check on a hand-built container node', () =
     expect(r.body.matches.map((m) => [m.netns, m.ifname, m.address])).toEqual([[NS.web, 'eth0', '172.17.0.2/16']]);
     const h = await json<{ matches: { host: boolean; ifname: string }[] }>('whois', '172.17.0.1/16', '--host', 'node-1');
     expect(h.body.matches.map((m) => [m.host, m.ifname])).toEqual([[true, 'docker0']]);
+  });
+
+  it('whois ADDRESS --all: a period goes on over a snapshot that could not capture the namespace, ends where the address is gone, and at a reboot', async () => {
+    const r = await json<{ periods: { first: { takenAt: string }; last: { takenAt: string }; snapshots: number; gaps: number; netns: number; match: { address: string; peer: { ifname: string } | null } }[] }>('whois', '10.5.5.5', '--all', '--host', 'node-3');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.body.periods.map((p) => [p.first.takenAt.slice(11, 16), p.last.takenAt.slice(11, 16), p.snapshots, p.gaps, p.match.address, p.match.peer?.ifname])).toEqual([
+      ['10:00', '10:20', 2, 1, '10.5.5.5/24', 'vethweb'],
+      ['10:40', '10:40', 1, 0, '10.5.5.5/24', 'vethweb'],
+      ['10:50', '10:50', 1, 0, '10.5.5.5/24', 'vethweb'],
+    ]);
+    const text = String((await nsnap('whois', '10.5.5.5', '--all', '--host', 'node-3')).stdout);
+    expect(text).toContain('10.5.5.5 on host node-3: 3 periods');
+    expect(text).toContain('over 1 snapshot that could not capture it');
+    const none = await json<{ periods: unknown[] }>('whois', '10.5.5.6', '--all', '--host', 'node-3');
+    expect([none.exitCode, none.body.periods]).toEqual([1, []]);
   });
 
   it('check: a leaked pod IP where every process was read (one that exited mid-scan lives nowhere), none where every namespace with an address has a process', async () => {
