@@ -333,7 +333,11 @@ describe('nsnap diff, history, whois, check on hand-built snapshots', () => {
     expect(text).toMatch(/veth-peer-unreadable \(1\): .*\n {2}vethdead #40 \(netns 4026531840\) \[host\]: /);
     expect(text.trimEnd()).toMatch(/\n\d+ findings$/);
     const mtu = JSON.parse(String((await nsnap('check', 'tag:phase=post-deploy', '--json')).stdout));
-    expect(mtu.findings).toEqual([{ kind: 'veth-mtu-mismatch', subject: `vethapi (netns ${HOST_NS}) ⇄ eth0 (netns ${API.inode})`, detail: 'MTU 9000 on vethapi, 1500 on eth0', netns: HOST_NS, ifname: 'vethapi' }]);
+    expect(mtu.findings).toEqual([
+      { kind: 'veth-mtu-mismatch', subject: `vethapi (netns ${HOST_NS}) ⇄ eth0 (netns ${API.inode})`, detail: 'MTU 9000 on vethapi, 1500 on eth0', netns: HOST_NS, ifname: 'vethapi' },
+      // The port of docker0 too: its MTU is no longer the bridge's.
+      { kind: 'bridge-mtu-mismatch', subject: 'vethapi in bridge docker0 (host)', detail: 'MTU 9000 on port vethapi, 1500 on bridge docker0', netns: HOST_NS, ifname: 'vethapi' },
+    ]);
     const good = await nsnap('check', 'tag:phase=pre-deploy', '--host', 'web-1');
     expect(good.exitCode, String(good.stdout)).toBe(0);
     expect(String(good.stdout)).toContain('no findings');

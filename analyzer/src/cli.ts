@@ -17,6 +17,8 @@ import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
 import { listSnapshots } from './query/snapshots.js';
 import { renderCheck } from './render/check-text.js';
+import { captureCommand } from './query/capture.js';
+import { CAPTURE_HELP, renderCapture } from './render/capture-text.js';
 import { renderDiff } from './render/diff-text.js';
 import { historyBaseline, historyLine } from './render/history-text.js';
 import { renderDot } from './render/dot.js';
@@ -339,17 +341,19 @@ Examples:
 
   program
     .command('whois')
-    .description('Who held an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
-    .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
+    .description('Who held an address, an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
+    .argument('<what>', 'an IPv4/IPv6 address (with or without /LEN), an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
     .option('--at <time>', 'answer from the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h) (default: the latest)')
     .addOption(hostOption())
-    .option('--all', 'for an interface name: every period the name was held by one owner, over all snapshots of the host', false)
+    .option('--all', 'for an interface name or an address: every period one owner held it, over all snapshots of the host', false)
     .addOption(jsonOption())
     .addHelpText(
       'after',
       `
 A number above 4194304 (the largest pid_max) is a netns inode, a smaller one a pid. A bare hex word is
-tried both as an interface name and as a container id prefix. The answer names the snapshot it comes from
+tried both as an interface name and as a container id prefix. An address matches every interface holding
+it (all of them: one address in two namespaces is two matches), in any spelling (fe80::1 = fe80:0:0::1);
+with /LEN only when held with that length. The answer names the snapshot it comes from
 and how old that snapshot was at the time asked. Exit code 1 when nothing matches.
 
 Output:
@@ -357,7 +361,7 @@ Output:
     in host
 
 JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
-       "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
+       "matches":[{"matchedBy","address","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
                    "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
                    "lower":{"device":{…},"method","detail"},"interfaces"}]}
   with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
@@ -365,6 +369,8 @@ JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
 Examples:
   nsnap whois veth4a67fcf --at 2026-11-29T03:12Z --host web-1
   nsnap whois veth4a67fcf --all --host web-1
+  nsnap whois 10.42.3.17 --at 2026-11-29T03:12Z --host web-1   # who had that address then
+  nsnap whois fd00::5/64 --all --host web-1
   nsnap whois 1557                         # the namespace of pid 1557, its interfaces and peers
   nsnap whois d0b3604b67ac --json | jq '.matches[].interfaces[].peer'
 `,
@@ -377,7 +383,7 @@ Examples:
       if (flags.all && filter !== null) throw new UsageError('--all lists every owner the name had; it does not take --netns, --container, --pod or --interface');
       withDatabase(flags, (db) => {
         if (flags.all) {
-          const history = whoisAll(db, what, flags.host ?? null);
+          const history = whoisAll(db, what, flags.host ?? null, (done, total) => log(`whois --all: ${done}/${total} snapshots read…`));
           if (flags.json) json(history);
           else out(renderWhoisHistory(history));
           process.exitCode = history.periods.length > 0 ? EXIT.ok : EXIT.failed;
@@ -391,8 +397,27 @@ Examples:
     });
 
   program
+    .command('capture')
+    .description('The command that captures packets on a device, in its namespace, as of the latest snapshot: tcpdump through ip netns exec or nsenter, and on its veth peer')
+    .argument('<what>', 'an interface name, a container id (prefix), a pod uid; or if:NAME, container:ID, pod:UID')
+    .addOption(snapshotOption())
+    .addOption(hostOption())
+    .option('--netns <netns>', 'only devices of this namespace (an inode, or a name in /run/netns)')
+    .addOption(jsonOption())
+    .addHelpText('after', CAPTURE_HELP)
+    .action((what: string, _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<QueryFlags & { netns?: string }>();
+      withDatabase(flags, (db) => {
+        const answer = captureCommand(db, what, { ...selectionOf(flags), netns: flags.netns ?? null });
+        if (flags.json) json(answer);
+        else out(renderCapture(answer));
+        process.exitCode = answer.status === 'ok' ? EXIT.ok : EXIT.failed;
+      });
+    });
+
+  program
     .command('check')
-    .description('What looks wrong in a snapshot: veths without a proven peer, namespaces with no process, veth ends that disagree, failed captures')
+    .description('What looks wrong in a snapshot: veths without a proven peer, namespaces with no process, MTU mismatches, leaked addresses, failed captures')
     .argument('[sel]', 'the snapshot (SEL); the same as --snapshot SEL')
     .addOption(new Option('-s, --snapshot <sel>', 'which snapshot (SEL below), like the other queries; default "latest"'))
     .addOption(hostOption())
@@ -406,9 +431,12 @@ Findings: veth-peer-unseen (its peer is in a namespace nsnap could not see: kept
 a scan cannot reach), veth-peer-unreadable (its peer namespace is known but could not be read),
 dangling-veth (its peer is gone), ambiguous-veth, unconfirmed-veth (one candidate, not proof while
 namespaces are out of sight: docs/correlation.md), netns-without-process (kept alive by a mount or a name only),
-veth-mtu-mismatch, veth-one-end-down, capture-failed. Exit code 1 when there is a finding, 0 when none.
+veth-mtu-mismatch, veth-one-end-down, bridge-mtu-mismatch (a port's MTU differs from its bridge's),
+leaked-address (a namespace no process lives in holds an address: a leaked pod IP), leaked-address-uncertain
+(the same where the facts do not prove it: an unreadable process may live in it, a process holds it by an fd,
+or it was not captured), capture-failed. Exit code 1 when there is a finding, 0 when none.
 
-JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname"}]}
+JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname","addresses"}]}
 
 Examples:
   nsnap check --host web-1

@@ -14,7 +14,8 @@ export const EXIT = {
 export const EXIT_CODES_HELP = `Exit codes:
   0  done
   1  some input failed: a bundle could not be ingested (each is named on stderr), or the database is unusable;
-     for check: something looks wrong; for whois: nothing matched
+     for check: something looks wrong; for whois: nothing matched; for capture: no single device, or no command
+     that can be printed safely (unknown, ambiguous or refused)
   2  usage error: a bad flag or value, or a selector that selects nothing (the message says why)
   70 internal error: a bug in nsnap (the message has the details to report)`;
 

@@ -1,4 +1,6 @@
 import type { EndState, SnapshotState } from '../diff/state.js';
+import { bridgeMtuFindings } from './bridge-mtu.js';
+import { leakedAddressFindings, type ProcessHold } from './leaked-addresses.js';
 
 export interface CheckInput {
   state: SnapshotState;
@@ -6,9 +8,14 @@ export interface CheckInput {
   unpaired: { end: EndState; reason: string; detail: string }[];
   /** The bundle's gaps: probes or captures that failed. */
   gaps: { probe: string; subject: string; reason: string; detail: string }[];
+  /** Namespaces with no process of their own that were entered through a process's fd or thread. */
+  holds?: ReadonlyMap<number, ProcessHold>;
+  /** Processes whose namespace could not be read, not counting those that exited mid-scan (default: all of `state.unreadable`). */
+  unreadableLive?: number;
 }
 
-export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'unconfirmed-veth' | 'veth-peer-unseen' | 'veth-peer-unreadable' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed';
+export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'unconfirmed-veth' | 'veth-peer-unseen' | 'veth-peer-unreadable' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed'
+  | 'bridge-mtu-mismatch' | 'leaked-address' | 'leaked-address-uncertain';
 
 export interface Finding {
   kind: FindingKind;
@@ -17,6 +24,8 @@ export interface Finding {
   detail: string;
   netns: number | null;
   ifname: string | null;
+  /** For leaked-address findings: every address the namespace holds (`ADDRESS/LEN on IFNAME`). */
+  addresses?: string[];
 }
 
 const UP = new Set(['UP', 'UNKNOWN']);
@@ -65,6 +74,8 @@ export function checkSnapshot(input: CheckInput): Finding[] {
       findings.push({ kind: 'veth-one-end-down', subject: label, detail: `${down.ifname} is down while ${other.ifname} is up`, netns: down.netns, ifname: down.ifname });
     }
   }
+  findings.push(...bridgeMtuFindings(input.state.namespaces));
+  findings.push(...leakedAddressFindings(input.state.namespaces, input.unreadableLive ?? input.state.unreadable.length, input.holds ?? new Map()));
   for (const g of input.gaps) {
     findings.push({ kind: 'capture-failed', subject: `${g.probe}: ${g.subject}`, detail: `${g.reason}: ${g.detail}`, netns: null, ifname: null });
   }

@@ -6,6 +6,7 @@ import { loadSnapshotState } from './load-state.js';
 import { loadOwners, type Owners } from './owners.js';
 import { peersOf } from './peers.js';
 import type { SnapshotRef } from './select.js';
+import { countUnreadableLive, loadHolds } from './leak-facts.js';
 
 export interface CheckResult {
   snapshot: SnapshotLabel;
@@ -16,6 +17,6 @@ export interface CheckResult {
 export function checkSelected(db: Database, snap: SnapshotRef): { result: CheckResult; owners: Map<number, Owners> } {
   const owners = loadOwners(db, snap.row);
   const unpaired = peersOf(db, snap, owners).unpaired.map((u) => ({ end: { netns: u.netns, ifname: u.ifname, ifindex: u.ifindex }, reason: u.reason, detail: u.detail }));
-  const findings = checkSnapshot({ state: loadSnapshotState(db, snap, owners), unpaired, gaps: loadGaps(db, snap.row) });
+  const findings = checkSnapshot({ state: loadSnapshotState(db, snap, owners), unpaired, gaps: loadGaps(db, snap.row), holds: loadHolds(db, snap.row), unreadableLive: countUnreadableLive(db, snap.row) });
   return { result: { snapshot: label(snap), findings }, owners };
 }

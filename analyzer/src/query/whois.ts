@@ -4,11 +4,13 @@ import { hasOwnMac, judgeSameInode } from '../diff/identity.js';
 import type { NamespaceState } from '../diff/state.js';
 import { UsageError, quote } from '../errors.js';
 import { label, type SnapshotLabel } from './diff-snapshots.js';
+import { addressMatches, whoisAddressAll } from './whois-address.js';
+import { LOOKS_LIKE_ADDRESS, parseAddressQuery, type AddressQuery } from './ip-address.js';
 import type { ContainerView, Owners } from './owners.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
 /** What `whois WHAT` asks about. A bare hex word may be an interface name or a container id: both are tried. */
-export type WhoisQuery = { kind: 'interface'; name: string } | { kind: 'pid'; pid: number } | { kind: 'netns'; inode: number } | { kind: 'container'; prefix: string };
+export type WhoisQuery = { kind: 'address'; address: AddressQuery } | { kind: 'interface'; name: string } | { kind: 'pid'; pid: number } | { kind: 'netns'; inode: number } | { kind: 'container'; prefix: string };
 
 /** Above the largest pid_max (2^22): a number this big is a namespace inode. */
 const PID_MAX = 4_194_304;
@@ -17,7 +19,7 @@ const IFNAME = /^[^\s/:]{1,64}$/;
 export function parseWhat(what: string): WhoisQuery[] {
   const t = what.trim();
   const explicit = /^(if|interface|pid|netns|net|container):(.*)$/.exec(t);
-  const bad = () => new UsageError(`whois ${quote(what)}: expected an interface name, a pid, a netns inode (net:[N] or a number above ${PID_MAX}), a container id prefix, or one of if:NAME, pid:N, netns:N, container:ID`);
+  const bad = () => new UsageError(`whois ${quote(what)}: expected an interface name, an IPv4 or IPv6 address (with or without /LEN), a pid, a netns inode (net:[N] or a number above ${PID_MAX}), a container id prefix, or one of if:NAME, pid:N, netns:N, container:ID`);
   if (explicit) {
     const [, kind, rest = ''] = explicit;
     if (kind === 'if' || kind === 'interface') {
@@ -31,6 +33,12 @@ export function parseWhat(what: string): WhoisQuery[] {
     const n = /^\[?(\d{1,12})\]?$/.exec(rest);
     if (!n) throw bad();
     return [kind === 'pid' ? { kind: 'pid', pid: Number(n[1]) } : { kind: 'netns', inode: Number(n[1]) }];
+  }
+  if (LOOKS_LIKE_ADDRESS.test(t)) {
+    const a = parseAddressQuery(t);
+    if ('error' in a) throw new UsageError(`whois ${quote(what)}: ${a.error}${IFNAME.test(t) ? ` (if:${t} asks for an interface of that name)` : ''}`);
+    // A dotted quad is also a valid interface name: both are tried, as for a hex word.
+    return IFNAME.test(t) ? [{ kind: 'address', address: a }, { kind: 'interface', name: t }] : [{ kind: 'address', address: a }];
   }
   if (/^\d{1,12}$/.test(t)) {
     const n = Number(t);
@@ -76,6 +84,8 @@ export interface LowerBrief {
 export interface WhoisMatch {
   /** What matched the query. */
   matchedBy: WhoisQuery['kind'];
+  /** For an address: the entry the interface holds it as (`ADDRESS/LEN`, the address in its canonical form). */
+  address?: string;
   netns: number;
   host: boolean;
   captured: boolean;
@@ -145,15 +155,15 @@ export const WHOIS_SQL = {
     WHERE i.ifname = ? AND +s.host = ?`,
 } as const;
 
-type IfRow = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null };
+export type IfRow = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null };
 
 /** Names as the database keeps them (`toDbText`) back to names. */
-const decodeRow = (r: IfRow): IfRow => ({ ...r, ifname: fromDbText(r.ifname), master: r.master === null ? null : fromDbText(r.master) });
+export const decodeRow = (r: IfRow): IfRow => ({ ...r, ifname: fromDbText(r.ifname), master: r.master === null ? null : fromDbText(r.master) });
 /** A name typed as the text output shows it (a byte that is not UTF-8 as \xNN, a backslash as \\) or as it is, in its database form. */
-const dbName = (typed: string): string => toDbText(fromDbText(typed));
+export const dbName = (typed: string): string => toDbText(fromDbText(typed));
 
 /** Reads owners and peers of single namespaces and interfaces through the (snapshot, netns) indexes. */
-class OwnerReader {
+export class OwnerReader {
   private readonly cache = new Map<number, Owners>();
   private readonly statements = new Map<string, Statement>();
   private row = 0;
@@ -252,7 +262,9 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   const reader = new OwnerReader(db).at(snap.row);
   const matches: WhoisMatch[] = [];
   for (const q of queries) {
-    if (q.kind === 'interface') {
+    if (q.kind === 'address') {
+      matches.push(...addressMatches(db, snap.row, q.address, reader));
+    } else if (q.kind === 'interface') {
       const found = (db.prepare(WHOIS_SQL.interfaceByName).all(dbName(q.name), snap.row) as IfRow[]).map(decodeRow).sort((x, y) => x.netns - y.netns || x.ifindex - y.ifindex);
       for (const i of found) matches.push(reader.interfaceMatch(i));
     } else if (q.kind === 'pid') {
@@ -312,9 +324,13 @@ export interface WhoisHistory {
  * period goes on over it. Where nothing proves either way, a new period
  * starts and says it is uncertain.
  */
-export function whoisAll(db: Database, what: string, hostLabel: string | null): WhoisHistory {
-  const q = parseWhat(what).find((x) => x.kind === 'interface');
-  if (!q || q.kind !== 'interface') throw new UsageError(`whois --all follows an interface name over time; ${quote(what)} is not one`);
+export function whoisAll(db: Database, what: string, hostLabel: string | null, progress?: (done: number, total: number) => void): WhoisHistory {
+  const queries = parseWhat(what);
+  // An address (a dotted quad is a valid interface name too, but rarely one) is followed by its holders.
+  const address = queries.find((x) => x.kind === 'address');
+  if (address?.kind === 'address') return whoisAddressAll(db, what, address.address, resolveHost(db, hostLabel, 'whois --all'), new OwnerReader(db), new OwnerReader(db), progress);
+  const q = queries.find((x) => x.kind === 'interface');
+  if (!q || q.kind !== 'interface') throw new UsageError(`whois --all follows an interface name or an address over time; ${quote(what)} is neither`);
   const host = resolveHost(db, hostLabel, 'whois --all');
   const snaps = db.prepare(RANGE_SQL).all({ host: host.id, since: '', until: '9999' }) as SnapshotRef[];
   const ordinal = new Map(snaps.map((s, i) => [s.row, i]));

@@ -13,6 +13,9 @@ const TITLES: Record<string, string> = {
   'netns-without-process': 'namespaces kept alive with no process in them',
   'veth-mtu-mismatch': 'veth pairs whose ends disagree on the MTU',
   'veth-one-end-down': 'veth pairs with one end down',
+  'bridge-mtu-mismatch': 'bridge ports whose MTU differs from their bridge\'s',
+  'leaked-address': 'addresses held by namespaces with no process in them (leaked pod IPs)',
+  'leaked-address-uncertain': 'addresses perhaps held by namespaces with no process: the facts do not settle it',
   'capture-failed': 'captures that failed (answers may be incomplete there)',
 };
 
@@ -25,7 +28,7 @@ export function renderCheck(r: CheckResult, owners: Map<number, Owners>): string
     const list = r.findings.filter((f) => f.kind === kind);
     lines.push(`${kind} (${list.length}): ${TITLES[kind] ?? ''}`);
     for (const f of list) {
-      const owner = f.netns !== null && f.kind !== 'netns-without-process' ? owners.get(f.netns) : undefined;
+      const owner = f.netns !== null && f.kind !== 'netns-without-process' && !f.kind.startsWith('leaked-address') ? owners.get(f.netns) : undefined;
       lines.push(`  ${escapeControl(f.subject)}${owner ? ` [${describeOwner(owner)}]` : ''}: ${escapeControl(f.detail)}`);
     }
     lines.push('');

@@ -29,7 +29,7 @@ function ifaceText(i: Pick<InterfaceBrief, 'ifname' | 'ifindex' | 'kind' | 'mast
 }
 
 function matchLines(m: WhoisMatch): string[] {
-  if (m.ifname !== null && m.ifindex !== null) return [`${ifaceText({ ...m, ifname: m.ifname, ifindex: m.ifindex })}`, `  in ${describeOwner(ownerOf(m))}`];
+  if (m.ifname !== null && m.ifindex !== null) return [`${m.address !== undefined ? `${escapeControl(m.address)} on ` : ''}${ifaceText({ ...m, ifname: m.ifname, ifindex: m.ifindex })}`, `  in ${describeOwner(ownerOf(m))}`];
   const lines = [`${m.matchedBy} → ${describeOwner(ownerOf(m))}`];
   for (const i of m.interfaces ?? []) if (i.ifname !== 'lo') lines.push(`  ${ifaceText(i)}`);
   return lines;
@@ -64,6 +64,9 @@ export function renderWhois(r: WhoisResult): string {
       lines.push(`the name is in ${counted(n, 'other snapshot')} of ${escapeControl(r.snapshot.host)}: nsnap ${r.suggest.map(shellWord).join(' ')}`);
     }
   }
+  const holders = r.matches.filter((m) => m.matchedBy === 'address').length;
+  // Two holders of one address at once is the answer, not a pick: say so before listing them.
+  if (holders > 1) lines.push(`${holders} interfaces hold the address at once:`);
   for (const m of r.matches) lines.push(...matchLines(m));
   return `${lines.join('\n')}\n`;
 }
