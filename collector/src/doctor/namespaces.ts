@@ -1,6 +1,7 @@
 import type { Runner } from '../exec/run.js';
 import { bulkCapture } from '../probes/bulk-capture.js';
-import { BATCH_INPUT, enterWayFor, NSENTER, openFirst, openNamespace } from '../probes/namespace-links.js';
+import { NAMESPACE_BATCH } from '@nsnap/shared/core';
+import { enterWayFor, NSENTER, openFirst, openNamespace } from '../probes/namespace-links.js';
 import { namespaceCandidates } from '../probes/namespace-set.js';
 import { MAX_SCAN_ENTRIES } from '../collect.js';
 import { netnsHandles } from '../probes/netns-handles.js';
@@ -129,7 +130,7 @@ async function bulkEnterCheck(options: NamespaceCheckOptions, handle: { inode: n
       const opened = openNamespace(h.path, h.inode);
       return 'fd' in opened ? opened.fd : null;
     },
-    BATCH_INPUT,
+    NAMESPACE_BATCH,
     { workers: 1, timeoutMs: options.timeoutMs, enter: way },
   );
   const unmounted = way.unmount.length > 0 ? `, unmounting ${way.unmount.join(' and ')} there` : '';

@@ -1,10 +1,10 @@
-import { correlateBundle, type BundleView, type Capture, type Correlation, type SpecName } from '@nsnap/shared/core';
+import { correlateBundle, LSNS_ARGV, NETNS_LIST_ID_ARGV, type BundleView, type Capture, type Correlation, type SpecName } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import { NSENTER, openNamespace } from './namespace-links.js';
 import { parsedDump, type Draft, type Probe, type ProbeContext } from './probe.js';
 
-const LSNS = ['lsns', '-t', 'net', '-J', '-o', 'NS,PID,NETNSID,NSFS'];
-const LIST_ID = ['ip', '-j', 'netns', 'list-id'];
+const LSNS = [...LSNS_ARGV];
+const LIST_ID = [...NETNS_LIST_ID_ARGV];
 
 /**
  * The host's nsid map, then a namespace's own map only where the shared
