@@ -131,7 +131,7 @@ async function bulkEnterCheck(options: NamespaceCheckOptions, handle: { inode: n
       return 'fd' in opened ? opened.fd : null;
     },
     NAMESPACE_BATCH,
-    { workers: 1, timeoutMs: options.timeoutMs, enter: way },
+    { run: options.run, workers: 1, timeoutMs: options.timeoutMs, enter: way },
   );
   const unmounted = way.unmount.length > 0 ? `, unmounting ${way.unmount.join(' and ')} there` : '';
   if (trial.fellBack !== null) {

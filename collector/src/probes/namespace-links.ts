@@ -50,6 +50,7 @@ export const namespaceLinks: Probe = {
     const bulkPass =
       ctx.bulk && entries.length >= BULK_MIN
         ? bulkCapture(entries, openForBulk, NAMESPACE_BATCH, {
+            run: ctx.run,
             workers: ctx.concurrency,
             timeoutMs: ctx.timeoutMs,
             enter: enterWayFor(ctx.enter, ctx.log),
