@@ -119,8 +119,10 @@ function routeEntry(r: Route): RoutingEntry {
     ...(r.flags ?? []),
     ...hops,
   ].join(' ');
-  // The kernel keys a route by table, destination, tos and metric (IPv6: table, destination, metric).
-  return { key: [table, type, r.dst, r.tos ?? '', r.metric ?? ''].join(' '), text };
+  // The kernel keys an IPv4 route by table, destination, tos and metric; IPv6 keeps one per device too
+  // (fe80::/64 on every interface).
+  const ipv6 = r.dst.includes(':');
+  return { key: [table, type, r.dst, r.tos ?? '', r.metric ?? '', ipv6 ? (r.dev ?? '') : ''].join(' '), text };
 }
 
 function ruleEntry(r: Rule): RoutingEntry {
