@@ -3,15 +3,17 @@ import type { RoutingKind } from '@nsnap/shared';
 import type { RoutingChange, RoutingDiff } from '../diff/routing-diff.js';
 
 const ONE: Record<RoutingKind, string> = { routes: 'route', rules: 'rule', neighbours: 'neighbour' };
+/** A batch line cannot carry -6: the rules are IPv4's only (docs/bundle.md). */
+const HEADING: Record<RoutingKind, string> = { routes: 'routes', rules: 'rules (IPv4 only)', neighbours: 'neighbours' };
 
 /** `show --routes`: a namespace's lists, one entry a line, or why a list is not there. */
 export function routingLines(routing: Record<RoutingKind, string[] | null>, indent = '  '): string[] {
   const lines: string[] = [];
   for (const kind of ['routes', 'rules', 'neighbours'] as const) {
     const list = routing[kind];
-    if (list === null) lines.push(`${indent}${kind}: not captured`);
-    else if (list.length === 0) lines.push(`${indent}${kind}: none`);
-    else lines.push(`${indent}${kind}:`, ...list.map((t) => `${indent}  ${escapeControl(t)}`));
+    if (list === null) lines.push(`${indent}${HEADING[kind]}: not captured`);
+    else if (list.length === 0) lines.push(`${indent}${HEADING[kind]}: none`);
+    else lines.push(`${indent}${HEADING[kind]}:`, ...list.map((t) => `${indent}  ${escapeControl(t)}`));
   }
   return lines;
 }
