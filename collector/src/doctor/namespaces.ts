@@ -6,7 +6,7 @@ import { namespaceCandidates } from '../probes/namespace-set.js';
 import { MAX_SCAN_ENTRIES } from '../collect.js';
 import { netnsHandles } from '../probes/netns-handles.js';
 import { netnsHolders } from '../probes/netns-holders.js';
-import { newDraft, type ProbeContext } from '../probes/probe.js';
+import { addPart, dumpCache, nothingFound, type ProbeContext } from '../probes/probe.js';
 import { procScan } from '../probes/proc-scan.js';
 import type { Check } from './check.js';
 
@@ -35,11 +35,11 @@ function byReason(items: ReadonlyArray<{ reason: string; subject: string }>): st
  */
 export async function namespaceChecks(options: NamespaceCheckOptions): Promise<Check[]> {
   // Only the scan probes run here; capture settings do not matter.
-  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', maxScan: MAX_SCAN_ENTRIES, log: () => {} };
-  const draft = newDraft();
+  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', maxScan: MAX_SCAN_ENTRIES, parse: dumpCache(), log: () => {} };
+  const draft = nothingFound();
   for (const probe of [procScan, netnsHandles, netnsHolders]) {
     try {
-      await probe.run(ctx, draft);
+      addPart(draft, await probe.run(ctx, draft));
     } catch (error) {
       return [{ name: 'namespaces', status: 'fail', detail: `the ${probe.name} probe failed: ${(error as Error).message}` }];
     }
