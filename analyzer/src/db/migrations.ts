@@ -343,7 +343,7 @@ END;
 // (its kind and the sha256 of its entries), referenced per (snapshot, netns), so the same routes
 // in every snapshot of a pod are stored once. A namespace without a row for a kind did not have
 // that list captured (an older collector, a failed command), which is not the same as an empty set.
-// Sets no snapshot references any more go with the last snapshot that did.
+// A set no snapshot references any more goes with the last reference (one index lookup per row).
 const routing = `
 CREATE TABLE routing_sets (
   id INTEGER PRIMARY KEY,
@@ -373,7 +373,11 @@ CREATE INDEX namespace_routing_set ON namespace_routing(routing_set);
 CREATE TRIGGER snapshots_delete_routing AFTER DELETE ON snapshots
 BEGIN
   DELETE FROM namespace_routing WHERE snapshot = old.id;
-  DELETE FROM routing_sets WHERE NOT EXISTS (SELECT 1 FROM namespace_routing r WHERE r.routing_set = routing_sets.id);
+END;
+
+CREATE TRIGGER namespace_routing_delete_set AFTER DELETE ON namespace_routing
+BEGIN
+  DELETE FROM routing_sets WHERE id = old.routing_set AND NOT EXISTS (SELECT 1 FROM namespace_routing WHERE routing_set = old.routing_set);
 END;
 
 CREATE TRIGGER routing_sets_delete_entries AFTER DELETE ON routing_sets

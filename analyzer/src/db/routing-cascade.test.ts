@@ -1,6 +1,8 @@
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { routingInserter } from '../ingest/insert-routing.js';
+import { ROUTING_SQL } from '../query/routing.js';
+import { assertNoFullScan, planOf } from '../../../test/support/query-plan.js';
 import { migrate } from './migrate.js';
 
 function snapshot(db: Sqlite.Database, row: number) {
@@ -31,4 +33,14 @@ describe('routing lists stored by content', () => {
       expect(counts(db)).toEqual({ routing_sets: 0, routing_entries: 0, namespace_routing: 0 });
     });
   }
+
+  it('are read for a snapshot through indexes, and the delete trigger finds an unused set through one', () => {
+    const db = new Sqlite(':memory:');
+    migrate(db);
+    const tables = ['namespace_routing', 'routing_entries', 'routing_sets'];
+    assertNoFullScan(planOf(db, ROUTING_SQL, [1]), tables);
+    const unused = planOf(db, 'DELETE FROM routing_sets WHERE id = ? AND NOT EXISTS (SELECT 1 FROM namespace_routing WHERE routing_set = ?)', [1, 1]);
+    assertNoFullScan(unused, tables);
+    expect(unused.join(' | ')).toMatch(/namespace_routing USING COVERING INDEX namespace_routing_set/);
+  });
 });
