@@ -3,7 +3,9 @@
 // a veth to a bridge and a sleeping process — it measures, median of 5 runs:
 //   collector   `nsnap-collect --stdout` (node start-up included)
 //   baseline 1  the way people do it by hand: a sequential shell loop of
-//               `nsenter --net=/proc/PID/ns/net ip -d -j link show`
+//               `nsenter --net=/proc/PID/ns/net ip -d -j -force -batch FILE`, FILE
+//               holding the collector's own per-namespace batch (links, addresses,
+//               routes, rules, neighbours: NAMESPACE_BATCH of the spec table)
 //   baseline 2  the best shell pipeline: the same through `xargs -P K`
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
 // and prints ratios against those baselines, measured in the same run.
@@ -18,7 +20,7 @@
 // (--enter is passed to the collector; each row says how it entered the namespaces.)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +41,11 @@ const scanArgs = opt('--max-scan', null) === null ? [] : ['--max-scan', opt('--m
 const K = os.availableParallelism();
 const prefix = `b${randomBytes(2).toString('hex')}`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-'));
+// The baselines run the very batch the collector feeds each namespace.
+const { NAMESPACE_BATCH } = await import(path.join(root, 'shared/dist/core.js'));
+const batchFile = path.join(tmp, 'batch');
+writeFileSync(batchFile, NAMESPACE_BATCH);
+const IP_BATCH = ['ip', '-d', '-j', '-force', '-batch', batchFile];
 
 if (process.getuid?.() !== 0) {
   console.error('bench/collector needs root: it builds network namespaces');
@@ -128,8 +135,8 @@ try {
     const m = { collector: [], seq: [], xargs: [], floor: [] };
     for (let r = 0; r < runs; r++) {
       m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(K), ...enterArgs, ...scanArgs], '', { NSNAP_BENCH_RSS_FILE: rssFile }));
-      m.seq.push(time('bash', ['-c', 'while read -r p; do nsenter --net=/proc/$p/ns/net ip -d -j link show; done'], pids));
-      m.xargs.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'ip', '-d', '-j', 'link', 'show'], pids));
+      m.seq.push(time('bash', ['-c', `while read -r p; do nsenter --net=/proc/$p/ns/net ${IP_BATCH.join(' ')}; done`], pids));
+      m.xargs.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP_BATCH], pids));
       m.floor.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'true'], pids));
     }
     const bundle = spawnSync(process.execPath, [collector, '--out', path.join(tmp, 'out'), '--quiet', ...enterArgs], { encoding: 'utf8' });

@@ -29,7 +29,17 @@ function hostile(takenAt: string, variant: string) {
         ...(variant === 'b' ? [{ ifindex: 7, ifname: `new${EVIL}`, kind: `${EVIL}newkind`, operstate: `${EVIL}newstate` }] : []),
       ],
     })
-    .namespace({ inode: NS, binds: [`/run/${EVIL}/netns`], links: [{ ifindex: 2, ifname: `eth0${EVIL}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0, operstate: `${EVIL}${variant}` }] })
+    .namespace({
+      inode: NS,
+      binds: [`/run/${EVIL}/netns`],
+      links: [{ ifindex: 2, ifname: `eth0${EVIL}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0, operstate: `${EVIL}${variant}` }],
+      // Routes, rules and neighbours that name the hostile device, and change between the snapshots.
+      routing: {
+        routes: [{ dst: 'default', gateway: `10.0.0.${variant === 'a' ? 1 : 2}`, dev: `eth0${EVIL}`, protocol: `${EVIL}${variant}`, flags: [] }],
+        rules: [{ priority: 5, src: 'all', table: `${EVIL}${variant}` }],
+        neighbours: [{ dst: '10.0.0.1', dev: `eth0${EVIL}`, lladdr: `${EVIL}${variant}`, state: [`${EVIL}`] }],
+      },
+    })
     .namespace({ inode: 4026532702, failure: { reason: 'failed', detail: `${EVIL}detail` } })
     .lsns(HOST, [{ inode: HOST, nsid: null }, { inode: NS, nsid: 0, pid: 100 }])
     .process({ pid: 100, netns: NS, comm: `${EVIL}comm` })
@@ -48,6 +58,7 @@ describe('text output escapes every field a bundle chooses, in every command', (
   const COMMANDS = [
     ['snapshots'],
     ['show'],
+    ['show', '--routes'],
     ['peers'],
     ['check'],
     ['diff', a.snapshotId, b.snapshotId],
@@ -73,6 +84,9 @@ describe('text output escapes every field a bundle chooses, in every command', (
     expect(unsafe === null ? null : JSON.stringify(stdout.slice(Math.max(0, unsafe.index - 60), unsafe.index + 10))).toBeNull();
     expect(stdout.split('\n').filter((line) => line.trimStart().startsWith('INJECTED'))).toEqual([]);
     expect(UNSAFE.test(String(r.stderr))).toBe(false);
+    // The hostile route, rule and neighbour texts did reach these outputs (escaped).
+    if (args[0] === 'diff') expect(stdout).toContain('~ route default via 10.0.0.1 dev eth0\\x1b[2J');
+    if (args[1] === '--routes') expect(stdout).toContain('5: from all lookup \\x1b[2J');
   });
 
   it('--json keeps every value exact, and writes C1 and bidi characters as \\u escapes', async () => {

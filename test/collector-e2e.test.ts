@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { correlateBundle, decodeBundle, parseCapture, type Bundle } from '@nsnap/shared';
+import { correlateBundle, decodeBundle, NAMESPACE_BATCH, parseCapture, type Bundle } from '@nsnap/shared';
 import { COLLECTOR_BIN, runCli } from './support/cli.js';
 import { Lab, netnsSkipReason } from './support/netns.js';
 
@@ -161,8 +161,11 @@ describe.skipIf(skip)('bulk capture, either way into the namespaces, and one spa
       const n = viaNsenter.namespaces.find((x) => x.inode === inode)!.captures[0]!;
       expect(n.argv.slice(0, 3).join(' ')).toMatch(/^nsenter --net=\/proc\/self\/fd\/\d+ ip$/);
       for (const c of [b, n]) {
-        expect(c).toMatchObject({ exitCode: 0, failure: null, stdin: 'link show\naddr show\n' });
+        expect(c).toMatchObject({ exitCode: 0, failure: null, stdin: NAMESPACE_BATCH });
         expect(c.durationMs).toBeGreaterThan(0);
+        // Taken by a bulk worker: its time is a share of the worker's, and the capture says so.
+        expect(c.batch!.of).toBeGreaterThan(0);
+        expect(c.durationMs).toBeCloseTo(c.batch!.durationMs / c.batch!.of, 2);
       }
     }
   });

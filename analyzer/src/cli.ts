@@ -15,6 +15,7 @@ import { renderForgotten } from './render/forget-text.js';
 import { jsonText, terminalText } from './render/terminal.js';
 import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
+import { loadRouting, withRouting } from './query/routing.js';
 import { listSnapshots } from './query/snapshots.js';
 import { renderCheck } from './render/check-text.js';
 import { captureCommand } from './query/capture.js';
@@ -160,23 +161,29 @@ Examples:
     .addOption(snapshotOption())
     .addOption(hostOption())
     .addOption(jsonOption())
+    .option('--routes', 'also each namespace\'s routes (every table, both families), IPv4 policy rules and neighbours')
     .addHelpText(
       'after',
       `
 JSON: {"snapshot":{"id","host","takenAt"},"namespaces":[{"netns","host","names","pids","containers",
        "interfaces":[{"ifname","ifindex","kind","mtu","operstate","master","address",…}],…}],"gaps":[…]}
+      with --routes each namespace has "routing":{"routes":[…],"rules":[…],"neighbours":[…]}, each an
+      array of entries in ip's words, or null where that list was not captured
 
 Examples:
   nsnap show
   nsnap show --host web-1 --snapshot latest --json
   nsnap show --container 794e0b37 --interface 'eth*'   # one container's namespace, its eth devices
+  nsnap show --routes --json | jq '.namespaces[] | {netns, routes: .routing.routes}'
 `,
     )
     .action((_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags & FilterFlags>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { routes?: boolean }>();
       const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
-        const result = filterShow(showSnapshot(db, selectSnapshot(db, selectionOf(flags))), filter);
+        const snap = selectSnapshot(db, selectionOf(flags));
+        const shown = filterShow(showSnapshot(db, snap), filter);
+        const result = flags.routes ? withRouting(shown, loadRouting(db, snap.row)) : shown;
         if (flags.json) json(result);
         else out(renderShow(result));
       });

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { SCHEMA_VERSION, sanitizeHostLabel, uuidv7, type Bundle } from '@nsnap/shared/core';
 import { runCommand, type Runner } from './exec/run.js';
-import { newDraft, PROBES, type EnterChoice, type Probe, type ProbeContext } from './probes/index.js';
+import { addPart, dumpCache, nothingFound, PROBES, type EnterChoice, type Part, type Probe, type ProbeContext } from './probes/index.js';
 import { EXIT } from './exit-codes.js';
 import { COLLECTOR_VERSION } from './version.js';
 
@@ -52,20 +52,23 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     bulk: options.bulk ?? true,
     enter: options.enter ?? 'auto',
     maxScan: options.maxScan ?? MAX_SCAN_ENTRIES,
+    parse: dumpCache(),
     log: options.log ?? (() => {}),
   };
-  const draft = newDraft();
+  const found = nothingFound();
   const results = new Map<string, Bundle['probes'][number]>();
   const runProbe = async (probe: Probe) => {
     const t0 = performance.now();
     let error: string | null = null;
+    let part: Part;
     try {
-      await probe.run(ctx, draft);
+      part = await probe.run(ctx, found);
     } catch (e) {
       error = ((e as Error)?.message ?? String(e)).slice(0, 1000);
-      draft.gaps.push({ probe: probe.name, subject: probe.name, reason: 'failed', detail: error });
+      part = { gaps: [{ probe: probe.name, subject: probe.name, reason: 'failed', detail: error }] };
       ctx.log(`probe ${probe.name} failed: ${error}`);
     }
+    addPart(found, part);
     results.set(probe.name, { name: probe.name, ok: error === null, durationMs: Math.round((performance.now() - t0) * 1000) / 1000, error });
   };
   for (const probe of PROBES) {
@@ -82,7 +85,7 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     takenAt: { start: new Date(startedAt).toISOString(), end: new Date().toISOString() },
     collector: { name: 'nsnap-collect', version: COLLECTOR_VERSION, mode: 'live', sources: [] },
     tags: options.tags ?? {},
-    host: draft.host ?? {
+    host: found.host ?? {
       label: sanitizeHostLabel(ctx.hostLabel ?? hostname),
       hostname,
       machineId: null,
@@ -92,14 +95,14 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
       root: process.getuid?.() === 0,
       uid: process.getuid?.() ?? 0,
     },
-    hostNetns: draft.hostNetns,
-    processes: draft.processes,
-    handles: draft.handles,
-    holders: draft.holders,
-    namespaces: draft.namespaces,
-    nsidMaps: draft.nsidMaps,
+    hostNetns: found.hostNetns,
+    processes: found.processes,
+    handles: found.handles,
+    holders: found.holders,
+    namespaces: found.namespaces,
+    nsidMaps: found.nsidMaps,
     probes,
-    gaps: draft.gaps,
+    gaps: found.gaps,
   };
   // Not run through the zod schema here: its first parse of a 400-namespace
   // bundle cost ~35 ms of a ~550 ms run (and loading zod ~25 ms more). The

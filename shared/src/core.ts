@@ -22,6 +22,8 @@ export * from './parse/proc-ns-listing.js';
 export * from './parse/netns-list.js';
 export * from './parse/netns-list-id-json.js';
 export * from './parse/registry.js';
+export * from './parse/version-line.js';
+export * from './specs/catalogue.js';
 export * from './parse/tool-failure.js';
 export * from './parse/cgroup.js';
 export * from './correlate/pairing.js';

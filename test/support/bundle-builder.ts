@@ -34,6 +34,8 @@ export interface NamespaceSpec {
   listId?: { nsid: number; name?: string }[];
   /** Set when the collector could not capture it: no dump, a failure and a gap. */
   failure?: { reason: Gap['reason']; detail: string };
+  /** `route show table all`, `rule show`, `neigh show` entries, as `ip -j` prints them: the batch then asks for them. */
+  routing?: { routes: unknown[]; rules: unknown[]; neighbours: unknown[] };
 }
 
 export interface ProcessSpec {
@@ -176,10 +178,12 @@ export class BundleBuilder {
         JSON.stringify(links.map(linkJson)),
         JSON.stringify(links.map(addrJson)),
         // Only the host's batch lists its nsids, as the collector's does, unless a test gives a list.
+        ...(ns.routing ? [ns.routing.routes, ns.routing.rules, ns.routing.neighbours].map((list) => JSON.stringify(list)) : []),
         ...(ns.host || ns.listId ? [JSON.stringify((ns.listId ?? []).map((e) => (e.name !== undefined ? { nsid: e.nsid, name: e.name } : { nsid: e.nsid })))] : []),
       ].join('\n');
+      const batch = ['link show', 'addr show', ...(ns.routing ? ['route show table all', 'rule show', 'neigh show'] : []), ...(ns.host || ns.listId ? ['netns list-id'] : [])];
       const argv = ns.host ? ['ip', '-d', '-j', '-force', '-batch', '-'] : ['nsenter', '--net=/proc/self/fd/3', 'ip', '-d', '-j', '-force', '-batch', '-'];
-      return { inode: ns.inode, isHost: ns.host ?? false, entered, attempts: [], captures: [capture('ip_batch_json', argv, `${stdout}\n`, ns.host || ns.listId ? 'link show\naddr show\nnetns list-id\n' : 'link show\naddr show\n')], failure: null };
+      return { inode: ns.inode, isHost: ns.host ?? false, entered, attempts: [], captures: [capture('ip_batch_json', argv, `${stdout}\n`, `${batch.join('\n')}\n`)], failure: null };
     });
     const processes: Bundle['processes'] = this.processes.map((p) => ({
       pid: p.pid,

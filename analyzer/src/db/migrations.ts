@@ -343,10 +343,58 @@ ${SNAPSHOT_TABLES.map((t) => `  DELETE FROM ${t} WHERE snapshot = old.id;`).join
 END;
 `;
 
+// Routes, rules and neighbours, stored by content: a namespace's list is one routing_sets row
+// (its kind and the sha256 of its entries), referenced per (snapshot, netns), so the same routes
+// in every snapshot of a pod are stored once. A namespace without a row for a kind did not have
+// that list captured (an older collector, a failed command), which is not the same as an empty set.
+// A set no snapshot references any more goes with the last reference (one index lookup per row).
+const routing = `
+CREATE TABLE routing_sets (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('routes', 'rules', 'neighbours')),
+  sha256 TEXT NOT NULL,
+  entries INTEGER NOT NULL,
+  UNIQUE (kind, sha256)
+) STRICT;
+
+CREATE TABLE routing_entries (
+  routing_set INTEGER NOT NULL REFERENCES routing_sets(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY (routing_set, position)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE namespace_routing (
+  snapshot INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  netns INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('routes', 'rules', 'neighbours')),
+  routing_set INTEGER NOT NULL REFERENCES routing_sets(id),
+  PRIMARY KEY (snapshot, netns, kind)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX namespace_routing_set ON namespace_routing(routing_set);
+
+CREATE TRIGGER snapshots_delete_routing AFTER DELETE ON snapshots
+BEGIN
+  DELETE FROM namespace_routing WHERE snapshot = old.id;
+END;
+
+CREATE TRIGGER namespace_routing_delete_set AFTER DELETE ON namespace_routing
+BEGIN
+  DELETE FROM routing_sets WHERE id = old.routing_set AND NOT EXISTS (SELECT 1 FROM namespace_routing WHERE routing_set = old.routing_set);
+END;
+
+CREATE TRIGGER routing_sets_delete_entries AFTER DELETE ON routing_sets
+BEGIN
+  DELETE FROM routing_entries WHERE routing_set = old.id;
+END;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initial },
   { version: 2, name: 'ingest_log by source', sql: ingestLogSource },
   { version: 3, name: 'unpaired reasons for peers out of sight', sql: unpairedReasons },
   { version: 4, name: 'deleting a snapshot removes what it brought, foreign keys on or off', sql: deleteCascade },
   { version: 5, name: 'facts stored as intervals of snapshots', sql: INTERVALS_SQL, run: convertToIntervals },
+  { version: 6, name: 'routes, rules and neighbours by content', sql: routing },
 ];

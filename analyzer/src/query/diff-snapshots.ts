@@ -1,5 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { diffSnapshots, type SnapshotDiff } from '../diff/diff.js';
+import { matchNamespaces } from '../diff/identity.js';
+import { diffRouting, type RoutingDiff } from '../diff/routing-diff.js';
+import { loadRouting, type NamespaceRouting } from './routing.js';
 import type { SnapshotState } from '../diff/state.js';
 import { SelectionError, selectSnapshot, type SnapshotRef } from './select.js';
 import { loadGaps, type GapView } from './gaps.js';
@@ -25,6 +28,8 @@ export interface DiffResult extends Omit<SnapshotDiff, 'from' | 'to' | 'gaps'> {
     /** What the earlier snapshot could not capture and the later one could. */
     removed: GapView[];
   };
+  /** Routes, rules and neighbours that changed in namespaces found in both snapshots. */
+  routing: RoutingDiff;
 }
 
 /** Owners of both snapshots, for labels in human output. */
@@ -71,11 +76,12 @@ export interface LoadedSnapshot {
   state: SnapshotState;
   gaps: GapView[];
   owners: Map<number, Owners> | null;
+  routing: Map<number, NamespaceRouting>;
 }
 
 export function loadForDiff(db: Database, ref: SnapshotRef, withOwners: boolean): LoadedSnapshot {
   const owners = loadOwners(db, ref.row);
-  return { ref, state: loadSnapshotState(db, ref, owners), gaps: loadGaps(db, ref.row), owners: withOwners ? owners : null };
+  return { ref, state: loadSnapshotState(db, ref, owners), gaps: loadGaps(db, ref.row), owners: withOwners ? owners : null, routing: loadRouting(db, ref.row) };
 }
 
 /** What changed from one loaded snapshot to another, with the gaps that appeared or went away. */
@@ -83,11 +89,15 @@ export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffResult
   const d = diffSnapshots(from.state, to.state);
   const before = new Set(from.gaps.map(gapKey));
   const after = new Set(to.gaps.map(gapKey));
+  const match = matchNamespaces(from.state, to.state);
+  const doubt = new Map(match.uncertain.map((u) => [u.from, u.reason]));
+  const pairs = match.matched.map(([a, b]) => ({ from: a.netns, to: b.netns, ...(doubt.has(a) ? { uncertain: doubt.get(a) } : {}) }));
   return {
     ...d,
     from: label(from.ref),
     to: label(to.ref),
     gaps: { ...d.gaps, added: to.gaps.filter((g) => !before.has(gapKey(g))), removed: from.gaps.filter((g) => !after.has(gapKey(g))) },
+    routing: diffRouting(pairs, from.routing, to.routing),
   };
 }
 

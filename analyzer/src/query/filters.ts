@@ -196,6 +196,11 @@ export function filterDiff(d: DiffResult, owners: DiffOwners, f: AnswerFilter | 
       removed: d.pairs.removed.filter((p) => iface(p.a, 'from') || iface(p.b, 'from')),
     },
     gaps: { ...d.gaps, uncaptured: d.gaps.uncaptured.filter((g) => ns(g.netns, g.side)) },
+    // A route names no interface the filter could match: kept for the namespaces kept whole.
+    routing: {
+      changed: wholeNamespaces ? d.routing.changed.filter((c) => ns(c.netns, 'to')) : [],
+      uncaptured: wholeNamespaces ? d.routing.uncaptured.filter((u) => ns(u.netns, u.side)) : [],
+    },
   };
 }
 

@@ -8,6 +8,8 @@ export interface HistoryCounts {
   namespaces: { added: number; removed: number; changed: number; uncertain: number };
   interfaces: { added: number; removed: number; changed: number };
   pairs: { added: number; removed: number };
+  /** Namespaces' route, rule or neighbour lists that changed. */
+  routing: { changed: number };
 }
 
 export interface HistoryStep {
@@ -45,10 +47,11 @@ export function historyRange(db: Database, host: string | null, since: string | 
   return { host: h.label, snapshots: db.prepare(RANGE_SQL).all({ host: h.id, since: from, until: until ?? '9999' }) as SnapshotRef[] };
 }
 
-export const countChanges = (d: Pick<DiffResult, 'namespaces' | 'interfaces' | 'pairs'>): HistoryCounts => ({
+export const countChanges = (d: Pick<DiffResult, 'namespaces' | 'interfaces' | 'pairs'> & Partial<Pick<DiffResult, 'routing'>>): HistoryCounts => ({
   namespaces: { added: d.namespaces.added.length, removed: d.namespaces.removed.length, changed: d.namespaces.changed.length, uncertain: d.namespaces.uncertain.length },
   interfaces: { added: d.interfaces.added.length, removed: d.interfaces.removed.length, changed: d.interfaces.changed.length },
   pairs: { added: d.pairs.added.length, removed: d.pairs.removed.length },
+  routing: { changed: d.routing?.changed.length ?? 0 },
 });
 
 /**

@@ -1,4 +1,5 @@
 import { fromDbText } from '@nsnap/shared/core';
+import type { RoutingKind } from '@nsnap/shared';
 import type { Database } from 'better-sqlite3';
 import { loadGaps, type GapView } from './gaps.js';
 import { loadOwners, type Owners } from './owners.js';
@@ -22,6 +23,8 @@ export interface InterfaceView {
 
 export interface NamespaceView extends Owners {
   interfaces: InterfaceView[];
+  /** With `show --routes`: each list's entries as text, null where it was not captured. */
+  routing?: Record<RoutingKind, string[] | null>;
 }
 
 export interface ShowResult {

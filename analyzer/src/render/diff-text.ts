@@ -5,6 +5,7 @@ import type { DiffOwners, DiffResult, SnapshotLabel } from '../query/diff-snapsh
 import { countChanges, type HistoryCounts } from '../query/history.js';
 import type { Owners } from '../query/owners.js';
 import { describeOwner, GAPS_SHOWN } from './describe.js';
+import { routingChangeLines, routingUncapturedLines } from './routing-text.js';
 
 /** "3 s", "12 min", "5 h 3 min", "2 d 4 h": how far apart two times are. */
 export function formatDuration(ms: number): string {
@@ -87,6 +88,7 @@ export function changeLines(d: DiffResult, owners: DiffOwners, indent = ''): str
   for (const i of d.interfaces.removed) group(i.netns).lines.push(`- ${interfaceText(i)}`);
   for (const i of d.interfaces.added) group(i.netns).lines.push(`+ ${interfaceText(i)}`);
   for (const i of d.interfaces.changed) group(i.netns).lines.push(`~ ${escapeControl(i.ifname)} #${i.ifindex}: ${changeText(i.changes)}`);
+  for (const c of d.routing?.changed ?? []) group(c.netns).lines.push(...routingChangeLines(c));
 
   const lines: string[] = [];
   const ordered = [...groups.values()].sort((x, y) => Number(ownerOf(y.netns)?.host ?? false) - Number(ownerOf(x.netns)?.host ?? false) || x.netns - y.netns);
@@ -102,6 +104,7 @@ export function changeLines(d: DiffResult, owners: DiffOwners, indent = ''): str
   const unsure = [
     ...d.namespaces.unknown.map((n) => `? ${nsLabel(n.netns, 'from')}: not in the later snapshot, but not known to be gone: ${escapeControl(n.reason)}`),
     ...d.gaps.uncaptured.map((g) => `? ${nsLabel(g.netns, g.side)}: links captured only in the ${g.side === 'to' ? 'earlier' : 'later'} snapshot; its interfaces are not compared`),
+    ...routingUncapturedLines(d.routing?.uncaptured ?? []),
     ...d.namespaces.notComparable.map((n) => `? netns ${n.netns} (${n.side === 'from' ? 'before' : 'after'} the reboot${n.pids.length > 0 ? `, pids ${n.pids.slice(0, 5).join(', ')}${n.pids.length > 5 ? ', …' : ''}` : ''}): no name or container to match it by across a reboot`),
   ];
   if (unsure.length > 0) lines.push(`${indent}not compared:`, ...unsure.map((l) => `${indent}  ${l}`));
@@ -128,6 +131,7 @@ export function countsText(c: HistoryCounts): string {
     c.namespaces.uncertain ? `?${c.namespaces.uncertain} namespace${c.namespaces.uncertain === 1 ? '' : 's'} uncertain` : '',
     part('interfaces', c.interfaces.added, c.interfaces.removed, c.interfaces.changed),
     part('veth pairs', c.pairs.added, c.pairs.removed),
+    c.routing?.changed ? `~${c.routing.changed} route, rule or neighbour list${c.routing.changed === 1 ? '' : 's'}` : '',
   ].filter(Boolean);
   return text.length > 0 ? text.join(', ') : 'no changes';
 }

@@ -2,6 +2,7 @@ import { escapeControl } from '@nsnap/shared/text';
 import type { ShowResult } from '../query/show.js';
 import { describeOwner, gapsFooter } from './describe.js';
 import { snapshotLine } from './diff-text.js';
+import { routingLines } from './routing-text.js';
 import { table } from './table.js';
 
 const dash = (v: string | number | null) => (v === null ? '-' : escapeControl(String(v)));
@@ -24,6 +25,7 @@ export function renderShow(r: ShowResult): string {
       ]);
       lines.push(...table(['#', 'IFNAME', 'KIND', 'MTU', 'STATE', 'MASTER', 'MAC', 'ADDRESSES'], rows, '  '));
     }
+    if (ns.routing) lines.push(...routingLines(ns.routing));
     lines.push('');
   }
   lines.push(...gapsFooter(r.gaps));

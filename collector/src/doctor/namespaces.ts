@@ -1,11 +1,12 @@
 import type { Runner } from '../exec/run.js';
 import { bulkCapture } from '../probes/bulk-capture.js';
-import { BATCH_INPUT, enterWayFor, NSENTER, openFirst, openNamespace } from '../probes/namespace-links.js';
+import { NAMESPACE_BATCH } from '@nsnap/shared/core';
+import { enterWayFor, NSENTER, openFirst, openNamespace } from '../probes/namespace-links.js';
 import { namespaceCandidates } from '../probes/namespace-set.js';
 import { MAX_SCAN_ENTRIES } from '../collect.js';
 import { netnsHandles } from '../probes/netns-handles.js';
 import { netnsHolders } from '../probes/netns-holders.js';
-import { newDraft, type ProbeContext } from '../probes/probe.js';
+import { addPart, dumpCache, nothingFound, type ProbeContext } from '../probes/probe.js';
 import { procScan } from '../probes/proc-scan.js';
 import type { Check } from './check.js';
 
@@ -34,11 +35,11 @@ function byReason(items: ReadonlyArray<{ reason: string; subject: string }>): st
  */
 export async function namespaceChecks(options: NamespaceCheckOptions): Promise<Check[]> {
   // Only the scan probes run here; capture settings do not matter.
-  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', maxScan: MAX_SCAN_ENTRIES, log: () => {} };
-  const draft = newDraft();
+  const ctx: ProbeContext = { ...options, hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', maxScan: MAX_SCAN_ENTRIES, parse: dumpCache(), log: () => {} };
+  const draft = nothingFound();
   for (const probe of [procScan, netnsHandles, netnsHolders]) {
     try {
-      await probe.run(ctx, draft);
+      addPart(draft, await probe.run(ctx, draft));
     } catch (error) {
       return [{ name: 'namespaces', status: 'fail', detail: `the ${probe.name} probe failed: ${(error as Error).message}` }];
     }
@@ -129,8 +130,8 @@ async function bulkEnterCheck(options: NamespaceCheckOptions, handle: { inode: n
       const opened = openNamespace(h.path, h.inode);
       return 'fd' in opened ? opened.fd : null;
     },
-    BATCH_INPUT,
-    { workers: 1, timeoutMs: options.timeoutMs, enter: way },
+    NAMESPACE_BATCH,
+    { run: options.run, workers: 1, timeoutMs: options.timeoutMs, enter: way },
   );
   const unmounted = way.unmount.length > 0 ? `, unmounting ${way.unmount.join(' and ')} there` : '';
   if (trial.fellBack !== null) {

@@ -10,6 +10,12 @@ export interface RunOptions {
   timeoutMs: number;
   /** An open namespace file descriptor handed to the child as fd 3 (`nsenter --net=/proc/self/fd/3`). */
   fd3?: number;
+  /** Open descriptors handed to the child as fds 3, 4, … (bulk capture's namespace handles); not with `fd3`. The child holds its copies once `run` has returned. */
+  fds?: number[];
+  /** An open file the child's stdout goes to, read by the caller while it runs (bulk capture); the capture's stdout is then empty. */
+  stdoutFd?: number;
+  /** Run in a process group of its own, killed as a whole on timeout or stop (a worker and the commands it starts). */
+  group?: boolean;
 }
 
 /**
@@ -33,28 +39,41 @@ export const runCommand: Runner = (argv, options) =>
     let overflow = false;
     let timedOut = false;
     let spawnError: NodeJS.ErrnoException | null = null;
+    const extra = options.fds ?? (options.fd3 === undefined ? [] : [options.fd3]);
+    const group = options.group === true;
     const child = spawn(file, args, {
       shell: false,
       env: CHILD_ENV,
-      stdio: options.fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', options.fd3],
+      detached: group,
+      stdio: ['pipe', options.stdoutFd ?? 'pipe', 'pipe', ...extra],
     });
-    trackChild(child, { group: false });
+    trackChild(child, { group });
+    const kill = () => {
+      if (!group || child.pid === undefined) child.kill('SIGKILL');
+      else {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      kill();
     }, options.timeoutMs);
     const collect = (chunks: Buffer[], add: (n: number) => number) => (chunk: Buffer) => {
       if (add(chunk.length) > LIMITS.captureChars) {
         overflow = true;
-        child.kill('SIGKILL');
+        kill();
         return;
       }
       chunks.push(chunk);
     };
-    child.stdout!.on('data', collect(stdout, (n) => (outBytes += n)));
+    child.stdout?.on('data', collect(stdout, (n) => (outBytes += n)));
     child.stderr!.on('data', collect(stderr, (n) => (errBytes += n)));
-    child.stdin!.on('error', () => {});
-    child.stdin!.end(options.input ?? '');
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input ?? '');
     child.on('error', (error) => {
       spawnError = error;
     });

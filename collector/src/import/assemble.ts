@@ -10,6 +10,7 @@ import {
   rejectToolFailure,
   sanitizeHostLabel,
   SCHEMA_VERSION,
+  SPECS,
   UNKNOWN_HOST_NETNS,
   type Bundle,
   type Capture,
@@ -58,20 +59,16 @@ export interface Assembled {
 }
 
 /**
- * The command an imported file stands for, by spec. A file cannot say how it
- * was made, so argv records the documented command (docs/import.md), and the
- * file itself is named with its sha256 in `collector.sources`.
+ * The command an imported file stands for: the spec table's first import
+ * binding. A file cannot say how it was made, so argv records the documented
+ * command (docs/import.md), and the file itself is named with its sha256 in
+ * `collector.sources`.
  */
-const IP_LINK: Record<'ip_link_text' | 'ip_link_json', string[]> = {
-  ip_link_text: ['ip', '-d', 'link', 'show'],
-  ip_link_json: ['ip', '-d', '-j', 'link', 'show'],
-};
-const MAP_ARGV: Record<'lsns_net_text' | 'lsns_net_json' | 'ip_netns_list_id_text' | 'ip_netns_list_id_json', string[]> = {
-  lsns_net_text: ['lsns', '-t', 'net'],
-  lsns_net_json: ['lsns', '-J', '-t', 'net'],
-  ip_netns_list_id_text: ['ip', 'netns', 'list-id'],
-  ip_netns_list_id_json: ['ip', '-j', 'netns', 'list-id'],
-};
+function importArgv(spec: SpecName): string[] {
+  const binding = SPECS[spec].imports[0];
+  if (!binding) throw new Error(`spec ${spec} has no import binding`);
+  return [...binding.argv];
+}
 export const NOT_IMPORTED = 'not in the imported files';
 
 /**
@@ -121,7 +118,7 @@ export function assembleImport(input: ImportInput): Assembled {
   const nsidMaps: Bundle['nsidMaps'] = [];
   if (input.lsns) {
     const spec = input.lsns.text.trimStart().startsWith('{') ? 'lsns_net_json' : 'lsns_net_text';
-    nsidMaps.push({ observer: host, why: 'host map (imported)', capture: fileCapture(spec, MAP_ARGV[spec], input.lsns) });
+    nsidMaps.push({ observer: host, why: 'host map (imported)', capture: fileCapture(spec, importArgv(spec), input.lsns) });
   }
   if (input.netnsListId) {
     const json = input.netnsListId.text.trimStart().startsWith('[');
@@ -130,9 +127,9 @@ export function assembleImport(input: ImportInput): Assembled {
     if (parsed.status === 'unusable') throw new UsageError(`${shownFile(input.netnsListId)}: not an \`ip netns list-id\` output: ${escapeControl(parsed.reason)}`);
     noteIssues(input.netnsListId, parsed.issues, notes);
     const spec = json ? 'ip_netns_list_id_json' : 'ip_netns_list_id_text';
-    nsidMaps.push({ observer: host, why: 'host nsid names (imported)', capture: fileCapture(spec, MAP_ARGV[spec], input.netnsListId) });
+    nsidMaps.push({ observer: host, why: 'host nsid names (imported)', capture: fileCapture(spec, importArgv(spec), input.netnsListId) });
   }
-  if (input.netnsList) nsidMaps.push({ observer: host, why: 'host named namespaces (imported)', capture: fileCapture('ip_netns_text', ['ip', 'netns'], input.netnsList) });
+  if (input.netnsList) nsidMaps.push({ observer: host, why: 'host named namespaces (imported)', capture: fileCapture('ip_netns_text', importArgv('ip_netns_text'), input.netnsList) });
 
   const sources = [input.ipLink, input.procNs, input.lsns, input.netnsListId, input.netnsList ?? null, ...input.netns.map((n) => n.file)].filter((f): f is SourceFile => f !== null);
   const takenAtMs = Date.parse(input.takenAt);
@@ -252,7 +249,7 @@ function fileCapture(spec: SpecName, argv: string[], file: SourceFile): Capture 
 
 function namespaceFromFile(inode: number, isHost: boolean, file: SourceFile, target: NetnsTarget | null, notes: string[]): NamespaceCapture {
   const spec = file.text.trimStart().startsWith('[') ? 'ip_link_json' : 'ip_link_text';
-  const inside = IP_LINK[spec];
+  const inside = importArgv(spec);
   const how = entryOf(target);
   const capture = fileCapture(spec, how?.argvPrefix ? [...how.argvPrefix, ...inside] : inside, file);
   const parsed = parseCapture(capture);

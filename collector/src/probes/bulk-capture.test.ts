@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseEnterWay, MarkerSplitter } from './bulk-capture.js';
+import { openSync, writeSync } from 'node:fs';
+import type { RunOptions, Runner } from '../exec/run.js';
+import { bulkCapture, chooseEnterWay, MarkerSplitter } from './bulk-capture.js';
 
 const M = '@@nsnap-0123456789ab';
 const stream = [
@@ -93,5 +95,28 @@ describe('chooseEnterWay', () => {
   it('does not count a mount beside the run directory that merely shares its prefix', () => {
     const lookalikes = Array.from({ length: 70 }, (_, i) => `/run/netns2/x${i}`);
     expect(chooseEnterWay([...base, ...lookalikes], '/run/netns')).toMatchObject({ how: 'nsenter' });
+  });
+});
+
+describe('bulkCapture through the runner seam', () => {
+  it('runs its workers only through the runner and records what the worker measured, as shares', async () => {
+    const calls: { argv: string[]; options: RunOptions }[] = [];
+    // A worker whose first namespace's ip succeeded and second's failed, as find reports them.
+    const fake: Runner = async (argv, options) => {
+      calls.push({ argv, options });
+      const marker = /^(@@nsnap-[0-9a-f]{12}) start/.exec(argv[argv.indexOf('-printf') + 1] ?? '')?.[1];
+      if (marker === undefined || options.stdoutFd === undefined) throw new Error('no marker or no output file');
+      writeSync(options.stdoutFd, `${marker} start /proc/self/fd/3\n[{"ifindex":1,"ifname":"lo"}]\n${marker} ok\n${marker} start /proc/self/fd/4\n${marker} fail\n`);
+      return { spec: options.spec, argv, stdin: null, exitCode: 0, stdout: '', stderr: 'Cannot open network namespace\n', durationMs: 30, timedOut: false, failure: null };
+    };
+    const subjects = [{ inode: 4026532001 }, { inode: 4026532002 }];
+    const result = await bulkCapture(subjects, () => openSync('/dev/null', 'r'), 'link show\n', { run: fake, workers: 1, timeoutMs: 1000, enter: { how: 'nsenter' } });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.argv[0]).toBe('find');
+    expect(calls[0]!.options).toMatchObject({ spec: 'ip_batch_json', group: true });
+    expect(calls[0]!.options.fds).toHaveLength(2);
+    expect([...result.captures.keys()]).toEqual([4026532001]);
+    expect(result.captures.get(4026532001)).toMatchObject({ exitCode: 0, stderr: '', durationMs: 30, batch: { of: 1, durationMs: 30 }, argv: ['nsenter', '--net=/proc/self/fd/3', 'ip', '-d', '-j', '-force', '-batch', expect.stringMatching(/batch$/)] });
+    expect(result.stderr).toBe('Cannot open network namespace\n');
   });
 });

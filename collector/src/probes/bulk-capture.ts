@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LIMITS, decodeUtf8b, type Capture } from '@nsnap/shared/core';
-import { trackChild, trackTempDir } from '../exec/interrupt.js';
-import { CHILD_ENV } from '../exec/run.js';
+import { trackTempDir } from '../exec/interrupt.js';
+import type { Runner } from '../exec/run.js';
 
 /** One namespace in a find worker: its inode and an open, checked handle. */
 export interface BulkItem {
@@ -14,6 +13,8 @@ export interface BulkItem {
 }
 
 export interface BulkOptions {
+  /** The runner the workers go through (the one exec seam; tests give a fake one). */
+  run: Runner;
   workers: number;
   timeoutMs: number;
   /** Called for each namespace as soon as its dump is read back, while the pass goes on. */
@@ -141,13 +142,13 @@ export async function bulkCapture<T extends { inode: number }>(
       const items = openChunk(chunk);
       if (items.length === 0) continue;
       const pass = { dir, batchFile, batchInput, timeoutMs: options.timeoutMs * Math.max(1, Math.ceil(items.length / 4)) };
-      let r = await runFind(items, pass, way, add);
+      let r = await runFind(options.run, items, pass, way, add);
       if (r.captured === 0 && way.how === 'ip-netns') {
         // Not one namespace entered this way (an iproute2 that refuses such a
         // name, no unshare...): nsenter, for this chunk and the rest.
         fellBack ??= r.stderr.slice(0, 1000) || 'no namespace captured';
         way = { how: 'nsenter' };
-        r = await runFind(openChunk(chunk), pass, way, add);
+        r = await runFind(options.run, openChunk(chunk), pass, way, add);
       }
       if (r.stderr) stderr.push(r.stderr);
     }
@@ -161,8 +162,17 @@ export async function bulkCapture<T extends { inode: number }>(
   return { captures, stderr: stderr.join(''), fellBack };
 }
 
-/** Runs one find worker over `chunk`; hands over each capture as it is read back; returns the worker's stderr and how many it captured. */
+/**
+ * Runs one find worker over `chunk` through the runner; hands over each
+ * capture as it is read back; returns the worker's stderr and how many it
+ * captured. What each capture records is what was observed: exit code 0
+ * because find's `-exec … ;` is true only for an exit status of 0 (a `fail`
+ * marker otherwise); no stderr of its own, because the commands share the
+ * worker's (a gap when not empty); and, as `batch`, that its durationMs is
+ * an equal share of the worker's measured time, not its own.
+ */
 async function runFind(
+  run: Runner,
   chunk: BulkItem[],
   pass: { dir: string; batchFile: string; batchInput: string; timeoutMs: number },
   way: EnterWay,
@@ -175,88 +185,61 @@ async function runFind(
   const argvOf = (fd: number) => (way.how === 'nsenter' ? ['nsenter', `--net=/proc/self/fd/${fd}`, 'ip', ...ipArgs] : ['ip', '-n', `${TO_ROOT}/proc/self/fd/${fd}`, ...ipArgs]);
   const enter = way.how === 'nsenter' ? ['nsenter', '--net={}', 'ip', ...ipArgs] : ['ip', '-n', `${TO_ROOT}{}`, ...ipArgs];
   const each = ['-printf', `${marker} start %p\n`, '(', '-exec', ...enter, ';', '-printf', `${marker} ok\n`, '-o', '-printf', `${marker} fail\n`, ')'];
-  let command = 'find';
-  let args = [...paths, '-maxdepth', '0', ...each];
+  let argv = ['find', ...paths, '-maxdepth', '0', ...each];
   const [first] = way.how === 'ip-netns' ? way.unmount : [];
   if (way.how === 'ip-netns' && first !== undefined) {
     // The first path visited is the first mount point to unmount: there the
     // worker unmounts them all (whether or not that works, it is no namespace).
-    command = 'unshare';
-    args = ['--mount', '--propagation', 'private', 'find', first, ...paths, '-maxdepth', '0', '(', '-path', first, '(', '-exec', 'umount', '-l', ...way.unmount, ';', '-o', '-true', ')', ')', '-o', ...each];
+    argv = ['unshare', '--mount', '--propagation', 'private', 'find', first, ...paths, '-maxdepth', '0', '(', '-path', first, '(', '-exec', 'umount', '-l', ...way.unmount, ';', '-o', '-true', ')', ')', '-o', ...each];
   }
   const out = openSync(path.join(pass.dir, `out-${marker.slice(-12)}`), 'wx+', 0o600);
   const splitter = new MarkerSplitter(marker);
-  const started = performance.now();
+  const mine: Capture[] = [];
   let offset = 0;
-  let last = started;
-  let stderr = '';
-  let captured = 0;
   const drain = () => {
     const end = Math.min(fstatSync(out).size, MAX_STREAM_BYTES);
     if (end <= offset) return;
     const data = Buffer.allocUnsafe(end - offset);
     const n = readSync(out, data, 0, data.length, offset);
     offset += n;
-    const now = performance.now();
-    const segments = splitter.push(data.subarray(0, n));
-    // find cannot print the time: a capture carries its share of the time since the previous read.
-    const durationMs = Math.round(((now - last) / Math.max(1, segments.length)) * 1000) / 1000;
-    last = now;
-    for (const s of segments) {
+    for (const s of splitter.push(data.subarray(0, n))) {
       const item = chunk[s.fd - 3];
       if (!item || s.stdout.length > LIMITS.captureChars) continue;
-      captured++;
-      add(item.inode, {
+      const capture: Capture = {
         spec: 'ip_batch_json',
         argv: argvOf(s.fd),
         stdin: pass.batchInput,
         exitCode: 0,
         stdout: s.stdout,
         stderr: '',
-        durationMs,
+        // Set to its share once the worker's time is measured, below.
+        durationMs: 0,
         timedOut: false,
         failure: null,
         ...(s.exact ? {} : { encoding: 'utf-8b' as const }),
-      });
+      };
+      mine.push(capture);
+      add(item.inode, capture);
     }
   };
   const poll = setInterval(drain, DRAIN_MS);
+  let worker: Capture;
   try {
-    await new Promise<void>((resolve) => {
-      let child: ChildProcess;
-      try {
-        // Its own process group (detached), so a stop kills the worker and every ip/nsenter it started at once.
-        child = spawn(command, args, { shell: false, detached: true, env: CHILD_ENV, stdio: ['ignore', out, 'pipe', ...chunk.map((c) => c.fd)] });
-        trackChild(child, { group: true });
-      } finally {
-        // The worker holds its own copies now (or never will): ours are not needed.
-        for (const c of chunk) closeSync(c.fd);
-      }
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (text: string) => {
-        if (stderr.length < 64 * 1024) stderr += text;
-      });
-      // The whole group: the worker and the ip/nsenter it waits for.
-      const timer = setTimeout(() => {
-        if (child.pid === undefined) return;
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }, pass.timeoutMs);
-      child.on('error', () => {});
-      child.on('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const running = run(argv, { spec: 'ip_batch_json', timeoutMs: pass.timeoutMs, fds: chunk.map((c) => c.fd), stdoutFd: out, group: true });
+    // The worker holds its own copies now (or never will): ours are not needed.
+    for (const c of chunk) closeSync(c.fd);
+    worker = await running;
     drain();
   } finally {
     clearInterval(poll);
     closeSync(out);
   }
-  return { stderr, captured };
+  const share = Math.round((worker.durationMs / Math.max(1, mine.length)) * 1000) / 1000;
+  for (const c of mine) {
+    c.durationMs = share;
+    c.batch = { of: mine.length, durationMs: worker.durationMs };
+  }
+  return { stderr: worker.stderr.slice(0, 64 * 1024), captured: mine.length };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { NamespaceCapture } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import { dump, openFirst } from './namespace-links.js';
 import { namespaceCandidates } from './namespace-set.js';
-import type { Probe } from './probe.js';
+import { dumpModeOf, type Probe } from './probe.js';
 
 /**
  * The link dumps of namespaces that netns-holders found while namespace-links
@@ -12,10 +12,10 @@ import type { Probe } from './probe.js';
  */
 export const heldLinks: Probe = {
   name: 'held-links',
-  async run(ctx, draft) {
-    const captured = new Set(draft.namespaces.map((n) => n.inode));
-    const candidates = namespaceCandidates(draft, ctx.procRoot);
-    const inodes = [...new Set(draft.holders.map((h) => h.inode))].filter((inode) => !captured.has(inode)).sort((a, b) => a - b);
+  async run(ctx, found) {
+    const captured = new Set(found.namespaces.map((n) => n.inode));
+    const candidates = namespaceCandidates(found, ctx.procRoot);
+    const inodes = [...new Set(found.holders.map((h) => h.inode))].filter((inode) => !captured.has(inode)).sort((a, b) => a - b);
     const captures = await mapPool(inodes, ctx.concurrency, async (inode): Promise<NamespaceCapture> => {
       const tried = openFirst(inode, candidates.get(inode) ?? []);
       if (!tried.opened) {
@@ -23,15 +23,13 @@ export const heldLinks: Probe = {
         return { inode, isHost: false, entered: null, attempts: tried.attempts, captures: [], failure: { reason: last?.reason ?? 'failed', detail: last ? `${last.path}: ${last.detail}` : 'no handle leads to this namespace' } };
       }
       try {
-        const capture = await dump(ctx.run, ctx.timeoutMs, draft.dumpMode, tried.opened.fd);
+        const capture = await dump(ctx.run, ctx.timeoutMs, dumpModeOf(found), tried.opened.fd);
         return { inode, isHost: false, entered: tried.candidate, attempts: tried.attempts, captures: [capture], failure: capture.failure };
       } finally {
         tried.opened.close();
       }
     });
-    for (const c of captures) {
-      if (c.failure) draft.gaps.push({ probe: this.name, subject: `netns ${c.inode}`, reason: c.failure.reason, detail: c.failure.detail });
-    }
-    draft.namespaces.push(...captures);
+    const gaps = captures.flatMap((c) => (c.failure ? [{ probe: this.name, subject: `netns ${c.inode}`, reason: c.failure.reason, detail: c.failure.detail }] : []));
+    return { namespaces: captures, gaps };
   },
 };

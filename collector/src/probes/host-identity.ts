@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sanitizeHostLabel } from '@nsnap/shared/core';
+import { sanitizeHostLabel, type Bundle, type Gap } from '@nsnap/shared/core';
 import type { Probe } from './probe.js';
 
 const readTrimmed = async (file: string): Promise<string | null> => {
@@ -17,15 +17,16 @@ const readTrimmed = async (file: string): Promise<string | null> => {
 export const hostIdentity: Probe = {
   name: 'host-identity',
   during: 'namespace-links',
-  async run(ctx, draft) {
+  async run(ctx) {
+    const gaps: Gap[] = [];
     const hostname = os.hostname();
     const ipVersion = await ctx.run(['ip', '-V'], { spec: 'ip_version', timeoutMs: ctx.timeoutMs });
     const m = /iproute2-([^\s,]+)/.exec(ipVersion.stdout);
     if (!m) {
-      draft.gaps.push({ probe: this.name, subject: 'ip -V', reason: ipVersion.failure?.reason ?? 'failed', detail: ipVersion.failure?.detail ?? `unrecognized output: ${ipVersion.stdout.slice(0, 100)}` });
+      gaps.push({ probe: this.name, subject: 'ip -V', reason: ipVersion.failure?.reason ?? 'failed', detail: ipVersion.failure?.detail ?? `unrecognized output: ${ipVersion.stdout.slice(0, 100)}` });
     }
     const uid = process.getuid?.() ?? 0;
-    draft.host = {
+    const host: Bundle['host'] = {
       label: sanitizeHostLabel(ctx.hostLabel ?? hostname),
       hostname: hostname.slice(0, 256),
       machineId: await readTrimmed('/etc/machine-id'),
@@ -35,5 +36,6 @@ export const hostIdentity: Probe = {
       root: uid === 0,
       uid,
     };
+    return { host, gaps };
   },
 };

@@ -10,4 +10,4 @@ import { procDetails, procScan } from './proc-scan.js';
 /** Every probe, in the order they run (a `during` one while the probe it names waits): later ones read what earlier ones found. */
 export const PROBES: readonly Probe[] = [procScan, netnsHandles, namespaceLinks, netnsHolders, heldLinks, hostIdentity, procDetails, nsidMaps];
 
-export { newDraft, type Draft, type EnterChoice, type Probe, type ProbeContext } from './probe.js';
+export { addPart, dumpCache, nothingFound, type EnterChoice, type Found, type Part, type Probe, type ProbeContext } from './probe.js';

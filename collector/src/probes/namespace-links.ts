@@ -1,24 +1,14 @@
 import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import type { Capture, NamespaceCapture } from '@nsnap/shared/core';
+import { HOST_BATCH, IP_BATCH_ARGV, IP_LINK_TEXT_ARGV, NAMESPACE_BATCH, type Capture, type Gap, type NamespaceCapture } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import type { Runner } from '../exec/run.js';
 import { bulkCapture, chooseEnterWay, NETNS_RUN_DIR, type EnterWay } from './bulk-capture.js';
 import { mountPoints } from './netns-handles.js';
 import { detailOf, reasonOf } from './errno.js';
 import { namespaceCandidates, type Candidate } from './namespace-set.js';
-import { parsedDump, type EnterChoice, type Probe } from './probe.js';
+import type { EnterChoice, Probe } from './probe.js';
 
-/**
- * One exec per namespace prints links and addresses (`addr show` costs no
- * extra exec and almost no kernel time). `netns list-id` only in the host:
- * it opens every /run/netns entry to name nsids, so in every namespace it
- * would cost O(named²) — ~1.4 ms per namespace at 100 named ones, measured.
- * Other namespaces' maps are read only where pairing needs them (nsid-maps).
- */
-export const BATCH_INPUT = 'link show\naddr show\n';
-export const HOST_BATCH_INPUT = 'link show\naddr show\nnetns list-id\n';
-const JSON_DUMP = ['ip', '-d', '-j', '-force', '-batch', '-'];
-const TEXT_DUMP = ['ip', '-d', '-o', 'link', 'show'];
+// One exec per namespace; what it runs is the spec table's (shared/src/specs/catalogue.ts).
 /** The child gets the namespace as fd 3: the handle was opened and checked by us, so no pid reuse can redirect it. */
 export const NSENTER = ['nsenter', '--net=/proc/self/fd/3'];
 
@@ -36,16 +26,18 @@ interface Entry {
 
 export const namespaceLinks: Probe = {
   name: 'namespace-links',
-  async run(ctx, draft) {
-    const host = draft.hostNetns.inode;
-    const candidates = namespaceCandidates(draft, ctx.procRoot);
+  async run(ctx, found) {
+    const host = found.hostNetns.inode;
+    const gaps: Gap[] = [];
+    let mode: 'json' | 'text' = 'json';
+    const candidates = namespaceCandidates(found, ctx.procRoot);
     candidates.delete(host ?? -1);
     const entries: Entry[] = [...candidates.keys()]
       .sort((a, b) => a - b)
       .map((inode) => ({ inode, candidates: candidates.get(inode) ?? [], candidate: null, attempts: [] }));
-    const parse = parsedDump(draft);
+    const parse = ctx.parse;
     // Started first: its one child works on the second core while the first chunk's handles are opened.
-    const hostDump = dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH_INPUT).then((c) => {
+    const hostDump = dump(ctx.run, ctx.timeoutMs, 'json', undefined, HOST_BATCH).then((c) => {
       parse(c);
       return c;
     });
@@ -59,7 +51,8 @@ export const namespaceLinks: Probe = {
     };
     const bulkPass =
       ctx.bulk && entries.length >= BULK_MIN
-        ? bulkCapture(entries, openForBulk, BATCH_INPUT, {
+        ? bulkCapture(entries, openForBulk, NAMESPACE_BATCH, {
+            run: ctx.run,
             workers: ctx.concurrency,
             timeoutMs: ctx.timeoutMs,
             enter: enterWayFor(ctx.enter, ctx.log),
@@ -72,13 +65,13 @@ export const namespaceLinks: Probe = {
     let hostFinal = hostCapture;
     let bulk = bulkResult?.captures ?? new Map<number, Capture>();
     if (hostCapture.failure?.reason === 'unsupported') {
-      draft.dumpMode = 'text';
+      mode = 'text';
       bulk = new Map();
       ctx.log('ip -j is not supported here: capturing link dumps as text');
-      draft.gaps.push({ probe: this.name, subject: 'ip -j', reason: 'unsupported', detail: `fell back to text dumps (${TEXT_DUMP.join(' ')}): ${hostCapture.failure.detail}` });
+      gaps.push({ probe: this.name, subject: 'ip -j', reason: 'unsupported', detail: `fell back to text dumps (${IP_LINK_TEXT_ARGV.join(' ')}): ${hostCapture.failure.detail}` });
       hostFinal = await dump(ctx.run, ctx.timeoutMs, 'text', undefined);
     } else if (bulkResult?.stderr && bulk.size === entries.filter((e) => e.candidate !== null).length) {
-      draft.gaps.push({ probe: this.name, subject: 'bulk capture', reason: 'failed', detail: `unexpected stderr: ${bulkResult.stderr.slice(0, 1000)}` });
+      gaps.push({ probe: this.name, subject: 'bulk capture', reason: 'failed', detail: `unexpected stderr: ${bulkResult.stderr.slice(0, 1000)}` });
     }
     const captures: NamespaceCapture[] = [];
     if (host !== null) {
@@ -97,7 +90,7 @@ export const namespaceLinks: Probe = {
         return { inode: e.inode, isHost: false, entered: null, attempts, captures: [], failure: { reason: last?.reason ?? 'failed', detail: last ? `${last.path}: ${last.detail}` : 'no handle leads to this namespace' } };
       }
       try {
-        const capture = await dump(ctx.run, ctx.timeoutMs, draft.dumpMode, tried.opened.fd);
+        const capture = await dump(ctx.run, ctx.timeoutMs, mode, tried.opened.fd);
         return { inode: e.inode, isHost: false, entered: tried.candidate, attempts, captures: [capture], failure: capture.failure };
       } finally {
         tried.opened.close();
@@ -105,9 +98,9 @@ export const namespaceLinks: Probe = {
     });
     captures.push(...others);
     for (const c of captures) {
-      if (c.failure) draft.gaps.push({ probe: this.name, subject: `netns ${c.inode}`, reason: c.failure.reason, detail: c.failure.detail });
+      if (c.failure) gaps.push({ probe: this.name, subject: `netns ${c.inode}`, reason: c.failure.reason, detail: c.failure.detail });
     }
-    draft.namespaces = captures;
+    return { namespaces: captures, gaps };
   },
 };
 
@@ -138,10 +131,10 @@ export function enterWayFor(choice: EnterChoice, log: (message: string) => void)
 }
 
 /** One namespace's link dump, in it through fd3 (nsenter), or in our own without. */
-export function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number | undefined, input = BATCH_INPUT): Promise<Capture> {
+export function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3: number | undefined, input = NAMESPACE_BATCH): Promise<Capture> {
   const prefix = fd3 === undefined ? [] : NSENTER;
-  if (mode === 'json') return run([...prefix, ...JSON_DUMP], { spec: 'ip_batch_json', input, timeoutMs, fd3 });
-  return run([...prefix, ...TEXT_DUMP], { spec: 'ip_link_text', timeoutMs, fd3 });
+  if (mode === 'json') return run([...prefix, ...IP_BATCH_ARGV], { spec: 'ip_batch_json', input, timeoutMs, fd3 });
+  return run([...prefix, ...IP_LINK_TEXT_ARGV], { spec: 'ip_link_text', timeoutMs, fd3 });
 }
 
 /**

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { namespaceCandidates } from './namespace-set.js';
-import { newDraft } from './probe.js';
+import { nothingFound } from './probe.js';
 
 describe('namespaceCandidates', () => {
   it('tries mounts, then processes, then holders (a mount in another mount namespace before an fd, an fd before a thread), and says which holder', () => {
-    const draft = newDraft();
+    const draft = nothingFound();
     draft.processes = [{ pid: 10, netns: 100, netnsError: null, comm: null, cgroup: null, startTime: null }];
     draft.handles = [{ kind: 'named', path: '/run/netns/a', name: 'a', inode: 100, error: null }];
     draft.holders = [

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Handle } from '@nsnap/shared/core';
+import type { Gap, Handle } from '@nsnap/shared/core';
 import { detailOf, parseNsLink, reasonOf } from './errno.js';
 import type { Probe } from './probe.js';
 
@@ -16,7 +16,8 @@ export const netnsHandles: Probe = {
   name: 'netns-handles',
   // Synchronous, like the /proc scan: a stat of an nsfs file takes microseconds,
   // a promise per entry cost ~25 ms at 400 named namespaces.
-  async run(ctx, draft) {
+  async run(ctx) {
+    const gaps: Gap[] = [];
     let nsfsDev: number | null = null;
     try {
       nsfsDev = statSync(path.join(ctx.procRoot, 'self/ns/net')).dev;
@@ -30,7 +31,7 @@ export const netnsHandles: Probe = {
       try {
         names = readdirSync(dir);
       } catch (error) {
-        if (reasonOf(error) !== 'vanished') draft.gaps.push({ probe: this.name, subject: dir, reason: reasonOf(error), detail: detailOf(error) });
+        if (reasonOf(error) !== 'vanished') gaps.push({ probe: this.name, subject: dir, reason: reasonOf(error), detail: detailOf(error) });
         return;
       }
       let real = dir;
@@ -53,19 +54,19 @@ export const netnsHandles: Probe = {
       for (const m of nsfsMounts(mountinfo)) {
         if (seen.has(m.path)) continue;
         if (m.path.length > MAX_PATH_CHARS) {
-          draft.gaps.push({ probe: this.name, subject: `${m.path.slice(0, 200)}…`, reason: 'failed', detail: `an nsfs mount of namespace ${m.inode} whose path is longer than ${MAX_PATH_CHARS} characters: not used` });
+          gaps.push({ probe: this.name, subject: `${m.path.slice(0, 200)}…`, reason: 'failed', detail: `an nsfs mount of namespace ${m.inode} whose path is longer than ${MAX_PATH_CHARS} characters: not used` });
           continue;
         }
         seen.add(m.path);
         handles.push({ kind: 'mount', path: m.path, name: null, inode: m.inode, error: null });
       }
     } catch (error) {
-      draft.gaps.push({ probe: this.name, subject: 'mountinfo', reason: reasonOf(error), detail: detailOf(error) });
+      gaps.push({ probe: this.name, subject: 'mountinfo', reason: reasonOf(error), detail: detailOf(error) });
     }
     for (const h of handles) {
-      if (h.error) draft.gaps.push({ probe: this.name, subject: h.path, reason: h.error, detail: h.error === 'not-a-namespace' ? 'not an nsfs mount (stale entry?)' : 'cannot stat the namespace file' });
+      if (h.error) gaps.push({ probe: this.name, subject: h.path, reason: h.error, detail: h.error === 'not-a-namespace' ? 'not an nsfs mount (stale entry?)' : 'cannot stat the namespace file' });
     }
-    draft.handles = handles;
+    return { handles, gaps };
   },
 };
 

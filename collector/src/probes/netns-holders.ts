@@ -273,19 +273,20 @@ class Failures {
 export const netnsHolders: Probe = {
   name: 'netns-holders',
   during: 'namespace-links',
-  async run(ctx, draft) {
+  async run(ctx, found) {
+    const gaps: Gap[] = [];
     const known = new Set<number>();
-    if (draft.hostNetns.inode !== null) known.add(draft.hostNetns.inode);
-    for (const p of draft.processes) if (p.netns !== null) known.add(p.netns);
-    for (const h of draft.handles) if (h.inode !== null) known.add(h.inode);
+    if (found.hostNetns.inode !== null) known.add(found.hostNetns.inode);
+    for (const p of found.processes) if (p.netns !== null) known.add(p.netns);
+    for (const h of found.handles) if (h.inode !== null) known.add(h.inode);
     let nsfsDev: number | null = null;
     try {
       nsfsDev = statSync(path.join(ctx.procRoot, 'self/ns/net')).dev;
     } catch {
       nsfsDev = null;
     }
-    const scan = scanHolders(ctx.procRoot, draft.processes, known, { maxEntries: ctx.maxScan, hostNetns: draft.hostNetns.inode, nsfsDev });
-    draft.gaps.push(...scan.gaps);
+    const scan = scanHolders(ctx.procRoot, found.processes, known, { maxEntries: ctx.maxScan, hostNetns: found.hostNetns.inode, nsfsDev });
+    gaps.push(...scan.gaps);
     const holders = scan.holders;
     const typed = new Map<number, number>();
     for (const h of holders) typed.set(h.inode, (typed.get(h.inode) ?? 0) + 1);
@@ -304,17 +305,17 @@ export const netnsHolders: Probe = {
         continue;
       }
       if (n === 0) checks++;
-      if (n > 0 || (await isNetns(ctx, inode, list, draft.gaps))) holders.push(...list.slice(0, Math.max(0, MAX_HOLDERS_PER_NAMESPACE - n)));
+      if (n > 0 || (await isNetns(ctx, inode, list, gaps))) holders.push(...list.slice(0, Math.max(0, MAX_HOLDERS_PER_NAMESPACE - n)));
     }
     if (unchecked.length > 0) {
-      draft.gaps.push({
+      gaps.push({
         probe: this.name,
         subject: `${unchecked.length} namespace files`,
         reason: 'failed',
         detail: `held by fds that do not say their type, past ${MAX_TYPE_CHECKS} checked (an exec each): ${unchecked.slice(0, 20).join(', ')}${unchecked.length > 20 ? ', …' : ''} — a network namespace among them is missing`,
       });
     }
-    draft.holders = holders;
+    return { holders, gaps };
   },
 };
 

@@ -1,10 +1,10 @@
-import { correlateBundle, type BundleView, type Capture, type Correlation, type SpecName } from '@nsnap/shared/core';
+import { correlateBundle, LSNS_ARGV, NETNS_LIST_ID_ARGV, type BundleView, type Capture, type Correlation, type SpecName } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import { NSENTER, openNamespace } from './namespace-links.js';
-import { parsedDump, type Draft, type Probe, type ProbeContext } from './probe.js';
+import type { Found, Part, Probe, ProbeContext } from './probe.js';
 
-const LSNS = ['lsns', '-t', 'net', '-J', '-o', 'NS,PID,NETNSID,NSFS'];
-const LIST_ID = ['ip', '-j', 'netns', 'list-id'];
+const LSNS = [...LSNS_ARGV];
+const LIST_ID = [...NETNS_LIST_ID_ARGV];
 
 /**
  * The host's nsid map, then a namespace's own map only where the shared
@@ -24,29 +24,33 @@ const LIST_ID = ['ip', '-j', 'netns', 'list-id'];
  */
 export const nsidMaps: Probe = {
   name: 'nsid-maps',
-  async run(ctx, draft) {
-    const host = draft.hostNetns.inode;
-    if (host === null) return;
-    const parse = parsedDump(draft);
-    const first = correlateBundle(draft, parse);
+  async run(ctx, found) {
+    const host = found.hostNetns.inode;
+    if (host === null) return {};
+    // Its own maps and gaps, read together with what the others found by each correlation.
+    const mine: Required<Pick<Part, 'nsidMaps' | 'gaps'>> = { nsidMaps: [], gaps: [] };
+    const facts = () => ({ ...found, nsidMaps: [...found.nsidMaps, ...mine.nsidMaps] });
+    const parse = ctx.parse;
+    const first = correlateBundle(facts(), parse);
     let correlation = first.correlation;
     const unnamed = unnamedHostNsids(first.view, host);
     if (unnamed === null || unnamed.length > 0) {
       const hostMap = await ctx.run(LSNS, { spec: 'lsns_net_json', timeoutMs: ctx.timeoutMs });
       const why = unnamed === null ? 'host map' : `host map: netns list-id leaves nsid ${unnamed.slice(0, 10).join(', ')}${unnamed.length > 10 ? ', …' : ''} unnamed`;
-      draft.nsidMaps.push({ observer: host, why, capture: hostMap });
-      if (hostMap.failure) draft.gaps.push({ probe: this.name, subject: 'host nsid map', reason: hostMap.failure.reason, detail: hostMap.failure.detail });
-      ({ correlation } = correlateBundle(draft, parse));
+      mine.nsidMaps.push({ observer: host, why, capture: hostMap });
+      if (hostMap.failure) mine.gaps.push({ probe: this.name, subject: 'host nsid map', reason: hostMap.failure.reason, detail: hostMap.failure.detail });
+      ({ correlation } = correlateBundle(facts(), parse));
     }
 
     for (const [command, spec] of [[LIST_ID, 'ip_netns_list_id_json'], [LSNS, 'lsns_net_json']] as const) {
       const needed = correlation.needMaps.filter((inode) => inode !== host);
-      if (needed.length === 0) return;
+      if (needed.length === 0) return mine;
       const open = openQuestions(correlation);
       ctx.log(`link data leaves ${open} open: reading ${command.slice(0, 3).join(' ')} in ${needed.length} namespace(s)`);
-      await readOwnMaps(ctx, draft, needed, command, spec, `confirms or settles ${open}`);
-      ({ correlation } = correlateBundle(draft, parse));
+      await readOwnMaps(ctx, found, mine, needed, command, spec, `confirms or settles ${open}`);
+      ({ correlation } = correlateBundle(facts(), parse));
     }
+    return mine;
   },
 };
 
@@ -77,25 +81,25 @@ export function unnamedHostNsids(view: BundleView, host: number): number[] | nul
   return [...referred].filter((nsid) => !nsView.nsids.has(nsid)).sort((a, b) => a - b);
 }
 
-async function readOwnMaps(ctx: ProbeContext, draft: Draft, inodes: number[], command: readonly string[], spec: SpecName, why: string): Promise<void> {
-  const byInode = new Map(draft.namespaces.map((n) => [n.inode, n]));
+async function readOwnMaps(ctx: ProbeContext, found: Readonly<Found>, mine: Required<Pick<Part, 'nsidMaps' | 'gaps'>>, inodes: number[], command: readonly string[], spec: SpecName, why: string): Promise<void> {
+  const byInode = new Map(found.namespaces.map((n) => [n.inode, n]));
   const results = await mapPool(inodes, ctx.concurrency, async (inode): Promise<Capture | null> => {
     const entered = byInode.get(inode)?.entered;
     if (!entered) return null;
     const opened = openNamespace(entered.path, inode);
     if ('reason' in opened) {
-      draft.gaps.push({ probe: 'nsid-maps', subject: `netns ${inode}`, reason: opened.reason, detail: `${entered.path}: ${opened.detail}` });
+      mine.gaps.push({ probe: 'nsid-maps', subject: `netns ${inode}`, reason: opened.reason, detail: `${entered.path}: ${opened.detail}` });
       return null;
     }
     try {
       const capture = await ctx.run([...NSENTER, ...command], { spec, timeoutMs: ctx.timeoutMs, fd3: opened.fd });
-      if (capture.failure) draft.gaps.push({ probe: 'nsid-maps', subject: `netns ${inode} nsid map`, reason: capture.failure.reason, detail: capture.failure.detail });
+      if (capture.failure) mine.gaps.push({ probe: 'nsid-maps', subject: `netns ${inode} nsid map`, reason: capture.failure.reason, detail: capture.failure.detail });
       return capture;
     } finally {
       opened.close();
     }
   });
   results.forEach((capture, i) => {
-    if (capture) draft.nsidMaps.push({ observer: inodes[i] as number, why, capture });
+    if (capture) mine.nsidMaps.push({ observer: inodes[i] as number, why, capture });
   });
 }

@@ -1,8 +1,8 @@
 import { parseCapture, type Bundle, type Capture, type DumpParser, type Gap } from '@nsnap/shared/core';
 import type { Runner } from '../exec/run.js';
 
-/** What the probes fill in, stage by stage; `collect` turns it into a bundle. */
-export interface Draft {
+/** What the probes found so far, read by the later ones; `collect` turns it into a bundle. */
+export interface Found {
   host: Bundle['host'] | null;
   hostNetns: Bundle['hostNetns'];
   processes: Bundle['processes'];
@@ -11,24 +11,49 @@ export interface Draft {
   namespaces: Bundle['namespaces'];
   nsidMaps: Bundle['nsidMaps'];
   gaps: Gap[];
-  /** How link dumps are taken: JSON batch, or text where `ip -j` is unsupported. */
-  dumpMode: 'json' | 'text';
-  /** Link dumps parsed so far (during the bulk pass, while others are taken), for the pairing code. */
-  parsedDumps: WeakMap<Capture, ReturnType<DumpParser>>;
 }
 
-/** A draft before any probe ran. */
-export function newDraft(): Draft {
-  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], holders: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json', parsedDumps: new WeakMap() };
+/**
+ * What one probe returns (node_exporter's collectors share nothing): the
+ * facts it owns replace the empty ones, its namespaces, nsid maps and gaps
+ * are added to those of the others. A probe never writes into `Found`.
+ */
+export type Part = Partial<Pick<Found, 'host' | 'hostNetns' | 'processes' | 'handles' | 'holders'>> & Partial<Pick<Found, 'namespaces' | 'nsidMaps' | 'gaps'>>;
+
+/** Nothing found yet. */
+export function nothingFound(): Found {
+  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], holders: [], namespaces: [], nsidMaps: [], gaps: [] };
 }
 
-/** Parses a link dump once per run, for the pairing code only: the cache `namespace-links` fills during its pass. */
-export function parsedDump(draft: Draft): DumpParser {
+/** Adds a probe's part to what was found: owned facts replace, lists grow. */
+export function addPart(found: Found, part: Part): void {
+  if (part.host !== undefined) found.host = part.host;
+  if (part.hostNetns !== undefined) found.hostNetns = part.hostNetns;
+  if (part.processes !== undefined) found.processes = part.processes;
+  if (part.handles !== undefined) found.handles = part.handles;
+  if (part.holders !== undefined) found.holders = part.holders;
+  if (part.namespaces) found.namespaces = [...found.namespaces, ...part.namespaces];
+  if (part.nsidMaps) found.nsidMaps = [...found.nsidMaps, ...part.nsidMaps];
+  if (part.gaps) found.gaps = [...found.gaps, ...part.gaps];
+}
+
+/**
+ * How link dumps are taken in this run: as text when the host's dump had to
+ * be (`ip -j` unsupported), else JSON batches.
+ */
+export function dumpModeOf(found: Pick<Found, 'namespaces'>): 'json' | 'text' {
+  const host = found.namespaces.find((n) => n.isHost);
+  return host?.captures.some((c) => c.spec === 'ip_link_text') ? 'text' : 'json';
+}
+
+/** Parses each link dump once per run, for the pairing code only: namespace-links fills it during its pass. */
+export function dumpCache(): DumpParser {
+  const parsed = new WeakMap<Capture, ReturnType<DumpParser>>();
   return (capture) => {
-    let result = draft.parsedDumps.get(capture);
+    let result = parsed.get(capture);
     if (!result) {
       result = parseCapture(capture, { forPairing: true });
-      draft.parsedDumps.set(capture, result);
+      parsed.set(capture, result);
     }
     return result;
   };
@@ -53,6 +78,8 @@ export interface ProbeContext {
   enter: EnterChoice;
   /** Most fd and thread entries read to find namespaces only they hold (`--max-scan`); the rest is a gap. */
   maxScan: number;
+  /** Link dumps parsed once for the run (`dumpCache`). */
+  parse: DumpParser;
   log: (message: string) => void;
 }
 
@@ -67,5 +94,5 @@ export interface Probe {
    * before and after them is what it adds to their cost.
    */
   during?: string;
-  run(ctx: ProbeContext, draft: Draft): Promise<void>;
+  run(ctx: ProbeContext, found: Readonly<Found>): Promise<Part>;
 }

@@ -1,6 +1,6 @@
 import { closeSync, promises as fs, openSync, readFileSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LIMITS, type Gap, type Process } from '@nsnap/shared/core';
+import { LIMITS, type Bundle, type Gap, type Process } from '@nsnap/shared/core';
 import { detailOf, parseNsLink, reasonOf } from './errno.js';
 import type { Probe } from './probe.js';
 
@@ -173,17 +173,18 @@ export function unreadableGaps(processes: Process[], probe: string, what: string
 
 export const procScan: Probe = {
   name: 'proc-scan',
-  async run(ctx, draft) {
+  async run(ctx) {
+    let hostNetns: Bundle['hostNetns'];
+    const gaps: Gap[] = [];
     try {
       const target = await fs.readlink(path.join(ctx.procRoot, 'self/ns/net'));
-      draft.hostNetns = { inode: parseNsLink(target), error: parseNsLink(target) === null ? 'failed' : null };
+      hostNetns = { inode: parseNsLink(target), error: parseNsLink(target) === null ? 'failed' : null };
     } catch (error) {
-      draft.hostNetns = { inode: null, error: reasonOf(error) };
-      draft.gaps.push({ probe: this.name, subject: 'self', reason: reasonOf(error), detail: detailOf(error) });
+      hostNetns = { inode: null, error: reasonOf(error) };
+      gaps.push({ probe: this.name, subject: 'self', reason: reasonOf(error), detail: detailOf(error) });
     }
-    const { processes, gaps } = scanNetnsLinks(ctx.procRoot);
-    draft.processes = processes;
-    draft.gaps.push(...gaps);
+    const scan = scanNetnsLinks(ctx.procRoot);
+    return { hostNetns, processes: scan.processes, gaps: [...gaps, ...scan.gaps] };
   },
 };
 
@@ -191,7 +192,10 @@ export const procScan: Probe = {
 export const procDetails: Probe = {
   name: 'proc-details',
   during: 'namespace-links',
-  async run(ctx, draft) {
-    readProcDetails(ctx.procRoot, draft.processes);
+  async run(ctx, found) {
+    // Copies: what proc-scan returned stays as it was while other probes read it.
+    const processes = found.processes.map((p) => ({ ...p }));
+    readProcDetails(ctx.procRoot, processes);
+    return { processes };
   },
 };

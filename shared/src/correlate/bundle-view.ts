@@ -1,10 +1,7 @@
 import type { Bundle, Capture } from '../schema/bundle.js';
 import type { NsidEntry, ParseIssue } from '../model.js';
 import { parseCapture, type NamespaceDumpResult } from '../parse/registry.js';
-import { parseLsnsJson } from '../parse/lsns-json.js';
-import { parseLsnsTable } from '../parse/lsns-table.js';
-import { parseNetnsListId } from '../parse/netns-list.js';
-import { parseNetnsListIdJson } from '../parse/netns-list-id-json.js';
+import { SPECS } from '../specs/catalogue.js';
 import { correlate, type Correlation, type NsView, type PairingInput } from './pairing.js';
 
 export interface NamespaceFacts {
@@ -119,15 +116,15 @@ export function viewBundle(bundle: BundleFacts, parse: DumpParser = parseCapture
     if (clean) for (const target of nameToInode.values()) if (!named.has(target)) exclude(observer, target);
   };
   for (const m of bundle.nsidMaps) {
-    const spec = m.capture.spec;
-    if (spec === 'lsns_net_json' || spec === 'lsns_net_text') {
-      const parsed = (spec === 'lsns_net_json' ? parseLsnsJson : parseLsnsTable)(m.capture.stdout);
+    const parser = SPECS[m.capture.spec]?.parser;
+    if (parser?.yields === 'nsid-map-by-inode') {
+      const parsed = parser.parse(m.capture.stdout);
       if (parsed.status !== 'parsed') continue;
       for (const e of parsed.value.nsids) addEntry(m.observer, e.nsid, e.inode ?? undefined);
       // lsns prints "unassigned" for a namespace the observer has no nsid for.
       for (const n of parsed.value.namespaces) if (n.nsid === null && n.inode !== m.observer) exclude(m.observer, n.inode);
-    } else if (spec === 'ip_netns_list_id_json' || spec === 'ip_netns_list_id_text') {
-      const parsed = (spec === 'ip_netns_list_id_json' ? parseNetnsListIdJson : parseNetnsListId)(m.capture.stdout);
+    } else if (parser?.yields === 'nsid-map-by-name') {
+      const parsed = parser.parse(m.capture.stdout);
       if (parsed.status === 'parsed') addList(m.observer, parsed.value, m.capture.stderr.trim() === '');
     }
   }
@@ -160,6 +157,8 @@ export function correlateBundle(bundle: BundleFacts, parse: DumpParser = parseCa
   return { view, correlation: correlate(view.input) };
 }
 
+/** The namespace's dump: a JSON one before a text one (which lacks addresses and kinds). */
 function pickDump(captures: Capture[]): Capture | undefined {
-  return captures.find((c) => c.spec === 'ip_batch_json' || c.spec === 'ip_link_json') ?? captures.find((c) => c.spec === 'ip_link_text');
+  const dumps = captures.filter((c) => SPECS[c.spec]?.parser.yields === 'namespace-dump');
+  return dumps.find((c) => c.spec !== 'ip_link_text') ?? dumps[0];
 }

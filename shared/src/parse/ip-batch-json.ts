@@ -9,7 +9,32 @@ export interface NamespaceDump {
   links: Link[];
   /** The namespace's own nsid map from `netns list-id` (names only for /run/netns entries); null when not captured. */
   nsids: NsidEntry[] | null;
+  /**
+   * The entries of `route show table all`, `rule show` and `neigh show`,
+   * unread (each an untrusted JSON value: `routingFromDump` validates them,
+   * outside the collector's zod-free core); null when the batch did not
+   * print that list. Left null when parsing `forPairing`.
+   */
+  routing: { routes: unknown[] | null; rules: unknown[] | null; neighbours: unknown[] | null };
 }
+
+type ArrayKind = 'links' | 'addrs' | 'nsids' | 'routes' | 'rules' | 'neighbours';
+
+/**
+ * The batch commands this parser reads, each with the list it prints. Under
+ * `-j` each prints one JSON array; `route show table all` lists IPv4 and
+ * IPv6 routes alike (iproute2 6.1: the family stays unspecified with table
+ * all), `neigh show` both families, `rule show` IPv4 only (`ip rule` takes
+ * inet when no -6 is given, and a batch line cannot carry -6).
+ */
+export const BATCH_COMMANDS: Readonly<Record<string, ArrayKind>> = {
+  'link show': 'links',
+  'addr show': 'addrs',
+  'netns list-id': 'nsids',
+  'route show table all': 'routes',
+  'rule show': 'rules',
+  'neigh show': 'neighbours',
+};
 
 /**
  * stdout of `ip -d -j -batch -` fed `link show`, `addr show`, `netns list-id`
@@ -31,6 +56,14 @@ export interface DumpOptions {
    * with it, during its capture, where an nsid map is needed).
    */
   forPairing?: boolean;
+  /**
+   * The batch fed on stdin (the capture's `stdin`): when the output holds one
+   * array per command, an empty array is known to be that command's (an
+   * empty route or neighbour list is common); without it, or when a command
+   * printed nothing, an empty array is the nsid map's only (as before routes
+   * were asked for) and otherwise unattributed.
+   */
+  commands?: string | null;
 }
 
 export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): ParseResult<NamespaceDump> {
@@ -45,7 +78,11 @@ export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): Par
   let nsids: NsidEntry[] | null = null;
   let sawLinks = false;
   const keepRaw = !options.forPairing;
-  const arrays = values.map((value) => (Array.isArray(value) ? { value, kind: classify(value) } : null));
+  const routing: NamespaceDump['routing'] = { routes: null, rules: null, neighbours: null };
+  const asked = askedKinds(options.commands);
+  const byPosition = asked?.length === values.length ? asked : null;
+  const emptyMayBeOther = asked !== null && asked.some((k) => k === 'routes' || k === 'rules' || k === 'neighbours');
+  const arrays = values.map((value, i) => (Array.isArray(value) ? { value, kind: kindOf(value, byPosition?.[i], emptyMayBeOther, issues) } : null));
   const skipAddrs = options.forPairing === true && arrays.some((a) => a?.kind === 'links');
   for (const array of arrays) {
     if (!array) {
@@ -53,7 +90,12 @@ export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): Par
       continue;
     }
     const { value, kind } = array;
-    if (kind === 'nsids') {
+    if (kind === null) continue;
+    if (kind === 'routes' || kind === 'rules' || kind === 'neighbours') {
+      if (options.forPairing) continue;
+      if (routing[kind] === null) routing[kind] = value;
+      else pushIssue(issues, { line: null, message: `a second ${kind} list in one dump: the first is kept` });
+    } else if (kind === 'nsids') {
       const list = (nsids ??= []);
       for (const entry of nsidEntries(value, issues)) list.push(entry);
     } else if (kind === 'addrs' && skipAddrs) {
@@ -78,7 +120,7 @@ export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): Par
   }
   if (!sawLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
   const links = [...byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
-  return { status: 'parsed', value: { links, nsids }, issues };
+  return { status: 'parsed', value: { links, nsids, routing }, issues };
 }
 
 /**
@@ -95,11 +137,46 @@ function duplicate(first: Link, second: Link): ParseIssue {
   return { line: null, message: `ifindex ${first.ifindex} listed twice in one dump, as ${JSON.stringify(truncate(first.ifname, 40))} and ${JSON.stringify(truncate(second.ifname, 40))}: the first is kept, the second left out` };
 }
 
-function classify(array: unknown[]): 'links' | 'addrs' | 'nsids' {
+/** The list each command of the batch prints, in order; null when the batch is unknown or holds a command this parser does not know. */
+function askedKinds(commands: string | null | undefined): ArrayKind[] | null {
+  if (!commands) return null;
+  const kinds: ArrayKind[] = [];
+  for (const line of commands.split('\n')) {
+    const command = line.trim();
+    if (command === '') continue;
+    const kind = BATCH_COMMANDS[command];
+    if (kind === undefined) return null;
+    kinds.push(kind);
+  }
+  return kinds;
+}
+
+/**
+ * What a non-empty array holds, from its first object: that is what tells
+ * the lists apart when a command printed nothing. An empty one is its
+ * command's when the position says so, else the nsid map's when the batch
+ * asked for no list that can be empty, else unattributed (null, an issue).
+ */
+function kindOf(array: unknown[], atPosition: ArrayKind | undefined, emptyMayBeOther: boolean, issues: ParseIssue[]): ArrayKind | null {
   const first = array.find((v) => typeof v === 'object' && v !== null) as Record<string, unknown> | undefined;
-  if (!first) return 'nsids'; // only `netns list-id` prints an empty array: every namespace has lo
+  if (!first) {
+    if (atPosition !== undefined) return atPosition;
+    if (!emptyMayBeOther) return 'nsids'; // of link, addr and netns list-id, only the nsid map can be empty: every namespace has lo
+    pushIssue(issues, { line: null, message: 'an empty list, and a command printed none: which command it answers is unknown, so it is left out' });
+    return null;
+  }
+  const byContent = classify(first);
+  if (atPosition !== undefined && atPosition !== byContent) pushIssue(issues, { line: null, message: `the ${atPosition} list holds ${byContent} entries: read as ${byContent}` });
+  return byContent;
+}
+
+function classify(first: Record<string, unknown>): ArrayKind {
   if ('addr_info' in first) return 'addrs';
   if ('ifindex' in first) return 'links';
   if ('nsid' in first) return 'nsids';
+  if ('priority' in first) return 'rules';
+  // A neighbour has a NUD state (even an incomplete one, without lladdr); a route never.
+  if ('dst' in first && 'state' in first) return 'neighbours';
+  if ('dst' in first) return 'routes';
   return 'links';
 }

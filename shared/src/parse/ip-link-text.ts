@@ -91,7 +91,7 @@ export function parseIpLinkText(stdout: string): ParseResult<NamespaceDump> {
     }
   }
   const links = [...byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
-  return { status: 'parsed', value: { links, nsids }, issues };
+  return { status: 'parsed', value: { links, nsids, routing: { routes: null, rules: null, neighbours: null } }, issues };
 }
 
 interface Block {

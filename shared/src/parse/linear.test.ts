@@ -8,6 +8,14 @@ import { parseLsnsTable } from './lsns-table.js';
 import { parseNetnsListIdJson } from './netns-list-id-json.js';
 import { parseNetnsList, parseNetnsListId } from './netns-list.js';
 import { parseProcNsListing } from './proc-ns-listing.js';
+import { routingFromDump } from './routing-json.js';
+
+const BATCH = 'link show\naddr show\nroute show table all\nrule show\nneigh show\n';
+/** A batch dump's routes, rules and neighbours, validated. */
+function parseRoutingJson(text: string): unknown {
+  const dump = parseIpBatchJson(text, { commands: BATCH });
+  return dump.status === 'parsed' ? routingFromDump(dump.value) : dump;
+}
 
 /**
  * Every parser reads untrusted text in linear time: 16× the input may cost
@@ -64,6 +72,7 @@ const shapes: Record<string, (n: number) => string> = {
 const parsers: Record<string, (text: string) => unknown> = {
   splitJsonValues,
   parseIpBatchJson,
+  parseRoutingJson,
   parseLsnsJson,
   parseNetnsListIdJson,
   parseIpLinkText,
@@ -79,6 +88,9 @@ const isJsonParser = (name: string) => /Json|splitJsonValues/.test(name);
 /** Valid-looking input of each format, many times over. */
 const realistic: Record<string, (n: number) => string> = {
   parseIpBatchJson: (n) => `[${repeat('{"ifindex":$i,"ifname":"v$i","link_index":2,"link_netnsid":0}', n).replaceAll('\n', ',')}]\n[${repeat('{"nsid":$i}', n).replaceAll('\n', ',')}]\n`,
+  parseRoutingJson: (n) =>
+    `[{"ifindex":1,"ifname":"lo"}]\n[{"ifindex":1,"ifname":"lo","addr_info":[]}]\n[${repeat('{"type":"unicast","dst":"10.$i.0.0/16","gateway":"10.9.0.2","dev":"v0","table":"main","metric":$i,"flags":[]}', n).replaceAll('\n', ',')}]\n` +
+    `[${repeat('{"priority":$i,"src":"10.9.0.0","srclen":24,"table":"100"}', n).replaceAll('\n', ',')}]\n[${repeat('{"dst":"10.9.$i.2","dev":"v0","lladdr":"02:00:00:00:00:02","state":["REACHABLE"]}', n).replaceAll('\n', ',')}]\n`,
   parseIpLinkText: (n) => repeat('$i: v$i@if2: <BROADCAST,UP> mtu 1500 state UP\n    link/ether aa:bb:cc:dd:ee:ff brd ff:ff:ff:ff:ff:ff link-netnsid 0\nnsid $i', n),
   parseNetnsListId: (n) => repeat('nsid $i (iproute2 netns name: n$i)', n),
   parseProcNsListing: (n) => repeat('lrwxrwxrwx 1 root root 0 Jan  1 00:00 /proc/$i/ns/net -> net:[4026531840]', n),

@@ -60,6 +60,13 @@ export const CaptureSchema = z.object({
    * (UTF-8b, see bytes.ts), written `\udcNN` in the JSON. Absent: plain UTF-8.
    */
   encoding: z.literal('utf-8b').optional(),
+  /**
+   * Present when the command ran as one of `of` in one bulk worker
+   * (docs/bundle.md): `durationMs` above is then an equal share of the
+   * worker's measured `durationMs`, not its own, and its stderr went to the
+   * worker's (a gap when not empty). Absent: the command's own, measured.
+   */
+  batch: z.object({ of: z.number().int().positive(), durationMs: z.number().nonnegative() }).optional(),
 });
 export type Capture = z.infer<typeof CaptureSchema>;
 

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
+import type { GapRow } from './normalize.js';
+
+/** One namespace's list of one kind, with the hash it is stored under. */
+export interface RoutingRow {
+  netns: number;
+  kind: RoutingKind;
+  sha256: string;
+  entries: RoutingEntry[];
+}
+
+/**
+ * The routes, rules and neighbours of every namespace a bundle captured,
+ * from its link dump (spec table: a `namespace-dump` capture). A list the
+ * dump does not hold gives no row; entries the parser skipped are one ingest
+ * gap per namespace. Pure.
+ */
+export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: RoutingRow[]; gaps: GapRow[] } {
+  const rows: RoutingRow[] = [];
+  const gaps: GapRow[] = [];
+  const seen = new Set<number>();
+  for (const ns of bundle.namespaces) {
+    // One inode is one namespace: a second listing is left out, as the correlation does.
+    if (seen.has(ns.inode)) continue;
+    seen.add(ns.inode);
+    const capture = ns.captures.find((c) => c.spec === 'ip_batch_json' && SPECS[c.spec].parser.yields === 'namespace-dump');
+    if (!capture) continue;
+    const dump = parseCapture(capture);
+    if (dump.status !== 'parsed') continue;
+    const { facts, issues } = routingFromDump(dump.value);
+    for (const kind of ROUTING_KINDS) {
+      const entries = facts[kind];
+      if (entries !== null) rows.push({ netns: ns.inode, kind, sha256: setHash(kind, entries), entries });
+    }
+    if (issues.length > 0) {
+      gaps.push({ source: 'ingest', probe: 'routing', subject: `netns ${ns.inode}`, reason: 'failed', detail: `${issues.length} route, rule or neighbour entries not understood and left out (first: ${issues[0]!.message})`.slice(0, 1000) });
+    }
+  }
+  return { rows, gaps };
+}
+
+function setHash(kind: RoutingKind, entries: RoutingEntry[]): string {
+  const hash = createHash('sha256').update(kind);
+  for (const e of entries) hash.update('\0').update(e.key).update('\0').update(e.text);
+  return hash.digest('hex');
+}

@@ -1,0 +1,39 @@
+import { escapeControl } from '@nsnap/shared/text';
+import type { RoutingKind } from '@nsnap/shared';
+import type { RoutingChange, RoutingDiff } from '../diff/routing-diff.js';
+
+const ONE: Record<RoutingKind, string> = { routes: 'route', rules: 'rule', neighbours: 'neighbour' };
+/** A batch line cannot carry -6: the rules are IPv4's only (docs/bundle.md). */
+const HEADING: Record<RoutingKind, string> = { routes: 'routes', rules: 'rules (IPv4 only)', neighbours: 'neighbours' };
+
+/** `show --routes`: a namespace's lists, one entry a line, or why a list is not there. */
+export function routingLines(routing: Record<RoutingKind, string[] | null>, indent = '  '): string[] {
+  const lines: string[] = [];
+  for (const kind of ['routes', 'rules', 'neighbours'] as const) {
+    const list = routing[kind];
+    if (list === null) lines.push(`${indent}${HEADING[kind]}: not captured`);
+    else if (list.length === 0) lines.push(`${indent}${HEADING[kind]}: none`);
+    else lines.push(`${indent}${HEADING[kind]}:`, ...list.map((t) => `${indent}  ${escapeControl(t)}`));
+  }
+  return lines;
+}
+
+/** One namespace's changed list in `diff`, a line per entry. */
+export function routingChangeLines(c: RoutingChange): string[] {
+  const what = ONE[c.kind];
+  const doubt = c.uncertain === undefined ? '' : ' (namespace uncertain)';
+  return [
+    ...c.removed.map((t) => `- ${what} ${escapeControl(t)}${doubt}`),
+    ...c.added.map((t) => `+ ${what} ${escapeControl(t)}${doubt}`),
+    ...c.changed.map((x) => `~ ${what} ${escapeControl(x.from)} → ${escapeControl(x.to)}${doubt}`),
+  ];
+}
+
+/** Lists captured on one side only, counted in one line: an upgraded collector would otherwise list every namespace. */
+export function routingUncapturedLines(uncaptured: RoutingDiff['uncaptured']): string[] {
+  if (uncaptured.length === 0) return [];
+  const namespaces = new Set(uncaptured.map((u) => u.netns)).size;
+  const sides = new Set(uncaptured.map((u) => u.side));
+  const where = sides.size === 2 ? 'one of the two snapshots' : sides.has('from') ? 'the later snapshot' : 'the earlier snapshot';
+  return [`? routes, rules or neighbours of ${namespaces} namespace${namespaces === 1 ? '' : 's'} captured only in ${where}: not compared`];
+}
