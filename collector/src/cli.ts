@@ -22,6 +22,7 @@ interface CollectFlags extends StoreFlags {
   maxScan: number;
   timeout: number;
   procRoot: string;
+  root: string;
   quiet: boolean;
   logFormat: 'text' | 'json';
   splay: number;
@@ -104,6 +105,7 @@ export function buildProgram(): Command {
         .argParser(parsePositiveInt('--max-scan', 100_000_000)),
     )
     .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
+    .option('--root <dir>', 'read the container runtimes\' files that name pods and containers (/var/log/pods, OCI config.json, docker config.v2.json, podman containers.json) under this root, read-only; like node_exporter\'s --path.rootfs', '/')
     .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
     .addOption(new Option('--log-format <format>', 'format of the summary line on stderr').choices(['text', 'json']).default('text'))
     .option('--s3-endpoint <url>', 'S3-compatible endpoint, e.g. http://minio:9000 (default: AWS, or AWS_ENDPOINT_URL_S3)')
@@ -184,6 +186,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
   const started = performance.now();
   const captured = collect({
     procRoot: flags.procRoot,
+    root: flags.root,
     hostLabel: flags.host ?? null,
     tags: flags.tag,
     timeoutMs: Math.round(flags.timeout * 1000),

@@ -1,4 +1,4 @@
-import { parseCapture, type Bundle, type Capture, type DumpParser, type Gap } from '@nsnap/shared/core';
+import { parseCapture, type Bundle, type Capture, type DumpParser, type Gap, type RuntimeNames } from '@nsnap/shared/core';
 import type { Runner } from '../exec/run.js';
 
 /** What the probes fill in, stage by stage; `collect` turns it into a bundle. */
@@ -15,11 +15,13 @@ export interface Draft {
   dumpMode: 'json' | 'text';
   /** Link dumps parsed so far (during the bulk pass, while others are taken), for the pairing code. */
   parsedDumps: WeakMap<Capture, ReturnType<DumpParser>>;
+  /** Names from the runtimes' files (runtime-names); null until that probe ran. */
+  runtimeNames: RuntimeNames | null;
 }
 
 /** A draft before any probe ran. */
 export function newDraft(): Draft {
-  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], holders: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json', parsedDumps: new WeakMap() };
+  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], holders: [], namespaces: [], nsidMaps: [], gaps: [], dumpMode: 'json', parsedDumps: new WeakMap(), runtimeNames: null };
 }
 
 /** Parses a link dump once per run, for the pairing code only: the cache `namespace-links` fills during its pass. */
@@ -39,6 +41,8 @@ export type EnterChoice = 'auto' | 'ip-netns' | 'nsenter';
 export interface ProbeContext {
   /** Root of the proc filesystem (`--proc-root`, for fixture trees in tests). */
   procRoot: string;
+  /** Root of the filesystem whose runtime files name pods and containers (`--root`, like node_exporter's `--path.rootfs`). */
+  root: string;
   /** Directories of named namespaces (`ip netns`). */
   namedDirs: string[];
   /** Directories where container runtimes bind-mount namespaces. */
