@@ -1,3 +1,5 @@
+import { runtimeNamesMigration } from './migration-runtime-names.js';
+
 /**
  * The database schema as an ordered list of migrations; migration N brings a
  * database from `user_version` N-1 to N. Never edit a released migration:
@@ -344,4 +346,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'ingest_log by source', sql: ingestLogSource },
   { version: 3, name: 'unpaired reasons for peers out of sight', sql: unpairedReasons },
   { version: 4, name: 'deleting a snapshot removes what it brought, foreign keys on or off', sql: deleteCascade },
+  { version: 5, name: 'pod and container names from the runtimes\' files', sql: runtimeNamesMigration },
 ];

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { toDbText, type EndRef } from '@nsnap/shared';
+import { runtimeNamesInserter } from './insert-runtime-names.js';
 import type { SnapshotRows } from './normalize.js';
 
 const bool = (v: boolean) => (v ? 1 : 0);
@@ -35,6 +36,8 @@ export function snapshotInserter(db: Database): SnapshotInserter {
     candidate: db.prepare('INSERT OR IGNORE INTO link_candidates (link, interface) VALUES (?, ?)'),
     nsid: db.prepare('INSERT OR IGNORE INTO nsids (snapshot, observer, nsid, target, method) VALUES (?, ?, ?, ?, ?)'),
   };
+
+  const runtimeNames = runtimeNamesInserter(db);
 
   return {
     insert(rows, contentSha256, jsonBytes, ingestedAt) {
@@ -89,6 +92,7 @@ export function snapshotInserter(db: Database): SnapshotInserter {
         for (const c of l.candidates) s.candidate.run(linkId, ifaceId(c));
       }
       for (const n of rows.nsids) s.nsid.run(id, n.observer, n.nsid, n.target, n.method);
+      runtimeNames(id, b.runtimeNames);
       return id;
     },
   };

@@ -4,7 +4,7 @@ import { LIMITS, SCHEMA_VERSION } from './limits.js';
 import { RuntimeNamesSchema } from './runtime-names.js';
 
 export { LIMITS, SCHEMA_VERSION } from './limits.js';
-export * from './runtime-names.js';
+export { RUNTIME_NAMES_MAX, RuntimeContainerSchema, RuntimeNameSourceSchema, RuntimeNamesSchema, RuntimePodSchema, type RuntimeContainer, type RuntimeNames, type RuntimePod } from './runtime-names.js';
 
 const short = () => z.string().max(LIMITS.shortChars);
 const inode = () => z.number().int().positive();
