@@ -340,7 +340,7 @@ Examples:
   program
     .command('whois')
     .description('Who held an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
-    .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
+    .argument('<what>', 'an interface name, a pid, a netns inode, a container id (prefix) or name, a pod NAMESPACE/NAME; or if:NAME, pid:N, netns:N, container:ID-OR-NAME, pod:NAMESPACE/NAME')
     .option('--at <time>', 'answer from the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h) (default: the latest)')
     .addOption(hostOption())
     .option('--all', 'for an interface name: every period the name was held by one owner, over all snapshots of the host', false)
@@ -349,7 +349,10 @@ Examples:
       'after',
       `
 A number above 4194304 (the largest pid_max) is a netns inode, a smaller one a pid. A bare hex word is
-tried both as an interface name and as a container id prefix. The answer names the snapshot it comes from
+tried both as an interface name and as a container id prefix; a word is also tried as a container name
+(docker's, podman's, the CRI container name: from the runtimes' files, nsnap-collect --root), and
+NAMESPACE/NAME as a pod. A name several containers or pods have in the snapshot is said to be
+ambiguous, each listed with its namespace ("named" in JSON). The answer names the snapshot it comes from
 and how old that snapshot was at the time asked. Exit code 1 when nothing matches.
 
 Output:
@@ -359,13 +362,17 @@ Output:
 JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
                    "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
-                   "lower":{"device":{…},"method","detail"},"interfaces"}]}
+                   "lower":{"device":{…},"method","detail"},"interfaces"}],
+       "named":[{"kind","name","holders":[{"id","netns"}],"ambiguous"}]}
+  containers[] are {"runtime","id","podUid","name","pod"}, name and pod where the runtimes' files give them
   with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
   nsnap whois veth4a67fcf --at 2026-11-29T03:12Z --host web-1
   nsnap whois veth4a67fcf --all --host web-1
   nsnap whois 1557                         # the namespace of pid 1557, its interfaces and peers
+  nsnap whois web-1                        # the docker container named web-1
+  nsnap whois shop/api-7d4                 # the pod api-7d4 of Kubernetes namespace shop
   nsnap whois d0b3604b67ac --json | jq '.matches[].interfaces[].peer'
 `,
     )
