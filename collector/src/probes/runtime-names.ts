@@ -26,8 +26,8 @@ export interface RuntimeLimits {
 
 export const RUNTIME_LIMITS: RuntimeLimits = { entries: 10_000, configBytes: 1024 * 1024, storeBytes: 32 * 1024 * 1024, gapsPerSource: 20 };
 
-/** Files read at once: enough to hide each read's latency, few enough to stay cheap beside the capture. */
-const PARALLEL_READS = 8;
+/** Files read between two yields to the event loop: the link dumps' output is handled meanwhile. */
+const READS_PER_TURN = 32;
 
 const PROBE = 'runtime-names';
 
@@ -50,12 +50,12 @@ class GapSink {
 /** Shown in a gap: the name's bytes, decoded (a byte that is not UTF-8 shows as a lone surrogate the renderers escape). */
 const shown = (raw: Buffer) => decodeUtf8b(raw.subarray(0, 300)).text;
 
-async function inPool<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, worker));
+/** `work` on each item, synchronous reads in short turns (see readBounded). */
+async function inTurns<T>(items: T[], work: (item: T) => void): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % READS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    work(items[i] as T);
+  }
 }
 
 function parseJson(bytes: Buffer): { ok: true; doc: unknown } | { ok: false; detail: string } {
@@ -83,8 +83,8 @@ function idEntries(listing: { entries: Entry[] }, re: RegExp, source: string, di
 }
 
 /** Reads one file and extracts from it; a missing file (a container being created or removed) is no gap. */
-async function readConfig(file: Buffer, subject: string, source: string, maxBytes: number, sink: GapSink, extract: (doc: unknown) => Extracted<RuntimeContainer>): Promise<RuntimeContainer | null> {
-  const read = await readBounded(file, maxBytes);
+function readConfig(file: Buffer, subject: string, source: string, maxBytes: number, sink: GapSink, extract: (doc: unknown) => Extracted<RuntimeContainer>): RuntimeContainer | null {
+  const read = readBounded(file, maxBytes);
   if (read.kind === 'missing') return null;
   if (read.kind === 'failed') {
     sink.add(source, subject, read);
@@ -150,8 +150,8 @@ export async function readRuntimeNames(root: string, limits: RuntimeLimits = RUN
       budget -= tasks.entries.length;
       if (tasks.truncated) sink.add('containerd', show(nsRel), { reason: 'failed', detail: `more than ${limits.entries} tasks in all: the rest not read` });
       const ids = idEntries(tasks, CONTAINERD_ID, 'containerd', show(nsRel), sink);
-      await inPool(ids, async ({ id }) => {
-        const c = await readConfig(joinRaw(containerd.dir, ns.id, id, 'config.json'), `${show(nsRel)}/${id}/config.json`, 'containerd', limits.configBytes, sink, (doc) => fromOciConfig(doc, 'containerd', id));
+      await inTurns(ids, ({ id }) => {
+        const c = readConfig(joinRaw(containerd.dir, ns.id, id, 'config.json'), `${show(nsRel)}/${id}/config.json`, 'containerd', limits.configBytes, sink, (doc) => fromOciConfig(doc, 'containerd', id));
         if (c) containers.push(c);
       });
       if (budget <= 0) break;
@@ -160,16 +160,16 @@ export async function readRuntimeNames(root: string, limits: RuntimeLimits = RUN
 
   const crio = await list('cri-o', RUNTIME_PATHS.crio);
   if (crio) {
-    await inPool(idEntries(crio.listing, HEX_ID, 'cri-o', show(RUNTIME_PATHS.crio), sink), async ({ id }) => {
-      const c = await readConfig(joinRaw(crio.dir, id, 'userdata', 'config.json'), `${show(RUNTIME_PATHS.crio)}/${id}/userdata/config.json`, 'cri-o', limits.configBytes, sink, (doc) => fromOciConfig(doc, 'cri-o', id));
+    await inTurns(idEntries(crio.listing, HEX_ID, 'cri-o', show(RUNTIME_PATHS.crio), sink), ({ id }) => {
+      const c = readConfig(joinRaw(crio.dir, id, 'userdata', 'config.json'), `${show(RUNTIME_PATHS.crio)}/${id}/userdata/config.json`, 'cri-o', limits.configBytes, sink, (doc) => fromOciConfig(doc, 'cri-o', id));
       if (c) containers.push(c);
     });
   }
 
   const docker = await list('docker', RUNTIME_PATHS.docker);
   if (docker) {
-    await inPool(idEntries(docker.listing, HEX_ID, 'docker', show(RUNTIME_PATHS.docker), sink), async ({ id }) => {
-      const c = await readConfig(joinRaw(docker.dir, id, 'config.v2.json'), `${show(RUNTIME_PATHS.docker)}/${id}/config.v2.json`, 'docker', limits.configBytes, sink, (doc) => fromDockerConfig(doc, id));
+    await inTurns(idEntries(docker.listing, HEX_ID, 'docker', show(RUNTIME_PATHS.docker), sink), ({ id }) => {
+      const c = readConfig(joinRaw(docker.dir, id, 'config.v2.json'), `${show(RUNTIME_PATHS.docker)}/${id}/config.v2.json`, 'docker', limits.configBytes, sink, (doc) => fromDockerConfig(doc, id));
       if (c) containers.push(c);
     });
   }
@@ -177,7 +177,7 @@ export async function readRuntimeNames(root: string, limits: RuntimeLimits = RUN
   const store = await lookupFixed(root, RUNTIME_PATHS.podman, 'file');
   if (store.kind === 'failed') sink.add('podman', show(RUNTIME_PATHS.podman), store);
   if (store.kind === 'found') {
-    const read = await readBounded(store.path, limits.storeBytes);
+    const read = readBounded(store.path, limits.storeBytes);
     const parsed = read.kind === 'read' ? parseJson(read.bytes) : null;
     if (read.kind === 'failed') sink.add('podman', show(RUNTIME_PATHS.podman), read);
     else if (parsed && !parsed.ok) sink.add('podman', show(RUNTIME_PATHS.podman), { reason: 'failed', detail: parsed.detail });
