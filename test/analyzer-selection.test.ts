@@ -107,9 +107,9 @@ describe('filters: --netns, --container, --pod, --interface narrow show, peers a
   });
 
   it('refuses a bad filter, and lists the snapshots an ambiguous id prefix matches (exit 2)', async () => {
-    const bad = await nsnap('peers', '--host', 'node-1', '--pod', 'default/web');
+    const bad = await nsnap('peers', '--host', 'node-1', '--pod', 'default/../web');
     expect(bad.exitCode).toBe(2);
-    expect(String(bad.stderr)).toMatch(/pod names are not captured yet/);
+    expect(String(bad.stderr)).toMatch(/expected a pod UID \(or a prefix of one\) or NAMESPACE\/NAME/);
     const prefix = first.snapshotId.slice(0, 8);
     expect(second.snapshotId.startsWith(prefix)).toBe(true);
     const ambiguous = await nsnap('peers', '--snapshot', prefix);

@@ -349,7 +349,7 @@ Examples:
   program
     .command('whois')
     .description('Who held an address, an interface name, a namespace, a container or a pid at a given time: namespace, processes, containers, veth peer, master')
-    .argument('<what>', 'an IPv4/IPv6 address (with or without /LEN), an interface name, a pid, a netns inode, a container id (prefix); or if:NAME, pid:N, netns:N, container:ID')
+    .argument('<what>', 'an IPv4/IPv6 address (with or without /LEN), an interface name, a pid, a netns inode, a container id (prefix) or name, a pod NAMESPACE/NAME; or if:NAME, pid:N, netns:N, container:ID-OR-NAME, pod:NAMESPACE/NAME')
     .option('--at <time>', 'answer from the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h) (default: the latest)')
     .addOption(hostOption())
     .option('--all', 'for an interface name or an address: every period one owner held it, over all snapshots of the host', false)
@@ -358,7 +358,10 @@ Examples:
       'after',
       `
 A number above 4194304 (the largest pid_max) is a netns inode, a smaller one a pid. A bare hex word is
-tried both as an interface name and as a container id prefix. An address matches every interface holding
+tried both as an interface name and as a container id prefix; a word is also tried as a container name
+(docker's, podman's, the CRI container name: from the runtimes' files, nsnap-collect --root), and
+NAMESPACE/NAME as a pod. A name several containers or pods have in the snapshot is said to be
+ambiguous, each listed with its namespace ("named" in JSON). An address matches every interface holding
 it (all of them: one address in two namespaces is two matches), in any spelling (fe80::1 = fe80:0:0::1);
 with /LEN only when held with that length. The answer names the snapshot it comes from
 and how old that snapshot was at the time asked. Exit code 1 when nothing matches.
@@ -370,7 +373,9 @@ Output:
 JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","address","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
                    "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
-                   "lower":{"device":{…},"method","detail"},"interfaces"}]}
+                   "lower":{"device":{…},"method","detail"},"interfaces"}],
+       "named":[{"kind","name","holders":[{"id","netns"}],"ambiguous"}]}
+  containers[] are {"runtime","id","podUid","name","pod"}, name and pod where the runtimes' files give them
   with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
@@ -379,6 +384,8 @@ Examples:
   nsnap whois 10.42.3.17 --at 2026-11-29T03:12Z --host web-1   # who had that address then
   nsnap whois fd00::5/64 --all --host web-1
   nsnap whois 1557                         # the namespace of pid 1557, its interfaces and peers
+  nsnap whois web-1                        # the docker container named web-1
+  nsnap whois shop/api-7d4                 # the pod api-7d4 of Kubernetes namespace shop
   nsnap whois d0b3604b67ac --json | jq '.matches[].interfaces[].peer'
 `,
     )

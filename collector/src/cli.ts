@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isHostLabel, type Bundle } from '@nsnap/shared/core';
@@ -22,6 +23,7 @@ interface CollectFlags extends StoreFlags {
   maxScan: number;
   timeout: number;
   procRoot: string;
+  root: string;
   quiet: boolean;
   logFormat: 'text' | 'json';
   splay: number;
@@ -30,6 +32,18 @@ interface CollectFlags extends StoreFlags {
 const TAG_KEY = /^[A-Za-z0-9_.:/-]{1,64}$/;
 /** Keys a JavaScript reader treats specially: `__proto__` vanishes when a bundle is parsed into an object; the others invite the same mistake. */
 const RESERVED_TAG_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** `--root`: a directory that exists, or a typo would silently find no runtime at all. */
+function parseRoot(value: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(value).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new InvalidArgumentError(`expected a directory, got ${JSON.stringify(value.slice(0, 200))}`);
+  return value;
+}
 
 function parseTag(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -104,6 +118,7 @@ export function buildProgram(): Command {
         .argParser(parsePositiveInt('--max-scan', 100_000_000)),
     )
     .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
+    .option('--root <dir>', 'read the container runtimes\' files that name pods and containers (/var/log/pods, OCI config.json, docker config.v2.json, podman containers.json) under this root, read-only; like node_exporter\'s --path.rootfs', parseRoot, '/')
     .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
     .addOption(new Option('--log-format <format>', 'format of the summary line on stderr').choices(['text', 'json']).default('text'))
     .option('--s3-endpoint <url>', 'S3-compatible endpoint, e.g. http://minio:9000 (default: AWS, or AWS_ENDPOINT_URL_S3)')
@@ -189,6 +204,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
   const started = performance.now();
   const captured = collect({
     procRoot: flags.procRoot,
+    root: flags.root,
     hostLabel: flags.host ?? null,
     tags: flags.tag,
     timeoutMs: Math.round(flags.timeout * 1000),

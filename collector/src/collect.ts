@@ -22,6 +22,8 @@ export type { EnterChoice };
 
 export interface CollectOptions {
   procRoot?: string;
+  /** Root of the filesystem holding the runtimes' files (`--root`; default /). */
+  root?: string;
   namedDirs?: string[];
   bindDirs?: string[];
   hostLabel?: string | null;
@@ -43,6 +45,7 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
   const startedAt = Date.now();
   const ctx: ProbeContext = {
     procRoot: options.procRoot ?? '/proc',
+    root: options.root ?? '/',
     namedDirs: options.namedDirs ?? NAMED_NETNS_DIRS,
     bindDirs: options.bindDirs ?? BIND_NETNS_DIRS,
     hostLabel: options.hostLabel ?? null,
@@ -103,6 +106,7 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     nsidMaps: found.nsidMaps,
     probes,
     gaps: found.gaps,
+    ...(found.runtimeNames ? { runtimeNames: found.runtimeNames } : {}),
   };
   // Not run through the zod schema here: its first parse of a 400-namespace
   // bundle cost ~35 ms of a ~550 ms run (and loading zod ~25 ms more). The

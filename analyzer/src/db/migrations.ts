@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { INTERVALS_SQL, convertToIntervals } from './interval-migration.js';
+import { runtimeNamesMigration } from './migration-runtime-names.js';
 /**
  * The database schema as an ordered list of migrations; migration N brings a
  * database from `user_version` N-1 to N. Never edit a released migration:
@@ -397,4 +398,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'deleting a snapshot removes what it brought, foreign keys on or off', sql: deleteCascade },
   { version: 5, name: 'facts stored as intervals of snapshots', sql: INTERVALS_SQL, run: convertToIntervals },
   { version: 6, name: 'routes, rules and neighbours by content', sql: routing },
+  { version: 7, name: 'pod and container names from the runtimes\' files', sql: runtimeNamesMigration },
 ];

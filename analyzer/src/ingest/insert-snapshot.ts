@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { toDbText, type EndRef } from '@nsnap/shared';
 import { candidateText, interfaceKeys, spanWriter, type Fact, type Facts } from '../db/intervals.js';
+import { runtimeNamesInserter } from './insert-runtime-names.js';
 import type { SnapshotRows } from './normalize.js';
 
 const bool = (v: boolean) => (v ? 1 : 0);
@@ -29,6 +30,8 @@ export function snapshotInserter(db: Database): SnapshotInserter {
 
   const writer = spanWriter(db);
   const keyOf = interfaceKeys(db);
+  const runtimeNames = runtimeNamesInserter(db);
+
   return {
     insert(rows, contentSha256, jsonBytes, ingestedAt) {
       const b = rows.bundle;
@@ -62,6 +65,7 @@ export function snapshotInserter(db: Database): SnapshotInserter {
       for (const g of rows.gaps) s.gap.run(id, g.source, g.probe, g.subject, g.reason, g.detail);
       s.unforget.run(b.snapshotId);
       writer.apply(host, { row: id, at: rows.takenAt }, factsOf(rows, (netns, ifindex) => keyOf(host, netns, ifindex)));
+      runtimeNames(id, b.runtimeNames);
       return id;
     },
   };

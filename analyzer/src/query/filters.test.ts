@@ -39,7 +39,8 @@ describe('answerFilter', () => {
   it('is null without filters, and names a bad value', () => {
     expect(answerFilter({})).toBeNull();
     expect(() => answerFilter({ netns: '../x' })).toThrow(/--netns "\.\.\/x"/);
-    expect(() => answerFilter({ pod: 'default/web' })).toThrow(/pod names are not captured yet; give the pod's UID/);
+    expect(answerFilter({ pod: 'default/web' })).toMatchObject({ pod: 'default/web' });
+    expect(() => answerFilter({ pod: 'default/we b' })).toThrow(/--pod "default\/we b": expected a pod UID \(or a prefix of one\) or NAMESPACE\/NAME/);
     expect(() => answerFilter({ interface: 'eth[0' })).toThrow(/"\[" without a closing "\]"/);
     expect(answerFilter({ container: 'D0B3' })).toMatchObject({ container: 'd0b3' });
   });

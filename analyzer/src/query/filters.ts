@@ -32,8 +32,8 @@ export interface FilterFlags {
 
 const filterOptions = (): Option[] => [
   new Option('--netns <name|inode>', 'only this namespace: its inode, its /run/netns name, or "host"'),
-  new Option('--container <id-prefix>', 'only the namespace of containers whose id starts with this'),
-  new Option('--pod <uid>', 'only the namespace of this pod, by its UID (or a prefix of it); NAMESPACE/NAME once pod names are captured'),
+  new Option('--container <id-prefix|name>', 'only the namespace of containers whose id starts with this, or with this name'),
+  new Option('--pod <uid|namespace/name>', 'only the namespace of this pod, by its UID (or a prefix of it) or its NAMESPACE/NAME'),
   new Option('--interface <glob>', 'only interfaces whose name matches, e.g. "veth*" or "eth[01]" (* ? [...])'),
 ];
 
@@ -100,8 +100,7 @@ export function answerFilter(flags: FilterFlags): AnswerFilter | null {
   const container = flags.container?.trim().toLowerCase() ?? null;
   if (container !== null && !/^[0-9a-z][0-9a-z_.:-]{0,127}$/.test(container)) throw new UsageError(`--container ${quote(flags.container ?? '')}: expected a container id or a prefix of one`);
   const pod = flags.pod?.trim().toLowerCase() ?? null;
-  if (pod !== null && pod.includes('/')) throw new UsageError(`--pod ${quote(flags.pod ?? '')}: pod names are not captured yet; give the pod's UID (nsnap show --json lists containers with their podUid)`);
-  if (pod !== null && !/^[0-9a-f][0-9a-f-]{0,35}$/.test(pod)) throw new UsageError(`--pod ${quote(flags.pod ?? '')}: expected a pod UID or a prefix of one`);
+  if (pod !== null && !/^([0-9a-f][0-9a-f-]{0,35}|[a-z0-9][-a-z0-9]{0,62}\/[a-z0-9][-a-z0-9.]{0,252})$/.test(pod)) throw new UsageError(`--pod ${quote(flags.pod ?? '')}: expected a pod UID (or a prefix of one) or NAMESPACE/NAME`);
   const glob = flags.interface === undefined ? null : globMatcher(flags.interface);
   if (netns === null && container === null && pod === null && glob === null) return null;
   return { netns, container, pod, interface: glob };
@@ -110,8 +109,11 @@ export function answerFilter(flags: FilterFlags): AnswerFilter | null {
 /** Whether a namespace's owners satisfy the namespace filters (`--netns`, `--container`, `--pod`). */
 export function ownerMatches(o: Pick<Owners, 'netns' | 'host' | 'names' | 'containers'>, f: AnswerFilter): boolean {
   if (f.netns !== null && !(String(o.netns) === f.netns || o.names.includes(f.netns) || (f.netns === 'host' && o.host))) return false;
-  if (f.container !== null && !o.containers.some((c) => c.id.toLowerCase().startsWith(f.container as string))) return false;
-  if (f.pod !== null && !o.containers.some((c) => c.podUid?.toLowerCase().startsWith(f.pod as string))) return false;
+  if (f.container !== null && !o.containers.some((c) => c.id.toLowerCase().startsWith(f.container as string) || c.name?.toLowerCase() === f.container)) return false;
+  if (f.pod !== null) {
+    const pod = f.pod;
+    if (!o.containers.some((c) => (pod.includes('/') ? c.pod === pod : c.podUid?.toLowerCase().startsWith(pod)))) return false;
+  }
   return true;
 }
 

@@ -1,9 +1,14 @@
 import type { Database } from 'better-sqlite3';
+import { RuntimeNames } from './runtime-names.js';
 
 export interface ContainerView {
   runtime: string;
   id: string;
   podUid: string | null;
+  /** The runtime's name for it (docker's Name, the CRI container name…), from its files; absent when they give none or disagree. */
+  name?: string;
+  /** Its pod as `namespace/name`, from /var/log/pods or the CRI annotations; absent when unknown or ambiguous. */
+  pod?: string;
 }
 
 /** Who holds a namespace: its processes, named-netns names, bind mounts, containers. */
@@ -69,7 +74,9 @@ export function loadOwners(db: Database, snapshot: number): Map<number, Owners> 
     const r = containers[i] as (typeof containers)[number];
     out.get(r[0])?.containers.push({ runtime: r[1], id: r[2], podUid: r[3] });
   }
+  const runtimeNames = new RuntimeNames(db).at(snapshot);
   for (const ns of out.values()) {
+    ns.containers = runtimeNames.name(ns.containers);
     if (ns.names.length > 1) ns.names.sort();
     if (ns.mounts.length > 1) ns.mounts.sort();
   }

@@ -7,10 +7,19 @@ import { label, type SnapshotLabel } from './diff-snapshots.js';
 import { addressMatches, whoisAddressAll } from './whois-address.js';
 import { LOOKS_LIKE_ADDRESS, parseAddressQuery, type AddressQuery } from './ip-address.js';
 import type { ContainerView, Owners } from './owners.js';
+import { RuntimeNames } from './runtime-names.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
-/** What `whois WHAT` asks about. A bare hex word may be an interface name or a container id: both are tried. */
-export type WhoisQuery = { kind: 'address'; address: AddressQuery } | { kind: 'interface'; name: string } | { kind: 'pid'; pid: number } | { kind: 'netns'; inode: number } | { kind: 'container'; prefix: string };
+/**
+ * What `whois WHAT` asks about. A bare hex word may be an interface name or a container id: both are tried.
+ * An interface name or a container id is also tried as a container name, `namespace/name` is a pod.
+ */
+export type WhoisQuery = { kind: 'address'; address: AddressQuery } | { kind: 'interface'; name: string } | { kind: 'pid'; pid: number } | { kind: 'netns'; inode: number } | { kind: 'container'; prefix: string } | { kind: 'pod'; namespace: string; name: string };
+
+/** Docker and podman names, CRI container names: what a container name lookup accepts. */
+const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+/** A Kubernetes namespace (a DNS label) / pod name (a DNS subdomain). */
+const POD_NAME = /^([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})$/;
 
 /** Above the largest pid_max (2^22): a number this big is a namespace inode. */
 const PID_MAX = 4_194_304;
@@ -18,10 +27,19 @@ const IFNAME = /^[^\s/:]{1,64}$/;
 
 export function parseWhat(what: string): WhoisQuery[] {
   const t = what.trim();
-  const explicit = /^(if|interface|pid|netns|net|container):(.*)$/.exec(t);
-  const bad = () => new UsageError(`whois ${quote(what)}: expected an interface name, an IPv4 or IPv6 address (with or without /LEN), a pid, a netns inode (net:[N] or a number above ${PID_MAX}), a container id prefix, or one of if:NAME, pid:N, netns:N, container:ID`);
+  const explicit = /^(if|interface|pid|netns|net|container|pod):(.*)$/.exec(t);
+  const bad = () => new UsageError(`whois ${quote(what)}: expected an interface name, an IPv4 or IPv6 address (with or without /LEN), a pid, a netns inode (net:[N] or a number above ${PID_MAX}), a container id prefix or name, a pod as NAMESPACE/NAME, or one of if:NAME, pid:N, netns:N, container:ID-OR-NAME, pod:NAMESPACE/NAME`);
+  const pod = (text: string): WhoisQuery | null => {
+    const m = POD_NAME.exec(text);
+    return m ? { kind: 'pod', namespace: m[1]!, name: m[2]! } : null;
+  };
   if (explicit) {
     const [, kind, rest = ''] = explicit;
+    if (kind === 'pod') {
+      const q = pod(rest);
+      if (!q) throw bad();
+      return [q];
+    }
     if (kind === 'if' || kind === 'interface') {
       if (!IFNAME.test(rest)) throw bad();
       return [{ kind: 'interface', name: rest }];
@@ -44,6 +62,8 @@ export function parseWhat(what: string): WhoisQuery[] {
     const n = Number(t);
     return [n > PID_MAX ? { kind: 'netns', inode: n } : { kind: 'pid', pid: n }];
   }
+  const podQuery = pod(t);
+  if (podQuery) return [podQuery];
   if (!IFNAME.test(t)) throw bad();
   const out: WhoisQuery[] = [{ kind: 'interface', name: t }];
   if (/^[0-9a-f]{4,64}$/.test(t)) out.push({ kind: 'container', prefix: t });
@@ -82,8 +102,8 @@ export interface LowerBrief {
 }
 
 export interface WhoisMatch {
-  /** What matched the query. */
-  matchedBy: WhoisQuery['kind'];
+  /** What matched the query: `container-name` is a name from the runtimes' files. */
+  matchedBy: WhoisQuery['kind'] | 'container-name';
   /** For an address: the entry the interface holds it as (`ADDRESS/LEN`, the address in its canonical form). */
   address?: string;
   netns: number;
@@ -115,6 +135,19 @@ export interface WhoisResult {
   seenElsewhere?: number;
   /** With `seenElsewhere`: the arguments of the `nsnap` command that lists those snapshots' periods. */
   suggest?: string[];
+  /**
+   * For a container or pod name the runtimes' files hold in this snapshot: every container id or pod
+   * uid under it, with the namespaces its processes were in (none: no process of it seen). More than
+   * one holder: the name is ambiguous, and every one of them is among the matches.
+   */
+  named?: NamedLookup[];
+}
+
+export interface NamedLookup {
+  kind: 'container' | 'pod';
+  name: string;
+  holders: { id: string; netns: number[] }[];
+  ambiguous: boolean;
 }
 
 /** SQL of whois, exported so tests can check their query plans. */
@@ -167,7 +200,10 @@ export class OwnerReader {
   private readonly cache = new Map<number, Owners>();
   private readonly statements = new Map<string, Statement>();
   private row = 0;
-  constructor(private readonly db: Database) {}
+  private readonly names: RuntimeNames;
+  constructor(private readonly db: Database) {
+    this.names = new RuntimeNames(db);
+  }
 
   /** Reads from this snapshot from now on. */
   at(row: number): this {
@@ -199,7 +235,7 @@ export class OwnerReader {
       mounts: [...new Set(handles.filter((h) => h.kind !== 'named').map((h) => h.path))].sort(),
       pids: processes.map((p) => p.pid),
       processes,
-      containers: this.st(WHOIS_SQL.containers).all(this.row, netns) as ContainerView[],
+      containers: this.names.at(this.row).name(this.st(WHOIS_SQL.containers).all(this.row, netns) as ContainerView[]),
     };
     this.cache.set(netns, o);
     return o;
@@ -241,7 +277,7 @@ export class OwnerReader {
     return { matchedBy: 'interface', ...this.namespaceFields(i.netns), ifname: i.ifname, ifindex: i.ifindex, kind: i.kind, master: i.master, peer: b.peer, unpaired: b.unpaired, lower: b.lower };
   }
 
-  namespaceMatch(netns: number, by: WhoisQuery['kind']): WhoisMatch {
+  namespaceMatch(netns: number, by: WhoisMatch['matchedBy']): WhoisMatch {
     const interfaces = (this.st(WHOIS_SQL.interfacesOfNetns).all(this.row, netns) as IfRow[]).map((i) => this.brief(decodeRow(i)));
     return { matchedBy: by, ...this.namespaceFields(netns), ifname: null, ifindex: null, kind: null, master: null, peer: null, unpaired: null, lower: null, interfaces };
   }
@@ -261,7 +297,21 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   const at = options.at ?? (options.now ?? new Date()).toISOString();
   const reader = new OwnerReader(db).at(snap.row);
   const matches: WhoisMatch[] = [];
+  const names = new RuntimeNames(db).at(snap.row);
+  const named: NamedLookup[] = [];
+  /** Each holder's namespaces as matches, a namespace once per lookup (a pod's containers share one). */
+  const byName = (kind: NamedLookup['kind'], name: string, holders: NamedLookup['holders']) => {
+    if (holders.length === 0) return;
+    named.push({ kind, name, holders, ambiguous: holders.length > 1 });
+    for (const netns of new Set(holders.flatMap((h) => h.netns))) matches.push(reader.namespaceMatch(netns, kind === 'pod' ? 'pod' : 'container-name'));
+  };
   for (const q of queries) {
+    if (q.kind === 'pod') {
+      byName('pod', `${q.namespace}/${q.name}`, names.podsNamed(q.namespace, q.name));
+      continue;
+    }
+    const asName = q.kind === 'interface' ? q.name : q.kind === 'container' ? q.prefix : null;
+    if (asName !== null && CONTAINER_NAME.test(asName) && !named.some((n) => n.kind === 'container' && n.name === asName)) byName('container', asName, names.containersNamed(asName));
     if (q.kind === 'address') {
       matches.push(...addressMatches(db, snap.row, q.address, reader));
     } else if (q.kind === 'interface') {
@@ -278,7 +328,7 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
       }
     }
   }
-  const result: WhoisResult = { query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches };
+  const result: WhoisResult = { query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches, ...(named.length > 0 ? { named } : {}) };
   const name = queries.find((q) => q.kind === 'interface');
   if (matches.length === 0 && name?.kind === 'interface') {
     const count = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get({ name: dbName(name.name), snapshot: snap.row }) as number;

@@ -10,6 +10,13 @@ export function shortContainer(c: ContainerView): string {
   return /^[0-9a-f]{64}$/.test(c.id) ? c.id.slice(0, 12) : escapeControl(c.id);
 }
 
+/** `container web-1 (794e0b37a9c6) pod shop/api-7d4 (7d4424e6-…)`: names where the runtimes' files gave them, ids beside them. */
+export function containerText(c: ContainerView): string {
+  const container = c.name !== undefined ? `${escapeControl(c.name)} (${shortContainer(c)})` : shortContainer(c);
+  const pod = c.pod !== undefined ? ` pod ${escapeControl(c.pod)}${c.podUid ? ` (${escapeControl(c.podUid)})` : ''}` : c.podUid ? ` pod ${escapeControl(c.podUid)}` : '';
+  return `container ${container}${pod}`;
+}
+
 /** "host" or "netns 4026532701", then names, a few processes, containers: who is behind a namespace. */
 export function describeOwner(o: Owners): string {
   const parts = [o.host ? 'host' : `netns ${o.netns}`];
@@ -18,7 +25,7 @@ export function describeOwner(o: Owners): string {
   const processes = o.host ? [] : o.processes;
   for (const p of processes.slice(0, PROCESSES_SHOWN)) parts.push(`pid ${p.pid} ${escapeControl(p.comm ?? '?')}`);
   if (processes.length > PROCESSES_SHOWN) parts.push(`+${processes.length - PROCESSES_SHOWN} more processes`);
-  for (const c of o.containers) parts.push(`container ${shortContainer(c)}${c.podUid ? ` pod ${escapeControl(c.podUid)}` : ''}`);
+  for (const c of o.containers) parts.push(containerText(c));
   if (o.processes.length === 0 && o.names.length === 0 && o.mounts.length > 0) parts.push(`mount ${o.mounts.map(escapeControl).join(', ')}`);
   if (!o.captured) parts.push(`not captured${o.problem ? `: ${escapeControl(o.problem)}` : ''}`);
   return parts.join(', ');

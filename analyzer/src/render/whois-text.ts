@@ -1,6 +1,6 @@
 import { counted, escapeControl } from '@nsnap/shared/text';
 import type { Owners } from '../query/owners.js';
-import type { InterfaceBrief, PeerView, WhoisHistory, WhoisMatch, WhoisResult } from '../query/whois.js';
+import type { InterfaceBrief, NamedLookup, PeerView, WhoisHistory, WhoisMatch, WhoisResult } from '../query/whois.js';
 import { describeOwner } from './describe.js';
 import { formatDuration, snapshotLine } from './diff-text.js';
 
@@ -53,10 +53,20 @@ function shellWord(word: string): string {
   return `$'${body}'`;
 }
 
+/** What a container or pod name stands for: ambiguous, or held by something without a process. */
+function namedLines(n: NamedLookup): string[] {
+  const id = (h: NamedLookup['holders'][number]) => escapeControl(n.kind === 'container' && /^[0-9a-f]{64}$/.test(h.id) ? h.id.slice(0, 12) : h.id);
+  const where = (h: NamedLookup['holders'][number]) => (h.netns.length > 0 ? `netns ${h.netns.join(', ')}` : 'no process of it seen');
+  const what = n.kind === 'pod' ? 'pod' : 'container';
+  if (n.ambiguous) return [`${what} name ${escapeControl(n.name)} is ambiguous: ${n.holders.length} ${what}s have it in this snapshot`, ...n.holders.map((h) => `  ${id(h)}: ${where(h)}`)];
+  return n.holders.filter((h) => h.netns.length === 0).map((h) => `${what} ${escapeControl(n.name)} is ${id(h)}: no process of it seen in this snapshot`);
+}
+
 export function renderWhois(r: WhoisResult): string {
   const age = formatDuration(r.snapshot.ageSeconds * 1000);
   const { id, host, takenAt, bootId } = r.snapshot;
   const lines = [`${snapshotLine({ id, host, takenAt, bootId })}: ${age} old at ${r.at}`, ''];
+  for (const n of r.named ?? []) lines.push(...namedLines(n));
   if (r.matches.length === 0) {
     lines.push(`nothing matches ${escapeControl(JSON.stringify(r.query))} in this snapshot`);
     if (r.seenElsewhere && r.suggest) {

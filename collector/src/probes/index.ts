@@ -6,8 +6,9 @@ import { netnsHolders } from './netns-holders.js';
 import { nsidMaps } from './nsid-maps.js';
 import type { Probe } from './probe.js';
 import { procDetails, procScan } from './proc-scan.js';
+import { runtimeNames } from './runtime-names.js';
 
 /** Every probe, in the order they run (a `during` one while the probe it names waits): later ones read what earlier ones found. */
-export const PROBES: readonly Probe[] = [procScan, netnsHandles, namespaceLinks, netnsHolders, heldLinks, hostIdentity, procDetails, nsidMaps];
+export const PROBES: readonly Probe[] = [procScan, netnsHandles, namespaceLinks, netnsHolders, heldLinks, hostIdentity, procDetails, runtimeNames, nsidMaps];
 
 export { addPart, dumpCache, nothingFound, type EnterChoice, type Found, type Part, type Probe, type ProbeContext } from './probe.js';

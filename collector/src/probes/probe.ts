@@ -1,4 +1,4 @@
-import { parseCapture, type Bundle, type Capture, type DumpParser, type Gap } from '@nsnap/shared/core';
+import { parseCapture, type Bundle, type Capture, type DumpParser, type Gap, type RuntimeNames } from '@nsnap/shared/core';
 import type { Runner } from '../exec/run.js';
 
 /** What the probes found so far, read by the later ones; `collect` turns it into a bundle. */
@@ -11,6 +11,8 @@ export interface Found {
   namespaces: Bundle['namespaces'];
   nsidMaps: Bundle['nsidMaps'];
   gaps: Gap[];
+  /** Names from the runtimes' files (runtime-names); null when that probe found none to read. */
+  runtimeNames: RuntimeNames | null;
 }
 
 /**
@@ -18,11 +20,11 @@ export interface Found {
  * facts it owns replace the empty ones, its namespaces, nsid maps and gaps
  * are added to those of the others. A probe never writes into `Found`.
  */
-export type Part = Partial<Pick<Found, 'host' | 'hostNetns' | 'processes' | 'handles' | 'holders'>> & Partial<Pick<Found, 'namespaces' | 'nsidMaps' | 'gaps'>>;
+export type Part = Partial<Pick<Found, 'host' | 'hostNetns' | 'processes' | 'handles' | 'holders' | 'runtimeNames'>> & Partial<Pick<Found, 'namespaces' | 'nsidMaps' | 'gaps'>>;
 
 /** Nothing found yet. */
 export function nothingFound(): Found {
-  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], holders: [], namespaces: [], nsidMaps: [], gaps: [] };
+  return { host: null, hostNetns: { inode: null, error: 'failed' }, processes: [], handles: [], holders: [], namespaces: [], nsidMaps: [], gaps: [], runtimeNames: null };
 }
 
 /** Adds a probe's part to what was found: owned facts replace, lists grow. */
@@ -32,6 +34,7 @@ export function addPart(found: Found, part: Part): void {
   if (part.processes !== undefined) found.processes = part.processes;
   if (part.handles !== undefined) found.handles = part.handles;
   if (part.holders !== undefined) found.holders = part.holders;
+  if (part.runtimeNames !== undefined) found.runtimeNames = part.runtimeNames;
   if (part.namespaces) found.namespaces = [...found.namespaces, ...part.namespaces];
   if (part.nsidMaps) found.nsidMaps = [...found.nsidMaps, ...part.nsidMaps];
   if (part.gaps) found.gaps = [...found.gaps, ...part.gaps];
@@ -64,6 +67,8 @@ export type EnterChoice = 'auto' | 'ip-netns' | 'nsenter';
 export interface ProbeContext {
   /** Root of the proc filesystem (`--proc-root`, for fixture trees in tests). */
   procRoot: string;
+  /** Root of the filesystem whose runtime files name pods and containers (`--root`, like node_exporter's `--path.rootfs`). */
+  root: string;
   /** Directories of named namespaces (`ip netns`). */
   namedDirs: string[];
   /** Directories where container runtimes bind-mount namespaces. */

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { isHostLabel } from './host-label.js';
 import { LIMITS, SCHEMA_VERSION } from './limits.js';
+import { RuntimeNamesSchema } from './runtime-names.js';
 
 export { LIMITS, SCHEMA_VERSION } from './limits.js';
+export { RUNTIME_NAMES_MAX, RuntimeContainerSchema, RuntimeNameSourceSchema, RuntimeNamesSchema, RuntimePodSchema, type RuntimeContainer, type RuntimeNames, type RuntimePod } from './runtime-names.js';
 
 const short = () => z.string().max(LIMITS.shortChars);
 const inode = () => z.number().int().positive();
@@ -208,5 +210,7 @@ export const BundleSchema = z.object({
   nsidMaps: z.array(NsidMapCaptureSchema).max(LIMITS.namespaces),
   probes: z.array(ProbeStatusSchema).max(256),
   gaps: z.array(GapSchema).max(LIMITS.namespaces + LIMITS.processes),
+  /** Pod and container names from the runtimes' own files (probe runtime-names); absent in older bundles. */
+  runtimeNames: RuntimeNamesSchema.optional(),
 });
 export type Bundle = z.infer<typeof BundleSchema>;
