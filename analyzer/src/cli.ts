@@ -13,12 +13,14 @@ import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection, type Snapshot
 import { forgetSnapshots, pruneRule, pruneSelection } from './forget/forget.js';
 import { renderForgotten } from './render/forget-text.js';
 import { jsonText, terminalText } from './render/terminal.js';
+import { ANSWER_VERSIONS } from './answer/version.js';
+import type { HistoryStep } from './answer/history.js';
 import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
-import { listSnapshots } from './query/snapshots.js';
+import { snapshotsOf } from './query/snapshots.js';
 import { renderCheck } from './render/check-text.js';
 import { renderDiff } from './render/diff-text.js';
-import { historyBaseline, historyLine } from './render/history-text.js';
+import { historyBaseline, historyEmpty, historyLine } from './render/history-text.js';
 import { renderDot } from './render/dot.js';
 import { renderWhois, renderWhoisHistory } from './render/whois-text.js';
 import { renderPeers } from './render/peers-text.js';
@@ -33,6 +35,7 @@ interface GlobalFlags {
 
 interface QueryFlags extends GlobalFlags {
   json: boolean;
+  format?: Format;
   host?: string;
   snapshot: string;
 }
@@ -56,7 +59,16 @@ const selectionOf = (flags: QueryFlags): Selection => ({ snapshot: flags.snapsho
 
 const snapshotOption = () => new Option('-s, --snapshot <sel>', 'which snapshot: "latest", latest~N, @TIME, tag:KEY=VALUE, a snapshot id or a unique prefix of one (nsnap diff --help)').default('latest');
 const hostOption = () => new Option('--host <name>', 'the host whose snapshots to choose from (needed for "latest" when the database holds several hosts)');
-const jsonOption = () => new Option('--json', 'print JSON for scripts instead of a table').default(false);
+const jsonOption = () => new Option('--json', 'print JSON for scripts instead of a table (the same as --format json)').default(false);
+
+/** The frontends an answer can go through (docs/json.md for json). */
+type Format = 'text' | 'json' | 'dot' | 'svg';
+const formatOption = (choices: Format[]) => new Option('--format <format>', `output format (default: ${choices[0]})`).choices(choices);
+/** The frontend the flags ask for: --format, or --json (an alias of --format json), else the command's first. */
+function formatOf(flags: { json?: boolean; format?: Format }, fallback: Format = 'text'): Format {
+  if (flags.json && flags.format !== undefined && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} ask for two formats: give one`);
+  return flags.json ? 'json' : (flags.format ?? fallback);
+}
 
 export function buildProgram(): Command {
   const program = new Command('nsnap')
@@ -142,13 +154,13 @@ Examples:
     .description('List the snapshots in the database, oldest first within each host')
     .addOption(new Option('--host <name>', 'only this host\'s snapshots'))
     .addOption(jsonOption())
-    .addHelpText('after', '\nJSON: {"snapshots":[{"id","host","takenAt","tags","bootId","namespaces","gaps"}]}\n\nExample:\n  nsnap snapshots --host web-1\n')
+    .addHelpText('after', '\nJSON (docs/json.md): {"answerVersion":1,"snapshots":[{"id","host","takenAt","tags","bootId","namespaces","gaps"}]}\n\nExample:\n  nsnap snapshots --host web-1\n')
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
       withDatabase(flags, (db) => {
-        const list = listSnapshots(db, flags.host ?? null);
-        if (flags.json) json({ snapshots: list });
-        else out(renderSnapshots(list));
+        const answer = snapshotsOf(db, flags.host ?? null);
+        if (formatOf(flags) === 'json') json(answer);
+        else out(renderSnapshots(answer));
       });
     });
 
@@ -161,7 +173,7 @@ Examples:
     .addHelpText(
       'after',
       `
-JSON: {"snapshot":{"id","host","takenAt"},"namespaces":[{"netns","host","names","pids","containers",
+JSON (docs/json.md): {"answerVersion":1,"snapshot":{"id","host","takenAt"},"namespaces":[{"netns","host","names","pids","containers",
        "interfaces":[{"ifname","ifindex","kind","mtu","operstate","master","address",…}],…}],"gaps":[…]}
 
 Examples:
@@ -175,7 +187,7 @@ Examples:
       const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
         const result = filterShow(showSnapshot(db, selectSnapshot(db, selectionOf(flags))), filter);
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderShow(result));
       });
     });
@@ -197,7 +209,7 @@ dangling, no-peer-index (docs/correlation.md). "lowers" lists each macvlan/vxlan
 Output line:
   veth4a67fcf #21 (host, master docker0) ⇄ eth0 #20 (netns 4026532701, pid 1557 sleep, container 794e0b37a9c6)  [nsid-map]
 
-JSON: {"snapshot":{…},"pairs":[{"a":{"netns","ifname","ifindex",…},"b":{…},"method"}],
+JSON (docs/json.md): {"answerVersion":1,"snapshot":{…},"pairs":[{"a":{"netns","ifname","ifindex",…},"b":{…},"method"}],
        "unpaired":[{"netns","ifname","ifindex","reason","detail","candidates"}],"lowers":[…],"gaps":[…]}
 
 Examples:
@@ -211,7 +223,7 @@ Examples:
       const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
         const result = filterPeers(peersOf(db, selectSnapshot(db, selectionOf(flags))), filter);
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderPeers(result));
       });
     });
@@ -221,16 +233,21 @@ Examples:
     .description('The topology of a snapshot as a Graphviz graph: namespaces as clusters, bridges, veth pairs, lower devices')
     .addOption(snapshotOption())
     .addOption(hostOption())
-    .addOption(new Option('--format <format>', 'output format').choices(['dot']).default('dot'))
-    .addHelpText('after', '\nExample:\n  nsnap graph --format dot | dot -Tsvg > netns.svg\n')
-    .action((_flags: unknown, command: Command) => {
+    .addOption(formatOption(['dot', 'svg']))
+    .addHelpText('after', '\nsvg is drawn by Graphviz compiled to WebAssembly, inside nsnap: no `dot` binary is needed.\n\nExamples:\n  nsnap graph --format svg > netns.svg\n  nsnap graph --format dot | dot -Tpng > netns.png\n')
+    .action(async (_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags & FilterFlags>();
       const filter = answerFilter(flags);
-      withDatabase(flags, (db) => {
+      const dot = withDatabase(flags, (db) => {
         const snap = selectSnapshot(db, selectionOf(flags));
         const { show, peers } = filterGraph(showSnapshot(db, snap), peersOf(db, snap), filter);
-        out(renderDot(show, peers));
+        return renderDot(show, peers);
       });
+      if (formatOf(flags, 'dot') === 'svg') {
+        // Loaded here: Graphviz's WebAssembly is 1.2 MB that no other answer needs.
+        const { renderSvg } = await import('./render/svg.js');
+        out(await renderSvg(dot));
+      } else out(dot);
     });
 
   program
@@ -253,7 +270,7 @@ replacement keeps the name), by name across a reboot. A namespace missing from t
 only because it could not be read there is listed as not compared, never as removed. The exit code is 0
 whether or not something changed; 2 when a selector names no snapshot.
 
-JSON: {"from":{"id","host","takenAt","bootId"},"to":{…},"sameBoot",
+JSON (docs/json.md): {"answerVersion":1,"from":{"id","host","takenAt","bootId"},"to":{…},"sameBoot",
        "namespaces":{"added":[{"netns","host","names","containers","pids"}],"removed":[…],
                      "changed":[{"netns","fromNetns","changes":{"processes":{"from":[…],"to":[…]}}}],
                      "uncertain":[{"netns","fromNetns","reason","changes"}],"replaced":[{"netns","reason"}],"unknown":[…],"notComparable":[…]},
@@ -276,7 +293,7 @@ Examples:
         const [a, b] = selectPair(db, from, to, flags.host ?? null);
         const { diff: whole, owners } = diffSelected(db, a, b);
         const diff = filterDiff(whole, owners, filter);
-        if (flags.json) json(diff);
+        if (formatOf(flags) === 'json') json(diff);
         else out(renderDiff(diff, owners));
       });
     });
@@ -299,7 +316,7 @@ with the last one that did. Bound long histories with --since/--until; progress 
 Output line:
   2026-11-29T10:10:00.000Z  01937c1e-…  +1 namespaces, +3 -1 ~1 interfaces, +1 veth pairs
 
-JSON: {"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed","uncertain"},
+JSON (docs/json.md): {"answerVersion":1,"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed","uncertain"},
        "interfaces":{…},"pairs":{"added","removed"}},"gap":{"uncaptured","unreadable"},"carried":[{"netns","since"}],
        "diff":{as nsnap diff --json, with -v}}]}
 
@@ -315,17 +332,18 @@ Examples:
       const since = flags.since !== undefined ? parseTime(flags.since, '--since', undefined, 'since') : null;
       const until = flags.until !== undefined ? parseTime(flags.until, '--until', undefined, 'until') : null;
       withDatabase(flags, (db) => {
+        const asJson = formatOf(flags) === 'json';
         const range = historyRange(db, flags.host ?? null, since, until);
         const total = range.snapshots.length;
         const first = range.snapshots[0];
-        if (!flags.json) out(first ? historyBaseline({ ...first, host: range.host }, total) : `history of ${range.host}: no snapshots in that range\n`);
-        const steps: unknown[] = [];
+        if (!asJson) out(first ? historyBaseline({ ...first, host: range.host }, total) : historyEmpty(range.host));
+        const steps: HistoryStep[] = [];
         let last = performance.now();
         // A filter needs every step's diff and owners, to keep only what it asks about.
-        const walk = { verbose: flags.verbose || filter !== null, withOwners: (flags.verbose && !flags.json) || filter !== null };
+        const walk = { verbose: flags.verbose || filter !== null, withOwners: (flags.verbose && !asJson) || filter !== null };
         walkHistory(db, range.snapshots, walk, (whole, owners, done) => {
           const step = filterHistoryStep(whole, owners, filter, flags.verbose);
-          if (flags.json) steps.push(step);
+          if (asJson) steps.push(step);
           else out(historyLine(step, owners));
           const now = performance.now();
           if (now - last >= HISTORY_PROGRESS_EVERY_MS && done < total - 1) {
@@ -333,7 +351,7 @@ Examples:
             log(`history: ${done + 1}/${total} snapshots compared…`);
           }
         });
-        if (flags.json) json({ host: range.host, snapshots: total, first: first ? { id: first.id, host: first.host, takenAt: first.takenAt, bootId: first.bootId } : null, steps });
+        if (asJson) json({ answerVersion: ANSWER_VERSIONS.history, host: range.host, snapshots: total, first: first ? { id: first.id, host: first.host, takenAt: first.takenAt, bootId: first.bootId } : null, steps });
       });
     });
 
@@ -356,11 +374,11 @@ Output:
   veth4a67fcf #21 veth, master docker0 ⇄ eth0 #2 (netns 4026532701, pid 1557 sleep, container d0b3604b67ac)
     in host
 
-JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
+JSON (docs/json.md): {"answerVersion":1,"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
                    "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
                    "lower":{"device":{…},"method","detail"},"interfaces"}]}
-  with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
+  with --all: {"answerVersion":1,"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
   nsnap whois veth4a67fcf --at 2026-11-29T03:12Z --host web-1
@@ -378,13 +396,13 @@ Examples:
       withDatabase(flags, (db) => {
         if (flags.all) {
           const history = whoisAll(db, what, flags.host ?? null);
-          if (flags.json) json(history);
+          if (formatOf(flags) === 'json') json(history);
           else out(renderWhoisHistory(history));
           process.exitCode = history.periods.length > 0 ? EXIT.ok : EXIT.failed;
           return;
         }
         const result = filterWhois(whoisAt(db, what, { at, host: flags.host ?? null }), filter);
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderWhois(result));
         process.exitCode = result.matches.length > 0 ? EXIT.ok : EXIT.failed;
       });
@@ -408,7 +426,7 @@ dangling-veth (its peer is gone), ambiguous-veth, unconfirmed-veth (one candidat
 namespaces are out of sight: docs/correlation.md), netns-without-process (kept alive by a mount or a name only),
 veth-mtu-mismatch, veth-one-end-down, capture-failed. Exit code 1 when there is a finding, 0 when none.
 
-JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname"}]}
+JSON (docs/json.md): {"answerVersion":1,"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname"}]}
 
 Examples:
   nsnap check --host web-1
@@ -421,7 +439,7 @@ Examples:
       if (sel !== undefined && flags.snapshot !== undefined) throw new UsageError(`two snapshots given (${quote(sel)} and --snapshot ${quote(flags.snapshot)}): give one`);
       withDatabase(flags, (db) => {
         const { result, owners } = checkSelected(db, selectSnapshot(db, { snapshot: sel ?? flags.snapshot ?? 'latest', host: flags.host ?? null }));
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderCheck(result, owners));
         process.exitCode = result.findings.length > 0 ? EXIT.failed : EXIT.ok;
       });
@@ -432,13 +450,14 @@ Examples:
       .addOption(hostOption())
       .option('-n, --dry-run', 'list the snapshots that would be removed, and remove nothing', false)
       .addOption(jsonOption());
-  const remove = (flags: GlobalFlags & { json: boolean; dryRun: boolean }, choose: (db: Database) => SnapshotRef[]) => {
+  const remove = (flags: GlobalFlags & { json: boolean; format?: Format; dryRun: boolean }, choose: (db: Database) => SnapshotRef[]) => {
     const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true });
     try {
       const chosen = choose(db);
       if (!flags.dryRun) forgetSnapshots(db, chosen);
-      if (flags.json) json({ dryRun: flags.dryRun, removed: chosen.map(({ id, host, takenAt }) => ({ id, host, takenAt })) });
-      else out(renderForgotten(chosen, flags.dryRun));
+      const answer = { answerVersion: ANSWER_VERSIONS.forget, dryRun: flags.dryRun, removed: chosen.map(({ id, host, takenAt }) => ({ id, host, takenAt })) };
+      if (formatOf(flags) === 'json') json(answer);
+      else out(renderForgotten(answer));
     } finally {
       closeWritable(db);
     }
@@ -499,6 +518,8 @@ Examples:
       remove(flags, (db) => pruneSelection(db, rule, flags.host ?? null));
     });
 
+  // --format text|json (--json is its alias) on every command whose answer has a JSON schema (docs/json.md).
+  for (const name of ['snapshots', 'show', 'peers', 'diff', 'history', 'whois', 'check', 'forget', 'prune']) (program.commands.find((c) => c.name() === name) as Command).addOption(formatOption(['text', 'json']));
   // The filters narrow finished answers (query/filters.ts); added here so the commands above stay as they are.
   for (const name of ['show', 'peers', 'graph', 'diff', 'history', 'whois']) withFilterOptions(program.commands.find((c) => c.name() === name) as Command);
   return program;

@@ -1,3 +1,4 @@
+import type { Finding, FindingKind } from '../answer/check.js';
 import type { EndState, SnapshotState } from '../diff/state.js';
 
 export interface CheckInput {
@@ -8,16 +9,7 @@ export interface CheckInput {
   gaps: { probe: string; subject: string; reason: string; detail: string }[];
 }
 
-export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'unconfirmed-veth' | 'veth-peer-unseen' | 'veth-peer-unreadable' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed';
-
-export interface Finding {
-  kind: FindingKind;
-  /** What it is about: a namespace, an interface or a capture. */
-  subject: string;
-  detail: string;
-  netns: number | null;
-  ifname: string | null;
-}
+export type { Finding, FindingKind } from '../answer/check.js';
 
 const UP = new Set(['UP', 'UNKNOWN']);
 

@@ -167,7 +167,7 @@ export function filterGraph(show: ShowResult, peers: PeersResult, f: AnswerFilte
  * snapshot the change belongs to: `to` for what was added or changed, `from`
  * for what was removed) and, with --interface, on interfaces that match.
  */
-export function filterDiff(d: DiffResult, owners: DiffOwners, f: AnswerFilter | null): DiffResult {
+export function filterDiff<D extends DiffResult>(d: D, owners: DiffOwners, f: AnswerFilter | null): D {
   if (f === null) return d;
   const ns = (netns: number, side: 'from' | 'to') => {
     const o = owners[side].get(netns);

@@ -1,12 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import type { GapView } from '../answer/common.js';
 
-export interface GapView {
-  source: 'collector' | 'ingest';
-  probe: string;
-  subject: string;
-  reason: string;
-  detail: string;
-}
+export type { GapView } from '../answer/common.js';
 
 /** What the snapshot could not capture (collector) or read (ingest): shown next to every answer. */
 export function loadGaps(db: Database, snapshot: number): GapView[] {

@@ -1,30 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import type { DiffResult, DiffOwners, SnapshotLabel } from './diff-snapshots.js';
+import type { DiffBody } from '../answer/diff.js';
+import type { HistoryCounts, HistoryStep } from '../answer/history.js';
+import type { DiffOwners } from './diff-snapshots.js';
 import { diffLoaded, label, loadForDiff } from './diff-snapshots.js';
 import { carryOver } from '../diff/carry.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
-export interface HistoryCounts {
-  namespaces: { added: number; removed: number; changed: number; uncertain: number };
-  interfaces: { added: number; removed: number; changed: number };
-  pairs: { added: number; removed: number };
-}
-
-export interface HistoryStep {
-  from: SnapshotLabel;
-  to: SnapshotLabel;
-  sameBoot: boolean;
-  counts: HistoryCounts;
-  /**
-   * Namespaces this snapshot knew but could not capture (`uncaptured`) or read (`unreadable`): their
-   * last captured state is carried to the next step, which reports what changed meanwhile.
-   */
-  gap?: { uncaptured: number[]; unreadable: number[] };
-  /** Namespaces seen again after a gap: their changes in this step happened since `since`. */
-  carried?: DiffResult['gaps']['carried'];
-  /** The changes themselves (with -v). */
-  diff?: DiffResult;
-}
+export type { HistoryAnswer, HistoryCounts, HistoryStep } from '../answer/history.js';
 
 export interface HistoryRange {
   host: string;
@@ -45,7 +27,7 @@ export function historyRange(db: Database, host: string | null, since: string | 
   return { host: h.label, snapshots: db.prepare(RANGE_SQL).all({ host: h.id, since: from, until: until ?? '9999' }) as SnapshotRef[] };
 }
 
-export const countChanges = (d: Pick<DiffResult, 'namespaces' | 'interfaces' | 'pairs'>): HistoryCounts => ({
+export const countChanges = (d: Pick<DiffBody, 'namespaces' | 'interfaces' | 'pairs'>): HistoryCounts => ({
   namespaces: { added: d.namespaces.added.length, removed: d.namespaces.removed.length, changed: d.namespaces.changed.length, uncertain: d.namespaces.uncertain.length },
   interfaces: { added: d.interfaces.added.length, removed: d.interfaces.removed.length, changed: d.interfaces.changed.length },
   pairs: { added: d.pairs.added.length, removed: d.pairs.removed.length },

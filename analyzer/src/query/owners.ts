@@ -1,25 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import type { Owners } from '../answer/common.js';
 
-export interface ContainerView {
-  runtime: string;
-  id: string;
-  podUid: string | null;
-}
-
-/** Who holds a namespace: its processes, named-netns names, bind mounts, containers. */
-export interface Owners {
-  netns: number;
-  host: boolean;
-  captured: boolean;
-  /** Why its links are unknown, when not captured. */
-  problem: string | null;
-  names: string[];
-  /** Bind mounts and nsfs mounts that keep it (named ones are in `names`). */
-  mounts: string[];
-  pids: number[];
-  processes: { pid: number; comm: string | null; startTime: number | null }[];
-  containers: ContainerView[];
-}
+// The output types are the answer model's (answer/common.ts).
+export type { ContainerView, Owners } from '../answer/common.js';
 
 export const OWNERS_SQL = {
   namespaces: 'SELECT inode, is_host AS isHost, captured, problem FROM namespaces WHERE snapshot = ? ORDER BY inode',

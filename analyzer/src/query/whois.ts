@@ -3,8 +3,10 @@ import type { Database, Statement } from 'better-sqlite3';
 import { hasOwnMac, judgeSameInode } from '../diff/identity.js';
 import type { NamespaceState } from '../diff/state.js';
 import { UsageError, quote } from '../errors.js';
-import { label, type SnapshotLabel } from './diff-snapshots.js';
-import type { ContainerView, Owners } from './owners.js';
+import type { ContainerView, Owners } from '../answer/common.js';
+import type { InterfaceBrief, PeerView, WhoisAllAnswer, WhoisAnswer, WhoisMatch } from '../answer/whois.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import { label } from './diff-snapshots.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
 /** What `whois WHAT` asks about. A bare hex word may be an interface name or a container id: both are tried. */
@@ -42,70 +44,7 @@ export function parseWhat(what: string): WhoisQuery[] {
   return out;
 }
 
-export interface PeerView {
-  netns: number;
-  ifname: string;
-  ifindex: number;
-  host: boolean;
-  names: string[];
-  pids: number[];
-  processes: { pid: number; comm: string | null }[];
-  containers: ContainerView[];
-}
-
-export interface InterfaceBrief {
-  ifname: string;
-  ifindex: number;
-  kind: string | null;
-  master: string | null;
-  mtu: number | null;
-  operstate: string | null;
-  peer: PeerView | null;
-  /** Why a veth has no peer (dangling, ambiguous…), with detail. */
-  unpaired: { reason: string; detail: string } | null;
-  lower: LowerBrief | null;
-}
-
-/** A macvlan's parent, a vxlan's underlay…: in the same namespace or another, or why it was not found. */
-export interface LowerBrief {
-  device: PeerView | null;
-  method: string | null;
-  detail: string | null;
-}
-
-export interface WhoisMatch {
-  /** What matched the query. */
-  matchedBy: WhoisQuery['kind'];
-  netns: number;
-  host: boolean;
-  captured: boolean;
-  names: string[];
-  mounts: string[];
-  /** Processes in the namespace (not listed for the host namespace, where every host process lives). */
-  pids: number[];
-  processes: { pid: number; comm: string | null }[];
-  containers: ContainerView[];
-  ifname: string | null;
-  ifindex: number | null;
-  kind: string | null;
-  master: string | null;
-  peer: PeerView | null;
-  unpaired: { reason: string; detail: string } | null;
-  lower: LowerBrief | null;
-  /** For a pid, netns or container: the namespace's interfaces with their peers. */
-  interfaces?: InterfaceBrief[];
-}
-
-export interface WhoisResult {
-  query: string;
-  at: string;
-  snapshot: SnapshotLabel & { ageSeconds: number };
-  matches: WhoisMatch[];
-  /** For a name not found: in how many other snapshots of the same host it appears (`--all` lists them). */
-  seenElsewhere?: number;
-  /** With `seenElsewhere`: the arguments of the `nsnap` command that lists those snapshots' periods. */
-  suggest?: string[];
-}
+export type { InterfaceBrief, LowerBrief, PeerView, WhoisAllAnswer as WhoisHistory, WhoisAnswer as WhoisResult, WhoisMatch, WhoisPeriod } from '../answer/whois.js';
 
 /** SQL of whois, exported so tests can check their query plans. */
 export const WHOIS_SQL = {
@@ -242,7 +181,7 @@ class OwnerReader {
 const prefixRange = (p: string) => ({ lo: p, hi: p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1) });
 
 /** Who held WHAT in the snapshot in force at `at` (an ISO time; null: the latest snapshot). */
-export function whoisAt(db: Database, what: string, options: { at: string | null; host: string | null; now?: Date }): WhoisResult {
+export function whoisAt(db: Database, what: string, options: { at: string | null; host: string | null; now?: Date }): WhoisAnswer {
   const queries = parseWhat(what);
   const snap = selectSnapshot(db, { snapshot: options.at === null ? 'latest' : `@${options.at}`, host: options.host });
   const at = options.at ?? (options.now ?? new Date()).toISOString();
@@ -263,7 +202,7 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
       }
     }
   }
-  const result: WhoisResult = { query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches };
+  const result: WhoisAnswer = { answerVersion: ANSWER_VERSIONS.whois, query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches };
   const name = queries.find((q) => q.kind === 'interface');
   if (matches.length === 0 && name?.kind === 'interface') {
     const count = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get({ name: dbName(name.name), snapshot: snap.row }) as number;
@@ -277,28 +216,6 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   return result;
 }
 
-export interface WhoisPeriod {
-  first: { id: string; takenAt: string };
-  last: { id: string; takenAt: string };
-  /** Snapshots of the period that held the name (a gap in between does not end it). */
-  snapshots: number;
-  /** Snapshots inside the period that could not capture or read the namespace: they did not say the name was gone. */
-  gaps: number;
-  /** Set when nothing proved or disproved that this period's namespace is the one of the period before on the same inode. */
-  uncertain?: string;
-  bootId: string | null;
-  netns: number;
-  ifindex: number;
-  /** Owners and peer as the last snapshot of the period saw them. */
-  match: WhoisMatch;
-}
-
-export interface WhoisHistory {
-  query: string;
-  host: string;
-  periods: WhoisPeriod[];
-}
-
 /**
  * Every period during which a host's snapshots held an interface name with
  * one owner. A period ends when the name disappears from a snapshot that
@@ -309,7 +226,7 @@ export interface WhoisHistory {
  * period goes on over it. Where nothing proves either way, a new period
  * starts and says it is uncertain.
  */
-export function whoisAll(db: Database, what: string, hostLabel: string | null): WhoisHistory {
+export function whoisAll(db: Database, what: string, hostLabel: string | null): WhoisAllAnswer {
   const q = parseWhat(what).find((x) => x.kind === 'interface');
   if (!q || q.kind !== 'interface') throw new UsageError(`whois --all follows an interface name over time; ${quote(what)} is not one`);
   const host = resolveHost(db, hostLabel, 'whois --all');
@@ -362,6 +279,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
   const reader = new OwnerReader(db);
   const inNetns = db.prepare(WHOIS_SQL.interfaceInNetns);
   return {
+    answerVersion: ANSWER_VERSIONS.whoisAll,
     query: what,
     host: host.label,
     periods: periods.map((p) => {
