@@ -12,3 +12,5 @@ export { unpackBundle } from './ingest/read-bundle.js';
 export { renderDot } from './render/dot.js';
 export { renderPeers } from './render/peers-text.js';
 export { renderShow } from './render/show-text.js';
+export { ANSWERS } from './answer/index.js';
+export { dotString } from './render/dot.js';
