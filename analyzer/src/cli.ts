@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { closeWritable, defaultDbPath, openDatabase } from './db/open.js';
@@ -8,11 +9,12 @@ import { answerFilter, filterDiff, filterGraph, filterHistoryStep, filterPeers, 
 import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
-import { HISTORY_PROGRESS_EVERY_MS, historyRange, walkHistory } from './query/history.js';
+import { historyRange, walkHistory } from './query/history.js';
 import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection, type SnapshotRef } from './query/select.js';
 import { forgetSnapshots, pruneRule, pruneSelection } from './forget/forget.js';
 import { renderForgotten } from './render/forget-text.js';
 import { jsonText, terminalText } from './render/terminal.js';
+import { PROGRESS_MODES, progressStyle, startProgress, type ProgressMode, type ProgressStream, type ProgressStyle } from './render/progress.js';
 import { ANSWER_VERSIONS } from './answer/version.js';
 import type { HistoryStep } from './answer/history.js';
 import { whoisAll, whoisAt } from './query/whois.js';
@@ -61,6 +63,25 @@ const snapshotOption = () => new Option('-s, --snapshot <sel>', 'which snapshot:
 const hostOption = () => new Option('--host <name>', 'the host whose snapshots to choose from (needed for "latest" when the database holds several hosts)');
 const jsonOption = () => new Option('--json', 'print JSON for scripts instead of a table (the same as --format json)').default(false);
 
+const progressOption = () =>
+  new Option('--progress <when>', 'progress on stderr: auto (a line redrawn in place on a terminal, unless stdout is a pipe, CI is set or TERM=dumb; else a line every 2 s), always, never').choices(PROGRESS_MODES).default('auto');
+
+/** stderr as the progress display sees it. */
+const stderrStream: ProgressStream = { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns };
+
+/** Whether stdout is a pipe or socket (a pager, a script): a live progress line would share its terminal. */
+function stdoutIsPipe(): boolean {
+  try {
+    const s = fstatSync(1);
+    return s.isFIFO() || s.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+const progressOf = (flags: { progress: ProgressMode; quiet?: boolean }): ProgressStyle =>
+  progressStyle(stderrStream, { mode: flags.progress, quiet: flags.quiet === true, stdoutIsPipe: stdoutIsPipe(), env: process.env });
+
 /** The frontends an answer can go through (docs/json.md for json). */
 type Format = 'text' | 'json' | 'dot' | 'svg';
 const formatOption = (choices: Format[]) => new Option('--format <format>', `output format (default: ${choices[0]})`).choices(choices);
@@ -104,6 +125,7 @@ ${EXIT_CODES_HELP}
     .option('--json', 'print the summary, with every file\'s outcome, as JSON on stdout', false)
     .option('-v, --verbose', 'name every file with its outcome on stderr, not only the failed ones', false)
     .option('-q, --quiet', 'no progress and no summary line on stderr (failures are still named)', false)
+    .addOption(progressOption())
     .option('--host <label>', 'store URLs: only this host\'s bundles (lists only host=LABEL/)')
     .option('--since <time>', 'store URLs: only bundles taken at or after this time (2026-11-29T10:00Z, 2026-11-29T10:00 = UTC, a UTC day 2026-11-29, now, an age 36h/7d)')
     .option('--until <time>', 'store URLs: only bundles taken at or before this (a day means its end)')
@@ -140,11 +162,11 @@ Examples:
   nsnap ingest s3://nsnap/fleet --s3-endpoint http://minio:9000 --since 2026-11-01 --until 2026-11-30
 `,
     )
-    .action(async (sources: string[], flags: IngestFlags, command: Command) => {
+    .action(async (sources: string[], flags: IngestFlags & { progress: ProgressMode }, command: Command) => {
       const global = command.optsWithGlobals<GlobalFlags>();
       // Loaded here: ingest brings the schema, parsers and correlator, which no query needs at start-up.
       const { runIngest } = await import('./ingest/run-ingest.js');
-      const summary = await runIngest(sources, { ...flags, ...(global.db !== undefined ? { db: global.db } : {}) }, { stderr: { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true } });
+      const summary = await runIngest(sources, { ...flags, ...(global.db !== undefined ? { db: global.db } : {}) }, { stderr: stderrStream, progress: progressOf(flags) });
       if (flags.json) json(summary);
       process.exitCode = summary.failed > 0 ? EXIT.failed : EXIT.ok;
     });
@@ -305,13 +327,14 @@ Examples:
     .option('--since <time>', 'start at the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h)')
     .option('--until <time>', 'stop at the last snapshot taken at or before this time (a day means its end)')
     .option('-v, --verbose', 'list the changes under each line, grouped by namespace', false)
+    .addOption(progressOption())
     .addOption(jsonOption())
     .addHelpText(
       'after',
       `
 Every snapshot is read once and compared with the previous one, by the rules of nsnap diff. A namespace
 a snapshot could not capture or read marks that step [gap]; the next snapshot that captures it is compared
-with the last one that did. Bound long histories with --since/--until; progress goes to stderr every 2 s.
+with the last one that did. Bound long histories with --since/--until; progress goes to stderr (--progress).
 
 Output line:
   2026-11-29T10:10:00.000Z  01937c1e-…  +1 namespaces, +3 -1 ~1 interfaces, +1 veth pairs
@@ -327,7 +350,7 @@ Examples:
 `,
     )
     .action((_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { since?: string; until?: string; verbose: boolean }>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { since?: string; until?: string; verbose: boolean; progress: ProgressMode }>();
       const filter = answerFilter(flags);
       const since = flags.since !== undefined ? parseTime(flags.since, '--since', undefined, 'since') : null;
       const until = flags.until !== undefined ? parseTime(flags.until, '--until', undefined, 'until') : null;
@@ -338,19 +361,20 @@ Examples:
         const first = range.snapshots[0];
         if (!asJson) out(first ? historyBaseline({ ...first, host: range.host }, total) : historyEmpty(range.host));
         const steps: HistoryStep[] = [];
-        let last = performance.now();
+        const progress = startProgress(stderrStream, progressOf(flags), 'history');
         // A filter needs every step's diff and owners, to keep only what it asks about.
         const walk = { verbose: flags.verbose || filter !== null, withOwners: (flags.verbose && !asJson) || filter !== null };
         walkHistory(db, range.snapshots, walk, (whole, owners, done) => {
           const step = filterHistoryStep(whole, owners, filter, flags.verbose);
           if (asJson) steps.push(step);
-          else out(historyLine(step, owners));
-          const now = performance.now();
-          if (now - last >= HISTORY_PROGRESS_EVERY_MS && done < total - 1) {
-            last = now;
-            log(`history: ${done + 1}/${total} snapshots compared…`);
+          else {
+            // Its line goes above the progress line, never inside it.
+            progress.end();
+            out(historyLine(step, owners));
           }
+          if (done < total - 1) progress.update(() => `${done + 1}/${total} snapshots compared…`);
         });
+        progress.end();
         if (asJson) json({ answerVersion: ANSWER_VERSIONS.history, host: range.host, snapshots: total, first: first ? { id: first.id, host: first.host, takenAt: first.takenAt, bootId: first.bootId } : null, steps });
       });
     });

@@ -65,6 +65,3 @@ export function walkHistory(
     prev = { ...cur, state: carryOver(prev.state, cur.state, d) };
   }
 }
-
-/** How often a long `history` run says how far it got on stderr. */
-export const HISTORY_PROGRESS_EVERY_MS = 2000;
