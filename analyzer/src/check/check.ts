@@ -9,8 +9,6 @@ export interface CheckInput {
   gaps: { probe: string; subject: string; reason: string; detail: string }[];
 }
 
-export type { Finding, FindingKind } from '../answer/check.js';
-
 const UP = new Set(['UP', 'UNKNOWN']);
 
 /** The finding for each reason a veth end has no peer (docs/correlation.md); a veth on a pre-2019 kernel is none. */

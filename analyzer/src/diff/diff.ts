@@ -3,9 +3,6 @@ import type { DiffBody, NamespaceSummary } from '../answer/diff.js';
 import { matchNamespaces, sameBoot } from './identity.js';
 import type { EndState, InterfaceState, NamespaceState, ProcessState, SnapshotState } from './state.js';
 
-export type { Change } from '../answer/common.js';
-export type { InterfaceRef, NamespaceSummary } from '../answer/diff.js';
-
 /** What the pure diff finds: the `diff` answer (answer/diff.ts) but for the gaps of the bundles, which the query adds. */
 export type SnapshotDiff = Omit<DiffBody, 'from' | 'to' | 'gaps'> & {
   from: SnapshotState['snapshot'];

@@ -1,7 +1,9 @@
 import type { EndRef } from '../answer/common.js';
 import type { InterfaceState } from '../answer/diff.js';
 
+// The diff's names for the answer model's types (answer/): its input and output share them.
 export type { InterfaceState } from '../answer/diff.js';
+export type { EndRef as EndState } from '../answer/common.js';
 
 /**
  * One snapshot as the diff sees it: what `show` prints plus pairs and gaps.
@@ -30,8 +32,6 @@ export interface NamespaceState {
    */
   carriedFrom?: { id: string; takenAt: string };
 }
-
-export type { EndRef as EndState } from '../answer/common.js';
 
 export interface SnapshotState {
   snapshot: { id: string; host: string; bootId: string | null; takenAt: string };

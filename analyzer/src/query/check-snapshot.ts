@@ -5,11 +5,10 @@ import { checkSnapshot } from '../check/check.js';
 import { label } from './diff-snapshots.js';
 import { loadGaps } from './gaps.js';
 import { loadSnapshotState } from './load-state.js';
-import { loadOwners, type Owners } from './owners.js';
+import type { Owners } from '../answer/common.js';
+import { loadOwners } from './owners.js';
 import { peersOf } from './peers.js';
 import type { SnapshotRef } from './select.js';
-
-export type { CheckAnswer as CheckResult } from '../answer/check.js';
 
 /** What looks wrong in one snapshot, with the owners of its namespaces for labels. */
 export function checkSelected(db: Database, snap: SnapshotRef): { result: CheckAnswer; owners: Map<number, Owners> } {

@@ -10,9 +10,6 @@ import { loadSnapshotState } from './load-state.js';
 import { loadOwners } from './owners.js';
 import { quote } from '../errors.js';
 
-export type { SnapshotLabel } from '../answer/common.js';
-export type { DiffAnswer, DiffBody as DiffResult } from '../answer/diff.js';
-
 /** Owners of both snapshots, for labels in human output. */
 export interface DiffOwners {
   from: Map<number, Owners>;

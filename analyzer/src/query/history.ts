@@ -6,8 +6,6 @@ import { diffLoaded, label, loadForDiff } from './diff-snapshots.js';
 import { carryOver } from '../diff/carry.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
-export type { HistoryAnswer, HistoryCounts, HistoryStep } from '../answer/history.js';
-
 export interface HistoryRange {
   host: string;
   /** Oldest first: the snapshot in force at --since (if any), then every snapshot up to --until. */

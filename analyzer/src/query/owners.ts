@@ -1,9 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Owners } from '../answer/common.js';
 
-// The output types are the answer model's (answer/common.ts).
-export type { ContainerView, Owners } from '../answer/common.js';
-
 export const OWNERS_SQL = {
   namespaces: 'SELECT inode, is_host AS isHost, captured, problem FROM namespaces WHERE snapshot = ? ORDER BY inode',
   handles: 'SELECT netns, kind, path, name FROM handles WHERE snapshot = ? AND netns IS NOT NULL',

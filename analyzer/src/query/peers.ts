@@ -3,10 +3,9 @@ import type { Database } from 'better-sqlite3';
 import type { EndView, LowerView, PairView, PeersAnswer, UnpairedView } from '../answer/peers.js';
 import { ANSWER_VERSIONS } from '../answer/version.js';
 import { loadGaps } from './gaps.js';
-import { loadOwners, type Owners } from './owners.js';
+import type { Owners } from '../answer/common.js';
+import { loadOwners } from './owners.js';
 import type { SnapshotRef } from './select.js';
-
-export type { EndView, LowerView, PairView, PeersAnswer as PeersResult, UnpairedView } from '../answer/peers.js';
 
 const END = (t: string) => `${t}.netns AS ${t}_netns, ${t}.ifindex AS ${t}_ifindex, ${t}.ifname AS ${t}_ifname, ${t}.kind AS ${t}_kind, ${t}.master AS ${t}_master`;
 

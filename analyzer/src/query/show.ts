@@ -3,10 +3,9 @@ import type { Database } from 'better-sqlite3';
 import type { InterfaceView, ShowAnswer } from '../answer/show.js';
 import { ANSWER_VERSIONS } from '../answer/version.js';
 import { loadGaps } from './gaps.js';
-import { loadOwners, type Owners } from './owners.js';
+import type { Owners } from '../answer/common.js';
+import { loadOwners } from './owners.js';
 import type { SnapshotRef } from './select.js';
-
-export type { InterfaceView, NamespaceView, ShowAnswer as ShowResult } from '../answer/show.js';
 
 /** An address as `show` and `diff` print it: `inet 10.0.0.2/24`. */
 export function addressText(a: { family: string; local: string; prefixlen: number }): string {

@@ -2,8 +2,6 @@ import type { Database } from 'better-sqlite3';
 import type { SnapshotListEntry, SnapshotsAnswer } from '../answer/snapshots.js';
 import { ANSWER_VERSIONS } from '../answer/version.js';
 
-export type { SnapshotListEntry } from '../answer/snapshots.js';
-
 export const SNAPSHOTS_SQL = `SELECT s.snapshot_id AS id, h.label AS host, s.taken_at AS takenAt, s.tags, s.boot_id AS bootId,
     s.collector_version AS collectorVersion,
     (SELECT count(*) FROM namespaces n WHERE n.snapshot = s.id) AS namespaces,

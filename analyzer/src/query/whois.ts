@@ -44,8 +44,6 @@ export function parseWhat(what: string): WhoisQuery[] {
   return out;
 }
 
-export type { InterfaceBrief, LowerBrief, PeerView, WhoisAllAnswer as WhoisHistory, WhoisAnswer as WhoisResult, WhoisMatch, WhoisPeriod } from '../answer/whois.js';
-
 /** SQL of whois, exported so tests can check their query plans. */
 export const WHOIS_SQL = {
     // No ORDER BY: sorting here could tempt the planner into the (snapshot, netns, ifindex) index, a walk of the whole snapshot.
