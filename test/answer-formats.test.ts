@@ -192,6 +192,15 @@ describe('answers and their frontends', () => {
     expect(String(same.stdout)).toBe(String(r.stdout));
   });
 
+  it('ingest --json of files and of a store: the ingest answer, exactly as its schema says', async () => {
+    const files = await runCli(ANALYZER_BIN, ['ingest', '--json', path.join(ROOT, 'fixtures/bundles'), '--db', path.join(dir, 'ingest-files.db')]);
+    expect(files.exitCode, String(files.stderr)).toBe(0);
+    expect((expectAnswer('ingest', String(files.stdout)) as { ingested: number }).ingested).toBe(3);
+    const store = await runCli(ANALYZER_BIN, ['ingest', '--json', `file://${dir}`, '--db', path.join(dir, 'ingest-store.db')]);
+    expect(store.exitCode, String(store.stderr)).toBe(0);
+    expect((expectAnswer('ingest', String(store.stdout)) as { stores: unknown[] }).stores).toHaveLength(1);
+  });
+
   it.each(['fixture-vm', 'fuzz-lab'])('the answers of real bundles (%s) parse with their schemas', async (host) => {
     const runs: [AnswerName, string[]][] = [
       ['snapshots', ['snapshots']],

@@ -122,7 +122,7 @@ ${EXIT_CODES_HELP}
     .command('ingest')
     .description('Read bundles (files, directories searched recursively for *.json.gz and *.json, or a store URL such as s3://bucket/prefix) into the database')
     .argument('<source...>', 'bundle files, directories, or store URLs (s3://bucket/prefix, file:///dir)')
-    .option('--json', 'print the summary, with every file\'s outcome, as JSON on stdout', false)
+    .option('--json', 'print the summary, with every file\'s outcome, as JSON on stdout (docs/json.md)', false)
     .option('-v, --verbose', 'name every file with its outcome on stderr, not only the failed ones', false)
     .option('-q, --quiet', 'no progress and no summary line on stderr (failures are still named)', false)
     .addOption(progressOption())

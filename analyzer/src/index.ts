@@ -1,7 +1,8 @@
 export { openDatabase, defaultDbPath } from './db/open.js';
 export { migrate } from './db/migrate.js';
 export { MIGRATIONS, type Migration } from './db/migrations.js';
-export { ingestSources, type FileOutcome, type IngestSummary } from './ingest/ingest.js';
+export { ingestSources, type IngestSummary } from './ingest/ingest.js';
+export type { FileOutcome } from './answer/ingest.js';
 export { normalizeBundle, type SnapshotRows } from './ingest/normalize.js';
 export { selectSnapshot, SelectionError, type Selection, type SnapshotRef } from './query/select.js';
 export { listSnapshots } from './query/snapshots.js';

@@ -2,6 +2,7 @@ import { checkAnswer } from './check.js';
 import { diffAnswer } from './diff.js';
 import { forgetAnswer } from './forget.js';
 import { historyAnswer } from './history.js';
+import { ingestAnswer } from './ingest.js';
 import { peersAnswer } from './peers.js';
 import { showAnswer } from './show.js';
 import { snapshotsAnswer } from './snapshots.js';
@@ -17,5 +18,6 @@ export const ANSWERS = {
   whois: { command: 'nsnap whois WHAT --json', schema: whoisAnswer },
   whoisAll: { command: 'nsnap whois NAME --all --json', schema: whoisAllAnswer },
   check: { command: 'nsnap check --json', schema: checkAnswer },
+  ingest: { command: 'nsnap ingest SOURCE… --json', schema: ingestAnswer },
   forget: { command: 'nsnap forget SEL --json, nsnap prune --json', schema: forgetAnswer },
 } as const;

@@ -15,4 +15,5 @@ export const ANSWER_VERSIONS = {
   whoisAll: 1,
   check: 1,
   forget: 1,
+  ingest: 1,
 } as const;

@@ -1,4 +1,4 @@
-import type { StoreCounters } from './remote-ingest.js';
+import type { StoreCounters } from '../answer/ingest.js';
 
 const BAR_WIDTH = 24;
 

@@ -2,8 +2,10 @@ import type { Database } from 'better-sqlite3';
 import { escapeControl, isHostLabel, openStore, type ObjectStore } from '@nsnap/shared';
 import { closeWritable, defaultDbPath, openDatabase } from '../db/open.js';
 import { UsageError, quote } from '../errors.js';
-import { STORE_METADATA, type Unread } from './find-bundles.js';
-import { ingestSources, type FileOutcome, type IngestSummary } from './ingest.js';
+import type { FileOutcome, IngestAnswer, Unread } from '../answer/ingest.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import { STORE_METADATA } from './find-bundles.js';
+import { ingestSources } from './ingest.js';
 import { ingestStore, type StoreSummary } from './remote-ingest.js';
 import type { KeyFilter } from './remote-listing-plan.js';
 import { progressBar, progressText } from './remote-progress.js';
@@ -25,10 +27,6 @@ export interface IngestFlags {
   concurrency?: string;
 }
 
-/** The `--json` summary: the totals over all sources, every read bundle, and per store what was listed and fetched. */
-export interface RunSummary extends IngestSummary {
-  stores: Omit<StoreSummary, 'files'>[];
-}
 
 export interface IngestIo {
   stderr: ProgressStream;
@@ -75,7 +73,7 @@ const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
  * incrementally (see ingestStore). Failures are named on stderr even with
  * --quiet; the summary goes to stderr, and to stdout as JSON with --json.
  */
-export async function runIngest(sources: string[], flags: IngestFlags, io: IngestIo): Promise<RunSummary> {
+export async function runIngest(sources: string[], flags: IngestFlags, io: IngestIo): Promise<IngestAnswer> {
   const now = io.now ?? (() => new Date());
   const log = (message: string) => io.stderr.write(`nsnap: ${message}\n`);
   const urls = sources.filter(isStoreUrl);
@@ -124,7 +122,8 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
     for (const store of stores) storeSummaries.push(await ingestOneStore(db, store, settings, flags, io, now));
     for (const s of storeSummaries) files.push(...s.files);
     const count = (k: FileOutcome['outcome']) => files.filter((f) => f.outcome === k).length;
-    const summary: RunSummary = {
+    const summary: IngestAnswer = {
+      answerVersion: ANSWER_VERSIONS.ingest,
       ingested: count('ingested'),
       skipped: count('skipped') + storeSummaries.reduce((n, s) => n + s.known, 0),
       failed: count('failed'),
