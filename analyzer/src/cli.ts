@@ -109,7 +109,7 @@ Examples:
   nsnap peers                                    # veth pairs of the latest snapshot, with owners
   nsnap peers --host web-1 --snapshot 01a22582   # a given snapshot, by id prefix
   nsnap show --json | jq '.namespaces[] | select(.names | index("blue"))'
-  nsnap graph --format dot | dot -Tsvg > netns.svg
+  nsnap graph --format svg > netns.svg           # drawn inside nsnap: no graphviz needed
   sqlite3 nsnap.db 'SELECT * FROM veth_pairs LIMIT 5'   # the tables and views: docs/schema.md
 
 ${EXIT_CODES_HELP}
