@@ -6,6 +6,7 @@
 //                           and every further file costs a resolution, a read and a compilation
 //   dist/nsnap-zod.cjs      zod and the AWS SDK, which only ingest uses: required when an ingest runs,
 //   dist/nsnap-s3.cjs       so that no query reads or parses their 2 MB
+//   dist/nsnap-viz.cjs      Graphviz compiled to WebAssembly (1.2 MB), required only by `graph --format svg`
 //   dist/nsnap-cli.v8cache  V8's code cache of nsnap-cli.cjs, made by running queries over a fixture
 //                           bundle: a run deserializes the functions those compiled instead of compiling them
 // `node build.mjs --train DB` is the training run itself (a process of its own: nothing but the CLI
@@ -26,10 +27,11 @@ const bundle = path.join(dist, 'nsnap-cli.cjs');
 const cacheFile = path.join(dist, 'nsnap-cli.v8cache');
 const launcher = path.join(dist, 'nsnap.cjs');
 const fixture = path.join(root, 'fixtures/bundles/host-only.json');
-/** Packages only ingest (and export) loads, each bundled into a file of its own, required from the CLI bundle as it needs them. */
-const VENDOR = { zod: 'nsnap-zod.cjs', '@aws-sdk/client-s3': 'nsnap-s3.cjs', 'hyparquet-writer': 'nsnap-parquet.cjs' };
-/** The workspace package each vendored package is a dependency of. */
-const VENDOR_OWNER = { 'hyparquet-writer': 'analyzer' };
+/** Packages only ingest, export or svg load, each bundled into a file of its own, required from the CLI bundle as it needs them. */
+const VENDOR = { zod: 'nsnap-zod.cjs', '@aws-sdk/client-s3': 'nsnap-s3.cjs', 'hyparquet-writer': 'nsnap-parquet.cjs', '@viz-js/viz': 'nsnap-viz.cjs' };
+/** The package whose dependency each vendored package is. */
+const VENDOR_FROM = { zod: 'shared', '@aws-sdk/client-s3': 'shared', 'hyparquet-writer': 'analyzer', '@viz-js/viz': 'analyzer' };
+
 /** What the training run runs, each after `--db DB`: every query, over a database holding the fixture. */
 const TRAINING = [
   ['--version'], ['snapshots'], ['show'], ['show', '--json'], ['peers'], ['peers', '--json'], ['graph'],
@@ -50,7 +52,7 @@ async function buildAll() {
 
   for (const [pkg, out] of Object.entries(VENDOR)) {
     // Minified: theirs is not the code an internal error's stack trace should be readable in.
-    await build({ ...common, minify: true, stdin: { contents: `export * from '${pkg}';`, resolveDir: path.join(root, VENDOR_OWNER[pkg] ?? 'shared'), sourcefile: `${pkg}.js` }, outfile: path.join(dist, out) });
+    await build({ ...common, minify: true, stdin: { contents: `export * from '${pkg}';`, resolveDir: path.join(root, VENDOR_FROM[pkg]), sourcefile: `${pkg}.js` }, outfile: path.join(dist, out) });
   }
 
   const vendor = {

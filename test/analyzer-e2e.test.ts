@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANSWERS } from '@nsnap/analyzer';
 import { ANALYZER_BIN, COLLECTOR_BIN, runCli } from './support/cli.js';
 import { Lab, netnsSkipReason } from './support/netns.js';
 
@@ -90,6 +91,25 @@ describe.skipIf(skip)('nsnap on a real topology collected by nsnap-collect', () 
 
   const mine = () => new Set([...Object.values(named).map((n) => n.inode), unnamed.inode]);
   const involvesTest = (e: End) => mine().has(e.netns) || e.ifname.startsWith(lab.prefix);
+
+  it('answers about the real host, hostile neighbours and all, in the shapes their schemas document (docs/json.md)', async () => {
+    const runs: [keyof typeof ANSWERS, string[]][] = [
+      ['snapshots', ['snapshots']],
+      ['show', ['show']],
+      ['peers', ['peers']],
+      ['check', ['check']],
+      ['history', ['history', '-v']],
+      ['whois', ['whois', 'lo']],
+      ['whoisAll', ['whois', 'lo', '--all']],
+    ];
+    for (const [name, args] of runs) {
+      const r = await runCli(ANALYZER_BIN, [...args, '--json', '--host', host, '--db', db]);
+      expect([0, 1], `${args.join(' ')}: ${String(r.stderr)}`).toContain(r.exitCode);
+      const value: unknown = JSON.parse(String(r.stdout));
+      // Parsing drops fields the schema does not know: equal means none was undocumented.
+      expect(ANSWERS[name].schema.parse(value)).toStrictEqual(value);
+    }
+  });
 
   it('pairs exactly the veths that were built, and no other pair touches the test devices', () => {
     const got = peers.pairs.filter((p) => involvesTest(p.a) || involvesTest(p.b)).map((p) => [endKey(p.a), endKey(p.b)].sort());

@@ -79,6 +79,7 @@ describe('removing data: nsnap forget, nsnap prune, and DELETE in the sqlite3 sh
     const dry = await runCli(ANALYZER_BIN, ['prune', '--keep', '1', '--dry-run', '--json', '--db', db]);
     expect(dry.exitCode, String(dry.stderr)).toBe(0);
     expect(JSON.parse(String(dry.stdout))).toEqual({
+      answerVersion: 1,
       dryRun: true,
       removed: [0, 1].map((h) => ({ id: bundles[h]!.snapshotId, host: 'web-1', takenAt: at(h) })),
     });

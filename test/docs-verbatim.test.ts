@@ -24,7 +24,6 @@ const SKIPPED: Record<string, string> = {
   'npx vitest run shared/': 'a part of the suite this test is part of',
   'scp collector/dist/nsnap-collect.mjs host:/usr/local/bin/': 'needs a fleet host',
   'ssh host node /usr/local/bin/nsnap-collect.mjs doctor --out s3://fleet-nsnap/prod': 'needs a fleet host',
-  'node analyzer/dist/nsnap.cjs graph --format dot | dot -Tsvg > netns.svg': 'needs graphviz (nsnap graph itself is tested in analyzer-e2e)',
   'node collector/build.mjs': 'rebuilds the checkout\'s collector/dist/nsnap-collect.mjs while other tests run it',
   'install -m 0755 -o root -g root nsnap-collect.mjs /usr/local/bin/nsnap-collect.mjs': 'installs onto the host system',
   '/usr/bin/node /usr/local/bin/nsnap-collect.mjs --version': 'needs the file installed in /usr/local/bin',

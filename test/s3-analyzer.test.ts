@@ -10,7 +10,7 @@ import { openDatabase } from '@nsnap/analyzer';
 import { S3Store } from '../shared/src/store/s3.js';
 import { ANALYZER_BIN, COLLECTOR_BIN, runCli } from './support/cli.js';
 import { S3RVER_CREDENTIALS, S3RVER_ENV, startS3rver, type S3rverHandle } from './support/s3rver.js';
-import type { RunSummary } from '../analyzer/src/ingest/run-ingest.js';
+import type { IngestAnswer as RunSummary } from '../analyzer/src/answer/ingest.js';
 
 /** What `nsnap ingest --json` prints (the parts these tests read). */
 const HOSTS = ['h-a', 'h-b', 'h-c'];

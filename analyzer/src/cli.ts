@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { closeWritable, defaultDbPath, openDatabase } from './db/open.js';
@@ -8,20 +9,23 @@ import { answerFilter, filterDiff, filterGraph, filterHistoryStep, filterPeers, 
 import { peersOf } from './query/peers.js';
 import { checkSelected } from './query/check-snapshot.js';
 import { diffSelected, selectPair } from './query/diff-snapshots.js';
-import { HISTORY_PROGRESS_EVERY_MS, historyRange, walkHistory } from './query/history.js';
+import { historyRange, walkHistory } from './query/history.js';
 import { parseTime, SELECTOR_HELP, selectSnapshot, type Selection, type SnapshotRef } from './query/select.js';
 import { forgetSnapshots, pruneRule, pruneSelection } from './forget/forget.js';
 import { renderForgotten } from './render/forget-text.js';
 import { jsonText, terminalText } from './render/terminal.js';
+import { PROGRESS_MODES, progressStyle, startProgress, type ProgressMode, type ProgressStream, type ProgressStyle } from './render/progress.js';
+import { ANSWER_VERSIONS } from './answer/version.js';
+import type { HistoryStep } from './answer/history.js';
 import { whoisAll, whoisAt } from './query/whois.js';
 import { showSnapshot } from './query/show.js';
 import { loadRouting, withRouting } from './query/routing.js';
-import { listSnapshots } from './query/snapshots.js';
+import { snapshotsOf } from './query/snapshots.js';
 import { renderCheck } from './render/check-text.js';
 import { captureCommand } from './query/capture.js';
 import { CAPTURE_HELP, renderCapture } from './render/capture-text.js';
 import { renderDiff } from './render/diff-text.js';
-import { historyBaseline, historyLine } from './render/history-text.js';
+import { historyBaseline, historyEmpty, historyLine } from './render/history-text.js';
 import { renderDot } from './render/dot.js';
 import { renderWhois, renderWhoisHistory } from './render/whois-text.js';
 import { renderPeers } from './render/peers-text.js';
@@ -36,6 +40,7 @@ interface GlobalFlags {
 
 interface QueryFlags extends GlobalFlags {
   json: boolean;
+  format?: Format;
   host?: string;
   snapshot: string;
 }
@@ -59,7 +64,35 @@ const selectionOf = (flags: QueryFlags): Selection => ({ snapshot: flags.snapsho
 
 const snapshotOption = () => new Option('-s, --snapshot <sel>', 'which snapshot: "latest", latest~N, @TIME, tag:KEY=VALUE, a snapshot id or a unique prefix of one (nsnap diff --help)').default('latest');
 const hostOption = () => new Option('--host <name>', 'the host whose snapshots to choose from (needed for "latest" when the database holds several hosts)');
-const jsonOption = () => new Option('--json', 'print JSON for scripts instead of a table').default(false);
+const jsonOption = () => new Option('--json', 'print JSON for scripts instead of a table (the same as --format json)').default(false);
+
+const progressOption = () =>
+  new Option('--progress <when>', 'progress on stderr: auto (a line redrawn in place on a terminal, unless stdout is a pipe, CI is set or TERM=dumb; else a line every 2 s), always, never').choices(PROGRESS_MODES).default('auto');
+
+/** stderr as the progress display sees it. */
+const stderrStream: ProgressStream = { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns };
+
+/** Whether stdout is a pipe or socket (a pager, a script): a live progress line would share its terminal. */
+function stdoutIsPipe(): boolean {
+  try {
+    const s = fstatSync(1);
+    return s.isFIFO() || s.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+const progressOf = (flags: { progress: ProgressMode; quiet?: boolean }): ProgressStyle =>
+  progressStyle(stderrStream, { mode: flags.progress, quiet: flags.quiet === true, stdoutIsPipe: stdoutIsPipe(), env: process.env });
+
+/** The frontends an answer can go through (docs/json.md for json). */
+type Format = 'text' | 'json' | 'dot' | 'svg';
+const formatOption = (choices: Format[]) => new Option('--format <format>', `output format (default: ${choices[0]})`).choices(choices);
+/** The frontend the flags ask for: --format, or --json (an alias of --format json), else the command's first. */
+function formatOf(flags: { json?: boolean; format?: Format }, fallback: Format = 'text'): Format {
+  if (flags.json && flags.format !== undefined && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} ask for two formats: give one`);
+  return flags.json ? 'json' : (flags.format ?? fallback);
+}
 
 export function buildProgram(): Command {
   const program = new Command('nsnap')
@@ -79,7 +112,7 @@ Examples:
   nsnap peers                                    # veth pairs of the latest snapshot, with owners
   nsnap peers --host web-1 --snapshot 01a22582   # a given snapshot, by id prefix
   nsnap show --json | jq '.namespaces[] | select(.names | index("blue"))'
-  nsnap graph --format dot | dot -Tsvg > netns.svg
+  nsnap graph --format svg > netns.svg           # drawn inside nsnap: no graphviz needed
   sqlite3 nsnap.db 'SELECT * FROM veth_pairs LIMIT 5'   # the tables and views: docs/schema.md
 
 ${EXIT_CODES_HELP}
@@ -92,9 +125,10 @@ ${EXIT_CODES_HELP}
     .command('ingest')
     .description('Read bundles (files, directories searched recursively for *.json.gz and *.json, or a store URL such as s3://bucket/prefix) into the database')
     .argument('<source...>', 'bundle files, directories, or store URLs (s3://bucket/prefix, file:///dir)')
-    .option('--json', 'print the summary, with every file\'s outcome, as JSON on stdout', false)
+    .option('--json', 'print the summary, with every file\'s outcome, as JSON on stdout (docs/json.md)', false)
     .option('-v, --verbose', 'name every file with its outcome on stderr, not only the failed ones', false)
     .option('-q, --quiet', 'no progress and no summary line on stderr (failures are still named)', false)
+    .addOption(progressOption())
     .option('--host <label>', 'store URLs: only this host\'s bundles (lists only host=LABEL/)')
     .option('--since <time>', 'store URLs: only bundles taken at or after this time (2026-11-29T10:00Z, 2026-11-29T10:00 = UTC, a UTC day 2026-11-29, now, an age 36h/7d)')
     .option('--until <time>', 'store URLs: only bundles taken at or before this (a day means its end)')
@@ -131,11 +165,11 @@ Examples:
   nsnap ingest s3://nsnap/fleet --s3-endpoint http://minio:9000 --since 2026-11-01 --until 2026-11-30
 `,
     )
-    .action(async (sources: string[], flags: IngestFlags, command: Command) => {
+    .action(async (sources: string[], flags: IngestFlags & { progress: ProgressMode }, command: Command) => {
       const global = command.optsWithGlobals<GlobalFlags>();
       // Loaded here: ingest brings the schema, parsers and correlator, which no query needs at start-up.
       const { runIngest } = await import('./ingest/run-ingest.js');
-      const summary = await runIngest(sources, { ...flags, ...(global.db !== undefined ? { db: global.db } : {}) }, { stderr: { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true } });
+      const summary = await runIngest(sources, { ...flags, ...(global.db !== undefined ? { db: global.db } : {}) }, { stderr: stderrStream, progress: progressOf(flags) });
       if (flags.json) json(summary);
       process.exitCode = summary.failed > 0 ? EXIT.failed : EXIT.ok;
     });
@@ -145,13 +179,13 @@ Examples:
     .description('List the snapshots in the database, oldest first within each host')
     .addOption(new Option('--host <name>', 'only this host\'s snapshots'))
     .addOption(jsonOption())
-    .addHelpText('after', '\nJSON: {"snapshots":[{"id","host","takenAt","tags","bootId","namespaces","gaps"}]}\n\nExample:\n  nsnap snapshots --host web-1\n')
+    .addHelpText('after', '\nJSON (docs/json.md): {"answerVersion":1,"snapshots":[{"id","host","takenAt","tags","bootId","namespaces","gaps"}]}\n\nExample:\n  nsnap snapshots --host web-1\n')
     .action((_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags>();
       withDatabase(flags, (db) => {
-        const list = listSnapshots(db, flags.host ?? null);
-        if (flags.json) json({ snapshots: list });
-        else out(renderSnapshots(list));
+        const answer = snapshotsOf(db, flags.host ?? null);
+        if (formatOf(flags) === 'json') json(answer);
+        else out(renderSnapshots(answer));
       });
     });
 
@@ -165,7 +199,7 @@ Examples:
     .addHelpText(
       'after',
       `
-JSON: {"snapshot":{"id","host","takenAt"},"namespaces":[{"netns","host","names","pids","containers",
+JSON (docs/json.md): {"answerVersion":1,"snapshot":{"id","host","takenAt"},"namespaces":[{"netns","host","names","pids","containers",
        "interfaces":[{"ifname","ifindex","kind","mtu","operstate","master","address",…}],…}],"gaps":[…]}
       with --routes each namespace has "routing":{"routes":[…],"rules":[…],"neighbours":[…]}, each an
       array of entries in ip's words, or null where that list was not captured
@@ -184,7 +218,7 @@ Examples:
         const snap = selectSnapshot(db, selectionOf(flags));
         const shown = filterShow(showSnapshot(db, snap), filter);
         const result = flags.routes ? withRouting(shown, loadRouting(db, snap.row)) : shown;
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderShow(result));
       });
     });
@@ -206,7 +240,7 @@ dangling, no-peer-index (docs/correlation.md). "lowers" lists each macvlan/vxlan
 Output line:
   veth4a67fcf #21 (host, master docker0) ⇄ eth0 #20 (netns 4026532701, pid 1557 sleep, container 794e0b37a9c6)  [nsid-map]
 
-JSON: {"snapshot":{…},"pairs":[{"a":{"netns","ifname","ifindex",…},"b":{…},"method"}],
+JSON (docs/json.md): {"answerVersion":1,"snapshot":{…},"pairs":[{"a":{"netns","ifname","ifindex",…},"b":{…},"method"}],
        "unpaired":[{"netns","ifname","ifindex","reason","detail","candidates"}],"lowers":[…],"gaps":[…]}
 
 Examples:
@@ -220,7 +254,7 @@ Examples:
       const filter = answerFilter(flags);
       withDatabase(flags, (db) => {
         const result = filterPeers(peersOf(db, selectSnapshot(db, selectionOf(flags))), filter);
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderPeers(result));
       });
     });
@@ -230,16 +264,21 @@ Examples:
     .description('The topology of a snapshot as a Graphviz graph: namespaces as clusters, bridges, veth pairs, lower devices')
     .addOption(snapshotOption())
     .addOption(hostOption())
-    .addOption(new Option('--format <format>', 'output format').choices(['dot']).default('dot'))
-    .addHelpText('after', '\nExample:\n  nsnap graph --format dot | dot -Tsvg > netns.svg\n')
-    .action((_flags: unknown, command: Command) => {
+    .addOption(formatOption(['dot', 'svg']))
+    .addHelpText('after', '\nsvg is drawn by Graphviz compiled to WebAssembly, inside nsnap: no `dot` binary is needed.\n\nExamples:\n  nsnap graph --format svg > netns.svg\n  nsnap graph --format dot | dot -Tpng > netns.png\n')
+    .action(async (_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<QueryFlags & FilterFlags>();
       const filter = answerFilter(flags);
-      withDatabase(flags, (db) => {
+      const dot = withDatabase(flags, (db) => {
         const snap = selectSnapshot(db, selectionOf(flags));
         const { show, peers } = filterGraph(showSnapshot(db, snap), peersOf(db, snap), filter);
-        out(renderDot(show, peers));
+        return renderDot(show, peers);
       });
+      if (formatOf(flags, 'dot') === 'svg') {
+        // Loaded here: Graphviz's WebAssembly is 1.2 MB that no other answer needs.
+        const { renderSvg } = await import('./render/svg.js');
+        out(await renderSvg(dot));
+      } else out(dot);
     });
 
   program
@@ -262,7 +301,7 @@ replacement keeps the name), by name across a reboot. A namespace missing from t
 only because it could not be read there is listed as not compared, never as removed. The exit code is 0
 whether or not something changed; 2 when a selector names no snapshot.
 
-JSON: {"from":{"id","host","takenAt","bootId"},"to":{…},"sameBoot",
+JSON (docs/json.md): {"answerVersion":1,"from":{"id","host","takenAt","bootId"},"to":{…},"sameBoot",
        "namespaces":{"added":[{"netns","host","names","containers","pids"}],"removed":[…],
                      "changed":[{"netns","fromNetns","changes":{"processes":{"from":[…],"to":[…]}}}],
                      "uncertain":[{"netns","fromNetns","reason","changes"}],"replaced":[{"netns","reason"}],"unknown":[…],"notComparable":[…]},
@@ -285,7 +324,7 @@ Examples:
         const [a, b] = selectPair(db, from, to, flags.host ?? null);
         const { diff: whole, owners } = diffSelected(db, a, b);
         const diff = filterDiff(whole, owners, filter);
-        if (flags.json) json(diff);
+        if (formatOf(flags) === 'json') json(diff);
         else out(renderDiff(diff, owners));
       });
     });
@@ -297,18 +336,19 @@ Examples:
     .option('--since <time>', 'start at the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h)')
     .option('--until <time>', 'stop at the last snapshot taken at or before this time (a day means its end)')
     .option('-v, --verbose', 'list the changes under each line, grouped by namespace', false)
+    .addOption(progressOption())
     .addOption(jsonOption())
     .addHelpText(
       'after',
       `
 Every snapshot is read once and compared with the previous one, by the rules of nsnap diff. A namespace
 a snapshot could not capture or read marks that step [gap]; the next snapshot that captures it is compared
-with the last one that did. Bound long histories with --since/--until; progress goes to stderr every 2 s.
+with the last one that did. Bound long histories with --since/--until; progress goes to stderr (--progress).
 
 Output line:
   2026-11-29T10:10:00.000Z  01937c1e-…  +1 namespaces, +3 -1 ~1 interfaces, +1 veth pairs
 
-JSON: {"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed","uncertain"},
+JSON (docs/json.md): {"answerVersion":1,"host","snapshots":N,"first":{snapshot},"steps":[{"from":{…},"to":{…},"sameBoot","counts":{"namespaces":{"added","removed","changed","uncertain"},
        "interfaces":{…},"pairs":{"added","removed"}},"gap":{"uncaptured","unreadable"},"carried":[{"netns","since"}],
        "diff":{as nsnap diff --json, with -v}}]}
 
@@ -319,30 +359,32 @@ Examples:
 `,
     )
     .action((_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { since?: string; until?: string; verbose: boolean }>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { since?: string; until?: string; verbose: boolean; progress: ProgressMode }>();
       const filter = answerFilter(flags);
       const since = flags.since !== undefined ? parseTime(flags.since, '--since', undefined, 'since') : null;
       const until = flags.until !== undefined ? parseTime(flags.until, '--until', undefined, 'until') : null;
       withDatabase(flags, (db) => {
+        const asJson = formatOf(flags) === 'json';
         const range = historyRange(db, flags.host ?? null, since, until);
         const total = range.snapshots.length;
         const first = range.snapshots[0];
-        if (!flags.json) out(first ? historyBaseline({ ...first, host: range.host }, total) : `history of ${range.host}: no snapshots in that range\n`);
-        const steps: unknown[] = [];
-        let last = performance.now();
+        if (!asJson) out(first ? historyBaseline({ ...first, host: range.host }, total) : historyEmpty(range.host));
+        const steps: HistoryStep[] = [];
+        const progress = startProgress(stderrStream, progressOf(flags), 'history');
         // A filter needs every step's diff and owners, to keep only what it asks about.
-        const walk = { verbose: flags.verbose || filter !== null, withOwners: (flags.verbose && !flags.json) || filter !== null };
+        const walk = { verbose: flags.verbose || filter !== null, withOwners: (flags.verbose && !asJson) || filter !== null };
         walkHistory(db, range.snapshots, walk, (whole, owners, done) => {
           const step = filterHistoryStep(whole, owners, filter, flags.verbose);
-          if (flags.json) steps.push(step);
-          else out(historyLine(step, owners));
-          const now = performance.now();
-          if (now - last >= HISTORY_PROGRESS_EVERY_MS && done < total - 1) {
-            last = now;
-            log(`history: ${done + 1}/${total} snapshots compared…`);
+          if (asJson) steps.push(step);
+          else {
+            // Its line goes above the progress line, never inside it.
+            progress.end();
+            out(historyLine(step, owners));
           }
+          if (done < total - 1) progress.update(() => `${done + 1}/${total} snapshots compared…`);
         });
-        if (flags.json) json({ host: range.host, snapshots: total, first: first ? { id: first.id, host: first.host, takenAt: first.takenAt, bootId: first.bootId } : null, steps });
+        progress.end();
+        if (asJson) json({ answerVersion: ANSWER_VERSIONS.history, host: range.host, snapshots: total, first: first ? { id: first.id, host: first.host, takenAt: first.takenAt, bootId: first.bootId } : null, steps });
       });
     });
 
@@ -353,6 +395,7 @@ Examples:
     .option('--at <time>', 'answer from the snapshot in force at this time (2026-11-29T10:00Z, UTC without a zone, a UTC day, now, an age 36h) (default: the latest)')
     .addOption(hostOption())
     .option('--all', 'for an interface name or an address: every period one owner held it, over all snapshots of the host', false)
+    .addOption(progressOption())
     .addOption(jsonOption())
     .addHelpText(
       'after',
@@ -370,13 +413,13 @@ Output:
   veth4a67fcf #21 veth, master docker0 ⇄ eth0 #2 (netns 4026532701, pid 1557 sleep, container d0b3604b67ac)
     in host
 
-JSON: {"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
+JSON (docs/json.md): {"answerVersion":1,"query","at","snapshot":{"id","host","takenAt","bootId","ageSeconds"},
        "matches":[{"matchedBy","address","netns","host","names","pids","processes","containers","ifname","ifindex","kind","master",
                    "peer":{"netns","ifname","ifindex","host","names","pids","containers"},"unpaired",
                    "lower":{"device":{…},"method","detail"},"interfaces"}],
        "named":[{"kind","name","holders":[{"id","netns"}],"ambiguous"}]}
   containers[] are {"runtime","id","podUid","name","pod"}, name and pod where the runtimes' files give them
-  with --all: {"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
+  with --all: {"answerVersion":1,"query","host","periods":[{"first":{"id","takenAt"},"last":{…},"snapshots","gaps","uncertain","bootId","netns","ifindex","match":{…}}]}
 
 Examples:
   nsnap whois veth4a67fcf --at 2026-11-29T03:12Z --host web-1
@@ -390,21 +433,23 @@ Examples:
 `,
     )
     .action((what: string, _flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { at?: string; all: boolean }>();
+      const flags = command.optsWithGlobals<QueryFlags & FilterFlags & { at?: string; all: boolean; progress: ProgressMode }>();
       const at = flags.at !== undefined ? parseTime(flags.at, '--at') : null;
       if (flags.all && at !== null) throw new UsageError('--all lists every period over time; it does not take --at');
       const filter = answerFilter(flags);
       if (flags.all && filter !== null) throw new UsageError('--all lists every owner the name had; it does not take --netns, --container, --pod or --interface');
       withDatabase(flags, (db) => {
         if (flags.all) {
-          const history = whoisAll(db, what, flags.host ?? null, (done, total) => log(`whois --all: ${done}/${total} snapshots read…`));
-          if (flags.json) json(history);
+          const progress = startProgress(stderrStream, progressOf(flags), 'whois --all');
+          const history = whoisAll(db, what, flags.host ?? null, (done, total) => progress.update(() => `${done}/${total} snapshots read…`));
+          progress.end();
+          if (formatOf(flags) === 'json') json(history);
           else out(renderWhoisHistory(history));
           process.exitCode = history.periods.length > 0 ? EXIT.ok : EXIT.failed;
           return;
         }
         const result = filterWhois(whoisAt(db, what, { at, host: flags.host ?? null }), filter);
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderWhois(result));
         process.exitCode = result.matches.length > 0 ? EXIT.ok : EXIT.failed;
       });
@@ -450,7 +495,7 @@ leaked-address (a namespace no process lives in holds an address: a leaked pod I
 (the same where the facts do not prove it: an unreadable process may live in it, a process holds it by an fd,
 or it was not captured), capture-failed. Exit code 1 when there is a finding, 0 when none.
 
-JSON: {"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname","addresses"}]}
+JSON (docs/json.md): {"answerVersion":1,"snapshot":{"id","host","takenAt","bootId"},"findings":[{"kind","subject","detail","netns","ifname","addresses"}]}
 
 Examples:
   nsnap check --host web-1
@@ -463,7 +508,7 @@ Examples:
       if (sel !== undefined && flags.snapshot !== undefined) throw new UsageError(`two snapshots given (${quote(sel)} and --snapshot ${quote(flags.snapshot)}): give one`);
       withDatabase(flags, (db) => {
         const { result, owners } = checkSelected(db, selectSnapshot(db, { snapshot: sel ?? flags.snapshot ?? 'latest', host: flags.host ?? null }));
-        if (flags.json) json(result);
+        if (formatOf(flags) === 'json') json(result);
         else out(renderCheck(result, owners));
         process.exitCode = result.findings.length > 0 ? EXIT.failed : EXIT.ok;
       });
@@ -508,13 +553,14 @@ Examples:
       .addOption(hostOption())
       .option('-n, --dry-run', 'list the snapshots that would be removed, and remove nothing', false)
       .addOption(jsonOption());
-  const remove = (flags: GlobalFlags & { json: boolean; dryRun: boolean }, choose: (db: Database) => SnapshotRef[]) => {
+  const remove = (flags: GlobalFlags & { json: boolean; format?: Format; dryRun: boolean }, choose: (db: Database) => SnapshotRef[]) => {
     const db = openDatabase(flags.db ?? defaultDbPath(), { mustExist: true });
     try {
       const chosen = choose(db);
       if (!flags.dryRun) forgetSnapshots(db, chosen);
-      if (flags.json) json({ dryRun: flags.dryRun, removed: chosen.map(({ id, host, takenAt }) => ({ id, host, takenAt })) });
-      else out(renderForgotten(chosen, flags.dryRun));
+      const answer = { answerVersion: ANSWER_VERSIONS.forget, dryRun: flags.dryRun, removed: chosen.map(({ id, host, takenAt }) => ({ id, host, takenAt })) };
+      if (formatOf(flags) === 'json') json(answer);
+      else out(renderForgotten(answer));
     } finally {
       closeWritable(db);
     }
@@ -575,6 +621,8 @@ Examples:
       remove(flags, (db) => pruneSelection(db, rule, flags.host ?? null));
     });
 
+  // --format text|json (--json is its alias) on every command whose answer has a JSON schema (docs/json.md).
+  for (const name of ['snapshots', 'show', 'peers', 'diff', 'history', 'whois', 'check', 'forget', 'prune']) (program.commands.find((c) => c.name() === name) as Command).addOption(formatOption(['text', 'json']));
   // The filters narrow finished answers (query/filters.ts); added here so the commands above stay as they are.
   for (const name of ['show', 'peers', 'graph', 'diff', 'history', 'whois']) withFilterOptions(program.commands.find((c) => c.name() === name) as Command);
   return program;

@@ -30,6 +30,16 @@ describe('the nsnap command (dist/nsnap.cjs running the bundle of analyzer/build
     const peers = nsnap(['--db', db, 'peers']);
     expect(peers.status, peers.stderr).toBe(0);
     expect(peers.stderr).toMatch(/code cache used/);
-    expect(peers.stderr).not.toMatch(/nsnap-(zod|s3)\.cjs/);
+    expect(peers.stderr).not.toMatch(/nsnap-(zod|s3|viz)\.cjs/);
+  });
+
+  it('loads Graphviz (nsnap-viz.cjs) for graph --format svg only', () => {
+    const dot = nsnap(['--db', db, 'graph']);
+    expect(dot.status, dot.stderr).toBe(0);
+    expect(dot.stderr).not.toMatch(/nsnap-viz\.cjs/);
+    const svg = nsnap(['--db', db, 'graph', '--format', 'svg']);
+    expect(svg.status, svg.stderr).toBe(0);
+    expect(svg.stderr).toMatch(/nsnap-viz\.cjs/);
+    expect(svg.stdout).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\n$/);
   });
 });

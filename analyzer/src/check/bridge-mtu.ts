@@ -1,5 +1,5 @@
 import type { NamespaceState } from '../diff/state.js';
-import type { Finding } from './check.js';
+import type { Finding } from '../answer/check.js';
 
 /**
  * Bridge ports whose MTU differs from their bridge's. A frame the bridge

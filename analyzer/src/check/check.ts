@@ -1,3 +1,4 @@
+import type { Finding, FindingKind } from '../answer/check.js';
 import type { EndState, SnapshotState } from '../diff/state.js';
 import { bridgeMtuFindings } from './bridge-mtu.js';
 import { leakedAddressFindings, type ProcessHold } from './leaked-addresses.js';
@@ -12,20 +13,6 @@ export interface CheckInput {
   holds?: ReadonlyMap<number, ProcessHold>;
   /** Processes whose namespace could not be read, not counting those that exited mid-scan (default: all of `state.unreadable`). */
   unreadableLive?: number;
-}
-
-export type FindingKind = 'dangling-veth' | 'ambiguous-veth' | 'unconfirmed-veth' | 'veth-peer-unseen' | 'veth-peer-unreadable' | 'netns-without-process' | 'veth-mtu-mismatch' | 'veth-one-end-down' | 'capture-failed'
-  | 'bridge-mtu-mismatch' | 'leaked-address' | 'leaked-address-uncertain';
-
-export interface Finding {
-  kind: FindingKind;
-  /** What it is about: a namespace, an interface or a capture. */
-  subject: string;
-  detail: string;
-  netns: number | null;
-  ifname: string | null;
-  /** For leaked-address findings: every address the namespace holds (`ADDRESS/LEN on IFNAME`). */
-  addresses?: string[];
 }
 
 const UP = new Set(['UP', 'UNKNOWN']);

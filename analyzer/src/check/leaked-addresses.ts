@@ -1,6 +1,6 @@
 import type { NamespaceState } from '../diff/state.js';
 import { isLocalScope, parseIp } from '../query/ip-address.js';
-import type { Finding } from './check.js';
+import type { Finding } from '../answer/check.js';
 
 /** How a namespace with no process of its own was entered, when through a process: its fd, or one of its threads. */
 export type ProcessHold = 'fd' | 'thread';

@@ -1,58 +1,14 @@
+import type { Change } from '../answer/common.js';
+import type { DiffBody, NamespaceSummary } from '../answer/diff.js';
 import { matchNamespaces, sameBoot } from './identity.js';
 import type { EndState, InterfaceState, NamespaceState, ProcessState, SnapshotState } from './state.js';
 
-export type Change<T> = { from: T; to: T };
-
-export interface NamespaceSummary {
-  netns: number;
-  host: boolean;
-  names: string[];
-  containers: string[];
-  pids: number[];
-}
-
-export interface InterfaceRef {
-  netns: number;
-  ifname: string;
-  ifindex: number;
-}
-
-export interface SnapshotDiff {
+/** What the pure diff finds: the `diff` answer (answer/diff.ts) but for the gaps of the bundles, which the query adds. */
+export type SnapshotDiff = Omit<DiffBody, 'from' | 'to' | 'gaps' | 'routing'> & {
   from: SnapshotState['snapshot'];
   to: SnapshotState['snapshot'];
-  sameBoot: boolean;
-  namespaces: {
-    added: NamespaceSummary[];
-    removed: NamespaceSummary[];
-    changed: (NamespaceSummary & { fromNetns: number; changes: Record<string, Change<unknown>> })[];
-    /**
-     * The same inode in both, compared as one namespace, but nothing proved or disproved that it is
-     * one (docs/identity.md): never counted as a change, never silently "the same".
-     */
-    uncertain: (NamespaceSummary & { fromNetns: number; reason: string; changes: Record<string, Change<unknown>> })[];
-    /** An inode the kernel gave to a new namespace: listed under `removed` and `added` too; this says why. */
-    replaced: { netns: number; reason: string }[];
-    /** Gone from `to` only as far as we can tell: a process that lived in it could not be read there. */
-    unknown: (NamespaceSummary & { reason: string })[];
-    /** Across a reboot, namespaces without a stable label (name, container) cannot be matched. */
-    notComparable: { side: 'from' | 'to'; netns: number; pids: number[] }[];
-  };
-  interfaces: {
-    added: (InterfaceRef & Partial<InterfaceState>)[];
-    removed: (InterfaceRef & Partial<InterfaceState>)[];
-    changed: (InterfaceRef & { changes: Record<string, Change<unknown>> })[];
-  };
-  pairs: { added: { a: EndState; b: EndState }[]; removed: { a: EndState; b: EndState }[] };
-  gaps: {
-    /** Namespaces captured in one snapshot but not the other: their interfaces are not compared. */
-    uncaptured: { netns: number; side: 'from' | 'to' }[];
-    /**
-     * Namespaces whose earlier side is the last snapshot that captured them (`history` carries
-     * them over a gap): their changes happened somewhere from `since` to `to`.
-     */
-    carried: { netns: number; since: { id: string; takenAt: string } }[];
-  };
-}
+  gaps: Omit<DiffBody['gaps'], 'added' | 'removed'>;
+};
 
 const FIELDS = ['kind', 'mtu', 'operstate', 'master', 'address', 'alias', 'flags', 'addresses'] as const;
 

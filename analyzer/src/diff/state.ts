@@ -1,20 +1,14 @@
+import type { EndRef } from '../answer/common.js';
+import type { InterfaceState } from '../answer/diff.js';
+
+// The diff's names for the answer model's types (answer/): its input and output share them.
+export type { InterfaceState } from '../answer/diff.js';
+export type { EndRef as EndState } from '../answer/common.js';
+
 /**
  * One snapshot as the diff sees it: what `show` prints plus pairs and gaps.
  * Loaded from the database by `load-state.ts`; built by hand in tests.
  */
-export interface InterfaceState {
-  ifindex: number;
-  ifname: string;
-  kind: string | null;
-  mtu: number | null;
-  operstate: string | null;
-  master: string | null;
-  address: string | null;
-  alias: string | null;
-  flags: string[];
-  addresses: string[];
-}
-
 export interface ProcessState {
   pid: number;
   comm: string | null;
@@ -39,16 +33,10 @@ export interface NamespaceState {
   carriedFrom?: { id: string; takenAt: string };
 }
 
-export interface EndState {
-  netns: number;
-  ifname: string;
-  ifindex: number;
-}
-
 export interface SnapshotState {
   snapshot: { id: string; host: string; bootId: string | null; takenAt: string };
   namespaces: NamespaceState[];
-  pairs: { a: EndState; b: EndState }[];
+  pairs: { a: EndRef; b: EndRef }[];
   /** Processes whose namespace could not be read (pid + start time): a namespace may hide behind them. */
   unreadable: ProcessState[];
 }

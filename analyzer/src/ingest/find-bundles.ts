@@ -1,13 +1,9 @@
 import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fileType } from '@nsnap/shared';
+import type { Unread } from '../answer/ingest.js';
 
 /** An entry the walk did not read, with why. */
-export interface Unread {
-  path: string;
-  reason: string;
-}
-
 /** What a SOURCE argument expands to: bundle files, and every other entry with why it was not read. */
 export interface SourceFiles {
   source: string;

@@ -1,31 +1,15 @@
 import type { Database } from 'better-sqlite3';
 import { BundleError, readRegularFile } from '@nsnap/shared';
-import { describeFsError, findBundles, type Unread } from './find-bundles.js';
+import type { FileOutcome, IngestAnswer, Unread } from '../answer/ingest.js';
+import { describeFsError, findBundles } from './find-bundles.js';
 import { snapshotInserter } from './insert-snapshot.js';
 import { normalizeBundle } from './normalize.js';
 import { routingInserter } from './insert-routing.js';
 import { routingRows } from './routing-rows.js';
 import { parseUnpacked, unpackBundle, type Unpacked } from './read-bundle.js';
 
-export interface FileOutcome {
-  path: string;
-  outcome: 'ingested' | 'skipped' | 'failed';
-  snapshotId: string | null;
-  host: string | null;
-  /** Why it was skipped or failed. */
-  reason: string | null;
-}
-
-export interface IngestSummary {
-  ingested: number;
-  skipped: number;
-  failed: number;
-  /** Entries of the walked directories that are not bundles, each with why it was not read. */
-  ignored: number;
-  files: FileOutcome[];
-  ignoredEntries: Unread[];
-  durationMs: number;
-}
+/** What `ingestSources` read: the `ingest` answer (answer/ingest.ts) but for the stores. */
+export type IngestSummary = Omit<IngestAnswer, 'answerVersion' | 'stores'>;
 
 export interface IngestHooks {
   /** Called after each file, with the count done and the total found. */

@@ -1,46 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { parseBundleKey, type ObjectStore } from '@nsnap/shared';
-import { bundleIngester, type FileOutcome } from './ingest.js';
+import type { FileOutcome, StoreCounters, StoreSummaryAnswer } from '../answer/ingest.js';
+import { bundleIngester } from './ingest.js';
 import { keyMatches, pastUntil, planListing, planTopLevel, type KeyFilter, type ListingPlan } from './remote-listing-plan.js';
 
 /** Counts of one store ingest; what the progress display and the summary show. */
-export interface StoreCounters {
-  /** Prefixes whose listing finished. */
-  prefixesListed: number;
-  /** Listing pages read, the delimiter listing's (which finds the hosts) included. */
-  pages: number;
-  /** Keys the listings returned. */
-  listed: number;
-  /** Keys in the layout but outside --host/--since/--until. */
-  outOfRange: number;
-  /** Keys not in the bundle key layout: reported, never downloaded. */
-  foreign: number;
-  /** Keys already ingested from this store (or skipped as known content): not downloaded again. */
-  known: number;
-  downloaded: number;
-  downloadedBytes: number;
-  /** Downloaded objects without a `sha256` in their metadata: validated, but not checked against it. */
-  unverified: number;
-  ingested: number;
-  /** Downloaded, but the content was already in the database (from another source). */
-  skipped: number;
-  failed: number;
-  /** True once every listing is done. */
-  listingDone: boolean;
-}
-
-export interface StoreSummary extends StoreCounters {
-  url: string;
-  /** The prefixes whose objects were listed, relative to the store's URL. */
-  prefixes: string[];
-  /** The top-level prefixes a delimiter listing found (to plan each host), or null when none was made. */
-  topLevel: string[] | null;
-  /** The foreign keys (the first FOREIGN_KEPT of them). */
-  foreignKeys: string[];
-  files: FileOutcome[];
-  durationMs: number;
-}
+/** A store's part of the `ingest` answer (answer/ingest.ts), with its files (which the answer lists with the others). */
+export type StoreSummary = StoreSummaryAnswer & { files: FileOutcome[] };
 
 export interface StoreIngestOptions {
   filter: KeyFilter;

@@ -1,15 +1,6 @@
-import type { StoreCounters } from './remote-ingest.js';
-
-export interface ProgressSink {
-  /** Where the display goes (stderr). */
-  write(text: string): void;
-  /** A terminal gets a bar redrawn in place; anything else gets a plain line now and then. */
-  isTTY: boolean;
-}
+import type { StoreCounters } from '../answer/ingest.js';
 
 const BAR_WIDTH = 24;
-const TTY_EVERY_MS = 100;
-const LINE_EVERY_MS = 2000;
 
 const fmtBytes = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KiB` : `${n} B`);
 
@@ -31,45 +22,11 @@ export function progressText(c: Readonly<StoreCounters>, elapsedMs: number): str
   return parts.join(' · ');
 }
 
-/**
- * Progress of a store ingest on stderr: on a terminal one bar redrawn in
- * place (at most every 100 ms), otherwise a plain line every 2 s. Messages
- * (failures, foreign keys) go through `message` so they never land inside the bar.
- */
-export function storeProgress(sink: ProgressSink, label: string) {
-  const started = performance.now();
-  let last = -Infinity;
-  let shown = false;
-  let latest: Readonly<StoreCounters> | null = null;
-  const clear = () => {
-    if (shown) sink.write('\r\x1b[K');
-    shown = false;
-  };
-  const draw = (c: Readonly<StoreCounters>) => {
-    const handled = c.ingested + c.skipped + c.failed;
-    const wanted = c.listed - c.foreign - c.outOfRange - c.known;
-    const filled = wanted > 0 ? Math.round((handled / wanted) * BAR_WIDTH) : 0;
-    const bar = c.listingDone ? `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ` : '';
-    sink.write(`\r\x1b[K${bar}${progressText(c, performance.now() - started)}`);
-    shown = true;
-  };
-  return {
-    update(c: Readonly<StoreCounters>) {
-      latest = c;
-      const now = performance.now();
-      if (now - last < (sink.isTTY ? TTY_EVERY_MS : LINE_EVERY_MS)) return;
-      last = now;
-      if (sink.isTTY) draw(c);
-      else sink.write(`nsnap: ${label}: ${progressText(c, now - started)}\n`);
-    },
-    message(line: string) {
-      clear();
-      sink.write(`${line}\n`);
-      if (sink.isTTY && latest) draw(latest);
-    },
-    /** Removes the bar; the caller prints the summary. */
-    end() {
-      clear();
-    },
-  };
+/** The live line of a store ingest: a bar once the listing is done, then the counts (cut to the terminal by render/progress.ts). */
+export function progressBar(c: Readonly<StoreCounters>, elapsedMs: number): string {
+  const handled = c.ingested + c.skipped + c.failed;
+  const wanted = c.listed - c.foreign - c.outOfRange - c.known;
+  const filled = wanted > 0 ? Math.min(BAR_WIDTH, Math.round((handled / wanted) * BAR_WIDTH)) : 0;
+  const bar = c.listingDone ? `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ` : '';
+  return `${bar}${progressText(c, elapsedMs)}`;
 }

@@ -2,11 +2,14 @@ import type { Database } from 'better-sqlite3';
 import { escapeControl, isHostLabel, openStore, type ObjectStore } from '@nsnap/shared';
 import { closeWritable, defaultDbPath, openDatabase } from '../db/open.js';
 import { UsageError, quote } from '../errors.js';
-import { STORE_METADATA, type Unread } from './find-bundles.js';
-import { ingestSources, type FileOutcome, type IngestSummary } from './ingest.js';
+import type { FileOutcome, IngestAnswer, Unread } from '../answer/ingest.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import { STORE_METADATA } from './find-bundles.js';
+import { ingestSources } from './ingest.js';
 import { ingestStore, type StoreSummary } from './remote-ingest.js';
 import type { KeyFilter } from './remote-listing-plan.js';
-import { storeProgress, type ProgressSink } from './remote-progress.js';
+import { progressBar, progressText } from './remote-progress.js';
+import { startProgress, type Progress, type ProgressStream, type ProgressStyle } from '../render/progress.js';
 import { readTime, TIME_GRAMMAR } from '../time/parse-time.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 
@@ -24,19 +27,16 @@ export interface IngestFlags {
   concurrency?: string;
 }
 
-/** The `--json` summary: the totals over all sources, every read bundle, and per store what was listed and fetched. */
-export interface RunSummary extends IngestSummary {
-  stores: Omit<StoreSummary, 'files'>[];
-}
 
 export interface IngestIo {
-  stderr: ProgressSink;
+  stderr: ProgressStream;
+  /** How progress is shown (render/progress.ts `progressStyle`). */
+  progress: ProgressStyle;
   now?: () => Date;
 }
 
 const MAX_CONCURRENCY = 64;
 const FOREIGN_SHOWN = 20;
-const PROGRESS_EVERY_MS = 2000;
 const STORE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** A source naming a store (`s3://bucket/prefix`, `file:///dir`) rather than a local file or directory. */
@@ -73,7 +73,7 @@ const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
  * incrementally (see ingestStore). Failures are named on stderr even with
  * --quiet; the summary goes to stderr, and to stdout as JSON with --json.
  */
-export async function runIngest(sources: string[], flags: IngestFlags, io: IngestIo): Promise<RunSummary> {
+export async function runIngest(sources: string[], flags: IngestFlags, io: IngestIo): Promise<IngestAnswer> {
   const now = io.now ?? (() => new Date());
   const log = (message: string) => io.stderr.write(`nsnap: ${message}\n`);
   const urls = sources.filter(isStoreUrl);
@@ -106,13 +106,15 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
     const ignoredEntries: Unread[] = [];
     const started = performance.now();
     if (paths.length > 0) {
+      const progress = startProgress(io.stderr, flags.verbose || flags.quiet ? { kind: 'off' } : io.progress, null);
       const local = ingestSources(db, paths, {
-        onFile: localReporter(flags, log),
+        onFile: localReporter(flags, progress),
         onIgnored: (e) => {
-          if (flags.verbose) log(`not read: ${escapeControl(e.path)}: ${e.reason}`);
+          if (flags.verbose) progress.message(`nsnap: not read: ${escapeControl(e.path)}: ${e.reason}`);
         },
         now,
       });
+      progress.end();
       files.push(...local.files);
       ignoredEntries.push(...local.ignoredEntries);
     }
@@ -120,7 +122,8 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
     for (const store of stores) storeSummaries.push(await ingestOneStore(db, store, settings, flags, io, now));
     for (const s of storeSummaries) files.push(...s.files);
     const count = (k: FileOutcome['outcome']) => files.filter((f) => f.outcome === k).length;
-    const summary: RunSummary = {
+    const summary: IngestAnswer = {
+      answerVersion: ANSWER_VERSIONS.ingest,
       ingested: count('ingested'),
       skipped: count('skipped') + storeSummaries.reduce((n, s) => n + s.known, 0),
       failed: count('failed'),
@@ -148,7 +151,9 @@ async function ingestOneStore(
   io: IngestIo,
   now: () => Date,
 ): Promise<StoreSummary> {
-  const progress = storeProgress(io.stderr, store.url);
+  const started = performance.now();
+  // -v names every file: a progress line between them would say nothing more.
+  const progress = startProgress(io.stderr, flags.verbose || flags.quiet ? { kind: 'off' } : io.progress, store.url, { logAtOnce: true });
   const say = (message: string) => progress.message(`nsnap: ${message}`);
   let foreignShown = 0;
   const summary = await ingestStore(db, store, {
@@ -161,9 +166,7 @@ async function ingestOneStore(
     onForeign: (location) => {
       if (foreignShown++ < FOREIGN_SHOWN) say(`skipped-foreign: ${escapeControl(location)}: not a bundle key (host=H/date=YYYY-MM-DD/YYYYMMDDTHHMMSSZ_ID.json.gz)`);
     },
-    onProgress: (c) => {
-      if (!flags.quiet && !flags.verbose) progress.update(c);
-    },
+    onProgress: (c) => progress.update((live) => (live ? progressBar : progressText)(c, performance.now() - started)),
   });
   progress.end();
   if (summary.foreign > FOREIGN_SHOWN) io.stderr.write(`nsnap: … and ${summary.foreign - FOREIGN_SHOWN} more foreign keys (the first ${summary.foreignKeys.length} are in --json)\n`);
@@ -180,17 +183,12 @@ async function ingestOneStore(
   return summary;
 }
 
-/** Names failures (always), every file with --verbose, and progress every 2 s on long runs. */
-function localReporter(flags: IngestFlags, log: (message: string) => void) {
-  let last = performance.now();
+/** Names failures (always), every file with --verbose, and how far it got. */
+function localReporter(flags: IngestFlags, progress: Progress) {
   return (o: FileOutcome, done: number, total: number) => {
     const path = escapeControl(o.path);
-    if (o.outcome === 'failed') log(`failed: ${path}: ${escapeControl(o.reason ?? '')}`);
-    else if (flags.verbose) log(`${o.outcome}: ${path}${o.outcome === 'ingested' ? ` (snapshot ${o.snapshotId} of ${escapeControl(o.host ?? '?')})` : `: ${o.reason}`}`);
-    const now = performance.now();
-    if (!flags.quiet && !flags.verbose && now - last >= PROGRESS_EVERY_MS && done < total) {
-      last = now;
-      log(`${done}/${total} bundles read…`);
-    }
+    if (o.outcome === 'failed') progress.message(`nsnap: failed: ${path}: ${escapeControl(o.reason ?? '')}`);
+    else if (flags.verbose) progress.message(`nsnap: ${o.outcome}: ${path}${o.outcome === 'ingested' ? ` (snapshot ${o.snapshotId} of ${escapeControl(o.host ?? '?')})` : `: ${o.reason}`}`);
+    if (done < total) progress.update(() => `${done}/${total} bundles read…`);
   };
 }

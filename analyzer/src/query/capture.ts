@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { UsageError, quote } from '../errors.js';
-import { label, type SnapshotLabel } from './diff-snapshots.js';
-import type { ContainerView, Owners } from './owners.js';
+import type { ContainerView, Owners, SnapshotLabel } from '../answer/common.js';
+import { label } from './diff-snapshots.js';
 import { selectSnapshot, type Selection } from './select.js';
 import { shellCommand } from './shell-command.js';
 import { dbName, decodeRow, OwnerReader, WHOIS_SQL, type IfRow } from './whois.js';

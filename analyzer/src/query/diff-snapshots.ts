@@ -1,36 +1,17 @@
 import type { Database } from 'better-sqlite3';
-import { diffSnapshots, type SnapshotDiff } from '../diff/diff.js';
+import type { GapView, Owners, SnapshotLabel } from '../answer/common.js';
+import type { DiffAnswer, DiffBody } from '../answer/diff.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import { diffSnapshots } from '../diff/diff.js';
 import { matchNamespaces } from '../diff/identity.js';
-import { diffRouting, type RoutingDiff } from '../diff/routing-diff.js';
+import { diffRouting } from '../diff/routing-diff.js';
 import { loadRouting, type NamespaceRouting } from './routing.js';
 import type { SnapshotState } from '../diff/state.js';
 import { SelectionError, selectSnapshot, type SnapshotRef } from './select.js';
-import { loadGaps, type GapView } from './gaps.js';
+import { loadGaps } from './gaps.js';
 import { loadSnapshotState } from './load-state.js';
-import { loadOwners, type Owners } from './owners.js';
+import { loadOwners } from './owners.js';
 import { quote } from '../errors.js';
-
-export interface SnapshotLabel {
-  id: string;
-  host: string;
-  takenAt: string;
-  bootId: string | null;
-  /** The time a `@TIME` selector asked for. */
-  asOf?: string;
-}
-
-export interface DiffResult extends Omit<SnapshotDiff, 'from' | 'to' | 'gaps'> {
-  from: SnapshotLabel;
-  to: SnapshotLabel;
-  gaps: SnapshotDiff['gaps'] & {
-    /** What the later snapshot could not capture or read and the earlier one could. */
-    added: GapView[];
-    /** What the earlier snapshot could not capture and the later one could. */
-    removed: GapView[];
-  };
-  /** Routes, rules and neighbours that changed in namespaces found in both snapshots. */
-  routing: RoutingDiff;
-}
 
 /** Owners of both snapshots, for labels in human output. */
 export interface DiffOwners {
@@ -85,7 +66,7 @@ export function loadForDiff(db: Database, ref: SnapshotRef, withOwners: boolean)
 }
 
 /** What changed from one loaded snapshot to another, with the gaps that appeared or went away. */
-export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffResult {
+export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffBody {
   const d = diffSnapshots(from.state, to.state);
   const before = new Set(from.gaps.map(gapKey));
   const after = new Set(to.gaps.map(gapKey));
@@ -102,8 +83,8 @@ export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffResult
 }
 
 /** `diff`: both snapshots loaded, compared, with their owners for labels. */
-export function diffSelected(db: Database, from: SnapshotRef, to: SnapshotRef): { diff: DiffResult; owners: DiffOwners } {
+export function diffSelected(db: Database, from: SnapshotRef, to: SnapshotRef): { diff: DiffAnswer; owners: DiffOwners } {
   const a = loadForDiff(db, from, true);
   const b = loadForDiff(db, to, true);
-  return { diff: diffLoaded(a, b), owners: { from: a.owners as Map<number, Owners>, to: b.owners as Map<number, Owners> } };
+  return { diff: { answerVersion: ANSWER_VERSIONS.diff, ...diffLoaded(a, b) }, owners: { from: a.owners as Map<number, Owners>, to: b.owners as Map<number, Owners> } };
 }

@@ -1,11 +1,13 @@
 import { Option, type Command } from 'commander';
 import { quote, UsageError } from '../errors.js';
-import type { DiffOwners, DiffResult } from './diff-snapshots.js';
-import { countChanges, type HistoryStep } from './history.js';
-import type { Owners } from './owners.js';
-import type { EndView, PeersResult } from './peers.js';
-import type { ShowResult } from './show.js';
-import type { WhoisResult } from './whois.js';
+import type { Owners } from '../answer/common.js';
+import type { DiffBody as DiffResult } from '../answer/diff.js';
+import type { HistoryStep } from '../answer/history.js';
+import type { EndView, PeersAnswer as PeersResult } from '../answer/peers.js';
+import type { ShowAnswer as ShowResult } from '../answer/show.js';
+import type { WhoisAnswer as WhoisResult } from '../answer/whois.js';
+import type { DiffOwners } from './diff-snapshots.js';
+import { countChanges } from './history.js';
 
 /**
  * Narrowing an answer to what a person asks about: `--netns`, `--container`,
@@ -169,7 +171,7 @@ export function filterGraph(show: ShowResult, peers: PeersResult, f: AnswerFilte
  * snapshot the change belongs to: `to` for what was added or changed, `from`
  * for what was removed) and, with --interface, on interfaces that match.
  */
-export function filterDiff(d: DiffResult, owners: DiffOwners, f: AnswerFilter | null): DiffResult {
+export function filterDiff<D extends DiffResult>(d: D, owners: DiffOwners, f: AnswerFilter | null): D {
   if (f === null) return d;
   const ns = (netns: number, side: 'from' | 'to') => {
     const o = owners[side].get(netns);

@@ -1,12 +1,5 @@
 import type { Database } from 'better-sqlite3';
-
-export interface GapView {
-  source: 'collector' | 'ingest';
-  probe: string;
-  subject: string;
-  reason: string;
-  detail: string;
-}
+import type { GapView } from '../answer/common.js';
 
 /** What the snapshot could not capture (collector) or read (ingest): shown next to every answer. */
 export function loadGaps(db: Database, snapshot: number): GapView[] {

@@ -1,32 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import type { DiffResult, DiffOwners, SnapshotLabel } from './diff-snapshots.js';
+import type { DiffBody } from '../answer/diff.js';
+import type { HistoryCounts, HistoryStep } from '../answer/history.js';
+import type { DiffOwners } from './diff-snapshots.js';
 import { diffLoaded, label, loadForDiff } from './diff-snapshots.js';
 import { carryOver } from '../diff/carry.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
-
-export interface HistoryCounts {
-  namespaces: { added: number; removed: number; changed: number; uncertain: number };
-  interfaces: { added: number; removed: number; changed: number };
-  pairs: { added: number; removed: number };
-  /** Namespaces' route, rule or neighbour lists that changed. */
-  routing: { changed: number };
-}
-
-export interface HistoryStep {
-  from: SnapshotLabel;
-  to: SnapshotLabel;
-  sameBoot: boolean;
-  counts: HistoryCounts;
-  /**
-   * Namespaces this snapshot knew but could not capture (`uncaptured`) or read (`unreadable`): their
-   * last captured state is carried to the next step, which reports what changed meanwhile.
-   */
-  gap?: { uncaptured: number[]; unreadable: number[] };
-  /** Namespaces seen again after a gap: their changes in this step happened since `since`. */
-  carried?: DiffResult['gaps']['carried'];
-  /** The changes themselves (with -v). */
-  diff?: DiffResult;
-}
 
 export interface HistoryRange {
   host: string;
@@ -47,7 +25,7 @@ export function historyRange(db: Database, host: string | null, since: string | 
   return { host: h.label, snapshots: db.prepare(RANGE_SQL).all({ host: h.id, since: from, until: until ?? '9999' }) as SnapshotRef[] };
 }
 
-export const countChanges = (d: Pick<DiffResult, 'namespaces' | 'interfaces' | 'pairs'> & Partial<Pick<DiffResult, 'routing'>>): HistoryCounts => ({
+export const countChanges = (d: Pick<DiffBody, 'namespaces' | 'interfaces' | 'pairs'> & Partial<Pick<DiffBody, 'routing'>>): HistoryCounts => ({
   namespaces: { added: d.namespaces.added.length, removed: d.namespaces.removed.length, changed: d.namespaces.changed.length, uncertain: d.namespaces.uncertain.length },
   interfaces: { added: d.interfaces.added.length, removed: d.interfaces.removed.length, changed: d.interfaces.changed.length },
   pairs: { added: d.pairs.added.length, removed: d.pairs.removed.length },
@@ -86,6 +64,3 @@ export function walkHistory(
     prev = { ...cur, state: carryOver(prev.state, cur.state, d) };
   }
 }
-
-/** How often a long `history` run says how far it got on stderr. */
-export const HISTORY_PROGRESS_EVERY_MS = 2000;

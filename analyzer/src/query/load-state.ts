@@ -1,7 +1,8 @@
 import { fromDbText } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
 import type { EndState, InterfaceState, SnapshotState } from '../diff/state.js';
-import { loadOwners, type Owners } from './owners.js';
+import type { Owners } from '../answer/common.js';
+import { loadOwners } from './owners.js';
 import { hostEndFirst, hostFirstOrder } from './peers.js';
 import type { SnapshotRef } from './select.js';
 import { addressText } from './show.js';

@@ -1,30 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import type { Owners } from '../answer/common.js';
 import { RuntimeNames } from './runtime-names.js';
-
-export interface ContainerView {
-  runtime: string;
-  id: string;
-  podUid: string | null;
-  /** The runtime's name for it (docker's Name, the CRI container name…), from its files; absent when they give none or disagree. */
-  name?: string;
-  /** Its pod as `namespace/name`, from /var/log/pods or the CRI annotations; absent when unknown or ambiguous. */
-  pod?: string;
-}
-
-/** Who holds a namespace: its processes, named-netns names, bind mounts, containers. */
-export interface Owners {
-  netns: number;
-  host: boolean;
-  captured: boolean;
-  /** Why its links are unknown, when not captured. */
-  problem: string | null;
-  names: string[];
-  /** Bind mounts and nsfs mounts that keep it (named ones are in `names`). */
-  mounts: string[];
-  pids: number[];
-  processes: { pid: number; comm: string | null; startTime: number | null }[];
-  containers: ContainerView[];
-}
 
 export const OWNERS_SQL = {
   namespaces: 'SELECT inode, is_host AS isHost, captured, problem FROM namespaces WHERE snapshot = ? ORDER BY inode',

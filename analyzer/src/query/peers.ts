@@ -1,45 +1,11 @@
 import { fromDbText } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
-import { loadGaps, type GapView } from './gaps.js';
-import { loadOwners, type Owners } from './owners.js';
+import type { EndView, LowerView, PairView, PeersAnswer, UnpairedView } from '../answer/peers.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import { loadGaps } from './gaps.js';
+import type { Owners } from '../answer/common.js';
+import { loadOwners } from './owners.js';
 import type { SnapshotRef } from './select.js';
-
-export interface EndView {
-  netns: number;
-  ifname: string;
-  ifindex: number;
-  kind: string | null;
-  master: string | null;
-  owner: Owners;
-}
-
-export interface PairView {
-  a: EndView;
-  b: EndView;
-  method: string;
-}
-
-export interface UnpairedView extends EndView {
-  reason: string;
-  detail: string;
-  candidates: EndView[];
-}
-
-/** A device and its lower (macvlan parent, vxlan underlay…), in its own namespace or another, or why it could not be found. */
-export interface LowerView {
-  end: EndView;
-  target: EndView | null;
-  method: string | null;
-  detail: string | null;
-}
-
-export interface PeersResult {
-  snapshot: { id: string; host: string; takenAt: string; bootId: string | null; asOf?: string };
-  pairs: PairView[];
-  unpaired: UnpairedView[];
-  lowers: LowerView[];
-  gaps: GapView[];
-}
 
 const END = (t: string) => `${t}.netns AS ${t}_netns, ${t}.ifindex AS ${t}_ifindex, ${t}.ifname AS ${t}_ifname, ${t}.kind AS ${t}_kind, ${t}.master AS ${t}_master`;
 
@@ -69,7 +35,7 @@ const CANDIDATE = 1;
  * could not be paired with why and their candidates, and lower devices (in
  * the same namespace or across) — as decided at ingest by the shared correlation.
  */
-export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): PeersResult {
+export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): PeersAnswer {
   const end = (row: Row, at: number): EndView => {
     const netns = row[at] as number;
     return {
@@ -107,7 +73,7 @@ export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Own
   pairs.sort((x, y) => hostFirst(x.a, y.a));
   unpaired.sort(hostFirst);
   lowers.sort((x, y) => hostFirst(x.end, y.end));
-  return { snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId, ...(snap.asOf ? { asOf: snap.asOf } : {}) }, pairs, unpaired, lowers, gaps: loadGaps(db, snap.row) };
+  return { answerVersion: ANSWER_VERSIONS.peers, snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId, ...(snap.asOf ? { asOf: snap.asOf } : {}) }, pairs, unpaired, lowers, gaps: loadGaps(db, snap.row) };
 }
 
 const isHostEnd = (e: EndView) => e.owner.host;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { ShowResult } from './show.js';
+import type { ShowAnswer as ShowResult } from '../answer/show.js';
 import { fromDbText, ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
 
 /** A namespace's lists; null where the snapshot did not capture that list. */

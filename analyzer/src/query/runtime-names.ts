@@ -1,6 +1,6 @@
 import { fromDbText, toDbText } from '@nsnap/shared/core';
 import type { Database, Statement } from 'better-sqlite3';
-import type { ContainerView } from './owners.js';
+import type { ContainerView } from '../answer/common.js';
 
 /**
  * Pod and container names from the runtimes' files (tables runtime_pods and

@@ -1,37 +1,11 @@
 import { fromDbText } from '@nsnap/shared/core';
-import type { RoutingKind } from '@nsnap/shared';
 import type { Database } from 'better-sqlite3';
-import { loadGaps, type GapView } from './gaps.js';
-import { loadOwners, type Owners } from './owners.js';
+import type { InterfaceView, ShowAnswer } from '../answer/show.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import { loadGaps } from './gaps.js';
+import type { Owners } from '../answer/common.js';
+import { loadOwners } from './owners.js';
 import type { SnapshotRef } from './select.js';
-
-export interface InterfaceView {
-  ifname: string;
-  ifindex: number;
-  kind: string | null;
-  mtu: number | null;
-  operstate: string | null;
-  master: string | null;
-  address: string | null;
-  alias: string | null;
-  slaveKind: string | null;
-  linkType: string | null;
-  flags: string[];
-  /** "family local/prefixlen", e.g. "inet 10.0.0.2/24". */
-  addresses: string[];
-}
-
-export interface NamespaceView extends Owners {
-  interfaces: InterfaceView[];
-  /** With `show --routes`: each list's entries as text, null where it was not captured. */
-  routing?: Record<RoutingKind, string[] | null>;
-}
-
-export interface ShowResult {
-  snapshot: { id: string; host: string; takenAt: string; bootId: string | null; asOf?: string };
-  namespaces: NamespaceView[];
-  gaps: GapView[];
-}
 
 /** An address as `show` and `diff` print it: `inet 10.0.0.2/24`. */
 export function addressText(a: { family: string; local: string; prefixlen: number }): string {
@@ -43,7 +17,7 @@ export const SHOW_SQL = `SELECT netns, ifindex, ifname, kind, mtu, operstate, ma
   FROM interfaces WHERE snapshot = ? ORDER BY netns, ifindex`;
 
 /** Every namespace of the snapshot with its owners and interfaces. */
-export function showSnapshot(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): ShowResult {
+export function showSnapshot(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): ShowAnswer {
   const byNetns = new Map<number, InterfaceView[]>();
   for (const r of db.prepare(SHOW_SQL).all(snap.row) as (Omit<InterfaceView, 'addresses' | 'flags'> & { netns: number; flags: string; addresses: string })[]) {
     const { netns, flags, addresses, ...rest } = r;
@@ -54,6 +28,7 @@ export function showSnapshot(db: Database, snap: SnapshotRef, owners: Map<number
     byNetns.set(netns, list);
   }
   return {
+    answerVersion: ANSWER_VERSIONS.show,
     snapshot: { id: snap.id, host: snap.host, takenAt: snap.takenAt, bootId: snap.bootId, ...(snap.asOf ? { asOf: snap.asOf } : {}) },
     namespaces: [...owners.values()].map((o) => ({ ...o, interfaces: byNetns.get(o.netns) ?? [] })),
     gaps: loadGaps(db, snap.row),

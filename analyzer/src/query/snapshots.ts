@@ -1,15 +1,6 @@
 import type { Database } from 'better-sqlite3';
-
-export interface SnapshotListEntry {
-  id: string;
-  host: string;
-  takenAt: string;
-  tags: Record<string, string>;
-  bootId: string | null;
-  collectorVersion: string;
-  namespaces: number;
-  gaps: number;
-}
+import type { SnapshotListEntry, SnapshotsAnswer } from '../answer/snapshots.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
 
 export const SNAPSHOTS_SQL = `SELECT s.snapshot_id AS id, h.label AS host, s.taken_at AS takenAt, s.tags, s.boot_id AS bootId,
     s.collector_version AS collectorVersion,
@@ -23,4 +14,9 @@ export const SNAPSHOTS_SQL = `SELECT s.snapshot_id AS id, h.label AS host, s.tak
 export function listSnapshots(db: Database, host: string | null): SnapshotListEntry[] {
   const rows = db.prepare(SNAPSHOTS_SQL).all({ host }) as (Omit<SnapshotListEntry, 'tags'> & { tags: string })[];
   return rows.map((r) => ({ ...r, tags: JSON.parse(r.tags) as Record<string, string> }));
+}
+
+/** `snapshots`: the list as its answer. */
+export function snapshotsOf(db: Database, host: string | null): SnapshotsAnswer {
+  return { answerVersion: ANSWER_VERSIONS.snapshots, snapshots: listSnapshots(db, host) };
 }

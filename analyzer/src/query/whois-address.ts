@@ -1,10 +1,11 @@
 import { fromDbText } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
 import { hasOwnMac, judgeSameInode } from '../diff/identity.js';
-import { HISTORY_PROGRESS_EVERY_MS } from './history.js';
 import { type AddressQuery, parseIp } from './ip-address.js';
 import { RANGE_SQL, type SnapshotRef } from './select.js';
-import type { OwnerReader, WhoisHistory, WhoisMatch, WhoisPeriod } from './whois.js';
+import type { WhoisAllAnswer as WhoisHistory, WhoisMatch, WhoisPeriod } from '../answer/whois.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import type { OwnerReader } from './whois.js';
 
 /**
  * SQL of address lookups. The addresses are JSON text in `interfaces.addresses`; no index knows them,
@@ -97,7 +98,7 @@ export function whoisAddressAll(
   host: { id: number; label: string },
   reader: OwnerReader,
   judge: OwnerReader,
-  /** Called every 2 s of a long walk, with the snapshots read so far. */
+  /** Called as the walk goes, with the snapshots read so far (the progress renderer paces what it shows). */
   progress: (done: number, total: number) => void = () => {},
 ): WhoisHistory {
   const snaps = db.prepare(RANGE_SQL).all({ host: host.id, since: '', until: '9999' }) as SnapshotRef[];
@@ -107,14 +108,9 @@ export function whoisAddressAll(
   type Open = { first: SnapshotRef; last: SnapshotRef; lastIndex: number; lastRow: Row; held: string; snapshots: number; gaps: number; uncertain?: string };
   const periods: Open[] = [];
   const open = new Map<string, Open>();
-  let lastProgress = performance.now();
   for (let n = 0; n < snaps.length; n++) {
     const s = snaps[n] as SnapshotRef;
-    const now = performance.now();
-    if (now - lastProgress >= HISTORY_PROGRESS_EVERY_MS) {
-      lastProgress = now;
-      progress(n, snaps.length);
-    }
+    if (n % 64 === 0) progress(n, snaps.length);
     for (const h of scanner.holders(s.row)) {
       const key = JSON.stringify([s.bootId, h.row.netns, h.row.ifindex, h.held]);
       const current = open.get(key);
@@ -145,6 +141,7 @@ export function whoisAddressAll(
     }
   }
   return {
+    answerVersion: ANSWER_VERSIONS.whoisAll,
     query: what,
     host: host.label,
     periods: periods.map(

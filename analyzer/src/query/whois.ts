@@ -3,10 +3,12 @@ import type { Database, Statement } from 'better-sqlite3';
 import { hasOwnMac, judgeSameInode } from '../diff/identity.js';
 import type { NamespaceState } from '../diff/state.js';
 import { UsageError, quote } from '../errors.js';
-import { label, type SnapshotLabel } from './diff-snapshots.js';
+import type { ContainerView, Owners } from '../answer/common.js';
+import type { InterfaceBrief, NamedLookup, PeerView, WhoisAllAnswer, WhoisAnswer, WhoisMatch } from '../answer/whois.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
+import { label } from './diff-snapshots.js';
 import { addressMatches, whoisAddressAll } from './whois-address.js';
 import { LOOKS_LIKE_ADDRESS, parseAddressQuery, type AddressQuery } from './ip-address.js';
-import type { ContainerView, Owners } from './owners.js';
 import { RuntimeNames } from './runtime-names.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
@@ -68,86 +70,6 @@ export function parseWhat(what: string): WhoisQuery[] {
   const out: WhoisQuery[] = [{ kind: 'interface', name: t }];
   if (/^[0-9a-f]{4,64}$/.test(t)) out.push({ kind: 'container', prefix: t });
   return out;
-}
-
-export interface PeerView {
-  netns: number;
-  ifname: string;
-  ifindex: number;
-  host: boolean;
-  names: string[];
-  pids: number[];
-  processes: { pid: number; comm: string | null }[];
-  containers: ContainerView[];
-}
-
-export interface InterfaceBrief {
-  ifname: string;
-  ifindex: number;
-  kind: string | null;
-  master: string | null;
-  mtu: number | null;
-  operstate: string | null;
-  peer: PeerView | null;
-  /** Why a veth has no peer (dangling, ambiguous…), with detail. */
-  unpaired: { reason: string; detail: string } | null;
-  lower: LowerBrief | null;
-}
-
-/** A macvlan's parent, a vxlan's underlay…: in the same namespace or another, or why it was not found. */
-export interface LowerBrief {
-  device: PeerView | null;
-  method: string | null;
-  detail: string | null;
-}
-
-export interface WhoisMatch {
-  /** What matched the query: `container-name` is a name from the runtimes' files. */
-  matchedBy: WhoisQuery['kind'] | 'container-name';
-  /** For an address: the entry the interface holds it as (`ADDRESS/LEN`, the address in its canonical form). */
-  address?: string;
-  netns: number;
-  host: boolean;
-  captured: boolean;
-  names: string[];
-  mounts: string[];
-  /** Processes in the namespace (not listed for the host namespace, where every host process lives). */
-  pids: number[];
-  processes: { pid: number; comm: string | null }[];
-  containers: ContainerView[];
-  ifname: string | null;
-  ifindex: number | null;
-  kind: string | null;
-  master: string | null;
-  peer: PeerView | null;
-  unpaired: { reason: string; detail: string } | null;
-  lower: LowerBrief | null;
-  /** For a pid, netns or container: the namespace's interfaces with their peers. */
-  interfaces?: InterfaceBrief[];
-}
-
-export interface WhoisResult {
-  query: string;
-  at: string;
-  snapshot: SnapshotLabel & { ageSeconds: number };
-  matches: WhoisMatch[];
-  /** For a name not found: in how many other snapshots of the same host it appears (`--all` lists them). */
-  seenElsewhere?: number;
-  /** With `seenElsewhere`: the arguments of the `nsnap` command that lists those snapshots' periods. */
-  suggest?: string[];
-  /**
-   * For a container or pod name the runtimes' files hold in this snapshot: every container id or pod
-   * uid under it, with the namespaces its processes were in (none: no process of it seen). More than
-   * one holder: the name is ambiguous, and every one of them is among the matches.
-   */
-  named?: NamedLookup[];
-}
-
-export interface NamedLookup {
-  kind: 'container' | 'pod';
-  name: string;
-  holders: { id: string; netns: number[] }[];
-  ambiguous: boolean;
 }
 
 /** SQL of whois, exported so tests can check their query plans. */
@@ -291,7 +213,7 @@ export class OwnerReader {
 const prefixRange = (p: string) => ({ lo: p, hi: p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1) });
 
 /** Who held WHAT in the snapshot in force at `at` (an ISO time; null: the latest snapshot). */
-export function whoisAt(db: Database, what: string, options: { at: string | null; host: string | null; now?: Date }): WhoisResult {
+export function whoisAt(db: Database, what: string, options: { at: string | null; host: string | null; now?: Date }): WhoisAnswer {
   const queries = parseWhat(what);
   const snap = selectSnapshot(db, { snapshot: options.at === null ? 'latest' : `@${options.at}`, host: options.host });
   const at = options.at ?? (options.now ?? new Date()).toISOString();
@@ -328,7 +250,7 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
       }
     }
   }
-  const result: WhoisResult = { query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches, ...(named.length > 0 ? { named } : {}) };
+  const result: WhoisAnswer = { answerVersion: ANSWER_VERSIONS.whois, query: what, at, snapshot: { ...label(snap), ageSeconds: Math.round((Date.parse(at) - Date.parse(snap.takenAt)) / 1000) }, matches, ...(named.length > 0 ? { named } : {}) };
   const name = queries.find((q) => q.kind === 'interface');
   if (matches.length === 0 && name?.kind === 'interface') {
     const count = db.prepare(WHOIS_SQL.seenElsewhere).pluck().get({ name: dbName(name.name), snapshot: snap.row }) as number;
@@ -342,28 +264,6 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
   return result;
 }
 
-export interface WhoisPeriod {
-  first: { id: string; takenAt: string };
-  last: { id: string; takenAt: string };
-  /** Snapshots of the period that held the name (a gap in between does not end it). */
-  snapshots: number;
-  /** Snapshots inside the period that could not capture or read the namespace: they did not say the name was gone. */
-  gaps: number;
-  /** Set when nothing proved or disproved that this period's namespace is the one of the period before on the same inode. */
-  uncertain?: string;
-  bootId: string | null;
-  netns: number;
-  ifindex: number;
-  /** Owners and peer as the last snapshot of the period saw them. */
-  match: WhoisMatch;
-}
-
-export interface WhoisHistory {
-  query: string;
-  host: string;
-  periods: WhoisPeriod[];
-}
-
 /**
  * Every period during which a host's snapshots held an interface name with
  * one owner. A period ends when the name disappears from a snapshot that
@@ -374,7 +274,7 @@ export interface WhoisHistory {
  * period goes on over it. Where nothing proves either way, a new period
  * starts and says it is uncertain.
  */
-export function whoisAll(db: Database, what: string, hostLabel: string | null, progress?: (done: number, total: number) => void): WhoisHistory {
+export function whoisAll(db: Database, what: string, hostLabel: string | null, progress?: (done: number, total: number) => void): WhoisAllAnswer {
   const queries = parseWhat(what);
   // An address (a dotted quad is a valid interface name too, but rarely one) is followed by its holders.
   const address = queries.find((x) => x.kind === 'address');
@@ -431,6 +331,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null, p
   const reader = new OwnerReader(db);
   const inNetns = db.prepare(WHOIS_SQL.interfaceInNetns);
   return {
+    answerVersion: ANSWER_VERSIONS.whoisAll,
     query: what,
     host: host.label,
     periods: periods.map((p) => {

@@ -1,8 +1,7 @@
 import { escapeControl } from '@nsnap/shared/text';
 import type { CaptureAnswer, CaptureCommand, CaptureDevice } from '../query/capture.js';
-import type { Owners } from '../query/owners.js';
-import { describeOwner } from './describe.js';
-import { formatDuration, snapshotLine } from './diff-text.js';
+import type { Owners } from '../answer/common.js';
+import { describeOwner, formatDuration, snapshotLine } from './describe.js';
 
 const owner = (d: Pick<CaptureDevice, 'netns' | 'host' | 'names' | 'processes' | 'containers'>): Owners => ({
   netns: d.netns,
@@ -16,41 +15,45 @@ const owner = (d: Pick<CaptureDevice, 'netns' | 'host' | 'names' | 'processes' |
   containers: d.containers,
 });
 
-const deviceText = (d: { ifname: string; ifindex: number; netns: number; host: boolean }) => `${escapeControl(d.ifname)} #${d.ifindex} in ${d.host ? 'the host namespace' : `netns ${d.netns}`}`;
+const deviceText = (d: { ifname: string; ifindex: number; netns: number; host: boolean }) => `${d.ifname} #${d.ifindex} in ${d.host ? 'the host namespace' : `netns ${d.netns}`}`;
+
+/** A piece of a line: prose from raw answer fields (escaped for the terminal), or a shell word list printed as it is. */
+type Piece = string | { shell: string };
+type Line = Piece[];
 
 /**
  * The shell lines are printed as they are, never escaped: escaping would change
  * the command. They are safe to print because `shellCommand` refused every word
  * holding a character a terminal acts on; names in prose are escaped as usual.
  */
-function commandLines(c: CaptureCommand): string[] {
+function commandLines(c: CaptureCommand): Line[] {
   const head = c.on === 'peer' ? `or on its veth peer, ${deviceText(c.device)}:` : `capture on ${deviceText(c.device)}:`;
-  if (c.shell === null) return [head, `  refused: ${escapeControl(c.refused ?? '')}`];
-  const lines = [head, `  ${c.shell}`];
+  if (c.shell === null) return [[head], [`  refused: ${c.refused ?? ''}`]];
+  const lines: Line[] = [[head], ['  ', { shell: c.shell }]];
   if (c.verify) {
     const v = c.verify;
     lines.push(
-      `  pid ${v.pid} (${escapeControl(v.comm ?? '?')}) was the namespace's oldest process at the snapshot${v.startTime !== null ? `, started ${v.startTime} ticks after boot` : ''};`,
-      '  a pid may have been reused since: first check that',
+      [`  pid ${v.pid} (${v.comm ?? '?'}) was the namespace's oldest process at the snapshot${v.startTime !== null ? `, started ${v.startTime} ticks after boot` : ''};`],
+      ['  a pid may have been reused since: first check that'],
     );
-    for (const k of v.checks) lines.push(`    ${k.shell}    prints ${escapeControl(k.expect)}`);
+    for (const k of v.checks) lines.push(['    ', { shell: k.shell }, `    prints ${k.expect}`]);
   }
   return lines;
 }
 
 export function renderCapture(a: CaptureAnswer): string {
-  const lines = [`${snapshotLine(a.snapshot)}: ${formatDuration(a.snapshot.ageSeconds * 1000)} old; the namespaces may have changed since`, ''];
-  if (a.status === 'unknown') lines.push(`nothing to capture on for ${escapeControl(JSON.stringify(a.query))}: ${escapeControl(a.reason ?? '')}`);
+  const lines: Line[] = [[`${snapshotLine(a.snapshot)}: ${formatDuration(a.snapshot.ageSeconds * 1000)} old; the namespaces may have changed since`], ['']];
+  if (a.status === 'unknown') lines.push([`nothing to capture on for ${JSON.stringify(a.query)}: ${a.reason ?? ''}`]);
   if (a.status === 'ambiguous') {
-    lines.push(`${escapeControl(JSON.stringify(a.query))} is ambiguous: ${escapeControl(a.reason ?? '')}`);
-    for (const d of a.candidates) lines.push(`  ${deviceText(d)} (${describeOwner(owner(d))})`);
+    lines.push([`${JSON.stringify(a.query)} is ambiguous: ${a.reason ?? ''}`]);
+    for (const d of a.candidates) lines.push([`  ${deviceText(d)} (${describeOwner(owner(d))})`]);
   }
   if (a.device) {
-    lines.push(`${escapeControl(a.device.ifname)} #${a.device.ifindex}${a.device.kind ? ` ${escapeControl(a.device.kind)}` : ''} in ${describeOwner(owner(a.device))}`, '');
+    lines.push([`${a.device.ifname} #${a.device.ifindex}${a.device.kind ? ` ${a.device.kind}` : ''} in ${describeOwner(owner(a.device))}`], ['']);
     for (const c of a.commands) lines.push(...commandLines(c));
-    if (a.status === 'refused') lines.push('', 'no command can be written safely for it');
+    if (a.status === 'refused') lines.push([''], ['no command can be written safely for it']);
   }
-  return `${lines.join('\n')}\n`;
+  return lines.map((line) => `${line.map((p) => (typeof p === 'string' ? escapeControl(p) : p.shell)).join('')}\n`).join('');
 }
 
 export const CAPTURE_HELP = `

@@ -1,8 +1,7 @@
-import { escapeControl } from '@nsnap/shared/text';
-import type { CheckResult } from '../query/check-snapshot.js';
-import type { Owners } from '../query/owners.js';
-import { describeOwner } from './describe.js';
-import { snapshotLine } from './diff-text.js';
+import type { CheckAnswer } from '../answer/check.js';
+import type { Owners } from '../answer/common.js';
+import { describeOwner, snapshotLine } from './describe.js';
+import { terminalLines } from './terminal.js';
 
 const TITLES: Record<string, string> = {
   'dangling-veth': 'veths whose peer is gone from a namespace nsnap read',
@@ -20,19 +19,19 @@ const TITLES: Record<string, string> = {
 };
 
 /** Findings grouped by kind, each with the owners of its namespace. */
-export function renderCheck(r: CheckResult, owners: Map<number, Owners>): string {
+export function renderCheck(r: CheckAnswer, owners: Map<number, Owners>): string {
   const lines = [snapshotLine(r.snapshot), ''];
-  if (r.findings.length === 0) return `${lines.join('\n')}no findings\n`;
+  if (r.findings.length === 0) return terminalLines([...lines, 'no findings']);
   const kinds = [...new Set(r.findings.map((f) => f.kind))];
   for (const kind of kinds) {
     const list = r.findings.filter((f) => f.kind === kind);
     lines.push(`${kind} (${list.length}): ${TITLES[kind] ?? ''}`);
     for (const f of list) {
       const owner = f.netns !== null && f.kind !== 'netns-without-process' && !f.kind.startsWith('leaked-address') ? owners.get(f.netns) : undefined;
-      lines.push(`  ${escapeControl(f.subject)}${owner ? ` [${describeOwner(owner)}]` : ''}: ${escapeControl(f.detail)}`);
+      lines.push(`  ${f.subject}${owner ? ` [${describeOwner(owner)}]` : ''}: ${f.detail}`);
     }
     lines.push('');
   }
   lines.push(`${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`);
-  return `${lines.join('\n')}\n`;
+  return terminalLines(lines);
 }

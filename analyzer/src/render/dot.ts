@@ -1,14 +1,19 @@
 import { escapeControl } from '@nsnap/shared/text';
-import type { PeersResult } from '../query/peers.js';
-import type { ShowResult } from '../query/show.js';
-import { describeOwner, shortContainer } from './describe.js';
-import { formatDuration } from './diff-text.js';
+import type { PeersAnswer } from '../answer/peers.js';
+import type { ShowAnswer } from '../answer/show.js';
+import { describeOwner, formatDuration, shortContainer } from './describe.js';
 
-/** A DOT double-quoted string, one line per part; parts come already escaped with escapeControl. */
-function q(...lines: string[]): string {
-  return `"${lines.map((l) => l.replace(/\\/g, '\\\\').replace(/"/g, '\\"')).join('\\n')}"`;
+/**
+ * The DOT frontend's escaping: a double-quoted DOT string of raw lines. Control and bidi
+ * characters and bytes that were not UTF-8 become visible escapes as in text output (escapeControl);
+ * then `\` and `"` are escaped for DOT, so no name can end the string or use Graphviz's `\N`, `\G`,
+ * `\l` escapes; and `&` becomes `&amp;`, so no name is read as an HTML entity when Graphviz draws
+ * the label (an entity such as `&#0;` would even make its SVG invalid XML).
+ */
+export function dotString(...lines: string[]): string {
+  return `"${lines.map((l) => escapeControl(l).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/&/g, '&amp;')).join('\\n')}"`;
 }
-const e = escapeControl;
+const q = dotString;
 
 const nodeId = (netns: number, ifindex: number) => `"if_${netns}_${ifindex}"`;
 
@@ -18,27 +23,27 @@ const nodeId = (netns: number, ifindex: number) => `"if_${netns}_${ifindex}"`;
  * ports joined to their master, veth pairs as bold undirected edges, lower
  * devices as dotted arrows to their parent; unpaired veths in red.
  */
-export function renderDot(show: ShowResult, peers: PeersResult): string {
+export function renderDot(show: ShowAnswer, peers: PeersAnswer): string {
   const out: string[] = [];
   const snap = show.snapshot;
   out.push('graph nsnap {');
   const age = snap.asOf ? ` (in force at ${snap.asOf}: ${formatDuration(Date.parse(snap.asOf) - Date.parse(snap.takenAt))} old then)` : '';
-  out.push(`  graph [label=${q(`${e(snap.host)} — snapshot ${snap.id} — ${snap.takenAt}${age}`)}, labelloc=t, rankdir=LR, fontname="Helvetica", compound=true];`);
+  out.push(`  graph [label=${q(`${snap.host} — snapshot ${snap.id} — ${snap.takenAt}${age}`)}, labelloc=t, rankdir=LR, fontname="Helvetica", compound=true];`);
   out.push('  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];');
   out.push('  edge [fontname="Helvetica", fontsize=9];');
   const unpaired = new Map(peers.unpaired.map((u) => [`${u.netns}:${u.ifindex}`, u]));
   for (const ns of show.namespaces) {
     out.push(`  subgraph "cluster_ns_${ns.netns}" {`);
-    const owner = ns.host ? [`host netns ${ns.netns}`] : [describeOwner({ ...ns, containers: [] }), ...ns.containers.map((c) => `${e(c.runtime)} ${shortContainer(c)}`)];
+    const owner = ns.host ? [`host netns ${ns.netns}`] : [describeOwner({ ...ns, containers: [] }), ...ns.containers.map((c) => `${c.runtime} ${shortContainer(c)}`)];
     out.push(`    label=${q(...owner)};`);
     out.push(`    style=${ns.host ? '"filled"' : '"rounded,filled"'}; fillcolor=${ns.host ? '"#f4f4f4"' : '"#eef5ff"'};`);
     const shown = ns.interfaces.filter((i) => i.linkType !== 'loopback');
     if (shown.length === 0) out.push(`    "empty_${ns.netns}" [label=${q(ns.captured ? 'no interfaces but lo' : 'not captured')}, shape=plaintext];`);
     for (const i of shown) {
       const u = unpaired.get(`${ns.netns}:${i.ifindex}`);
-      const attrs = [`label=${q(e(i.ifname), `#${i.ifindex}${i.kind ? ` ${e(i.kind)}` : ''}${i.operstate && i.operstate !== 'UP' ? ` ${e(i.operstate)}` : ''}`)}`];
+      const attrs = [`label=${q(i.ifname, `#${i.ifindex}${i.kind ? ` ${i.kind}` : ''}${i.operstate && i.operstate !== 'UP' ? ` ${i.operstate}` : ''}`)}`];
       if (i.kind === 'bridge' || i.kind === 'bond' || i.kind === 'vrf' || i.kind === 'openvswitch') attrs.push('shape=box3d', 'style=filled', 'fillcolor="#fff3c4"');
-      if (u) attrs.push('color=red', 'fontcolor=red', `tooltip=${q(`${u.reason}: ${e(u.detail)}`)}`);
+      if (u) attrs.push('color=red', 'fontcolor=red', `tooltip=${q(`${u.reason}: ${u.detail}`)}`);
       out.push(`    ${nodeId(ns.netns, i.ifindex)} [${attrs.join(', ')}];`);
     }
     out.push('  }');
@@ -55,7 +60,7 @@ export function renderDot(show: ShowResult, peers: PeersResult): string {
   }
   for (const l of peers.lowers) {
     if (!l.target) continue;
-    out.push(`  ${nodeId(l.end.netns, l.end.ifindex)} -- ${nodeId(l.target.netns, l.target.ifindex)} [style=dotted, dir=forward, label=${q(`${e(l.end.kind ?? 'lower')} parent`)}];`);
+    out.push(`  ${nodeId(l.end.netns, l.end.ifindex)} -- ${nodeId(l.target.netns, l.target.ifindex)} [style=dotted, dir=forward, label=${q(`${l.end.kind ?? 'lower'} parent`)}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;

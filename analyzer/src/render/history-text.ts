@@ -1,12 +1,16 @@
-import { escapeControl } from '@nsnap/shared/text';
-import type { DiffOwners, SnapshotLabel } from '../query/diff-snapshots.js';
-import type { HistoryStep } from '../query/history.js';
+import type { SnapshotLabel } from '../answer/common.js';
+import type { HistoryStep } from '../answer/history.js';
+import type { DiffOwners } from '../query/diff-snapshots.js';
 import { changeLines, countsText } from './diff-text.js';
+import { terminalLines } from './terminal.js';
 
 /** The first line of `history`: the snapshot the others are compared with. */
 export function historyBaseline(s: SnapshotLabel, total: number): string {
-  return `history of ${escapeControl(s.host)}: ${total} snapshot${total === 1 ? '' : 's'}, each line what changed since the one above\n${s.takenAt}  ${s.id}  (first)\n`;
+  return terminalLines([`history of ${s.host}: ${total} snapshot${total === 1 ? '' : 's'}, each line what changed since the one above`, `${s.takenAt}  ${s.id}  (first)`]);
 }
+
+/** `history` over a range without snapshots. */
+export const historyEmpty = (host: string): string => terminalLines([`history of ${host}: no snapshots in that range`]);
 
 /** One line per step: when, which snapshot, what changed since the previous one; with -v the changes under it. */
 export function historyLine(step: HistoryStep, owners: DiffOwners | null): string {
@@ -16,5 +20,5 @@ export function historyLine(step: HistoryStep, owners: DiffOwners | null): strin
   const since = step.carried ? `  [${step.carried.length} namespace${step.carried.length === 1 ? '' : 's'} seen again: changes since ${[...new Set(step.carried.map((c) => c.since.takenAt))].sort()[0]}]` : '';
   const lines = [`${step.to.takenAt}  ${step.to.id}  ${countsText(step.counts)}${reboot}${gap}${since}`];
   if (step.diff && owners) lines.push(...changeLines(step.diff, owners, '    '));
-  return `${lines.join('\n')}\n`;
+  return terminalLines(lines);
 }

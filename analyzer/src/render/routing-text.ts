@@ -1,4 +1,3 @@
-import { escapeControl } from '@nsnap/shared/text';
 import type { RoutingKind } from '@nsnap/shared';
 import type { RoutingChange, RoutingDiff } from '../diff/routing-diff.js';
 
@@ -6,14 +5,14 @@ const ONE: Record<RoutingKind, string> = { routes: 'route', rules: 'rule', neigh
 /** A batch line cannot carry -6: the rules are IPv4's only (docs/bundle.md). */
 const HEADING: Record<RoutingKind, string> = { routes: 'routes', rules: 'rules (IPv4 only)', neighbours: 'neighbours' };
 
-/** `show --routes`: a namespace's lists, one entry a line, or why a list is not there. */
+/** Raw lines for terminalLines, which escapes them. `show --routes`: a namespace's lists, one entry a line, or why a list is not there. */
 export function routingLines(routing: Record<RoutingKind, string[] | null>, indent = '  '): string[] {
   const lines: string[] = [];
   for (const kind of ['routes', 'rules', 'neighbours'] as const) {
     const list = routing[kind];
     if (list === null) lines.push(`${indent}${HEADING[kind]}: not captured`);
     else if (list.length === 0) lines.push(`${indent}${HEADING[kind]}: none`);
-    else lines.push(`${indent}${HEADING[kind]}:`, ...list.map((t) => `${indent}  ${escapeControl(t)}`));
+    else lines.push(`${indent}${HEADING[kind]}:`, ...list.map((t) => `${indent}  ${t}`));
   }
   return lines;
 }
@@ -23,9 +22,9 @@ export function routingChangeLines(c: RoutingChange): string[] {
   const what = ONE[c.kind];
   const doubt = c.uncertain === undefined ? '' : ' (namespace uncertain)';
   return [
-    ...c.removed.map((t) => `- ${what} ${escapeControl(t)}${doubt}`),
-    ...c.added.map((t) => `+ ${what} ${escapeControl(t)}${doubt}`),
-    ...c.changed.map((x) => `~ ${what} ${escapeControl(x.from)} → ${escapeControl(x.to)}${doubt}`),
+    ...c.removed.map((t) => `- ${what} ${t}${doubt}`),
+    ...c.added.map((t) => `+ ${what} ${t}${doubt}`),
+    ...c.changed.map((x) => `~ ${what} ${x.from} → ${x.to}${doubt}`),
   ];
 }
 

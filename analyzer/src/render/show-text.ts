@@ -1,27 +1,26 @@
-import { escapeControl } from '@nsnap/shared/text';
-import type { ShowResult } from '../query/show.js';
-import { describeOwner, gapsFooter } from './describe.js';
-import { snapshotLine } from './diff-text.js';
+import type { ShowAnswer } from '../answer/show.js';
+import { describeOwner, gapsFooter, snapshotLine } from './describe.js';
 import { routingLines } from './routing-text.js';
 import { table } from './table.js';
+import { terminalLines } from './terminal.js';
 
-const dash = (v: string | number | null) => (v === null ? '-' : escapeControl(String(v)));
+const dash = (v: string | number | null) => (v === null ? '-' : String(v));
 
-export function renderShow(r: ShowResult): string {
+export function renderShow(r: ShowAnswer): string {
   const lines = [snapshotLine(r.snapshot), ''];
   for (const ns of r.namespaces) {
     lines.push(describeOwner(ns));
-    if (ns.mounts.length > 0 && (ns.processes.length > 0 || ns.names.length > 0)) lines.push(`  mounts: ${ns.mounts.map(escapeControl).join(', ')}`);
+    if (ns.mounts.length > 0 && (ns.processes.length > 0 || ns.names.length > 0)) lines.push(`  mounts: ${ns.mounts.join(', ')}`);
     if (ns.interfaces.length > 0) {
       const rows = ns.interfaces.map((i) => [
         String(i.ifindex),
-        escapeControl(i.ifname) + (i.alias ? ` (${escapeControl(i.alias)})` : ''),
+        i.ifname + (i.alias ? ` (${i.alias})` : ''),
         dash(i.kind),
         dash(i.mtu),
         dash(i.operstate),
         dash(i.master),
         dash(i.address),
-        i.addresses.map(escapeControl).join(' '),
+        i.addresses.join(' '),
       ]);
       lines.push(...table(['#', 'IFNAME', 'KIND', 'MTU', 'STATE', 'MASTER', 'MAC', 'ADDRESSES'], rows, '  '));
     }
@@ -29,5 +28,6 @@ export function renderShow(r: ShowResult): string {
     lines.push('');
   }
   lines.push(...gapsFooter(r.gaps));
-  return `${lines.join('\n').trimEnd()}\n`;
+  while (lines.at(-1)?.trim() === '') lines.pop();
+  return terminalLines(lines);
 }

@@ -1,8 +1,8 @@
-import { counted, escapeControl } from '@nsnap/shared/text';
-import type { Owners } from '../query/owners.js';
-import type { InterfaceBrief, NamedLookup, PeerView, WhoisHistory, WhoisMatch, WhoisResult } from '../query/whois.js';
-import { describeOwner } from './describe.js';
-import { formatDuration, snapshotLine } from './diff-text.js';
+import { counted } from '@nsnap/shared/text';
+import type { Owners } from '../answer/common.js';
+import type { InterfaceBrief, NamedLookup, PeerView, WhoisAllAnswer, WhoisAnswer, WhoisMatch } from '../answer/whois.js';
+import { describeOwner, formatDuration, snapshotLine } from './describe.js';
+import { terminalLines } from './terminal.js';
 
 const ownerOf = (m: Pick<WhoisMatch, 'netns' | 'host' | 'names' | 'pids' | 'processes' | 'containers'> & { captured?: boolean; mounts?: string[] }): Owners => ({
   netns: m.netns,
@@ -16,20 +16,20 @@ const ownerOf = (m: Pick<WhoisMatch, 'netns' | 'host' | 'names' | 'pids' | 'proc
   containers: m.containers,
 });
 
-const peerText = (p: PeerView) => `${escapeControl(p.ifname)} #${p.ifindex} (${describeOwner(ownerOf(p))})`;
+const peerText = (p: PeerView) => `${p.ifname} #${p.ifindex} (${describeOwner(ownerOf(p))})`;
 
 function ifaceText(i: Pick<InterfaceBrief, 'ifname' | 'ifindex' | 'kind' | 'master' | 'peer' | 'unpaired' | 'lower'>): string {
-  const parts = [i.kind, i.master ? `master ${escapeControl(i.master)}` : null].filter((x) => x !== null).map((x) => escapeControl(x as string));
-  let text = `${escapeControl(i.ifname)} #${i.ifindex}${parts.length > 0 ? ` ${parts.join(', ')}` : ''}`;
+  const parts = [i.kind, i.master ? `master ${i.master}` : null].filter((x) => x !== null);
+  let text = `${i.ifname} #${i.ifindex}${parts.length > 0 ? ` ${parts.join(', ')}` : ''}`;
   if (i.peer) text += ` ⇄ ${peerText(i.peer)}`;
-  else if (i.unpaired) text += ` ⇄ ? ${escapeControl(i.unpaired.reason)}${i.unpaired.detail ? `: ${escapeControl(i.unpaired.detail)}` : ''}`;
+  else if (i.unpaired) text += ` ⇄ ? ${i.unpaired.reason}${i.unpaired.detail ? `: ${i.unpaired.detail}` : ''}`;
   if (i.lower?.device) text += ` → lower ${peerText(i.lower.device)}`;
-  else if (i.lower) text += ` → lower ? ${escapeControl(i.lower.detail ?? 'unresolved')}`;
+  else if (i.lower) text += ` → lower ? ${i.lower.detail ?? 'unresolved'}`;
   return text;
 }
 
 function matchLines(m: WhoisMatch): string[] {
-  if (m.ifname !== null && m.ifindex !== null) return [`${m.address !== undefined ? `${escapeControl(m.address)} on ` : ''}${ifaceText({ ...m, ifname: m.ifname, ifindex: m.ifindex })}`, `  in ${describeOwner(ownerOf(m))}`];
+  if (m.ifname !== null && m.ifindex !== null) return [`${m.address !== undefined ? `${m.address} on ` : ''}${ifaceText({ ...m, ifname: m.ifname, ifindex: m.ifindex })}`, `  in ${describeOwner(ownerOf(m))}`];
   const lines = [`${m.matchedBy} → ${describeOwner(ownerOf(m))}`];
   for (const i of m.interfaces ?? []) if (i.ifname !== 'lo') lines.push(`  ${ifaceText(i)}`);
   return lines;
@@ -40,7 +40,8 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 /**
  * One word of a command to paste into a shell, meaning exactly `word`: bare
  * when plainly safe, else in single quotes; a word with control characters
- * (which must not reach the terminal) in bash's $'…' with \x escapes.
+ * (which must not reach the terminal) in bash's $'…' with \x escapes. Its output is safe for a
+ * terminal as it is: the whois frontend appends it after escaping the rest of the line.
  */
 function shellWord(word: string): string {
   if (/^[A-Za-z0-9_.:@%+=,/-]+$/.test(word)) return word;
@@ -55,40 +56,42 @@ function shellWord(word: string): string {
 
 /** What a container or pod name stands for: ambiguous, or held by something without a process. */
 function namedLines(n: NamedLookup): string[] {
-  const id = (h: NamedLookup['holders'][number]) => escapeControl(n.kind === 'container' && /^[0-9a-f]{64}$/.test(h.id) ? h.id.slice(0, 12) : h.id);
+  const id = (h: NamedLookup['holders'][number]) => (n.kind === 'container' && /^[0-9a-f]{64}$/.test(h.id) ? h.id.slice(0, 12) : h.id);
   const where = (h: NamedLookup['holders'][number]) => (h.netns.length > 0 ? `netns ${h.netns.join(', ')}` : 'no process of it seen');
   const what = n.kind === 'pod' ? 'pod' : 'container';
-  if (n.ambiguous) return [`${what} name ${escapeControl(n.name)} is ambiguous: ${n.holders.length} ${what}s have it in this snapshot`, ...n.holders.map((h) => `  ${id(h)}: ${where(h)}`)];
-  return n.holders.filter((h) => h.netns.length === 0).map((h) => `${what} ${escapeControl(n.name)} is ${id(h)}: no process of it seen in this snapshot`);
+  if (n.ambiguous) return [`${what} name ${n.name} is ambiguous: ${n.holders.length} ${what}s have it in this snapshot`, ...n.holders.map((h) => `  ${id(h)}: ${where(h)}`)];
+  return n.holders.filter((h) => h.netns.length === 0).map((h) => `${what} ${n.name} is ${id(h)}: no process of it seen in this snapshot`);
 }
 
-export function renderWhois(r: WhoisResult): string {
+export function renderWhois(r: WhoisAnswer): string {
   const age = formatDuration(r.snapshot.ageSeconds * 1000);
-  const { id, host, takenAt, bootId } = r.snapshot;
-  const lines = [`${snapshotLine({ id, host, takenAt, bootId })}: ${age} old at ${r.at}`, ''];
+  // The age at the time asked is said here: the label's own "in force at" would say it twice.
+  const lines = [`${snapshotLine({ ...r.snapshot, asOf: undefined })}: ${age} old at ${r.at}`, ''];
   for (const n of r.named ?? []) lines.push(...namedLines(n));
+  let suggestion = '';
   if (r.matches.length === 0) {
-    lines.push(`nothing matches ${escapeControl(JSON.stringify(r.query))} in this snapshot`);
+    lines.push(`nothing matches ${JSON.stringify(r.query)} in this snapshot`);
     if (r.seenElsewhere && r.suggest) {
-      const n = r.seenElsewhere;
-      lines.push(`the name is in ${counted(n, 'other snapshot')} of ${escapeControl(r.snapshot.host)}: nsnap ${r.suggest.map(shellWord).join(' ')}`);
+      // Escaped apart from the rest: a shell word has escapes of its own, which must reach the terminal as they are.
+      const seen = terminalLines([`the name is in ${counted(r.seenElsewhere, 'other snapshot')} of ${r.snapshot.host}: nsnap `]).slice(0, -1);
+      suggestion = `${seen}${r.suggest.map(shellWord).join(' ')}\n`;
     }
   }
   const holders = r.matches.filter((m) => m.matchedBy === 'address').length;
   // Two holders of one address at once is the answer, not a pick: say so before listing them.
   if (holders > 1) lines.push(`${holders} interfaces hold the address at once:`);
   for (const m of r.matches) lines.push(...matchLines(m));
-  return `${lines.join('\n')}\n`;
+  return terminalLines(lines) + suggestion;
 }
 
-export function renderWhoisHistory(h: WhoisHistory): string {
-  const lines = [`${escapeControl(h.query)} on host ${escapeControl(h.host)}: ${h.periods.length} period${h.periods.length === 1 ? '' : 's'}`];
+export function renderWhoisHistory(h: WhoisAllAnswer): string {
+  const lines = [`${h.query} on host ${h.host}: ${h.periods.length} period${h.periods.length === 1 ? '' : 's'}`];
   for (const p of h.periods) {
     const gaps = p.gaps > 0 ? `, over ${p.gaps} snapshot${p.gaps === 1 ? '' : 's'} that could not capture it` : '';
     const span = p.snapshots === 1 ? `${p.first.takenAt} (1 snapshot${gaps})` : `${p.first.takenAt} … ${p.last.takenAt} (${p.snapshots} snapshots${gaps}, ${formatDuration(Date.parse(p.last.takenAt) - Date.parse(p.first.takenAt))})`;
     lines.push('', span);
-    if (p.uncertain !== undefined) lines.push(`  ? perhaps the namespace of the period before: ${escapeControl(p.uncertain)}`);
+    if (p.uncertain !== undefined) lines.push(`  ? perhaps the namespace of the period before: ${p.uncertain}`);
     lines.push(...matchLines(p.match).map((l) => `  ${l}`));
   }
-  return `${lines.join('\n')}\n`;
+  return terminalLines(lines);
 }
