@@ -57,8 +57,7 @@ function answersOf(db: Database, ref: SnapshotRef): { show: ShowResult; peers: P
 const labelOf = (s: SnapshotRef): SnapshotLabel => ({ id: s.id, host: s.host, takenAt: s.takenAt, bootId: s.bootId });
 
 function topologyOf(graph: Graph, show: ShowResult): Topology {
-  const { positions, leftovers } = layout(graph);
-  return { ...graph, positions, leftovers, gaps: show.gaps };
+  return { ...graph, ...layout(graph), gaps: show.gaps };
 }
 
 /** The numbers `nsnap diff` states: the lengths of its answer's lists. */

@@ -71,9 +71,11 @@ export interface Edge {
 export interface Topology {
   boxes: Box[];
   edges: Edge[];
-  /** Interface node and placeholder positions (cytoscape `preset`); boxes follow their children. */
+  /** Centres of every node: boxes, interfaces, placeholders (cytoscape `preset`). */
   positions: Record<string, { x: number; y: number }>;
-  /** Nodes the layout could not place in a pattern: laid out by fcose in the page, inside their region. */
+  /** Each box's size: drawn as a node behind its interfaces, not as a compound node (which cytoscape lays out 5× slower at 400 namespaces). */
+  sizes: Record<string, { w: number; h: number }>;
+  /** Boxes the layout could not place in a pattern (namespaces joined only to each other): laid out by fcose in the page, inside their region. */
   leftovers: string[];
   gaps: { source: string; probe: string; subject: string; reason: string; detail: string }[];
 }
