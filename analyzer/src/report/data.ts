@@ -66,7 +66,7 @@ export function countsOf(d: DiffResult): DiffCounts {
     namespaces: { added: d.namespaces.added.length, removed: d.namespaces.removed.length, changed: d.namespaces.changed.length, uncertain: d.namespaces.uncertain.length, replaced: d.namespaces.replaced.length, unknown: d.namespaces.unknown.length, notComparable: d.namespaces.notComparable.length },
     interfaces: { added: d.interfaces.added.length, removed: d.interfaces.removed.length, changed: d.interfaces.changed.length },
     pairs: { added: d.pairs.added.length, removed: d.pairs.removed.length },
-    gaps: { uncaptured: d.gaps.uncaptured.length, added: d.gaps.added.length, removed: d.gaps.removed.length },
+    gaps: { uncaptured: d.gaps.uncaptured.length, carried: d.gaps.carried.length, added: d.gaps.added.length, removed: d.gaps.removed.length },
   };
 }
 

@@ -85,7 +85,7 @@ export interface DiffCounts {
   namespaces: { added: number; removed: number; changed: number; uncertain: number; replaced: number; unknown: number; notComparable: number };
   interfaces: { added: number; removed: number; changed: number };
   pairs: { added: number; removed: number };
-  gaps: { uncaptured: number; added: number; removed: number };
+  gaps: { uncaptured: number; carried: number; added: number; removed: number };
 }
 
 /** A bar of the timeline: a namespace or a veth pair from the first to the last snapshot that saw it. */
