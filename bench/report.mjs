@@ -4,7 +4,9 @@
 // report and as a topology report, then opened in headless Debian chromium (playwright-core).
 // Figures: the file's size against the 1 MB budget, and the page's render time (navigation start to
 // drawn, read from the page) against the 1 s budget, each as a ratio (< 1 is within budget).
-//   node bench/report.mjs [--namespaces 400] [--runs 5]      (root: the template is a real collector run)
+//   node bench/report.mjs [--namespaces 400] [--runs 5] [--screenshots DIR]   (root: the template is a real collector run)
+// With --screenshots, the first run of each report is saved as DIR/report-<name>.png (the README's
+// come from `--namespaces 24 --screenshots docs/img`), the topology with a veth searched and picked, then the whole graph shown.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +21,7 @@ const opt = (name, dflt) => {
 };
 const namespaces = Number(opt('--namespaces', '400'));
 const runs = Number(opt('--runs', '5'));
+const screenshots = opt('--screenshots', null);
 const MB = 1_000_000;
 const BUDGET_MS = 1000;
 const log = (m) => process.stderr.write(`${m}\n`);
@@ -58,6 +61,15 @@ try {
         await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 30_000 });
         const ready = await page.evaluate(() => [document.body.dataset.ready, Number(document.body.dataset.renderMs), document.body.dataset.timings]);
         if (i === 0) log(`${name}: ${ready[2]}`);
+        if (i === 0 && screenshots) {
+          if (name === 'topology') {
+            await page.fill('#search', 'veth');
+            await page.locator('#results li', { hasText: 'veth' }).first().click();
+            await page.click('#fit');
+            await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+          }
+          await page.screenshot({ path: path.join(screenshots, `report-${name}.png`) });
+        }
         if (ready[0] !== 'true' || errors.length > 0) throw new Error(`${name} report did not render: ${errors.join('; ')}`);
         times.push(ready[1]);
         await page.close();
@@ -70,7 +82,8 @@ try {
   } finally {
     await browser.close();
   }
-  process.stdout.write(`${JSON.stringify({ machine: { cpus: os.availableParallelism(), node: process.version }, params: { namespaces, runs }, results }, null, 2)}\n`);
+  // Other work on the machine slows the browser: the load says how much the figures are worth.
+  process.stdout.write(`${JSON.stringify({ machine: { cpus: os.availableParallelism(), node: process.version, loadavg: os.loadavg().map((l) => +l.toFixed(1)) }, params: { namespaces, runs }, results }, null, 2)}\n`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

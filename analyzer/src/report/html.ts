@@ -41,6 +41,7 @@ export function reportHtml(data: ReportData, script: string): string {
 <header>
   <strong id="title">nsnap report</strong>
   <nav id="tabs"></nav>
+  <button id="fit" type="button" title="show the whole graph">Fit</button>
   <input id="search" type="search" placeholder="search: interface, namespace, container, pod, IP" autocomplete="off" spellcheck="false">
 </header>
 <main>

@@ -5,7 +5,7 @@ html,body{margin:0;height:100%;font:13px/1.4 system-ui,sans-serif;color:#222;bac
 body{display:flex;flex-direction:column}
 header{display:flex;gap:12px;align-items:center;padding:6px 10px;border-bottom:1px solid #ccc;background:#f7f7f7}
 #title{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:45%}
-nav button{border:1px solid #aaa;background:#fff;padding:3px 10px;cursor:pointer}
+nav button,#fit{border:1px solid #aaa;background:#fff;padding:3px 10px;cursor:pointer}
 nav button[aria-pressed=true]{background:#1f5fbf;color:#fff;border-color:#1f5fbf}
 #search{flex:1;min-width:12em;padding:4px 6px}
 main{flex:1;display:grid;grid-template-columns:1fr 340px;grid-template-rows:auto 1fr;min-height:0}

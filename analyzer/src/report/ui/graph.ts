@@ -49,7 +49,7 @@ export function elements(t: Topology): { items: Map<string, Item>; elements: cyt
 }
 
 const STYLE: cytoscape.StylesheetJson = [
-  { selector: 'node', style: { 'font-size': 11, 'min-zoomed-font-size': 7, 'z-index-compare': 'manual', 'z-index': 10 } },
+  { selector: 'node', style: { 'font-size': 11, 'min-zoomed-font-size': 5, 'z-index-compare': 'manual', 'z-index': 10 } },
   { selector: 'node.port, node.empty', style: { shape: 'round-rectangle', width: 150, height: 24, label: 'data(label)', 'text-valign': 'center', 'text-halign': 'center', 'background-color': '#ffffff', 'border-width': 1, 'border-color': '#667' } },
   { selector: 'node.bridge', style: { 'background-color': '#fff3c4', 'border-color': '#a08a2a' } },
   { selector: 'node.unpaired', style: { 'border-color': '#c0282d', 'border-width': 2, color: '#c0282d' } },
@@ -66,11 +66,16 @@ const STYLE: cytoscape.StylesheetJson = [
   { selector: ':selected', style: { 'overlay-color': '#1f5fbf', 'overlay-opacity': 0.25, 'overlay-padding': 4 } },
 ];
 
+/** Shows every box (the Fit button, and the first view). */
+export function fit(cy: cytoscape.Core, t: Topology, container: HTMLElement): void {
+  cy.viewport(fitted(cy, t, container));
+}
+
 /** The graph, drawn at the layout's positions; the leftovers laid out by fcose where they stand. */
 export function draw(container: HTMLElement, t: Topology, els: cytoscape.ElementDefinition[]): cytoscape.Core {
   const cy = cytoscape({ container, elements: els, style: STYLE, layout: { name: 'preset', fit: false }, wheelSensitivity: 0.3, pixelRatio: 1, textureOnViewport: true, hideEdgesOnViewport: true, boxSelectionEnabled: false, autoungrabify: true });
   if (t.leftovers.length > 0) placeLeftovers(cy, t);
-  cy.viewport(fitted(cy, t, container));
+  fit(cy, t, container);
   return cy;
 }
 

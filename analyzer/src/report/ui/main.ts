@@ -6,7 +6,7 @@ import type { Edge, ReportData } from '../model.js';
 import { showBar, showItem, type Context } from './details.js';
 import { renderDiff } from './diff-view.js';
 import { clear, el } from './dom.js';
-import { draw, elements, type Item } from './graph.js';
+import { draw, elements, fit, type Item } from './graph.js';
 import { search } from './search.js';
 import { renderTimeline } from './timeline.js';
 import { unpack } from './unpack.js';
@@ -45,6 +45,8 @@ function start(data: ReportData): Promise<void> {
   const diffEl = byId('diff');
   let cy: cytoscape.Core | null = null;
   const ctx: Context = { items: new Map(), edgesOf: new Map() };
+  // The diff's panel first: the graph is fitted into the room it leaves.
+  if (data.diff) renderDiff(diffEl, data.diff);
   if (data.topology) {
     const { items, elements: els } = elements(data.topology.graph);
     ctx.items = items;
@@ -53,13 +55,16 @@ function start(data: ReportData): Promise<void> {
     ctx.edgesOf = edgesOf;
     cy = draw(graphEl, data.topology.graph, els);
     cy.on('tap', 'node, edge', (evt) => showItem(details, (evt.target as cytoscape.SingularElementArgument).id(), ctx));
+    const drawn = cy;
+    const topology = data.topology.graph;
+    byId('fit').addEventListener('click', () => fit(drawn, topology, graphEl));
   }
-  if (data.diff) renderDiff(diffEl, data.diff);
   const views: { name: string; show: () => void }[] = [];
   const showGraph = () => {
     graphEl.hidden = false;
     timelineEl.hidden = true;
     diffEl.hidden = data.diff === null;
+    byId('fit').hidden = cy === null;
     cy?.resize();
   };
   if (data.topology) views.push({ name: data.diff ? 'Diff' : 'Topology', show: showGraph });
@@ -75,6 +80,7 @@ function start(data: ReportData): Promise<void> {
       show: () => {
         graphEl.hidden = true;
         diffEl.hidden = true;
+        byId('fit').hidden = true;
         timelineEl.hidden = false;
       },
     });
