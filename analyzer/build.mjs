@@ -55,6 +55,13 @@ async function buildAll() {
     await build({ ...common, minify: true, stdin: { contents: `export * from '${pkg}';`, resolveDir: path.join(root, VENDOR_FROM[pkg]), sourcefile: `${pkg}.js` }, outfile: path.join(dist, out) });
   }
 
+  // The report page's script (src/report/ui with cytoscape), read by `nsnap report` only when it writes a
+  // report and inlined into it; it must not end its <script> element early (report/html.ts checks too).
+  const page = await build({ bundle: true, platform: 'browser', format: 'iife', target: 'chrome110', minify: true, legalComments: 'none', logLevel: 'warning', entryPoints: [path.join(here, 'src/report/ui/main.ts')], write: false, charset: 'utf8' });
+  const pageText = page.outputFiles[0].text;
+  if (/<\/script|<!--/i.test(pageText)) throw new Error('the report page script holds "</script" or "<!--"');
+  writeFileSync(path.join(dist, 'nsnap-report.js'), pageText);
+
   const vendor = {
     name: 'vendor',
     setup(b) {

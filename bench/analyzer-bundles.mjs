@@ -57,10 +57,30 @@ export async function captureTemplate(collector) {
   }
 }
 
+/**
+ * The JSON arrays of an `ip -j -batch` output, one a line. ip writes control characters inside
+ * names and aliases raw (not JSON): another test's hostile alias on this host would break both the
+ * line split and JSON.parse, so they are escaped first, inside strings only.
+ */
+function jsonLines(stdout) {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < stdout.length; i++) {
+    const c = stdout[i];
+    if (inString && c === '\\') {
+      out += c + (stdout[++i] ?? '');
+      continue;
+    }
+    if (c === '"') inString = !inString;
+    out += inString && c < ' ' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
+  }
+  return out.split('\n');
+}
+
 /** The pieces SimHost clones, cut out of the template bundle. */
 export function templateParts({ bundle, prefix }) {
   const host = bundle.namespaces.find((n) => n.isHost);
-  const [hl, ha] = host.captures[0].stdout.split('\n');
+  const [hl, ha] = jsonLines(host.captures[0].stdout);
   const hostLinks = JSON.parse(hl);
   const hostAddrs = JSON.parse(ha);
   const addrOf = (addrs, name) => addrs.find((a) => a.ifname === name);
@@ -68,7 +88,7 @@ export function templateParts({ bundle, prefix }) {
   const base = hostLinks.filter((l) => !l.ifname.startsWith(prefix) && l.link_netnsid === undefined && l.master === undefined && l.linkinfo?.info_kind !== 'veth');
   const named = bundle.handles.find((h) => h.name === `${prefix}n0`);
   const ns = bundle.namespaces.find((n) => n.inode === named.inode);
-  const [nl, na] = ns.captures[0].stdout.split('\n');
+  const [nl, na] = jsonLines(ns.captures[0].stdout);
   return {
     bundle,
     hostInode: host.inode,

@@ -33,6 +33,18 @@ function run(label, cmd, args) {
   process.stderr.write(`setup: ${label} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
+// The report's browser tests drive Debian's chromium through playwright-core, which downloads no browser.
+const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  if (existsSync('/usr/bin/apt-get')) {
+    env.DEBIAN_FRONTEND = 'noninteractive';
+    run('updating the apt package lists (for chromium)', 'apt-get', ['update']);
+    run('installing chromium for the browser tests', 'apt-get', ['install', '-y', '--no-install-recommends', 'chromium']);
+  } else {
+    process.stderr.write(`setup: ${CHROMIUM} is missing and there is no apt-get: the report's browser tests will fail until a chromium is there\n`);
+  }
+}
+
 run(`installing dependencies with ${pnpmSpec}`, 'npx', ['-y', pnpmSpec, 'install', '--frozen-lockfile']);
 run('building (tsc -b)', path.join(root, 'node_modules/.bin/tsc'), ['-b']);
 run('type-checking the tests (tsc -p test)', path.join(root, 'node_modules/.bin/tsc'), ['-p', 'test']);

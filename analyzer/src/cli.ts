@@ -31,6 +31,7 @@ import { renderWhois, renderWhoisHistory } from './render/whois-text.js';
 import { renderPeers } from './render/peers-text.js';
 import { renderShow } from './render/show-text.js';
 import { renderSnapshots } from './render/snapshots-text.js';
+import type { ReportFlags } from './report/run-report.js';
 
 const VERSION = '0.1.0';
 
@@ -546,6 +547,27 @@ Examples:
       const summary = await runExport(flags, { stderr: process.stderr });
       if (flags.json) json(summary);
       process.exitCode = summary.failed > 0 ? EXIT.failed : EXIT.ok;
+    });
+
+  program
+    .command('report')
+    .description('Write one self-contained HTML file to look at: the topology of a snapshot, a diff of two, or a timeline over a range')
+    .addOption(new Option('-s, --snapshot <sel>', 'the topology of this snapshot (default: latest)'))
+    .option('--from <sel>', 'a diff: the earlier snapshot')
+    .option('--to <sel>', 'a diff: the later snapshot (default: latest)')
+    .option('--since <time>', 'a timeline of the snapshots from this time (and the topology at its end)')
+    .option('--until <time>', 'a timeline up to this time')
+    .addOption(hostOption())
+    .requiredOption('-o, --out <file.html>', 'the HTML file to write')
+    .addHelpText('after', `\n${SELECTOR_HELP}\n\nThe file opens offline in a browser: no request leaves it (docs: README, "nsnap report").\n\nExamples:\n  nsnap report --out netns.html\n  nsnap report --from latest~1 --to latest --host web-1 --out diff.html\n  nsnap report --since 2026-11-29T00:00Z --until 2026-11-29T06:00Z --host web-1 --out day.html\n`)
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalFlags & ReportFlags>();
+      // Loaded here: no other command needs the report's code (gzip, hashing, the page script).
+      const { writeReport } = await import('./report/run-report.js');
+      withDatabase(flags, (db) => {
+        const bytes = writeReport(db, flags);
+        log(`report: wrote ${flags.out} (${(bytes / 1024).toFixed(0)} KiB)`);
+      });
     });
 
   const removal = (command: Command) =>

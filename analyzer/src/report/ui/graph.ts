@@ -1,0 +1,140 @@
+import cytoscape from 'cytoscape';
+import fcose from 'cytoscape-fcose';
+import { ownerLabel } from '../label.js';
+import { placeholderId, type Box, type Edge, type Port, type Topology } from '../model.js';
+
+cytoscape.use(fcose);
+
+/** What a drawn element stands for, by its id: the details panel and the search read it. */
+export type Item = { type: 'box'; box: Box } | { type: 'port'; port: Port; box: Box } | { type: 'edge'; edge: Edge };
+
+const BRIDGES = new Set(['bridge', 'bond', 'vrf', 'openvswitch']);
+
+function portLabel(p: Port): string {
+  const f = p.facts;
+  return `${f.ifname} #${f.ifindex}${f.kind ? ` ${f.kind}` : ''}${f.operstate && f.operstate !== 'UP' ? ` ${f.operstate}` : ''}`;
+}
+
+function boxLabel(b: Box): string {
+  const o = b.owner;
+  const who = ownerLabel(o);
+  return o.captured ? who : `${who} — not captured`;
+}
+
+/** Items by id, and cytoscape elements with the positions the layout gave them. */
+export function elements(t: Topology): { items: Map<string, Item>; elements: cytoscape.ElementDefinition[] } {
+  const items = new Map<string, Item>();
+  const out: cytoscape.ElementDefinition[] = [];
+  const pos = (id: string) => t.positions[id] ?? { x: 0, y: 0 };
+  for (const b of t.boxes) {
+    items.set(b.id, { type: 'box', box: b });
+    const cls = [b.owner.host ? 'host' : '', b.owner.captured ? '' : 'uncaptured', b.status].filter(Boolean).join(' ');
+    const size = t.sizes[b.id] ?? { w: 190, h: 60 };
+    out.push({ group: 'nodes', data: { id: b.id, label: boxLabel(b), w: size.w, h: size.h }, position: pos(b.id), classes: `box ${cls}` });
+    if (b.interfaces.length === 0) {
+      const text = b.owner.captured ? 'no interfaces but lo' : `? unknown: ${b.owner.problem ?? 'not captured'}`;
+      out.push({ group: 'nodes', data: { id: placeholderId(b.id), box: b.id, label: text }, position: pos(placeholderId(b.id)), classes: `empty ${b.owner.captured ? '' : 'unknown'}` });
+    }
+    for (const p of b.interfaces) {
+      items.set(p.id, { type: 'port', port: p, box: b });
+      const pc = [BRIDGES.has(p.facts.kind ?? '') ? 'bridge' : '', p.unpaired ? 'unpaired' : '', p.status].filter(Boolean).join(' ');
+      out.push({ group: 'nodes', data: { id: p.id, box: b.id, label: portLabel(p) }, position: pos(p.id), classes: `port ${pc}` });
+    }
+  }
+  for (const e of t.edges) {
+    items.set(e.id, { type: 'edge', edge: e });
+    out.push({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, label: e.label }, classes: `${e.kind} ${e.status}` });
+  }
+  return { items, elements: out };
+}
+
+const STYLE: cytoscape.StylesheetJson = [
+  { selector: 'node', style: { 'font-size': 11, 'min-zoomed-font-size': 5, 'z-index-compare': 'manual', 'z-index': 10 } },
+  { selector: 'node.port, node.empty', style: { shape: 'round-rectangle', width: 150, height: 24, label: 'data(label)', 'text-valign': 'center', 'text-halign': 'center', 'background-color': '#ffffff', 'border-width': 1, 'border-color': '#667' } },
+  { selector: 'node.bridge', style: { 'background-color': '#fff3c4', 'border-color': '#a08a2a' } },
+  { selector: 'node.unpaired', style: { 'border-color': '#c0282d', 'border-width': 2, color: '#c0282d' } },
+  { selector: 'node.empty', style: { 'border-style': 'dotted', color: '#666', 'font-style': 'italic' } },
+  { selector: 'node.unknown', style: { 'background-color': '#eeeeee', 'border-color': '#999', 'border-style': 'dashed', color: '#555' } },
+  { selector: 'node.box', style: { shape: 'round-rectangle', width: 'data(w)', height: 'data(h)', 'z-index': 0, label: 'data(label)', 'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': 18, 'text-max-width': 'data(w)', 'background-color': '#eef5ff', 'border-width': 1, 'border-color': '#7a9cc6' } },
+  { selector: 'node.box.host', style: { 'background-color': '#f4f4f4', 'border-color': '#888', 'font-weight': 'bold' } },
+  { selector: 'node.box.uncaptured', style: { 'background-color': '#f0f0f0', 'border-style': 'dashed', 'border-color': '#888' } },
+  { selector: 'edge', style: { 'z-index-compare': 'manual', 'z-index': 5, width: 2, 'line-color': '#1f5fbf', 'curve-style': 'straight', label: 'data(label)', 'font-size': 9, 'min-zoomed-font-size': 9, 'text-rotation': 'autorotate', 'text-background-color': '#fff', 'text-background-opacity': 0.8 } },
+  { selector: 'edge.lower', style: { 'line-style': 'dotted', 'line-color': '#777', 'target-arrow-shape': 'triangle', 'target-arrow-color': '#777' } },
+  { selector: '.added', style: { 'border-color': '#1c7c30', 'border-width': 3, 'line-color': '#2e9e44', 'background-color': '#e7f7ea' } },
+  { selector: '.removed', style: { 'border-color': '#c0282d', 'border-width': 3, 'border-style': 'dashed', 'line-color': '#c0282d', 'line-style': 'dashed', 'background-color': '#fde8e8' } },
+  { selector: '.changed', style: { 'border-color': '#e69500', 'border-width': 3, 'background-color': '#fff4dd' } },
+  { selector: ':selected', style: { 'overlay-color': '#1f5fbf', 'overlay-opacity': 0.25, 'overlay-padding': 4 } },
+];
+
+/** Shows every box (the Fit button, and the first view). */
+export function fit(cy: cytoscape.Core, t: Topology, container: HTMLElement): void {
+  cy.viewport(fitted(cy, t, container));
+}
+
+/** The graph, drawn at the layout's positions; the leftovers laid out by fcose where they stand. */
+export function draw(container: HTMLElement, t: Topology, els: cytoscape.ElementDefinition[]): cytoscape.Core {
+  const cy = cytoscape({ container, elements: els, style: STYLE, layout: { name: 'preset', fit: false }, wheelSensitivity: 0.3, pixelRatio: 1, textureOnViewport: true, hideEdgesOnViewport: true, boxSelectionEnabled: false, autoungrabify: true });
+  if (t.leftovers.length > 0) placeLeftovers(cy, t);
+  fit(cy, t, container);
+  return cy;
+}
+
+/**
+ * The viewport that shows every box, from the layout's own sizes: cytoscape's fit would first
+ * compute every element's style and label to find their bounding box (most of the time a
+ * 400-namespace page takes to show).
+ */
+function fitted(cy: cytoscape.Core, t: Topology, container: HTMLElement): { zoom: number; pan: { x: number; y: number } } {
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  for (const b of t.boxes) {
+    const p = cy.getElementById(b.id).position();
+    const s = t.sizes[b.id] ?? { w: 190, h: 60 };
+    x1 = Math.min(x1, p.x - s.w / 2);
+    x2 = Math.max(x2, p.x + s.w / 2);
+    y1 = Math.min(y1, p.y - s.h / 2);
+    y2 = Math.max(y2, p.y + s.h / 2);
+  }
+  if (!Number.isFinite(x1)) return { zoom: 1, pan: { x: 0, y: 0 } };
+  const pad = 20;
+  const width = container.clientWidth || 800;
+  const height = container.clientHeight || 600;
+  const zoom = Math.min(2, (width - 2 * pad) / Math.max(1, x2 - x1), (height - 2 * pad) / Math.max(1, y2 - y1));
+  return { zoom, pan: { x: (width - zoom * (x1 + x2)) / 2, y: (height - zoom * (y1 + y2)) / 2 } };
+}
+
+/**
+ * The leftover boxes (namespaces joined only to each other) moved by fcose, run on a headless
+ * graph of those boxes and the veths between them, from their grid positions (randomize off:
+ * the same input gives the same drawing); each box's interfaces move with it, and the whole
+ * stays where the grid put it.
+ */
+function placeLeftovers(cy: cytoscape.Core, t: Topology): void {
+  const ids = new Set(t.leftovers);
+  const boxOf = (id: string) => (ids.has(id) ? id : (cy.getElementById(id).data('box') as string | undefined));
+  const nodes: cytoscape.ElementDefinition[] = t.leftovers.map((id) => ({ group: 'nodes', data: { id, w: t.sizes[id]?.w ?? 190, h: t.sizes[id]?.h ?? 60 }, position: { ...(t.positions[id] ?? { x: 0, y: 0 }) } }));
+  const links: cytoscape.ElementDefinition[] = [];
+  for (const e of t.edges) {
+    const a = boxOf(e.source);
+    const b = boxOf(e.target);
+    if (a && b && a !== b && ids.has(a) && ids.has(b)) links.push({ group: 'edges', data: { id: `l${links.length}`, source: a, target: b } });
+  }
+  const side = cytoscape({ headless: true, styleEnabled: true, elements: [...nodes, ...links], style: [{ selector: 'node', style: { width: 'data(w)', height: 'data(h)' } }] });
+  const before = side.nodes().boundingBox();
+  side.layout({ name: 'fcose', randomize: false, animate: false, fit: false, nodeRepulsion: 20000, idealEdgeLength: 120 } as cytoscape.LayoutOptions).run();
+  const after = side.nodes().boundingBox();
+  const dx = before.x1 - after.x1;
+  const dy = before.y1 - after.y1;
+  cy.batch(() => {
+    side.nodes().forEach((n) => {
+      const from = t.positions[n.id()] ?? { x: 0, y: 0 };
+      const to = n.position();
+      const shift = { x: to.x + dx - from.x, y: to.y + dy - from.y };
+      cy.getElementById(n.id()).shift(shift);
+      cy.nodes().filter((m) => m.data('box') === n.id()).shift(shift);
+    });
+  });
+  side.destroy();
+}
