@@ -11,7 +11,9 @@ export interface DbSnapshot {
 
 /**
  * The statements the export reads a snapshot with. They read today's per-snapshot tables and their
- * columns (docs/schema.md), which stay readable whatever the storage under them becomes.
+ * columns (docs/schema.md), which stay readable whatever the storage under them becomes. Row ids of
+ * interfaces, containers and links name a fact over the span of snapshots it held for: every join
+ * between them also matches the snapshot.
  */
 export const EXPORT_SQL = {
   list: `SELECT s.id AS row, s.snapshot_id AS snapshotId, h.label AS host, s.taken_at AS takenAt
@@ -25,16 +27,16 @@ export const EXPORT_SQL = {
   namespaces: 'SELECT inode AS netns, is_host, captured, problem, entered_via, entered_path FROM namespaces WHERE snapshot = ?',
   handles: 'SELECT netns, kind, path, name FROM handles WHERE snapshot = ? AND netns IS NOT NULL',
   processes: `SELECT p.pid, p.netns, p.netns_error, p.comm, p.start_time, c.runtime, c.container_id
-    FROM processes p LEFT JOIN containers c ON c.id = p.container WHERE p.snapshot = ?`,
+    FROM processes p LEFT JOIN containers c ON c.id = p.container AND c.snapshot = p.snapshot WHERE p.snapshot = ?`,
   containers: 'SELECT netns, runtime, container_id, pod_uid, cgroup_version FROM containers WHERE snapshot = ?',
   interfaces: `SELECT netns, ifindex, ifname, kind, slave_kind, master, link_index, link_netnsid, link_name, link_netns_name, mtu, operstate,
       flags, address, link_type, alias, altnames, underlay, addresses
     FROM interfaces WHERE snapshot = ?`,
   links: `SELECT l.id, l.relation, l.status, l.method, l.detail, a.netns AS a_netns, a.ifindex AS a_ifindex, a.ifname AS a_ifname,
       b.netns AS b_netns, b.ifindex AS b_ifindex, b.ifname AS b_ifname
-    FROM links l JOIN interfaces a ON a.id = l.a LEFT JOIN interfaces b ON b.id = l.b WHERE l.snapshot = ?`,
+    FROM links l JOIN interfaces a ON a.id = l.a AND a.snapshot = l.snapshot LEFT JOIN interfaces b ON b.id = l.b AND b.snapshot = l.snapshot WHERE l.snapshot = ?`,
   candidates: `SELECT lc.link, c.netns, c.ifindex, c.ifname FROM link_candidates lc JOIN links l ON l.id = lc.link
-      JOIN interfaces c ON c.id = lc.interface WHERE l.snapshot = ? ORDER BY lc.link, c.netns, c.ifindex`,
+      JOIN interfaces c ON c.id = lc.interface AND c.snapshot = l.snapshot WHERE l.snapshot = ? ORDER BY lc.link, c.netns, c.ifindex`,
   gaps: 'SELECT source, probe, subject, reason, detail FROM gaps WHERE snapshot = ?',
 } as const;
 
