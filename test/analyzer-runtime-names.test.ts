@@ -15,6 +15,7 @@ const SANDBOX = 'b508e2673897c4f521d858f56dab18e31ddbfc1f83300fb9793c8a4052af8f0
 const NGINX = 'c1' + 'a'.repeat(62);
 const OTHER_NGINX = 'c2' + 'b'.repeat(62);
 const EVIL = 'e0' + 'c'.repeat(62);
+const STOPPED = 'f0' + 'd'.repeat(62);
 const POD_UID = '7d4424e6-bb13-42f4-a47a-45a4828bf54d';
 const STALE_UID = '11111111-2222-4333-8444-555555555555';
 const OLD_UID = '00bea8a1-8bfc-11e8-b709-f01fafd51338';
@@ -54,6 +55,8 @@ function node(): Bundle {
     pods: [pod, { uid: STALE_UID, namespace: 'shop', name: 'api-7d4' }, { uid: OLD_UID, namespace: null, name: null }],
     containers: [
       { source: 'docker', id: WEB, name: 'web-1', image: 'nginx:1.25-alpine', pod: null },
+      // Stopped: its config is still there, no process runs in it.
+      { source: 'docker', id: STOPPED, name: 'db-old', image: 'postgres:16', pod: null },
       { source: 'containerd', id: SANDBOX, name: null, image: null, pod },
       { source: 'containerd', id: NGINX, name: 'nginx', image: null, pod },
       { source: 'containerd', id: OTHER_NGINX, name: 'nginx', image: null, pod: { uid: STALE_UID, namespace: 'shop', name: 'api-7d4' } },
@@ -131,6 +134,9 @@ describe('names from the runtimes\' files in every answer', () => {
   });
 
   it('whois of a name nobody has, or a hostile one, answers nothing (exit 1) and prints no control byte', async () => {
+    const stopped = await nsnap('whois', 'db-old');
+    expect(stopped.exitCode).toBe(1);
+    expect(String(stopped.stdout)).toContain('container db-old is f0dddddddddd: no process of it seen in this snapshot\nnothing matches "db-old" in this snapshot');
     const none = await nsnap('whois', 'nobody-here');
     expect(none.exitCode).toBe(1);
     expect(String(none.stdout)).toContain('nothing matches "nobody-here"');
@@ -169,7 +175,7 @@ describe('runtime name tables', () => {
 
   it('go with their snapshot, foreign keys on or off', () => {
     const count = () => (db.prepare('SELECT (SELECT count(*) FROM runtime_pods) + (SELECT count(*) FROM runtime_containers)').pluck().get() as number);
-    expect(count()).toBe(8);
+    expect(count()).toBe(9);
     db.pragma('foreign_keys = OFF');
     db.prepare('DELETE FROM snapshots').run();
     expect(count()).toBe(0);
