@@ -57,12 +57,42 @@ export async function captureTemplate(collector) {
   }
 }
 
+/**
+ * The top-level JSON arrays of an `ip -j -batch` output. iproute2 writes an alias's control bytes raw
+ * (a newline too), so another namespace on the machine (the test suite's hostile neighbour) can break
+ * both the line split and JSON.parse: arrays are cut by a scan that knows strings, and control
+ * characters inside strings become spaces (only the host's own plain devices are kept from it).
+ */
+function batchArrays(stdout) {
+  const out = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let current = '';
+  for (const c of stdout) {
+    if (depth === 0 && c !== '[') continue;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') inString = false;
+      current += c < ' ' ? ' ' : c;
+      continue;
+    }
+    current += c;
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && --depth === 0) {
+      out.push(JSON.parse(current));
+      current = '';
+    }
+  }
+  return out;
+}
+
 /** The pieces SimHost clones, cut out of the template bundle. */
 export function templateParts({ bundle, prefix }) {
   const host = bundle.namespaces.find((n) => n.isHost);
-  const [hl, ha] = host.captures[0].stdout.split('\n');
-  const hostLinks = JSON.parse(hl);
-  const hostAddrs = JSON.parse(ha);
+  const [hostLinks, hostAddrs] = batchArrays(host.captures[0].stdout);
   const addrOf = (addrs, name) => addrs.find((a) => a.ifname === name);
   // Other namespaces may exist on this machine while the template is taken: keep only the host's own plain devices.
   const base = hostLinks.filter((l) => !l.ifname.startsWith(prefix) && l.link_netnsid === undefined && l.master === undefined && l.linkinfo?.info_kind !== 'veth');
