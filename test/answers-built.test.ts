@@ -147,6 +147,7 @@ describe('query plans of the answers\' lookups', () => {
 
   it('walks one snapshot by its indexes: addresses, pods, named namespaces, holds, unreadable processes', () => {
     expect(indexed(ADDRESS_SQL.withAddresses, [1])).toContain('interfaces_snapshot_netns_ifindex');
+    expect(indexed(ADDRESS_SQL.row, [1])).toMatch(/INTEGER PRIMARY KEY/);
     expect(indexed(ADDRESS_SQL.isHost, [1, 2])).toMatch(/PRIMARY KEY|sqlite_autoindex/);
     expect(indexed(CAPTURE_SQL.podNetns, [1, 'x'])).toMatch(/containers_/);
     expect(indexed(CAPTURE_SQL.namedNetns, [1, 'x'])).toMatch(/handles_/);

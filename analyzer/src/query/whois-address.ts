@@ -12,13 +12,14 @@ import type { OwnerReader, WhoisHistory, WhoisMatch, WhoisPeriod } from './whois
  * without an address (most host veth ends) are skipped before their text is parsed.
  */
 export const ADDRESS_SQL = {
-  withAddresses: `SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate, address AS mac, addresses
-    FROM interfaces WHERE snapshot = ? AND addresses <> '[]' ORDER BY netns, ifindex`,
+  /** Only what the test needs: reading whole rows (their raw dumps beside) for a rare match took twice as long (bench/whois-address.mjs). */
+  withAddresses: "SELECT id, addresses FROM interfaces WHERE snapshot = ? AND addresses <> '[]' ORDER BY netns, ifindex",
+  row: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate, address AS mac FROM interfaces WHERE id = ?',
   isHost: 'SELECT is_host FROM namespaces WHERE snapshot = ? AND inode = ?',
   captured: 'SELECT captured FROM namespaces WHERE snapshot = ? AND inode = ?',
 } as const;
 
-type Row = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null; mac: string | null; addresses: string };
+type Row = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null; mac: string | null };
 
 /** One interface holding the address, with the entry (`ADDRESS/LEN`) it holds it as. */
 export interface AddressHolder {
@@ -54,22 +55,27 @@ function heldAs(text: string, q: AddressQuery): string[] {
 /** Every interface of one snapshot holding the address: all of them, in (netns, ifindex) order, never one picked. */
 export class AddressScanner {
   private readonly scan;
-  /** Parsed once per distinct text: lo's, and a veth's over many snapshots, repeat. */
+  private readonly row;
+  /** Parsed once per distinct text: lo's, and a container's over many snapshots, repeat. */
   private readonly seen = new Map<string, string[]>();
   constructor(db: Database, private readonly q: AddressQuery) {
-    this.scan = db.prepare(ADDRESS_SQL.withAddresses);
+    this.scan = db.prepare(ADDRESS_SQL.withAddresses).raw();
+    this.row = db.prepare(ADDRESS_SQL.row);
   }
 
   holders(snapshot: number): AddressHolder[] {
     const out: AddressHolder[] = [];
-    for (const r of this.scan.iterate(snapshot) as IterableIterator<Row>) {
-      let held = this.seen.get(r.addresses);
+    for (const [id, text] of this.scan.all(snapshot) as [number, string][]) {
+      let held = this.seen.get(text);
       if (held === undefined) {
-        held = heldAs(r.addresses, this.q);
-        // The cache only keeps texts that hold nothing or the address: bounded by what the history repeats.
-        if (this.seen.size < 100_000) this.seen.set(r.addresses, held);
+        held = heldAs(text, this.q);
+        // Bounded: past this many distinct texts, the rest are parsed each time.
+        if (this.seen.size < 100_000) this.seen.set(text, held);
       }
-      for (const h of held) out.push({ row: { ...r, ifname: fromDbText(r.ifname), master: r.master === null ? null : fromDbText(r.master) }, held: h });
+      if (held.length === 0) continue;
+      const r = this.row.get(id) as Row;
+      const row = { ...r, ifname: fromDbText(r.ifname), master: r.master === null ? null : fromDbText(r.master) };
+      for (const h of held) out.push({ row, held: h });
     }
     return out;
   }
