@@ -87,7 +87,7 @@ describe('capture, whois ADDRESS and check on a hand-built container node', () =
   });
 
   it('gives no peer command where the peer is not proven (dangling, ambiguous)', async () => {
-    const dead = await json<Capture>('capture', 'vethdead', '--host', 'node-1');
+    const dead = await json<Capture>('capture', 'vethdead', '--netns', 'host', '--host', 'node-1');
     expect(dead.body.commands.map((c) => [c.on, c.shell])).toEqual([['device', 'tcpdump -i vethdead -nn']]);
     const va = await json<Capture>('capture', 'va', '--host', 'node-1');
     expect([va.exitCode, va.body.status, va.body.candidates.map((c) => c.netns)]).toEqual([1, 'ambiguous', [NS.m1, NS.n1]]);
@@ -151,6 +151,7 @@ describe('query plans of the answers\' lookups', () => {
     expect(indexed(ADDRESS_SQL.isHost, [1, 2])).toMatch(/PRIMARY KEY|sqlite_autoindex/);
     expect(indexed(CAPTURE_SQL.podNetns, [1, 'x'])).toMatch(/containers_/);
     expect(indexed(CAPTURE_SQL.namedNetns, [1, 'x'])).toMatch(/handles_/);
+    indexed(CAPTURE_SQL.hostNetns, [1]);
     indexed(HOLDS_SQL, [1]);
     expect(indexed(UNREADABLE_LIVE_SQL, [1])).toMatch(/^SEARCH processes USING/);
   });
