@@ -90,11 +90,12 @@ export function addressMatches(db: Database, snapshot: number, q: AddressQuery, 
  * Every period during which one device held the address, over all snapshots of
  * a host, oldest first. A device is (boot, namespace inode, ifindex, entry);
  * its period goes on while the next snapshot still shows it, or over
- * snapshots that could not capture its namespace (counted as gaps). An inode
- * seen again after a snapshot without it is the same namespace only on
- * evidence (the device's own MAC, or `judgeSameInode`); without any either
- * way, a new period starts and says it is uncertain. Several devices holding
- * the address at once are several periods side by side.
+ * snapshots that knew its namespace but could not capture it (counted as
+ * gaps), and ends at a snapshot without it. Within a period the inode must be
+ * the same namespace on evidence (the host's; the device's own MAC kept; or
+ * `judgeSameInode`), since the kernel reuses inodes within seconds; where
+ * nothing proves it either way, a new period starts and says it is uncertain.
+ * Several devices holding the address at once are several periods side by side.
  */
 export function whoisAddressAll(
   db: Database,
