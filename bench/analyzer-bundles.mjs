@@ -58,37 +58,47 @@ export async function captureTemplate(collector) {
 }
 
 /**
- * The JSON arrays of an `ip -j -batch` output, one a line. ip writes control characters inside
- * names and aliases raw (not JSON): another test's hostile alias on this host would break both the
- * line split and JSON.parse, so they are escaped first, inside strings only.
+ * The top-level JSON arrays of an `ip -j -batch` output. iproute2 writes an alias's control bytes raw
+ * (a newline too), so another namespace on the machine (the test suite's hostile neighbour) can break
+ * both the line split and JSON.parse: arrays are cut by a scan that knows strings, and control
+ * characters inside strings become spaces (only the host's own plain devices are kept from it).
  */
-function jsonLines(stdout) {
-  let out = '';
+function batchArrays(stdout) {
+  const out = [];
+  let depth = 0;
   let inString = false;
-  for (let i = 0; i < stdout.length; i++) {
-    const c = stdout[i];
-    if (inString && c === '\\') {
-      out += c + (stdout[++i] ?? '');
+  let escaped = false;
+  let current = '';
+  for (const c of stdout) {
+    if (depth === 0 && c !== '[') continue;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') inString = false;
+      current += c < ' ' ? ' ' : c;
       continue;
     }
-    if (c === '"') inString = !inString;
-    out += inString && c < ' ' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
+    current += c;
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && --depth === 0) {
+      out.push(JSON.parse(current));
+      current = '';
+    }
   }
-  return out.split('\n');
+  return out;
 }
 
 /** The pieces SimHost clones, cut out of the template bundle. */
 export function templateParts({ bundle, prefix }) {
   const host = bundle.namespaces.find((n) => n.isHost);
-  const [hl, ha] = jsonLines(host.captures[0].stdout);
-  const hostLinks = JSON.parse(hl);
-  const hostAddrs = JSON.parse(ha);
+  const [hostLinks, hostAddrs] = batchArrays(host.captures[0].stdout);
   const addrOf = (addrs, name) => addrs.find((a) => a.ifname === name);
   // Other namespaces may exist on this machine while the template is taken: keep only the host's own plain devices.
   const base = hostLinks.filter((l) => !l.ifname.startsWith(prefix) && l.link_netnsid === undefined && l.master === undefined && l.linkinfo?.info_kind !== 'veth');
   const named = bundle.handles.find((h) => h.name === `${prefix}n0`);
   const ns = bundle.namespaces.find((n) => n.inode === named.inode);
-  const [nl, na] = jsonLines(ns.captures[0].stdout);
+  const [nsLinks, nsAddrs] = batchArrays(ns.captures[0].stdout);
   return {
     bundle,
     hostInode: host.inode,
@@ -101,8 +111,8 @@ export function templateParts({ bundle, prefix }) {
     vethAddr: addrOf(hostAddrs, `${prefix}v0`),
     nsCapture: ns.captures[0],
     nsEntered: ns.entered,
-    nsLinks: JSON.parse(nl),
-    nsAddrs: JSON.parse(na),
+    nsLinks,
+    nsAddrs,
     hostProcesses: bundle.processes.filter((p) => p.netns === host.inode || p.netns === null),
     sleeper: bundle.processes.find((p) => p.netns === ns.inode),
     // The collector reads the host's nsid map only when `ip netns list-id` leaves an nsid without a

@@ -214,12 +214,13 @@ describe.skipIf(skip)('nsnap diff, whois and check across two real snapshots', (
     expect(byPid.matches[0]).toMatchObject({ matchedBy: 'pid', netns: ns.e!.inode, names: [ns.e!.name] });
   });
 
-  it('check finds the MTU mismatch, and no dangling veth: the namespace held only by a file descriptor is found', async () => {
+  it('check finds the MTU mismatches (veth pair, bridge port), and no dangling veth: the namespace held only by a file descriptor is found', async () => {
     const r = await nsnap('check', 'latest', '--host', host, '--json');
     expect(r.exitCode).toBe(1);
     const findings = (JSON.parse(String(r.stdout)) as { findings: { kind: string; ifname: string | null; netns: number | null; detail: string }[] }).findings;
     const ours = findings.filter((f) => f.ifname !== null && f.ifname.startsWith(lab.prefix));
-    expect(ours.map((f) => `${f.kind}:${f.ifname}`).sort()).toEqual([`veth-mtu-mismatch:${lab.name('hb')}`]);
+    // hb at 9000 disagrees with its peer and with its bridge, which the other ports keep at 1500.
+    expect(ours.map((f) => `${f.kind}:${f.ifname}`).sort()).toEqual([`bridge-mtu-mismatch:${lab.name('hb')}`, `veth-mtu-mismatch:${lab.name('hb')}`]);
     const before = JSON.parse(String((await nsnap('check', 'tag:phase=before', '--host', host, '--json')).stdout)) as { findings: { ifname: string | null }[] };
     expect(before.findings.filter((f) => f.ifname?.startsWith(lab.prefix))).toEqual([]);
   });

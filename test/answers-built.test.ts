@@ -87,7 +87,7 @@ describe('capture, whois ADDRESS and check on a hand-built container node', () =
   });
 
   it('gives no peer command where the peer is not proven (dangling, ambiguous)', async () => {
-    const dead = await json<Capture>('capture', 'vethdead', '--host', 'node-1');
+    const dead = await json<Capture>('capture', 'vethdead', '--netns', 'host', '--host', 'node-1');
     expect(dead.body.commands.map((c) => [c.on, c.shell])).toEqual([['device', 'tcpdump -i vethdead -nn']]);
     const va = await json<Capture>('capture', 'va', '--host', 'node-1');
     expect([va.exitCode, va.body.status, va.body.candidates.map((c) => c.netns)]).toEqual([1, 'ambiguous', [NS.m1, NS.n1]]);
@@ -148,9 +148,11 @@ describe('query plans of the answers\' lookups', () => {
   it('walks one snapshot by its indexes: addresses, pods, named namespaces, holds, unreadable processes', () => {
     // The per-snapshot tables are views over span tables (docs/schema.md): each lookup ranges over the spans held at the snapshot.
     expect(indexed(ADDRESS_SQL.withAddresses, [1])).toMatch(/SEARCH interface_spans USING INDEX interface_spans_/);
+    expect(indexed(ADDRESS_SQL.row, [1, 1])).toMatch(/SEARCH interface_spans USING INDEX interface_spans_/);
     expect(indexed(ADDRESS_SQL.isHost, [1, 2])).toMatch(/SEARCH namespace_spans USING INDEX namespace_spans_/);
     expect(indexed(CAPTURE_SQL.podNetns, [1, 'x'])).toMatch(/SEARCH container_spans USING INDEX container_spans_/);
     expect(indexed(CAPTURE_SQL.namedNetns, [1, 'x'])).toMatch(/SEARCH handle_spans USING INDEX handle_spans_/);
+    indexed(CAPTURE_SQL.hostNetns, [1]);
     indexed(HOLDS_SQL, [1]);
     expect(indexed(UNREADABLE_LIVE_SQL, [1])).toMatch(/SEARCH process_spans USING INDEX process_spans_/);
   });

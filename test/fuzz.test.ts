@@ -122,6 +122,8 @@ describe('fuzz: mutated real bundles through ingest and every query', () => {
         ['history', '--host', h, '-v', ...j],
         ['diff', '--host', h, 'latest~1', 'latest', ...j],
         ['whois', 'eth0', '--host', h, '--all', ...j],
+        ['whois', '10.0.0.1', '--host', h, '--all', ...j],
+        ['capture', 'eth0', '--netns', 'host', '--host', h, ...j],
       ];
     };
     const queryRuns: string[][] = [['snapshots'], ['snapshots', '--json']];

@@ -462,7 +462,7 @@ Examples:
     .argument('<what>', 'an interface name, a container id (prefix), a pod uid; or if:NAME, container:ID, pod:UID')
     .addOption(snapshotOption())
     .addOption(hostOption())
-    .option('--netns <netns>', 'only devices of this namespace (an inode, or a name in /run/netns)')
+    .option('--netns <netns>', 'only devices of this namespace: an inode, a name in /run/netns, or host')
     .addOption(jsonOption())
     .addHelpText('after', CAPTURE_HELP)
     .action((what: string, _flags: unknown, command: Command) => {

@@ -89,6 +89,7 @@ const TCPDUMP = (ifname: string) => ['tcpdump', '-i', ifname, '-nn'];
 export const CAPTURE_SQL = {
   podNetns: 'SELECT DISTINCT netns FROM containers WHERE snapshot = ? AND pod_uid = ? AND netns IS NOT NULL ORDER BY netns',
   namedNetns: "SELECT DISTINCT netns FROM handles WHERE snapshot = ? AND kind = 'named' AND name = ? AND netns IS NOT NULL",
+  hostNetns: 'SELECT inode FROM namespaces WHERE snapshot = ? AND is_host = 1',
 } as const;
 
 const prefixRange = (p: string) => ({ lo: p, hi: p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1) });
@@ -156,7 +157,9 @@ export function captureCommand(db: Database, what: string, options: Selection & 
   });
   let netnsFilter: Set<number> | null = null;
   if (options.netns !== null) {
-    const n = /^\d{1,12}$/.test(options.netns) ? [Number(options.netns)] : (db.prepare(CAPTURE_SQL.namedNetns).pluck().all(snap.row, options.netns) as number[]);
+    const n = /^\d{1,12}$/.test(options.netns)
+      ? [Number(options.netns)]
+      : (db.prepare(options.netns === 'host' ? CAPTURE_SQL.hostNetns : CAPTURE_SQL.namedNetns).pluck().all(snap.row, ...(options.netns === 'host' ? [] : [options.netns])) as number[]);
     if (n.length === 0) throw new UsageError(`--netns ${quote(options.netns)}: no namespace of that inode or name in snapshot ${snap.id}`);
     netnsFilter = new Set(n);
   }

@@ -28,6 +28,7 @@ describe('shellWord', () => {
     expect(shellWord('e\udcff')).toEqual({ refused: expect.stringContaining('not UTF-8') });
     expect(shellWord('a\u202eb')).toEqual({ refused: expect.stringContaining('invisible') });
     expect(shellWord('a\u200bb')).toEqual({ refused: expect.stringContaining('invisible') });
+    expect(shellWord('a\u2028b')).toEqual({ refused: expect.stringContaining('invisible') });
     expect(shellWord('')).toEqual({ refused: 'it is empty' });
   });
 

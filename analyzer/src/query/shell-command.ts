@@ -12,7 +12,7 @@ export type ShellWord = { text: string } | { refused: string };
 
 const BARE = /^[A-Za-z0-9_.:@%+=,/-]+$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const INVISIBLE = /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/;
+const INVISIBLE = /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/;
 /** A lone surrogate: how UTF-8b (`shared/bytes.ts`) carries a byte that is not UTF-8. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

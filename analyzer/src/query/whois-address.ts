@@ -13,13 +13,14 @@ import type { OwnerReader } from './whois.js';
  * without an address (most host veth ends) are skipped before their text is parsed.
  */
 export const ADDRESS_SQL = {
-  withAddresses: `SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate, address AS mac, addresses
-    FROM interfaces WHERE snapshot = ? AND addresses <> '[]' ORDER BY netns, ifindex`,
+  /** Only what the test needs: reading whole rows (their raw dumps beside) for a rare match took twice as long (bench/whois-address.mjs). */
+  withAddresses: "SELECT id, addresses FROM interfaces WHERE snapshot = ? AND addresses <> '[]' ORDER BY netns, ifindex",
+  row: 'SELECT id, netns, ifindex, ifname, kind, master, mtu, operstate, address AS mac FROM interfaces WHERE snapshot = ? AND id = ?',
   isHost: 'SELECT is_host FROM namespaces WHERE snapshot = ? AND inode = ?',
   captured: 'SELECT captured FROM namespaces WHERE snapshot = ? AND inode = ?',
 } as const;
 
-type Row = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null; mac: string | null; addresses: string };
+type Row = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null; mac: string | null };
 
 /** One interface holding the address, with the entry (`ADDRESS/LEN`) it holds it as. */
 export interface AddressHolder {
@@ -55,22 +56,28 @@ function heldAs(text: string, q: AddressQuery): string[] {
 /** Every interface of one snapshot holding the address: all of them, in (netns, ifindex) order, never one picked. */
 export class AddressScanner {
   private readonly scan;
-  /** Parsed once per distinct text: lo's, and a veth's over many snapshots, repeat. */
+  private readonly row;
+  /** Parsed once per distinct text: lo's, and a container's over many snapshots, repeat. */
   private readonly seen = new Map<string, string[]>();
   constructor(db: Database, private readonly q: AddressQuery) {
-    this.scan = db.prepare(ADDRESS_SQL.withAddresses);
+    this.scan = db.prepare(ADDRESS_SQL.withAddresses).raw();
+    this.row = db.prepare(ADDRESS_SQL.row);
   }
 
   holders(snapshot: number): AddressHolder[] {
     const out: AddressHolder[] = [];
-    for (const r of this.scan.iterate(snapshot) as IterableIterator<Row>) {
-      let held = this.seen.get(r.addresses);
+    for (const [id, text] of this.scan.all(snapshot) as [number, string][]) {
+      let held = this.seen.get(text);
       if (held === undefined) {
-        held = heldAs(r.addresses, this.q);
-        // The cache only keeps texts that hold nothing or the address: bounded by what the history repeats.
-        if (this.seen.size < 100_000) this.seen.set(r.addresses, held);
+        held = heldAs(text, this.q);
+        // Bounded: past this many distinct texts, the rest are parsed each time.
+        if (this.seen.size < 100_000) this.seen.set(text, held);
       }
-      for (const h of held) out.push({ row: { ...r, ifname: fromDbText(r.ifname), master: r.master === null ? null : fromDbText(r.master) }, held: h });
+      if (held.length === 0) continue;
+      // An interface's id names it over the span of snapshots it held for: the snapshot picks the row.
+      const r = this.row.get(snapshot, id) as Row;
+      const row = { ...r, ifname: fromDbText(r.ifname), master: r.master === null ? null : fromDbText(r.master) };
+      for (const h of held) out.push({ row, held: h });
     }
     return out;
   }
@@ -85,11 +92,12 @@ export function addressMatches(db: Database, snapshot: number, q: AddressQuery, 
  * Every period during which one device held the address, over all snapshots of
  * a host, oldest first. A device is (boot, namespace inode, ifindex, entry);
  * its period goes on while the next snapshot still shows it, or over
- * snapshots that could not capture its namespace (counted as gaps). An inode
- * seen again after a snapshot without it is the same namespace only on
- * evidence (the device's own MAC, or `judgeSameInode`); without any either
- * way, a new period starts and says it is uncertain. Several devices holding
- * the address at once are several periods side by side.
+ * snapshots that knew its namespace but could not capture it (counted as
+ * gaps), and ends at a snapshot without it. Within a period the inode must be
+ * the same namespace on evidence (the host's; the device's own MAC kept; or
+ * `judgeSameInode`), since the kernel reuses inodes within seconds; where
+ * nothing proves it either way, a new period starts and says it is uncertain.
+ * Several devices holding the address at once are several periods side by side.
  */
 export function whoisAddressAll(
   db: Database,
