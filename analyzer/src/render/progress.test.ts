@@ -36,17 +36,18 @@ describe('progressStyle', () => {
     expect(progressStyle(fakeStream(true, 100), { ...auto, env: env({ CI: 'true' }) })).toEqual({ kind: 'log' });
     expect(progressStyle(fakeStream(true, 100), { ...auto, env: env({ TERM: 'dumb' }) })).toEqual({ kind: 'log' });
     expect(progressStyle(fakeStream(false), { ...auto, env: env() })).toEqual({ kind: 'log' });
-    expect(progressStyle(fakeStream(true, 0), { ...auto, env: env() })).toEqual({ kind: 'log' });
+    expect(progressStyle(fakeStream(true, 0), { ...auto, env: env() })).toEqual({ kind: 'off' });
     expect(progressStyle(fakeStream(true, 100), { ...auto, quiet: true, env: env() })).toEqual({ kind: 'off' });
     expect(progressStyle(fakeStream(true, 100), { ...auto, mode: 'never', env: env() })).toEqual({ kind: 'off' });
     expect(progressStyle(fakeStream(false), { ...auto, mode: 'always', quiet: true, env: env() })).toEqual({ kind: 'off' });
   });
 
-  it('always: live wherever stderr goes, as wide as the terminal, else $COLUMNS, else 80; not on a terminal of 0 columns', () => {
+  it('always: live wherever stderr goes, as wide as the terminal, else $COLUMNS, else 80; nothing on a terminal of 0 columns', () => {
     expect(progressStyle(fakeStream(false), { ...auto, mode: 'always', stdoutIsPipe: true, env: env({ CI: '1', TERM: 'dumb' }) })).toEqual({ kind: 'live', width: 80 });
     expect(progressStyle(fakeStream(false), { ...auto, mode: 'always', env: env({ COLUMNS: '40' }) })).toEqual({ kind: 'live', width: 40 });
     expect(progressStyle(fakeStream(true, 60), { ...auto, mode: 'always', env: env({ COLUMNS: '40' }) })).toEqual({ kind: 'live', width: 60 });
-    expect(progressStyle(fakeStream(true, 0), { ...auto, mode: 'always', env: env() })).toEqual({ kind: 'log' });
+    expect(progressStyle(fakeStream(true, 0), { ...auto, mode: 'always', env: env() })).toEqual({ kind: 'off' });
+    expect(progressStyle(fakeStream(false), { ...auto, mode: 'always', env: env({ COLUMNS: '0' }) })).toEqual({ kind: 'off' });
   });
 });
 

@@ -11,7 +11,7 @@ import { escapeControl } from '@nsnap/shared/text';
 export interface ProgressStream {
   write(text: string): unknown;
   isTTY?: boolean | undefined;
-  /** The terminal's width; 0 or unknown on a terminal means no live line (it could not be cut to fit). */
+  /** The terminal's width; 0 or unknown on a terminal means no progress (a line could not be cut to fit). */
   columns?: number | undefined;
 }
 
@@ -28,16 +28,17 @@ export const LOG_EVERY_MS = 2000;
 /**
  * How progress is shown. `auto` draws a live line only when stderr is a terminal, stdout is not a
  * pipe (a pager or a script reads it, and shares the terminal), `CI` is not set and `TERM` is not
- * dumb; `always` draws it wherever stderr goes; --quiet and `never` show nothing.
+ * dumb; `always` draws it wherever stderr goes; --quiet, `never` and a terminal of 0 columns show nothing.
  */
 export function progressStyle(stream: ProgressStream, options: { mode: ProgressMode; quiet: boolean; stdoutIsPipe: boolean; env: Record<string, string | undefined> }): ProgressStyle {
   if (options.quiet || options.mode === 'never') return { kind: 'off' };
   // Not a terminal (--progress always into a file or pipe): $COLUMNS if set, as shells export it.
   const declared = Number(options.env.COLUMNS);
   const columns = stream.columns ?? (stream.isTTY ? 0 : Number.isInteger(declared) && options.env.COLUMNS !== '' ? declared : DEFAULT_COLUMNS);
-  if (options.mode === 'always') return columns > 0 ? { kind: 'live', width: columns } : { kind: 'log' };
+  if (columns <= 0) return { kind: 'off' };
+  if (options.mode === 'always') return { kind: 'live', width: columns };
   const terminal = stream.isTTY === true && !options.stdoutIsPipe && !options.env.CI && options.env.TERM !== 'dumb';
-  return terminal && columns > 0 ? { kind: 'live', width: columns } : { kind: 'log' };
+  return terminal ? { kind: 'live', width: columns } : { kind: 'log' };
 }
 
 /** A line that fits `width` columns once escaped, with room for the cursor: cut with "…" when longer. */
