@@ -212,6 +212,10 @@ describe('answers and their frontends', () => {
       ['whois', ['whois', 'lo', '--host', host]],
       ['whois', ['whois', '1', '--host', host]],
       ['whoisAll', ['whois', 'lo', '--all', '--host', host]],
+      ['show', ['show', '--routes', '--host', host]],
+      ['whois', ['whois', '127.0.0.1', '--host', host]],
+      ['whoisAll', ['whois', '127.0.0.1', '--all', '--host', host]],
+      ['capture', ['capture', 'lo', '--netns', 'host', '--host', host]],
     ];
     for (const [name, args] of runs) {
       if (host === 'fixture-vm' && name === 'diff') continue; // one snapshot of that host

@@ -1,3 +1,4 @@
+import { captureAnswer } from './capture.js';
 import { checkAnswer } from './check.js';
 import { diffAnswer } from './diff.js';
 import { forgetAnswer } from './forget.js';
@@ -18,6 +19,7 @@ export const ANSWERS = {
   whois: { command: 'nsnap whois WHAT --json', schema: whoisAnswer },
   whoisAll: { command: 'nsnap whois NAME --all --json', schema: whoisAllAnswer },
   check: { command: 'nsnap check --json', schema: checkAnswer },
+  capture: { command: 'nsnap capture WHAT --json', schema: captureAnswer },
   ingest: { command: 'nsnap ingest SOURCE… --json', schema: ingestAnswer },
   forget: { command: 'nsnap forget SEL --json, nsnap prune --json', schema: forgetAnswer },
 } as const;

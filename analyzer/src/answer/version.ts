@@ -14,6 +14,7 @@ export const ANSWER_VERSIONS = {
   whois: 1,
   whoisAll: 1,
   check: 1,
+  capture: 1,
   forget: 1,
   ingest: 1,
 } as const;

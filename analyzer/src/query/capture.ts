@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { UsageError, quote } from '../errors.js';
-import type { ContainerView, Owners, SnapshotLabel } from '../answer/common.js';
+import type { CaptureAnswer, CaptureCommand, CaptureDevice, PidCheck } from '../answer/capture.js';
+import type { Owners } from '../answer/common.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
 import { label } from './diff-snapshots.js';
 import { selectSnapshot, type Selection } from './select.js';
 import { shellCommand } from './shell-command.js';
@@ -37,53 +39,6 @@ export function parseCaptureTarget(what: string): CaptureTarget[] {
   return out;
 }
 
-/** A device as the answer names it, with who holds its namespace. */
-export interface CaptureDevice {
-  netns: number;
-  ifname: string;
-  ifindex: number;
-  kind: string | null;
-  host: boolean;
-  names: string[];
-  processes: { pid: number; comm: string | null }[];
-  containers: ContainerView[];
-}
-
-/** Before running a command that enters through a pid: how to tell it is still the process the snapshot saw. */
-export interface PidCheck {
-  pid: number;
-  comm: string | null;
-  /** Field 22 of /proc/PID/stat at the snapshot (clock ticks after boot); null when it was not read. */
-  startTime: number | null;
-  bootId: string | null;
-  /** Commands (fixed text and numbers only) and what each must print. */
-  checks: { argv: string[]; shell: string; expect: string }[];
-}
-
-export interface CaptureCommand {
-  /** On the device asked for, or on its veth peer (the host side of a container's eth0, say). */
-  on: 'device' | 'peer';
-  /** How the command gets into the namespace. */
-  via: 'host' | 'named-netns' | 'pid' | 'mount';
-  device: { netns: number; ifname: string; ifindex: number; host: boolean };
-  /** Null when refused: nothing to run. */
-  argv: string[] | null;
-  shell: string | null;
-  refused: string | null;
-  verify: PidCheck | null;
-}
-
-export interface CaptureAnswer {
-  query: string;
-  snapshot: SnapshotLabel & { ageSeconds: number };
-  /** ok: a command to run; ambiguous: several devices (candidates), unknown: none; refused: found, but no command can be written safely. */
-  status: 'ok' | 'ambiguous' | 'unknown' | 'refused';
-  reason: string | null;
-  device: CaptureDevice | null;
-  commands: CaptureCommand[];
-  candidates: CaptureDevice[];
-}
-
 const TCPDUMP = (ifname: string) => ['tcpdump', '-i', ifname, '-nn'];
 
 export const CAPTURE_SQL = {
@@ -112,7 +67,7 @@ function stableProcess(o: Owners): Owners['processes'][number] | null {
  * reused since; nsenter through a bind mount.
  */
 function commandFor(device: { netns: number; ifname: string; ifindex: number }, o: Owners, on: CaptureCommand['on'], bootId: string | null): CaptureCommand {
-  const base = { on, device: { ...device, host: o.host } };
+  const base = { on, device: { netns: device.netns, ifname: device.ifname, ifindex: device.ifindex, host: o.host } };
   const tool = TCPDUMP(device.ifname);
   const roles = (offset: number): Record<number, string> => ({ [offset + 2]: 'the device name' });
   const done = (via: CaptureCommand['via'], argv: string[], rolesOf: Record<number, string>, verify: PidCheck | null = null): CaptureCommand => {
@@ -150,7 +105,8 @@ export function captureCommand(db: Database, what: string, options: Selection & 
   const snap = selectSnapshot(db, options);
   const now = options.now ?? new Date();
   const reader = new OwnerReader(db).at(snap.row);
-  const answer = (rest: Omit<CaptureAnswer, 'query' | 'snapshot'>): CaptureAnswer => ({
+  const answer = (rest: Omit<CaptureAnswer, 'answerVersion' | 'query' | 'snapshot'>): CaptureAnswer => ({
+    answerVersion: ANSWER_VERSIONS.capture,
     query: what,
     snapshot: { ...label(snap), ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(snap.takenAt)) / 1000)) },
     ...rest,

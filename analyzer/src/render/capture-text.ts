@@ -1,5 +1,5 @@
 import { escapeControl } from '@nsnap/shared/text';
-import type { CaptureAnswer, CaptureCommand, CaptureDevice } from '../query/capture.js';
+import type { CaptureAnswer, CaptureCommand, CaptureDevice } from '../answer/capture.js';
 import type { Owners } from '../answer/common.js';
 import { describeOwner, formatDuration, snapshotLine } from './describe.js';
 
