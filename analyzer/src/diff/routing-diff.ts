@@ -1,4 +1,4 @@
-import { ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
+import { ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
 import type { NamespaceRouting } from '../query/routing.js';
 
 /** One namespace's list that changed between two snapshots. */

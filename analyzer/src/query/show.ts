@@ -1,5 +1,5 @@
 import { fromDbText } from '@nsnap/shared/core';
-import type { RoutingKind } from '@nsnap/shared';
+import type { RoutingKind } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
 import { loadGaps, type GapView } from './gaps.js';
 import { loadOwners, type Owners } from './owners.js';

@@ -1,5 +1,5 @@
 import { escapeControl } from '@nsnap/shared/text';
-import type { RoutingKind } from '@nsnap/shared';
+import type { RoutingKind } from '@nsnap/shared/core';
 import type { RoutingChange, RoutingDiff } from '../diff/routing-diff.js';
 
 const ONE: Record<RoutingKind, string> = { routes: 'route', rules: 'rule', neighbours: 'neighbour' };
