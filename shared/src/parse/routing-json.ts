@@ -135,8 +135,21 @@ function ruleEntry(r: Rule): RoutingEntry {
   return { key: text, text };
 }
 
+/**
+ * NUD states the kernel moves a learned entry through by itself, every few
+ * seconds: written as one word, `dynamic`, so that a snapshot taken while an
+ * entry went from REACHABLE to STALE neither shows a change nor stores a new
+ * set (the bundle keeps the state as printed).
+ */
+const TRANSIENT = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE']);
+
+function neighbourStates(states: string[]): string[] {
+  const kept = states.filter((s) => !TRANSIENT.has(s));
+  return kept.length < states.length ? [...kept, 'dynamic'] : kept;
+}
+
 function neighbourEntry(n: Neighbour): RoutingEntry {
-  const text = [n.dst, ...part('dev', n.dev), ...part('lladdr', n.lladdr), ...(n.router ? ['router'] : []), ...(n.proxy === null ? ['proxy'] : []), ...(n.state ?? [])].join(' ');
+  const text = [n.dst, ...part('dev', n.dev), ...part('lladdr', n.lladdr), ...(n.router ? ['router'] : []), ...(n.proxy === null ? ['proxy'] : []), ...neighbourStates(n.state ?? [])].join(' ');
   return { key: [n.dst, n.dev ?? '', n.proxy === null ? 'proxy' : ''].join(' '), text };
 }
 
