@@ -63,7 +63,9 @@ describe.skipIf(skip)('live capture without ip -j', () => {
 
   it('asks for JSON once, in the host, then dumps every namespace as text', () => {
     expect(asked[0]).toEqual(['ip', '-d', '-j', '-force', '-batch', '-']);
-    expect(asked.filter((argv) => argv.includes('link') || argv.includes('-batch'))).toHaveLength(1);
+    // The bulk pass starts beside the host's dump (it goes through the runner too, so the old ip
+    // refuses its workers' -j as well) and is dropped; no namespace is asked for JSON on its own.
+    expect(asked.slice(1).filter((argv) => argv[0] !== 'find' && argv[0] !== 'unshare')).toEqual([]);
     const host = bundle.namespaces.find((n) => n.isHost)!;
     expect(host.captures).toHaveLength(1);
     expect(host.captures[0]).toMatchObject({ spec: 'ip_link_text', argv: ['ip', '-d', '-o', 'link', 'show'], exitCode: 0, failure: null });

@@ -23,6 +23,7 @@ export * from './parse/netns-list.js';
 export * from './parse/netns-list-id-json.js';
 export * from './parse/registry.js';
 export * from './parse/version-line.js';
+export * from './parse/routing-kinds.js';
 export * from './specs/catalogue.js';
 export * from './parse/tool-failure.js';
 export * from './parse/cgroup.js';

@@ -1,4 +1,4 @@
-import { ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
+import { ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
 import type { NamespaceRouting } from '../query/routing.js';
 
 /** One namespace's list that changed between two snapshots. */
@@ -23,9 +23,9 @@ export interface RoutingDiff {
 
 /**
  * Routes, rules and neighbours of matched namespaces compared by key: a key
- * on one side only is added or removed, a key whose text differs is changed.
- * A neighbour's NUD state is part of its text, so only a neighbour whose
- * address, MAC or state moved counts. Pure: a snapshot against itself gives nothing.
+ * on one side only is added or removed, a key whose text differs is changed
+ * (a neighbour's text says `dynamic` for the states the kernel changes by
+ * itself: see routing-json.ts). Pure: a snapshot against itself gives nothing.
  */
 export function diffRouting(
   matched: readonly { from: number; to: number; uncertain?: string }[],

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
+import { BATCH_COMMANDS, parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
 import type { GapRow } from './normalize.js';
+
+const ASKED = Object.entries(BATCH_COMMANDS).filter(([, kind]) => kind === 'routes' || kind === 'rules' || kind === 'neighbours').map(([command]) => command);
 
 /** One namespace's list of one kind, with the hash it is stored under. */
 export interface RoutingRow {
@@ -25,7 +27,8 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: Routing
     if (seen.has(ns.inode)) continue;
     seen.add(ns.inode);
     const capture = ns.captures.find((c) => c.spec === 'ip_batch_json' && SPECS[c.spec].parser.yields === 'namespace-dump');
-    if (!capture) continue;
+    // A batch that asked for none of the lists (bundles of earlier collectors) is not parsed a second time.
+    if (!capture || !ASKED.some((command) => capture.stdin?.includes(command))) continue;
     const dump = parseCapture(capture);
     if (dump.status !== 'parsed') continue;
     const { facts, issues } = routingFromDump(dump.value);

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ShowAnswer as ShowResult } from '../answer/show.js';
-import { fromDbText, ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
+import { fromDbText, ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
 
 /** A namespace's lists; null where the snapshot did not capture that list. */
 export type NamespaceRouting = Record<RoutingKind, RoutingEntry[] | null>;

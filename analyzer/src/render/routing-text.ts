@@ -1,4 +1,4 @@
-import type { RoutingKind } from '@nsnap/shared';
+import type { RoutingKind } from '@nsnap/shared/core';
 import type { RoutingChange, RoutingDiff } from '../diff/routing-diff.js';
 
 const ONE: Record<RoutingKind, string> = { routes: 'route', rules: 'rule', neighbours: 'neighbour' };

@@ -1,3 +1,6 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from './run.js';
 
@@ -44,5 +47,23 @@ describe('runCommand', () => {
     expect(gone.exitCode).not.toBe(0);
     expect(gone.failure?.reason).toBe('vanished');
     expect(gone.stderr).toMatch(/nsenter/);
+  });
+
+  it('hands a worker its fds as 3, 4…, writes its stdout into a file, and kills its whole group at the timeout', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-run-'));
+    try {
+      const out = openSync(path.join(dir, 'out'), 'w+');
+      const fds = [openSync('/dev/null', 'r'), openSync('/dev/null', 'r')];
+      const r = await runCommand(['find', '/proc/self/fd/3', '/proc/self/fd/4', '-maxdepth', '0', '-printf', '%p %l\n'], { spec: 'ip_batch_json', timeoutMs: 5000, fds, stdoutFd: out, group: true });
+      for (const fd of [...fds, out]) closeSync(fd);
+      expect(r).toMatchObject({ exitCode: 0, stdout: '', failure: null });
+      expect(readFileSync(path.join(dir, 'out'), 'utf8')).toBe('/proc/self/fd/3 /dev/null\n/proc/self/fd/4 /dev/null\n');
+      // find waits for its sleep: the timeout kills both, or the run would last 30 s.
+      const hung = await runCommand(['find', '/proc/self', '-maxdepth', '0', '-exec', 'sleep', '30', ';'], { spec: 'ip_batch_json', timeoutMs: 300, group: true });
+      expect(hung).toMatchObject({ timedOut: true, failure: { reason: 'timeout' } });
+      expect(hung.durationMs).toBeLessThan(10_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sosFileName, sosNamespaceFiles } from './sos-names.js';
+import { SOS_HOST_LINKS, SOS_NETNS_LIST, sosFileName, sosNamespaceFiles } from './sos-names.js';
 
 // File names as published by tools that read sosreports (fixtures/SOURCES.md, "sosreport file names").
 describe('sosFileName', () => {
@@ -20,5 +20,13 @@ describe('sosFileName', () => {
       'ip_netns_exec_qdhcp-7c1e_ip_-d_address_show',
       'ip_netns_exec_qdhcp-7c1e_ip_address_show',
     ]);
+  });
+});
+
+describe("the host's sosreport files, from the spec table", () => {
+  it('are the ip -d address, ip -s -d link and ip netns files, each named as sos names its command', () => {
+    expect(SOS_HOST_LINKS.map((f) => f.file)).toEqual(['ip_-d_address', 'ip_-s_-d_link']);
+    expect(SOS_NETNS_LIST).toEqual({ file: 'ip_netns', command: ['ip', 'netns'] });
+    for (const f of [...SOS_HOST_LINKS, SOS_NETNS_LIST]) expect(sosFileName(f.command.join(' '))).toBe(f.file);
   });
 });

@@ -1,3 +1,5 @@
+import { SPECS } from '@nsnap/shared/core';
+
 /**
  * Where a sosreport keeps the outputs an import reads, as sos's networking
  * plugin names them (sos/report/plugins/networking.py; file names from
@@ -7,18 +9,21 @@
 
 export const SOS_NETWORKING_DIR = ['sos_commands', 'networking'] as const;
 
+/** The spec table's sosreport bindings of `spec` that name one file of the host (no `NAME`), in its order. */
+function sosHostFiles(spec: 'ip_link_text' | 'ip_netns_text'): Array<{ file: string; command: string[] }> {
+  const dir = `${SOS_NETWORKING_DIR.join('/')}/`;
+  return SPECS[spec].imports.flatMap((b) => (b.sos ?? []).filter((p) => p.startsWith(dir) && !p.includes('NAME') && !p.slice(dir.length).includes('/')).map((p) => ({ file: p.slice(dir.length), command: [...b.argv] })));
+}
+
 /**
  * The host's links, best first: `ip -d address` (kind, link-netns/link-netnsid
  * and addresses) and `ip -s -d link` (kind and counters), both in every sos
  * since 2019 (3.7); `ip -o addr` has no link lines and is not used.
  */
-export const SOS_HOST_LINKS: ReadonlyArray<{ file: string; command: string[] }> = [
-  { file: 'ip_-d_address', command: ['ip', '-d', 'address'] },
-  { file: 'ip_-s_-d_link', command: ['ip', '-s', '-d', 'link'] },
-];
+export const SOS_HOST_LINKS: ReadonlyArray<{ file: string; command: string[] }> = sosHostFiles('ip_link_text');
 
 /** `ip netns`: the named namespaces, each with the host's nsid for it once one is assigned. */
-export const SOS_NETNS_LIST = { file: 'ip_netns', command: ['ip', 'netns'] } as const;
+export const SOS_NETNS_LIST = sosHostFiles('ip_netns_text')[0] as { file: string; command: string[] };
 
 /**
  * sos's file name for a command: a leading /usr/bin/ (or /bin/, /sbin/) dropped,

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { LIMITS, type FailureReason, type Gap, type Holder, type Process } from '@nsnap/shared/core';
+import { LIMITS, liveBinding, type FailureReason, type Gap, type Holder, type Process } from '@nsnap/shared/core';
 import { parseNsLink, reasonOf } from './errno.js';
-import { NSENTER, openFirst } from './namespace-links.js';
+import { openFirst } from './namespace-links.js';
 import { nsfsMounts } from './netns-handles.js';
 import { realProcFs, type ProcFs } from './proc-scan.js';
 import type { Probe, ProbeContext } from './probe.js';
@@ -329,7 +329,7 @@ async function isNetns(ctx: ProbeContext, inode: number, fds: Holder[], gaps: Ga
   if (!tried.opened) return false;
   try {
     // Not kept in the bundle: it only decides whether the fds are recorded.
-    const r = await ctx.run([...NSENTER, 'true'], { spec: 'tool_version', timeoutMs: ctx.timeoutMs, fd3: tried.opened.fd });
+    const r = await ctx.run([...liveBinding('tool_version', 'namespace').argv], { spec: 'tool_version', timeoutMs: ctx.timeoutMs, fd3: tried.opened.fd });
     if (r.exitCode === 0) return true;
     if (!/Invalid argument/.test(r.stderr)) {
       gaps.push({ probe: 'netns-holders', subject: `namespace file ${inode}`, reason: r.failure?.reason ?? 'failed', detail: `held by fd ${tried.candidate?.path}: cannot tell whether it is a network namespace: ${(r.failure?.detail ?? r.stderr).slice(0, 500)}` });

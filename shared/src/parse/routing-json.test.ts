@@ -84,6 +84,14 @@ describe('routes, rules and neighbours of a batch dump', () => {
     expect(Math.max(...r.issues.map((i) => i.message.length))).toBeLessThan(400);
   });
 
+  it('writes the states the kernel moves a learned neighbour through as one word: REACHABLE to STALE is no change', () => {
+    const at = (state: string) => routing(`${LINKS}[]\n[]\n[{"dst":"10.0.0.1","dev":"e","lladdr":"aa","state":["${state}"]}]\n`).facts.neighbours![0]!.text;
+    expect(at('REACHABLE')).toBe('10.0.0.1 dev e lladdr aa dynamic');
+    expect(at('STALE')).toBe(at('REACHABLE'));
+    expect(at('PERMANENT')).toBe('10.0.0.1 dev e lladdr aa PERMANENT');
+    expect(at('FAILED')).toBe('10.0.0.1 dev e lladdr aa FAILED');
+  });
+
   it('keeps control bytes of a device name as they are (iproute2 prints them raw): escaping is the output\'s job', () => {
     const r = routing(`${LINKS}[{"dst":"10.0.0.0/8","dev":"e\x1b[31m\x07"}]\n[]\n[{"dst":"10.0.0.1","dev":"e\x1b[31m\x07","lladdr":"aa","state":["STALE"]}]\n`);
     expect(r.facts.routes![0]!.text).toBe('10.0.0.0/8 dev e\x1b[31m\x07');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ParseIssue } from '../model.js';
 import { pushIssue, truncate } from './issues.js';
 import type { NamespaceDump } from './ip-batch-json.js';
+import type { RoutingEntry, RoutingFacts } from './routing-kinds.js';
 
 /**
  * Routes, policy rules and neighbours from one namespace's `ip -d -j -batch`
@@ -9,25 +10,7 @@ import type { NamespaceDump } from './ip-batch-json.js';
  * own: one that does not fit is skipped with an issue, the others are kept.
  * zod lives here, not in the batch parser, because the collector's core
  * must not load it (see core.ts).
- *
- * `key` is what identifies an entry within its namespace (what `diff`
- * matches on), `text` the whole entry in `ip`'s own words (what `show`
- * prints and what a change compares).
  */
-export interface RoutingEntry {
-  key: string;
-  text: string;
-}
-
-export interface RoutingFacts {
-  /** null: the dump holds no such list (not asked, or the command failed). */
-  routes: RoutingEntry[] | null;
-  rules: RoutingEntry[] | null;
-  neighbours: RoutingEntry[] | null;
-}
-
-export type RoutingKind = keyof RoutingFacts;
-export const ROUTING_KINDS: readonly RoutingKind[] = ['routes', 'rules', 'neighbours'];
 
 /** Interface names, addresses, table names: iproute2 prints none longer. */
 const word = () => z.string().min(1).max(256);
@@ -152,8 +135,21 @@ function ruleEntry(r: Rule): RoutingEntry {
   return { key: text, text };
 }
 
+/**
+ * NUD states the kernel moves a learned entry through by itself, every few
+ * seconds: written as one word, `dynamic`, so that a snapshot taken while an
+ * entry went from REACHABLE to STALE neither shows a change nor stores a new
+ * set (the bundle keeps the state as printed).
+ */
+const TRANSIENT = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE']);
+
+function neighbourStates(states: string[]): string[] {
+  const kept = states.filter((s) => !TRANSIENT.has(s));
+  return kept.length < states.length ? [...kept, 'dynamic'] : kept;
+}
+
 function neighbourEntry(n: Neighbour): RoutingEntry {
-  const text = [n.dst, ...part('dev', n.dev), ...part('lladdr', n.lladdr), ...(n.router ? ['router'] : []), ...(n.proxy === null ? ['proxy'] : []), ...(n.state ?? [])].join(' ');
+  const text = [n.dst, ...part('dev', n.dev), ...part('lladdr', n.lladdr), ...(n.router ? ['router'] : []), ...(n.proxy === null ? ['proxy'] : []), ...neighbourStates(n.state ?? [])].join(' ');
   return { key: [n.dst, n.dev ?? '', n.proxy === null ? 'proxy' : ''].join(' '), text };
 }
 

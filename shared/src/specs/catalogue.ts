@@ -146,6 +146,8 @@ export const SPECS: Readonly<Record<SpecName, SpecDefinition>> = {
       { where: 'doctor', argv: ['lsns', '--version'] },
       { where: 'doctor', argv: ['find', '--version'] },
       { where: 'doctor', argv: ['unshare', '--version'] },
+      // netns-holders: does a file some process holds lead into a network namespace (setns succeeds only then)?
+      { where: 'namespace', argv: ['nsenter', '--net=/proc/self/fd/3', 'true'] },
     ],
     imports: [],
     parser: { yields: 'version', parse: parseVersionLine },
