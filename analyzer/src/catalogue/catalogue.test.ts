@@ -19,8 +19,10 @@ const FIXTURES = ['fixtures/bundles/host-only.json', 'fixtures/bundles/fuzz-lab-
 
 /** SQLite declared types a lake column of this type may be read from. */
 function sqliteTypes(t: ColumnType): string[] {
-  if (typeof t !== 'string') return ['TEXT', 'INTEGER'];
-  return { string: ['TEXT', 'ANY'], timestamp: ['TEXT'], int32: ['INTEGER', 'ANY'], int64: ['INTEGER'], bool: ['INTEGER'], double: ['REAL'] }[t];
+  // Through the views over the span tables (docs/schema.md), a STRICT table's ANY column, and a value a
+  // view takes from json_each (link_candidates.interface), show as BLOB: no declared type, no conversion.
+  if (typeof t !== 'string') return ['TEXT', 'INTEGER', 'BLOB'];
+  return { string: ['TEXT', 'ANY', 'BLOB'], timestamp: ['TEXT'], int32: ['INTEGER', 'ANY', 'BLOB'], int64: ['INTEGER'], bool: ['INTEGER'], double: ['REAL'] }[t];
 }
 
 /** A bundle with what the text columns must survive: bytes that are not UTF-8, backslashes, a lone surrogate, containers in a pod. */
