@@ -15,8 +15,8 @@ const K8S_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const POD_UID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/;
 /** Docker and podman names (`[a-zA-Z0-9][a-zA-Z0-9_.-]+` in both). */
 const ENGINE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
-/** An image reference: registry/path:tag@digest. */
-const IMAGE = /^[a-zA-Z0-9][a-zA-Z0-9._:/@+-]{0,511}$/;
+/** An image reference: registry/path:tag@digest, at most 512 characters, no empty path component ("a/", "a//b"). */
+const IMAGE = /^(?=.{1,512}$)[a-zA-Z0-9][a-zA-Z0-9._:@+-]*(?:\/[a-zA-Z0-9._:@+-]+)*$/;
 /** 64 hex digits: docker, CRI-O and podman ids, containerd's CRI ids. */
 export const HEX_ID = /^[0-9a-f]{64}$/;
 /** containerd task ids and namespaces outside Kubernetes (`ctr run … NAME`, `moby`, `k8s.io`). */
