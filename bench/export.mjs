@@ -30,10 +30,13 @@ const hosts = Number(opt('--hosts', '10'));
 const namespaces = Number(opt('--namespaces', '100'));
 const churn = Number(opt('--churn', '0.05'));
 const runs = Number(opt('--runs', '3'));
+/** Keep the bundles, database and lakes in this directory (for profiling) instead of a temporary one. */
+const keep = opt('--keep', null);
 const bin = path.join(root, 'analyzer/dist/nsnap.cjs');
 const perHost = Math.ceil(snapshots / hosts);
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-export-'));
+const tmp = keep ?? mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-export-'));
+if (keep) mkdirSync(keep, { recursive: true });
 process.on('SIGINT', () => {
   rmSync(tmp, { recursive: true, force: true });
   process.exit(130);
@@ -175,11 +178,11 @@ try {
   // The writers on the same rows: every snapshot's interfaces, one file per snapshot.
   const ifaceRows = summary.rows.interfaces;
   const hyparquet = await import(path.join(root, 'analyzer/dist/export/write-parquet.js'));
-  const { lakeRowsFromDb, listDbSnapshots } = await import(path.join(root, 'analyzer/dist/export/rows-from-db.js'));
+  const { dbSnapshotReader, listDbSnapshots } = await import(path.join(root, 'analyzer/dist/export/rows-from-db.js'));
   const { tableOf } = await import(path.join(root, 'analyzer/dist/catalogue/catalogue.js'));
   const Sqlite = createRequire(path.join(root, 'analyzer/package.json'))('better-sqlite3');
   const conn = new Sqlite(db, { readonly: true });
-  const sample = listDbSnapshots(conn, { host: null, since: null, until: null }).slice(0, 200).map((s) => lakeRowsFromDb(conn, s));
+  const sample = listDbSnapshots(conn, { host: null, since: null, until: null }).slice(0, 200).map(dbSnapshotReader(conn));
   conn.close();
   let t1 = performance.now();
   let hyBytes = 0;
@@ -241,7 +244,7 @@ try {
     queryMs[name] = Math.round(median(times));
     console.error(`query "${name}": ${fmt(queryMs[name])} ms (median of ${runs}); ${answer.length} row(s), first ${JSON.stringify(answer[0] ?? null).slice(0, 160)}`);
   }
-  const explain = (await duck.runAndReadAll(`EXPLAIN ANALYZE SELECT count(*) FROM ${t('interfaces')} WHERE host = 'node-001'`)).getRows().map((r) => r[1]).join('\n');
+  const explain = (await duck.runAndReadAll(`EXPLAIN ANALYZE SELECT count(*) FROM ${t('interfaces')} WHERE host = 'node-001'`)).getRowObjectsJson().map((r) => r.explain_value).join('\n');
   console.error(`host filter: ${/Scanning Files: \d+\/\d+/.exec(explain)?.[0]}`);
   duck.closeSync();
   instance.closeSync();
@@ -260,5 +263,5 @@ try {
   writeFileSync(path.join(tmp, 'result.json'), JSON.stringify(result));
   console.log(JSON.stringify(result));
 } finally {
-  rmSync(tmp, { recursive: true, force: true });
+  if (!keep) rmSync(tmp, { recursive: true, force: true });
 }
