@@ -30,10 +30,13 @@ const hosts = Number(opt('--hosts', '10'));
 const namespaces = Number(opt('--namespaces', '100'));
 const churn = Number(opt('--churn', '0.05'));
 const runs = Number(opt('--runs', '3'));
+/** Keep the bundles, database and lakes in this directory (for profiling) instead of a temporary one. */
+const keep = opt('--keep', null);
 const bin = path.join(root, 'analyzer/dist/nsnap.cjs');
 const perHost = Math.ceil(snapshots / hosts);
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-export-'));
+const tmp = keep ?? mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-export-'));
+if (keep) mkdirSync(keep, { recursive: true });
 process.on('SIGINT', () => {
   rmSync(tmp, { recursive: true, force: true });
   process.exit(130);
@@ -75,7 +78,8 @@ class Fleet {
       pids: [this.nextPid++, this.nextPid++],
       podUid: uuid(),
       containers: [hex(32), hex(32)],
-      ip: `10.${42 + Math.floor(ip / 65536)}.${Math.floor(ip / 256) % 256}.${ip % 256}`,
+      // Each node its own /24 of the pod network, addresses reused after 250 pods, as a CNI hands them out.
+      ip: `10.42.${this.h % 256}.${(ip % 250) + 2}`,
     };
   }
 
@@ -170,16 +174,17 @@ try {
   const { DuckDBInstance } = await import(pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('@duckdb/node-api')).href);
   const instance = await DuckDBInstance.create(':memory:');
   const duck = await instance.connect();
-  const t = (table) => `read_parquet('${lake}/${table}/*/*/*.parquet', hive_partitioning = true)`;
+  let lakeRoot = lake;
+  const t = (table) => `read_parquet('${lakeRoot}/${table}/*/*/*.parquet', hive_partitioning = true)`;
 
   // The writers on the same rows: every snapshot's interfaces, one file per snapshot.
   const ifaceRows = summary.rows.interfaces;
   const hyparquet = await import(path.join(root, 'analyzer/dist/export/write-parquet.js'));
-  const { lakeRowsFromDb, listDbSnapshots } = await import(path.join(root, 'analyzer/dist/export/rows-from-db.js'));
+  const { dbSnapshotReader, listDbSnapshots } = await import(path.join(root, 'analyzer/dist/export/rows-from-db.js'));
   const { tableOf } = await import(path.join(root, 'analyzer/dist/catalogue/catalogue.js'));
   const Sqlite = createRequire(path.join(root, 'analyzer/package.json'))('better-sqlite3');
   const conn = new Sqlite(db, { readonly: true });
-  const sample = listDbSnapshots(conn, { host: null, since: null, until: null }).slice(0, 200).map((s) => lakeRowsFromDb(conn, s));
+  const sample = listDbSnapshots(conn, { host: null, since: null, until: null }).slice(0, 200).map(dbSnapshotReader(conn));
   conn.close();
   let t1 = performance.now();
   let hyBytes = 0;
@@ -200,49 +205,68 @@ try {
   await duck.run('DROP TABLE ifaces');
 
   // The five fleet questions (docs/fleet.md has them with their explanation).
-  const latestIp = (await duck.runAndReadAll(`SELECT a.local FROM ${t('interfaces')}, unnest(addresses) AS u(a) WHERE host = 'node-003' AND ifname = 'eth0' AND taken_at <= TIMESTAMP '2026-11-29 03:12:00' ORDER BY taken_at DESC LIMIT 1`)).getRows()[0]?.[0] ?? '10.42.0.17';
+  const latestIp = '10.42.3.17';
   const someContainer = (await duck.runAndReadAll(`SELECT container_id FROM ${t('containers')} WHERE host = 'node-001' LIMIT 1`)).getRows()[0]?.[0];
   const QUESTIONS = {
-    'leaked veths since the kernel upgrade': `
+    'leaked veths since the kernel upgrade': () => `
       SELECT u.host, count(DISTINCT u.ifname) AS leaked
       FROM ${t('unpaired_veths')} u JOIN ${t('snapshots')} s USING (host, snapshot_id)
       WHERE s.kernel_release = '6.12.9-amd64' AND u.reason IN ('dangling', 'unseen-peer')
       GROUP BY u.host ORDER BY u.host`,
-    'which pod had an IP at 03:12 on any node': `
+    'which pod had an IP at 03:12 on any node': () => `
       WITH in_force AS (SELECT host, max(taken_at) AS taken_at FROM ${t('snapshots')} WHERE taken_at <= TIMESTAMP '2026-11-29 03:12:00' GROUP BY host)
       SELECT i.host, i.netns, i.ifname, c.pod_uid, list(DISTINCT c.container_id) AS containers
       FROM ${t('interfaces')} i JOIN in_force USING (host, taken_at)
       LEFT JOIN ${t('containers')} c ON c.host = i.host AND c.snapshot_id = i.snapshot_id AND c.netns = i.netns
       WHERE list_contains(list_transform(i.addresses, a -> a.local), '${latestIp}')
       GROUP BY ALL`,
-    'namespaces changed across the fleet during the 10:00 deploy': `
+    'namespaces changed across the fleet during the 10:00 deploy': () => `
       WITH before AS (SELECT host, max(taken_at) AS t FROM ${t('snapshots')} WHERE taken_at <= TIMESTAMP '2026-11-29 10:00:00' GROUP BY host),
            after AS (SELECT host, min(taken_at) AS t FROM ${t('snapshots')} WHERE taken_at >= TIMESTAMP '2026-11-29 10:30:00' GROUP BY host),
            b AS (SELECT n.host, n.boot_id, n.netns FROM ${t('namespaces')} n JOIN before ON n.host = before.host AND n.taken_at = before.t),
            a AS (SELECT n.host, n.boot_id, n.netns FROM ${t('namespaces')} n JOIN after ON n.host = after.host AND n.taken_at = after.t)
       SELECT (SELECT count(*) FROM (SELECT * FROM b EXCEPT SELECT * FROM a)) AS gone,
              (SELECT count(*) FROM (SELECT * FROM a EXCEPT SELECT * FROM b)) AS new`,
-    'where a container ran, first and last seen': `
+    'where a container ran, first and last seen': () => `
       SELECT host, netns, pod_uid, min(taken_at) AS first_seen, max(taken_at) AS last_seen, count(*) AS snapshots
       FROM ${t('containers')} WHERE container_id = '${someContainer}' GROUP BY ALL`,
-    'hosts with failed captures in the last day, by probe': `
+    'hosts with failed captures in the last day, by probe': () => `
       SELECT host, probe, reason, count(*) AS gaps FROM ${t('gaps')}
       WHERE date >= '2026-11-29' GROUP BY ALL ORDER BY gaps DESC LIMIT 20`,
   };
-  const queryMs = {};
-  for (const [name, sql] of Object.entries(QUESTIONS)) {
-    const times = [];
-    let answer;
-    for (let r = 0; r < runs; r++) {
-      const q0 = performance.now();
-      answer = (await duck.runAndReadAll(sql)).getRowObjectsJson();
-      times.push(ms(q0));
+  const timeQuestions = async (label) => {
+    const out = {};
+    for (const [name, sql] of Object.entries(QUESTIONS)) {
+      const times = [];
+      let answer;
+      for (let r = 0; r < runs; r++) {
+        const q0 = performance.now();
+        answer = (await duck.runAndReadAll(sql())).getRowObjectsJson();
+        times.push(ms(q0));
+      }
+      out[name] = Math.round(median(times));
+      console.error(`${label} "${name}": ${fmt(out[name])} ms (median of ${runs}); ${answer.length} row(s), first ${JSON.stringify(answer[0] ?? null).slice(0, 160)}`);
     }
-    queryMs[name] = Math.round(median(times));
-    console.error(`query "${name}": ${fmt(queryMs[name])} ms (median of ${runs}); ${answer.length} row(s), first ${JSON.stringify(answer[0] ?? null).slice(0, 160)}`);
+    return out;
+  };
+  const queryMs = await timeQuestions('query');
+  const explain = (await duck.runAndReadAll(`EXPLAIN ANALYZE SELECT count(*) FROM ${t('interfaces')} WHERE host = 'node-001'`)).getRowObjectsJson().map((r) => r.explain_value).join('\n');
+  // DuckDB's plan box wraps a long line: the count may be on the line after its label.
+  const scanned = /Scanning Files:[\s│]*(\d+\/\d+)/.exec(explain)?.[1];
+  console.error(`host filter (node-001): scanning ${scanned} interfaces files`);
+
+  // Compaction (docs/fleet.md): each table rewritten as one file per host and day, then the same questions.
+  const compacted = path.join(tmp, 'lake-daily');
+  mkdirSync(compacted);
+  t1 = performance.now();
+  for (const table of readdirSync(lake)) {
+    await duck.run(`COPY (SELECT * FROM ${t(table)}) TO '${path.join(compacted, table)}' (FORMAT parquet, PARTITION_BY (host, date))`);
   }
-  const explain = (await duck.runAndReadAll(`EXPLAIN ANALYZE SELECT count(*) FROM ${t('interfaces')} WHERE host = 'node-001'`)).getRows().map((r) => r[1]).join('\n');
-  console.error(`host filter: ${/Scanning Files: \d+\/\d+/.exec(explain)?.[0]}`);
+  const compactMs = ms(t1);
+  const compactedBytes = du(compacted);
+  console.error(`compaction to one file per table, host and day: ${fmt(compactMs / 1000, 1)} s, ${fmt(compactedBytes / made)} B per snapshot`);
+  lakeRoot = compacted;
+  const compactedQueryMs = await timeQuestions('compacted');
   duck.closeSync();
   instance.closeSync();
 
@@ -255,10 +279,11 @@ try {
     rows, exportMs: Math.round(exp.ms), exportRowsPerSecond: Math.round(rows / (exp.ms / 1000)),
     exportFromBundlesMs: Math.round(fromBundles.ms), exportAgainMs: Math.round(again.ms), ingestMs: Math.round(ingest.ms),
     writer: { rows: sampleRows, hyparquetRowsPerSecond: Math.round(sampleRows / (hyMs / 1000)), duckdbCopyRowsPerSecond: Math.round(sampleRows / (duckMs / 1000)), hyparquetBytesPerFile: Math.round(hyBytes / 200), duckdbBytesPerFile: Math.round(duckBytes / 200) },
-    queryMs,
+    queryMs, hostFilterFiles: scanned,
+    compactedBytesPerSnapshot: Math.round(compactedBytes / made), compactMs: Math.round(compactMs), compactedQueryMs,
   };
   writeFileSync(path.join(tmp, 'result.json'), JSON.stringify(result));
   console.log(JSON.stringify(result));
 } finally {
-  rmSync(tmp, { recursive: true, force: true });
+  if (!keep) rmSync(tmp, { recursive: true, force: true });
 }

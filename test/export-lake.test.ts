@@ -184,8 +184,9 @@ describe.skipIf(skip)('nsnap export read by DuckDB', () => {
     const mine = all.filter((k) => k.startsWith(`interfaces/host=${hostB}/`));
     expect(mine).toHaveLength(1);
     expect(all.length).toBeGreaterThanOrEqual(3);
-    expect(plan).toMatch(new RegExp(`Scanning Files: ${mine.length}/${all.length}`));
-    expect(plan).toMatch(new RegExp(`Total Files Read: ${mine.length}\\b`));
+    // DuckDB's plan box may wrap a line: a count can be on the line after its label.
+    expect(plan).toMatch(new RegExp(`Scanning Files:[\\s│]*${mine.length}/${all.length}\\b`));
+    expect(plan).toMatch(new RegExp(`Total Files Read:[\\s│]*${mine.length}\\b`));
   });
 
   describe('to S3', () => {

@@ -9,7 +9,7 @@ import { ingestSources } from '../ingest/ingest.js';
 import { normalizeBundle } from '../ingest/normalize.js';
 import { parseUnpacked, unpackBundle } from '../ingest/read-bundle.js';
 import { lakeRowsFromBundle } from '../export/rows-from-bundle.js';
-import { lakeRowsFromDb, listDbSnapshots } from '../export/rows-from-db.js';
+import { dbSnapshotReader, listDbSnapshots } from '../export/rows-from-db.js';
 import { writeParquet } from '../export/write-parquet.js';
 import { CATALOGUE, tableOf, TABLE_NAMES, type ColumnType } from './catalogue.js';
 import { catalogueMarkdown } from './docs.js';
@@ -83,7 +83,8 @@ describe('the table catalogue', () => {
     migrate(db);
     const summary = ingestSources(db, files);
     expect(summary.files.map((f) => f.reason)).toEqual(files.map(() => null));
-    const fromDb = new Map(listDbSnapshots(db, { host: null, since: null, until: null }).map((s) => [s.snapshotId, lakeRowsFromDb(db, s)]));
+    const read = dbSnapshotReader(db);
+    const fromDb = new Map(listDbSnapshots(db, { host: null, since: null, until: null }).map((s) => [s.snapshotId, read(s)]));
     expect(fromDb.size).toBe(files.length);
     const nonEmpty = new Set<string>();
     for (const file of files) {

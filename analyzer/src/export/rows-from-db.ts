@@ -51,10 +51,28 @@ export function listDbSnapshots(db: Database, filter: { host: string | null; sin
   return db.prepare(EXPORT_SQL.list).all(filter) as DbSnapshot[];
 }
 
-/** One snapshot of the database as lake rows. */
-export function lakeRowsFromDb(db: Database, snap: DbSnapshot): LakeSnapshot {
-  const all = (sql: string) => db.prepare(sql).all(snap.row) as Row[];
-  const s = db.prepare(EXPORT_SQL.snapshot).get(snap.row) as Row;
+const INTERFACE_COLUMNS = ['netns', 'ifindex', 'ifname', 'kind', 'slave_kind', 'master', 'link_index', 'link_netnsid', 'link_name', 'link_netns_name', 'mtu', 'operstate', 'address', 'link_type', 'alias'];
+
+/** The parsed value of each distinct JSON text: most interfaces share their flags, and many their addresses. */
+function memoJson<T>(): (text: unknown) => T {
+  const seen = new Map<string, T>();
+  return (text) => {
+    let v = seen.get(text as string);
+    if (v === undefined) seen.set(text as string, (v = JSON.parse(text as string) as T));
+    return v;
+  };
+}
+
+/** Reads snapshots of the database as lake rows, with every statement prepared once for the run. */
+export function dbSnapshotReader(db: Database): (snap: DbSnapshot) => LakeSnapshot {
+  const statements = new Map(Object.entries(EXPORT_SQL).map(([k, sql]) => [k, db.prepare(sql)]));
+  const flagsOf = memoJson<string[]>();
+  const addressesOf = memoJson<{ family: string; local: string; prefixlen: number }[]>();
+  return (snap) => lakeRowsFromDb(snap, (name) => statements.get(name)!.all(snap.row) as Row[], flagsOf, addressesOf);
+}
+
+function lakeRowsFromDb(snap: DbSnapshot, all: (name: keyof typeof EXPORT_SQL) => Row[], flagsOf: (t: unknown) => string[], addressesOf: (t: unknown) => { family: string; local: string; prefixlen: number }[]): LakeSnapshot {
+  const s = all('snapshot')[0] as Row;
   const base = { snapshot_id: s.snapshot_id as string, taken_at: s.taken_at as string, boot_id: s.boot_id as string | null };
 
   const snapshots: LakeRow[] = [{
@@ -68,7 +86,7 @@ export function lakeRowsFromDb(db: Database, snap: DbSnapshot): LakeSnapshot {
     uid: s.uid as number,
     host_netns: s.host_netns as number | null,
     host_netns_error: s.host_netns_error as string | null,
-    tags: all(EXPORT_SQL.tags).map((t) => ({ key: t.key as string, value: t.value as string })),
+    tags: all('tags').map((t) => ({ key: t.key as string, value: t.value as string })),
     collector_name: s.collector_name as string,
     collector_version: s.collector_version as string,
     collector_mode: s.collector_mode as string,
@@ -79,14 +97,14 @@ export function lakeRowsFromDb(db: Database, snap: DbSnapshot): LakeSnapshot {
   const names = new Map<number, Set<string>>();
   const mounts = new Map<number, Set<string>>();
   const add = (m: Map<number, Set<string>>, k: number, v: string) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(v);
-  for (const h of all(EXPORT_SQL.handles)) {
+  for (const h of all('handles')) {
     if (h.kind === 'named') {
       if (h.name !== null) add(names, h.netns as number, h.name as string);
     } else {
       add(mounts, h.netns as number, h.path as string);
     }
   }
-  const namespaces: LakeRow[] = all(EXPORT_SQL.namespaces).map((n) => ({
+  const namespaces: LakeRow[] = all('namespaces').map((n) => ({
     ...base,
     ...pick(n, 'netns', 'problem', 'entered_via', 'entered_path'),
     is_host: bool(n.is_host),
@@ -95,27 +113,27 @@ export function lakeRowsFromDb(db: Database, snap: DbSnapshot): LakeSnapshot {
     mounts: [...(mounts.get(n.netns as number) ?? [])].sort(),
   }));
 
-  const processes: LakeRow[] = all(EXPORT_SQL.processes).map((p) => ({ ...base, ...p }));
-  const containers: LakeRow[] = all(EXPORT_SQL.containers).map((c) => ({ ...base, ...c }));
-  const interfaces: LakeRow[] = all(EXPORT_SQL.interfaces).map(({ underlay, flags, altnames, addresses, ...i }) => ({
+  const processes: LakeRow[] = all('processes').map((p) => ({ ...base, ...pick(p, 'pid', 'netns', 'netns_error', 'comm', 'start_time', 'runtime', 'container_id') }));
+  const containers: LakeRow[] = all('containers').map((c) => ({ ...base, ...pick(c, 'netns', 'runtime', 'container_id', 'pod_uid', 'cgroup_version') }));
+  const interfaces: LakeRow[] = all('interfaces').map((i) => ({
     ...base,
-    ...i,
-    flags: json<string[]>(flags),
-    altnames: json<string[]>(altnames),
-    underlay_ifindex: typeof underlay === 'number' ? underlay : null,
-    underlay_name: typeof underlay === 'string' ? underlay : null,
-    addresses: json<{ family: string; local: string; prefixlen: number }[]>(addresses).map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen })),
+    ...pick(i, ...INTERFACE_COLUMNS),
+    flags: flagsOf(i.flags),
+    altnames: json<string[]>(i.altnames),
+    underlay_ifindex: typeof i.underlay === 'number' ? i.underlay : null,
+    underlay_name: typeof i.underlay === 'string' ? i.underlay : null,
+    addresses: addressesOf(i.addresses).map((a) => ({ family: a.family, local: a.local, prefixlen: a.prefixlen })),
   }));
 
   const candidates = new Map<number, LakeRow[]>();
-  for (const c of all(EXPORT_SQL.candidates)) {
+  for (const c of all('candidates')) {
     const list = candidates.get(c.link as number) ?? candidates.set(c.link as number, []).get(c.link as number)!;
     list.push(pick(c, 'netns', 'ifindex', 'ifname'));
   }
   const veth_pairs: LakeRow[] = [];
   const unpaired_veths: LakeRow[] = [];
   const lowers: LakeRow[] = [];
-  for (const l of all(EXPORT_SQL.links)) {
+  for (const l of all('links')) {
     const a = { netns: l.a_netns ?? null, ifindex: l.a_ifindex ?? null, ifname: l.a_ifname ?? null };
     if (l.relation === 'veth' && l.status === 'resolved') {
       veth_pairs.push({ ...base, ...pick(l, 'method', 'a_netns', 'a_ifindex', 'a_ifname', 'b_netns', 'b_ifindex', 'b_ifname') });
@@ -125,7 +143,7 @@ export function lakeRowsFromDb(db: Database, snap: DbSnapshot): LakeSnapshot {
       lowers.push({ ...base, ...pick(l, 'relation'), ...a, ...pick(l, 'status', 'method', 'detail'), target_netns: l.b_netns ?? null, target_ifindex: l.b_ifindex ?? null, target_ifname: l.b_ifname ?? null });
     }
   }
-  const gaps: LakeRow[] = all(EXPORT_SQL.gaps).map((g) => ({ ...base, ...g }));
+  const gaps: LakeRow[] = all('gaps').map((g) => ({ ...base, ...pick(g, 'source', 'probe', 'subject', 'reason', 'detail') }));
 
   return { host: snap.host, snapshotId: snap.snapshotId, takenAt: snap.takenAt, tables: sortTables({ snapshots, namespaces, processes, containers, interfaces, veth_pairs, unpaired_veths, lowers, gaps }) };
 }

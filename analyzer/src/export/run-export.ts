@@ -4,7 +4,7 @@ import { defaultDbPath, openDatabase } from '../db/open.js';
 import { UsageError, quote } from '../errors.js';
 import { storeSettings } from '../ingest/run-ingest.js';
 import type { KeyFilter } from '../ingest/remote-listing-plan.js';
-import { listDbSnapshots, lakeRowsFromDb } from './rows-from-db.js';
+import { dbSnapshotReader, listDbSnapshots } from './rows-from-db.js';
 import { bundleSnapshots } from './bundle-source.js';
 import { lakeKey } from './lake-path.js';
 import type { LakeSnapshot } from './lake-rows.js';
@@ -159,7 +159,8 @@ export async function runExport(flags: ExportFlags, io: ExportIo): Promise<Expor
 
 async function* dbSnapshots(db: Parameters<typeof listDbSnapshots>[0], filter: KeyFilter): AsyncGenerator<SourceSnapshot> {
   const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+  const read = dbSnapshotReader(db);
   for (const snap of listDbSnapshots(db, { host: filter.host, since: iso(filter.since), until: iso(filter.until) })) {
-    yield { ref: snap, load: async () => lakeRowsFromDb(db, snap) };
+    yield { ref: snap, load: async () => read(snap) };
   }
 }
