@@ -281,7 +281,7 @@ describe('nsnap diff, history, whois, check on hand-built snapshots', () => {
         from: expect.objectContaining({ id: s1.snapshotId }),
         to: expect.objectContaining({ id: s2.snapshotId }),
         sameBoot: true,
-        counts: { namespaces: { added: 0, removed: 1, changed: 0, uncertain: 0 }, interfaces: { added: 0, removed: 3, changed: 0 }, pairs: { added: 0, removed: 1 } },
+        counts: { namespaces: { added: 0, removed: 1, changed: 0, uncertain: 0 }, interfaces: { added: 0, removed: 3, changed: 0 }, pairs: { added: 0, removed: 1 }, routing: { changed: 0 } },
       },
     ]);
   });
