@@ -61,8 +61,11 @@ export async function captureTemplate(collector) {
 export function templateParts({ bundle, prefix }) {
   const host = bundle.namespaces.find((n) => n.isHost);
   const [hl, ha] = host.captures[0].stdout.split('\n');
-  const hostLinks = JSON.parse(hl);
-  const hostAddrs = JSON.parse(ha);
+  // Other tests' devices on this machine may carry control characters that iproute2 prints raw inside
+  // JSON strings; outside strings they are only whitespace, so a space in their place parses either way.
+  const lenient = (text) => JSON.parse(text.replace(/[\u0000-\u001f]/g, ' '));
+  const hostLinks = lenient(hl);
+  const hostAddrs = lenient(ha);
   const addrOf = (addrs, name) => addrs.find((a) => a.ifname === name);
   // Other namespaces may exist on this machine while the template is taken: keep only the host's own plain devices.
   const base = hostLinks.filter((l) => !l.ifname.startsWith(prefix) && l.link_netnsid === undefined && l.master === undefined && l.linkinfo?.info_kind !== 'veth');
