@@ -4,7 +4,8 @@
 // bench/analyzer-bundles.mjs (one real collector run cloned into a docker-like
 // host whose containers come and go). The schema-4 database is the same facts
 // written out per snapshot (every span row once for each snapshot it holds at,
-// with schema 4's tables and indexes), so both hold exactly the same answers.
+// with schema 4's tables and indexes, and each interface's raw JSON read back
+// from its bundle, as schema 4 stored it), so both hold the same answers.
 //   unchanged  bytes an unchanged N-namespace snapshot adds (target ≤ 5 KB)
 //   size       S snapshots × N namespaces at C churn: database bytes against
 //              schema 4's (target ≤ 1/5) and the gzip bundles' (target ≤ 1)
@@ -47,6 +48,8 @@ const { migrate } = await dist('db/migrate.js');
 const { MIGRATIONS } = await dist('db/migrations.js');
 const { SPAN_TABLES, holdsAt } = await dist('db/intervals.js');
 const { findBundles } = await dist('ingest/find-bundles.js');
+const { normalizeBundle } = await dist('ingest/normalize.js');
+const { unpackBundle, parseUnpacked } = await dist('ingest/read-bundle.js');
 const { selectSnapshot } = await dist('query/select.js');
 const { peersOf } = await dist('query/peers.js');
 const { diffSelected, loadForDiff } = await dist('query/diff-snapshots.js');
@@ -94,7 +97,7 @@ function compactBytes(db) {
  * Schema 4's database of the same facts: every span row written once per snapshot it holds at, ids
  * made unique per snapshot as schema 4 had them (snapshot × 10^7 + the span's or key's id).
  */
-function writeV4(source, target) {
+function writeV4(source, target, dir) {
   rmSync(target, { force: true });
   const db = new Sqlite(target);
   migrate(db, MIGRATIONS.slice(0, V4));
@@ -116,12 +119,22 @@ function writeV4(source, target) {
       ${per('container_spans', `s.id * ${ID} + x.id, x.netns, x.runtime, x.container_id, x.pod_uid, x.cgroup_version`)}`);
     db.exec(`INSERT INTO processes (snapshot, pid, netns, netns_error, comm, start_time, container)
       ${per('process_spans', `x.pid, x.netns, x.netns_error, x.comm, x.start_time, CASE WHEN x.container_id IS NULL THEN NULL ELSE ${container} END`)}`);
-    db.exec(`INSERT INTO interfaces (snapshot, id, ${iface.join(', ')}) ${per('interface_spans', `s.id * ${ID} + x.iface, ${iface.map((c) => `x.${c}`).join(', ')}`)}`);
+    db.exec(`INSERT INTO interfaces (snapshot, id, ${iface.join(', ')}, raw) ${per('interface_spans', `s.id * ${ID} + x.iface, ${iface.map((c) => `x.${c}`).join(', ')}, ''`)}`);
     db.exec(`INSERT INTO links (snapshot, id, relation, a, b, status, method, detail)
       ${per('link_spans', `s.id * ${ID} + x.id, x.relation, s.id * ${ID} + x.a, s.id * ${ID} + x.b, x.status, x.method, x.detail`)}`);
     db.exec(`INSERT INTO link_candidates (link, interface) SELECT s.id * ${ID} + x.id, s.id * ${ID} + j.value
       FROM n.link_spans x CROSS JOIN n.snapshots s JOIN json_each(x.candidates) j WHERE s.host = x.host AND ${holdsAt('x', 's.taken_at', 's.id')}`);
     db.exec(`INSERT INTO nsids ${per('nsid_spans', 'x.observer, x.nsid, x.target, x.method')}`);
+  })();
+  // Schema 4 kept each interface's raw JSON in every snapshot (schema 5 keeps it in the bundle only).
+  const row = db.prepare('SELECT id FROM snapshots WHERE snapshot_id = ?').pluck();
+  const setRaw = db.prepare('UPDATE interfaces SET raw = ? WHERE snapshot = ? AND netns = ? AND ifindex = ?');
+  db.transaction(() => {
+    for (const file of findBundles(dir).files) {
+      const rows = normalizeBundle(parseUnpacked(unpackBundle(readFileSync(file))).bundle);
+      const id = row.get(rows.bundle.snapshotId);
+      for (const { netns, link } of rows.interfaces) setRaw.run(link.raw, id, netns, link.ifindex);
+    }
   })();
   db.exec('DROP INDEX n.bench_container_spans');
   db.exec('DETACH DATABASE n');
@@ -179,7 +192,7 @@ try {
   const ingestMs = ingest(dbS, dirS);
   const floorMs = readFloor(dirS);
   const dbV4 = path.join(tmp, 'size-v4.db');
-  writeV4(dbS, dbV4);
+  writeV4(dbS, dbV4, dirS);
   const bytes = compactBytes(dbS);
   const bytesV4 = compactBytes(dbV4);
   results.size = { bytes, bytesV4, gzip, ofV4: bytes / bytesV4, ofGzip: bytes / gzip };
@@ -214,7 +227,7 @@ try {
   const dbW = path.join(tmp, 'whois.db');
   ingest(dbW, dirW);
   const dbWv4 = path.join(tmp, 'whois-v4.db');
-  writeV4(dbW, dbWv4);
+  writeV4(dbW, dbWv4, dirW);
   const history = {};
   for (const [layout, file] of [['intervals', dbW], ['v4', dbWv4]]) {
     const db = open(file);
