@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { diffSnapshots, type SnapshotDiff } from '../diff/diff.js';
 import type { SnapshotState } from '../diff/state.js';
-import { SelectionError, selectSnapshot, type SnapshotRef } from './select.js';
+import { SelectionError, forgottenWithin, selectSnapshot, type ForgottenRange, type SnapshotRef } from './select.js';
 import { loadGaps, type GapView } from './gaps.js';
 import { loadSnapshotState } from './load-state.js';
 import { loadOwners, type Owners } from './owners.js';
@@ -19,6 +19,8 @@ export interface SnapshotLabel {
 export interface DiffResult extends Omit<SnapshotDiff, 'from' | 'to' | 'gaps'> {
   from: SnapshotLabel;
   to: SnapshotLabel;
+  /** Snapshots taken between the two that were forgotten (pruned): the changes in between are gone, only the net change is known. */
+  forgotten?: ForgottenRange;
   gaps: SnapshotDiff['gaps'] & {
     /** What the later snapshot could not capture or read and the earlier one could. */
     added: GapView[];
@@ -95,5 +97,7 @@ export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffResult
 export function diffSelected(db: Database, from: SnapshotRef, to: SnapshotRef): { diff: DiffResult; owners: DiffOwners } {
   const a = loadForDiff(db, from, true);
   const b = loadForDiff(db, to, true);
-  return { diff: diffLoaded(a, b), owners: { from: a.owners as Map<number, Owners>, to: b.owners as Map<number, Owners> } };
+  const [early, late] = from.takenAt <= to.takenAt ? [from, to] : [to, from];
+  const forgotten = forgottenWithin(db, from.host, early.takenAt, late.takenAt);
+  return { diff: { ...diffLoaded(a, b), ...(forgotten ? { forgotten } : {}) }, owners: { from: a.owners as Map<number, Owners>, to: b.owners as Map<number, Owners> } };
 }

@@ -5,7 +5,7 @@ import type { NamespaceState } from '../diff/state.js';
 import { UsageError, quote } from '../errors.js';
 import { label, type SnapshotLabel } from './diff-snapshots.js';
 import type { ContainerView, Owners } from './owners.js';
-import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
+import { RANGE_SQL, forgottenWithin, resolveHost, selectSnapshot, type ForgottenRange, type SnapshotRef } from './select.js';
 
 /** What `whois WHAT` asks about. A bare hex word may be an interface name or a container id: both are tried. */
 export type WhoisQuery = { kind: 'interface'; name: string } | { kind: 'pid'; pid: number } | { kind: 'netns'; inode: number } | { kind: 'container'; prefix: string };
@@ -289,6 +289,8 @@ export interface WhoisPeriod {
   gaps: number;
   /** Set when nothing proved or disproved that this period's namespace is the one of the period before on the same inode. */
   uncertain?: string;
+  /** Snapshots taken within the period that were forgotten (pruned): what the name was then is gone. */
+  forgotten?: ForgottenRange;
   bootId: string | null;
   netns: number;
   ifindex: number;
@@ -372,12 +374,14 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null): 
       const lastRow = p.rows[p.rows.length - 1] as HistRow;
       const last = snaps[ordinal.get(lastRow.row) as number] as SnapshotRef;
       const i = decodeRow(inNetns.get(last.row, lastRow.netns, dbName(q.name)) as IfRow);
+      const forgotten = forgottenWithin(db, host.label, first.takenAt, last.takenAt);
       return {
         first: { id: first.id, takenAt: first.takenAt },
         last: { id: last.id, takenAt: last.takenAt },
         snapshots: p.rows.length,
         gaps: p.gaps,
         ...(p.uncertain !== undefined ? { uncertain: p.uncertain } : {}),
+        ...(forgotten ? { forgotten } : {}),
         bootId: last.bootId,
         netns: lastRow.netns,
         ifindex: lastRow.ifindex,
