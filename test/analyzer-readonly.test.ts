@@ -75,7 +75,7 @@ describe('read-only databases', () => {
     const db = path.join(dir, 'tampered.db');
     expect((await runCli(ANALYZER_BIN, ['ingest', '-q', store, '--db', db])).exitCode).toBe(0);
     const raw = openDatabase(db, { mustExist: true });
-    raw.exec('DROP VIEW interface_owners; DROP VIEW veth_pairs; DROP VIEW unpaired_veths; DROP TABLE link_candidates; DROP TABLE links');
+    raw.exec('DROP VIEW interface_owners; DROP VIEW veth_pairs; DROP VIEW unpaired_veths; DROP VIEW link_candidates; DROP VIEW links');
     raw.close();
     const r = await runCli(ANALYZER_BIN, ['--db', db, 'peers']);
     expect(r.exitCode).toBe(70);

@@ -97,3 +97,8 @@ export function snapshotInserter(db: Database): SnapshotInserter {
     },
   };
 }
+
+/** One snapshot's rows into a database of schema 4. */
+export function insertV4(db: Database, rows: SnapshotRows, contentSha256: string, jsonBytes: number, ingestedAt: string): number {
+  return snapshotInserter(db).insert(rows, contentSha256, jsonBytes, ingestedAt);
+}

@@ -76,6 +76,10 @@ export const diffBody = z.object({
     removed: z.array(gap).describe('what the earlier snapshot could not capture and the later one could'),
   }),
   routing: routingDiff,
+  forgotten: z
+    .object({ snapshots: z.number().int(), from: z.string().describe('taken_at of the first forgotten snapshot'), to: z.string().describe('taken_at of the last') })
+    .optional()
+    .describe('snapshots taken between the two that were forgotten (pruned): the changes in between are gone, only the net change is known'),
 });
 
 /** `nsnap diff --json`. */

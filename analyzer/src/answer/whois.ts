@@ -87,6 +87,10 @@ export const whoisPeriod = z.object({
   snapshots: z.number().int().describe('snapshots of the period that held the name'),
   gaps: z.number().int().describe('snapshots inside the period that could not capture or read the namespace'),
   uncertain: z.string().optional().describe('nothing proved or disproved that this is the namespace of the period before'),
+  forgotten: z
+    .object({ snapshots: z.number().int(), from: z.string(), to: z.string() })
+    .optional()
+    .describe('snapshots taken within the period that were forgotten (pruned): what the name was then is gone'),
   bootId: z.string().nullable(),
   netns: z.number().int(),
   ifindex: z.number().int(),

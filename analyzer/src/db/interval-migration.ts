@@ -17,6 +17,11 @@ CREATE TABLE interface_keys (
 ${spanTablesSql()}
 CREATE INDEX interface_spans_iface ON interface_spans(iface, last_at);
 CREATE INDEX interface_spans_ifname ON interface_spans(ifname, host);
+-- One namespace's facts at one snapshot (whois, and whois --all for every snapshot of a period).
+CREATE INDEX namespace_spans_inode ON namespace_spans(host, inode, last_at);
+CREATE INDEX handle_spans_netns ON handle_spans(host, netns, last_at);
+CREATE INDEX container_spans_netns ON container_spans(host, netns, last_at);
+CREATE INDEX process_spans_netns ON process_spans(host, netns, last_at);
 
 CREATE TABLE forgotten (
   host TEXT NOT NULL,
@@ -55,7 +60,8 @@ CREATE VIEW processes AS SELECT snapshots.id AS snapshot, process_spans.pid, pro
       AND ${holdsAt('container_spans', 'snapshots.taken_at', 'snapshots.id')}) AS container
   ${perSnapshot('process_spans')};
 CREATE VIEW interfaces AS SELECT interface_spans.iface AS id, snapshots.id AS snapshot, interface_spans.netns, interface_spans.ifindex, interface_spans.ifname, interface_spans.kind, interface_spans.slave_kind, interface_spans.master, interface_spans.link_index, interface_spans.link_netnsid,
-    interface_spans.link_name, interface_spans.link_netns_name, interface_spans.mtu, interface_spans.operstate, interface_spans.flags, interface_spans.address, interface_spans.link_type, interface_spans.alias, interface_spans.altnames, interface_spans.underlay, interface_spans.addresses, interface_spans.raw
+    interface_spans.link_name, interface_spans.link_netns_name, interface_spans.mtu, interface_spans.operstate, interface_spans.flags, interface_spans.address, interface_spans.link_type, interface_spans.alias, interface_spans.altnames, interface_spans.underlay, interface_spans.addresses,
+    NULL AS raw
   ${perSnapshot('interface_spans')};
 CREATE VIEW links AS SELECT link_spans.id, snapshots.id AS snapshot, link_spans.relation, link_spans.a, link_spans.b, link_spans.status, link_spans.method, link_spans.detail ${perSnapshot('link_spans')};
 CREATE VIEW link_candidates AS SELECT link_spans.id AS link, j.value AS interface FROM link_spans JOIN json_each(link_spans.candidates) j;
@@ -142,7 +148,7 @@ const OLD_SQL = {
   processes: `SELECT p.pid, p.netns, p.netns_error, p.comm, p.start_time, c.runtime, c.container_id
     FROM processes p LEFT JOIN containers c ON c.id = p.container WHERE p.snapshot = ? ORDER BY p.pid`,
   interfaces: `SELECT netns, ifindex, ifname, kind, slave_kind, master, link_index, link_netnsid, link_name, link_netns_name, mtu, operstate, flags,
-    address, link_type, alias, altnames, underlay, addresses, raw FROM interfaces WHERE snapshot = ? ORDER BY id`,
+    address, link_type, alias, altnames, underlay, addresses FROM interfaces WHERE snapshot = ? ORDER BY id`,
   links: `SELECT l.id, l.relation, a.netns, a.ifindex, b.netns, b.ifindex, l.status, l.method, l.detail
     FROM links l JOIN interfaces a ON a.id = l.a LEFT JOIN interfaces b ON b.id = l.b WHERE l.snapshot = ? ORDER BY l.id`,
   candidates: `SELECT lc.link, c.netns, c.ifindex FROM links l JOIN link_candidates lc ON lc.link = l.id JOIN interfaces c ON c.id = lc.interface

@@ -93,7 +93,7 @@ export function factsOf(rows: SnapshotRows, keyOf: (netns: number, ifindex: numb
     interfaces: rows.interfaces.map(({ netns, link: l }): Fact => [
       keyOf(netns, l.ifindex), netns, l.ifindex, toDbText(l.ifname), l.kind, l.slaveKind, nameOrNull(l.master), l.linkIndex, l.linkNetnsid, nameOrNull(l.linkName),
       nameOrNull(l.linkNetnsName), l.mtu, l.operstate, JSON.stringify(l.flags), l.address, l.linkType, nameOrNull(l.alias), JSON.stringify(l.altnames.map(toDbText)),
-      typeof l.underlay === 'string' ? toDbText(l.underlay) : l.underlay, JSON.stringify(l.addresses), l.raw,
+      typeof l.underlay === 'string' ? toDbText(l.underlay) : l.underlay, JSON.stringify(l.addresses),
     ]),
     links: rows.links.map((l): Fact => [l.relation, end(l.a), l.b ? end(l.b) : null, l.status, l.method, l.detail, candidateText(l.candidates.map(end))]),
     nsids: dedupeNsids(rows.nsids).map((n): Fact => [n.observer, n.nsid, n.target, n.method]),

@@ -7,7 +7,7 @@ import { matchNamespaces } from '../diff/identity.js';
 import { diffRouting } from '../diff/routing-diff.js';
 import { loadRouting, type NamespaceRouting } from './routing.js';
 import type { SnapshotState } from '../diff/state.js';
-import { SelectionError, selectSnapshot, type SnapshotRef } from './select.js';
+import { SelectionError, forgottenWithin, selectSnapshot, type SnapshotRef } from './select.js';
 import { loadGaps } from './gaps.js';
 import { loadSnapshotState } from './load-state.js';
 import { loadOwners } from './owners.js';
@@ -86,5 +86,7 @@ export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffBody {
 export function diffSelected(db: Database, from: SnapshotRef, to: SnapshotRef): { diff: DiffAnswer; owners: DiffOwners } {
   const a = loadForDiff(db, from, true);
   const b = loadForDiff(db, to, true);
-  return { diff: { answerVersion: ANSWER_VERSIONS.diff, ...diffLoaded(a, b) }, owners: { from: a.owners as Map<number, Owners>, to: b.owners as Map<number, Owners> } };
+  const [early, late] = from.takenAt <= to.takenAt ? [from, to] : [to, from];
+  const forgotten = forgottenWithin(db, from.host, early.takenAt, late.takenAt);
+  return { diff: { answerVersion: ANSWER_VERSIONS.diff, ...diffLoaded(a, b), ...(forgotten ? { forgotten } : {}) }, owners: { from: a.owners as Map<number, Owners>, to: b.owners as Map<number, Owners> } };
 }

@@ -2,7 +2,8 @@ import type { Database } from 'better-sqlite3';
 import type { DiffBody } from '../answer/diff.js';
 import type { HistoryCounts, HistoryStep } from '../answer/history.js';
 import type { DiffOwners } from './diff-snapshots.js';
-import { diffLoaded, label, loadForDiff } from './diff-snapshots.js';
+import { diffLoaded, label, type LoadedSnapshot } from './diff-snapshots.js';
+import { sweepStates } from './history-sweep.js';
 import { carryOver } from '../diff/carry.js';
 import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
@@ -33,21 +34,26 @@ export const countChanges = (d: Pick<DiffBody, 'namespaces' | 'interfaces' | 'pa
 });
 
 /**
- * Diffs each consecutive pair of snapshots, reading every snapshot once (the
- * previous one is kept), and hands each step over as soon as it is known so
- * output streams on long runs. A namespace a snapshot could not capture is
- * compared, in the next step, from its last captured state (`carryOver`).
+ * Diffs each consecutive pair of snapshots and hands each step over as soon as
+ * it is known so output streams on long runs. The snapshots' states come from
+ * the intervals, each span read once (`sweepStates`), unless `states` gives
+ * them otherwise (one `loadForDiff` per snapshot gives the same). A namespace a
+ * snapshot could not capture is compared, in the next step, from its last
+ * captured state (`carryOver`).
  */
 export function walkHistory(
   db: Database,
   snapshots: SnapshotRef[],
   options: { verbose: boolean; withOwners: boolean },
   onStep: (step: HistoryStep, owners: DiffOwners | null, done: number) => void,
+  states: Iterable<LoadedSnapshot> = sweepStates(db, snapshots, options.withOwners),
 ): void {
-  if (snapshots.length === 0) return;
-  let prev = loadForDiff(db, snapshots[0] as SnapshotRef, options.withOwners);
+  const loaded = states[Symbol.iterator]();
+  const first = loaded.next();
+  if (first.done) return;
+  let prev = first.value;
   for (let i = 1; i < snapshots.length; i++) {
-    const cur = loadForDiff(db, snapshots[i] as SnapshotRef, options.withOwners);
+    const cur = loaded.next().value as LoadedSnapshot;
     const d = diffLoaded(prev, cur);
     const uncaptured = d.gaps.uncaptured.filter((g) => g.side === 'to').map((g) => g.netns);
     const unreadable = d.namespaces.unknown.map((n) => n.netns);

@@ -23,8 +23,10 @@ export const STATE_SQL = {
 /** A nullable name column back to the name (see `toDbText`). */
 const nameOf = (text: string | null): string | null => (text === null ? null : fromDbText(text));
 
-type InterfaceRow = [number, number, string, string | null, number | null, string | null, string | null, string | null, string | null, string, string];
-type PairRow = [number, string, number, number, string, number];
+/** A row of `STATE_SQL.interfaces`, as an array. */
+export type InterfaceRow = [number, number, string, string | null, number | null, string | null, string | null, string | null, string | null, string, string];
+/** A row of `STATE_SQL.pairs`: both ends' netns, ifname, ifindex. */
+export type PairRow = [number, string, number, number, string, number];
 
 /**
  * One snapshot as `diff` and `check` see it, read from the database; owners are read once for both queries.
@@ -32,11 +34,21 @@ type PairRow = [number, string, number, number, string, number];
  * snapshots per run and `history` every snapshot of a range.
  */
 export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<number, Owners> = loadOwners(db, snap.row)): SnapshotState {
+  return stateFromRows(
+    snap,
+    owners,
+    db.prepare(STATE_SQL.interfaces).raw().all(snap.row) as InterfaceRow[],
+    db.prepare(STATE_SQL.pairs).raw().all(snap.row) as PairRow[],
+    db.prepare(STATE_SQL.unreadable).all(snap.row) as SnapshotState['unreadable'],
+  );
+}
+
+/** The state from the rows of `STATE_SQL` (read per snapshot, or from the intervals by `history`). */
+export function stateFromRows(snap: SnapshotRef, owners: Map<number, Owners>, rows: InterfaceRow[], pairRows: PairRow[], unreadable: SnapshotState['unreadable']): SnapshotState {
   const byNetns = new Map<number, InterfaceState[]>();
   // Most interfaces share their flags, and many their addresses (lo, host veths): parse each text once.
   const flagsOf = memo((text) => JSON.parse(text) as string[]);
   const addressesOf = memo((text) => (JSON.parse(text) as { family: string; local: string; prefixlen: number }[]).map(addressText));
-  const rows = db.prepare(STATE_SQL.interfaces).raw().all(snap.row) as InterfaceRow[];
   let list: InterfaceState[] = [];
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as InterfaceRow;
@@ -44,7 +56,6 @@ export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<n
     list.push({ ifindex: r[1], ifname: fromDbText(r[2]), kind: r[3], mtu: r[4], operstate: r[5], master: nameOf(r[6]), address: r[7], alias: nameOf(r[8]), flags: flagsOf(r[9]), addresses: addressesOf(r[10]) });
   }
   const isHost = (e: EndState) => (owners.get(e.netns) as Owners).host;
-  const pairRows = db.prepare(STATE_SQL.pairs).raw().all(snap.row) as PairRow[];
   const pairs: { a: EndState; b: EndState }[] = [];
   for (let i = 0; i < pairRows.length; i++) {
     const r = pairRows[i] as PairRow;
@@ -72,7 +83,7 @@ export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<n
     snapshot: { id: snap.id, host: snap.host, bootId: snap.bootId, takenAt: snap.takenAt },
     namespaces,
     pairs,
-    unreadable: db.prepare(STATE_SQL.unreadable).all(snap.row) as SnapshotState['unreadable'],
+    unreadable,
   };
 }
 

@@ -16,14 +16,47 @@ export const OWNERS_SQL = {
  * once, not yet optimized, where every row object and iterator step is garbage.
  */
 export function loadOwners(db: Database, snapshot: number): Map<number, Owners> {
+  return withRuntimeNames(
+    db,
+    snapshot,
+    ownersFromRows(
+      db.prepare(OWNERS_SQL.namespaces).raw().all(snapshot) as OwnerRows['namespaces'],
+      db.prepare(OWNERS_SQL.handles).raw().all(snapshot) as OwnerRows['handles'],
+      db.prepare(OWNERS_SQL.processes).raw().all(snapshot) as OwnerRows['processes'],
+      db.prepare(OWNERS_SQL.containers).raw().all(snapshot) as OwnerRows['containers'],
+    ),
+  );
+}
+
+/** The containers' names from the runtimes' files of that snapshot (runtime_containers, runtime_pods), where they agree. */
+export function withRuntimeNames(db: Database, snapshot: number, owners: Map<number, Owners>): Map<number, Owners> {
+  const runtimeNames = new RuntimeNames(db).at(snapshot);
+  for (const ns of owners.values()) ns.containers = runtimeNames.name(ns.containers);
+  return owners;
+}
+
+/** The rows of `OWNERS_SQL`, as arrays, in its order. */
+export interface OwnerRows {
+  namespaces: [number, number, number, string | null][];
+  handles: [number, string, string, string | null][];
+  processes: [number, number, string | null, number | null][];
+  containers: [number, string, string, string | null][];
+}
+
+/** Owners from the rows of `OWNERS_SQL` (read per snapshot, or from the intervals by `history`). */
+export function ownersFromRows(
+  namespaces: OwnerRows['namespaces'],
+  handles: OwnerRows['handles'],
+  processes: OwnerRows['processes'],
+  containers: OwnerRows['containers'],
+): Map<number, Owners> {
   const out = new Map<number, Owners>();
-  const namespaces = db.prepare(OWNERS_SQL.namespaces).raw().all(snapshot) as [number, number, number, string | null][];
+  namespaces = [...namespaces];
   namespaces.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   for (let i = 0; i < namespaces.length; i++) {
     const r = namespaces[i] as (typeof namespaces)[number];
     out.set(r[0], { netns: r[0], host: r[1] === 1, captured: r[2] === 1, problem: r[3], names: [], mounts: [], pids: [], processes: [], containers: [] });
   }
-  const handles = db.prepare(OWNERS_SQL.handles).raw().all(snapshot) as [number, string, string, string | null][];
   for (let i = 0; i < handles.length; i++) {
     const r = handles[i] as (typeof handles)[number];
     const o = out.get(r[0]);
@@ -35,7 +68,6 @@ export function loadOwners(db: Database, snapshot: number): Map<number, Owners> 
       o.mounts.push(r[2]);
     }
   }
-  const processes = db.prepare(OWNERS_SQL.processes).raw().all(snapshot) as [number, number, string | null, number | null][];
   let o: Owners | undefined;
   for (let i = 0; i < processes.length; i++) {
     const r = processes[i] as (typeof processes)[number];
@@ -45,14 +77,11 @@ export function loadOwners(db: Database, snapshot: number): Map<number, Owners> 
     o.pids.push(r[0]);
     o.processes.push({ pid: r[0], comm: r[2], startTime: r[3] });
   }
-  const containers = db.prepare(OWNERS_SQL.containers).raw().all(snapshot) as [number, string, string, string | null][];
   for (let i = 0; i < containers.length; i++) {
     const r = containers[i] as (typeof containers)[number];
     out.get(r[0])?.containers.push({ runtime: r[1], id: r[2], podUid: r[3] });
   }
-  const runtimeNames = new RuntimeNames(db).at(snapshot);
   for (const ns of out.values()) {
-    ns.containers = runtimeNames.name(ns.containers);
     if (ns.names.length > 1) ns.names.sort();
     if (ns.mounts.length > 1) ns.mounts.sort();
   }

@@ -18,9 +18,10 @@ export const PEERS_SQL = {
     UNION ALL SELECT l.id, l.relation, l.status, l.method, l.detail, ${END('a')}, NULL, NULL, NULL, NULL, NULL
     FROM links l JOIN interfaces a ON a.id = l.a AND a.snapshot = l.snapshot
     WHERE l.snapshot = @snapshot AND l.relation IN ('veth', 'lower') AND l.b IS NULL ORDER BY 1`,
-  candidates: `SELECT lc.link, ${END('c')}
-    FROM links l JOIN link_candidates lc ON lc.link = l.id JOIN interfaces c ON c.id = lc.interface AND c.snapshot = l.snapshot
-    WHERE l.snapshot = ? AND l.relation = 'veth'`,
+  // Candidates by interface id, their devices read once for the snapshot: a join per candidate would
+  // search the interfaces held at the snapshot once for each of thousands of candidates.
+  candidates: `SELECT lc.link, lc.interface FROM links l JOIN link_candidates lc ON lc.link = l.id WHERE l.snapshot = ? AND l.relation = 'veth'`,
+  interfaces: 'SELECT id, netns, ifindex, ifname, kind, master FROM interfaces WHERE snapshot = ?',
 } as const;
 
 /** A row as an array (`raw`): objects with fifteen named columns cost more than the query. */
@@ -48,9 +49,12 @@ export function peersOf(db: Database, snap: SnapshotRef, owners: Map<number, Own
     };
   };
   const candidates = new Map<number, EndView[]>();
-  for (const row of db.prepare(PEERS_SQL.candidates).raw().all(snap.row) as Row[]) {
-    const link = row[0] as number;
-    candidates.set(link, [...(candidates.get(link) ?? []), end(row, CANDIDATE)]);
+  const candidateRows = db.prepare(PEERS_SQL.candidates).raw().all(snap.row) as [number, number][];
+  const devices = candidateRows.length === 0 ? new Map<number, Row>() : new Map((db.prepare(PEERS_SQL.interfaces).raw().all(snap.row) as Row[]).map((r) => [r[0] as number, r]));
+  for (const [link, iface] of candidateRows) {
+    const list = candidates.get(link) ?? [];
+    list.push(end(devices.get(iface) as Row, CANDIDATE));
+    candidates.set(link, list);
   }
   const pairs: PairView[] = [];
   const unpaired: UnpairedView[] = [];

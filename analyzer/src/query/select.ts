@@ -56,6 +56,8 @@ export const SELECT_SQL = {
   latestWithTag: `SELECT ${COLUMNS} FROM snapshot_tags t JOIN snapshots s ON s.id = t.snapshot JOIN hosts h ON h.id = s.host WHERE t.key = @key AND t.value = @value AND s.host = @host ${NEWEST_FIRST} LIMIT 1`,
   /** A forgotten snapshot of the host taken after the one selected and at or before the time asked for. */
   forgottenBetween: 'SELECT snapshot_id AS id, taken_at AS takenAt FROM forgotten WHERE host = @host AND taken_at > @after AND taken_at <= @time ORDER BY taken_at DESC LIMIT 1',
+  /** Forgotten snapshots of a host taken strictly between two times: what an answer over that range lacks. */
+  forgottenWithin: 'SELECT count(*) AS snapshots, min(taken_at) AS "from", max(taken_at) AS "to" FROM forgotten WHERE host = @host AND taken_at > @after AND taken_at < @before',
   byIdPrefix: `SELECT ${COLUMNS} FROM snapshots s JOIN hosts h ON h.id = s.host WHERE s.snapshot_id >= @lo AND s.snapshot_id < @hi AND (@host IS NULL OR s.host = @host) ORDER BY s.snapshot_id LIMIT ${PREFIX_MATCHES_SHOWN + 1}`,
 } as const;
 
@@ -147,6 +149,19 @@ function refuseForgotten(db: Database, host: unknown, after: string, time: strin
       `the state at ${time} is gone: snapshot ${gone.id} of host ${quote(String(host))}, taken at ${gone.takenAt}, was forgotten (pruned)${after !== '' ? `; the latest one kept before that time was taken at ${after}` : ''}`,
     );
   }
+}
+
+/** Snapshots forgotten between two of a host: an answer over that range says what it lacks. */
+export interface ForgottenRange {
+  snapshots: number;
+  from: string;
+  to: string;
+}
+
+/** The forgotten snapshots of `host` (label) taken strictly between `after` and `before`, or null if none. */
+export function forgottenWithin(db: Database, host: string, after: string, before: string): ForgottenRange | null {
+  const r = db.prepare(SELECT_SQL.forgottenWithin).get({ host, after, before }) as ForgottenRange;
+  return r.snapshots > 0 ? r : null;
 }
 
 interface HostRow {

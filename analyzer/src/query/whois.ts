@@ -10,7 +10,7 @@ import { label } from './diff-snapshots.js';
 import { addressMatches, whoisAddressAll } from './whois-address.js';
 import { LOOKS_LIKE_ADDRESS, parseAddressQuery, type AddressQuery } from './ip-address.js';
 import { RuntimeNames } from './runtime-names.js';
-import { RANGE_SQL, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
+import { RANGE_SQL, forgottenWithin, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
 
 /**
  * What `whois WHAT` asks about. A bare hex word may be an interface name or a container id: both are tried.
@@ -339,12 +339,14 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null, p
       const lastRow = p.rows[p.rows.length - 1] as HistRow;
       const last = snaps[ordinal.get(lastRow.row) as number] as SnapshotRef;
       const i = decodeRow(inNetns.get(last.row, lastRow.netns, dbName(q.name)) as IfRow);
+      const forgotten = forgottenWithin(db, host.label, first.takenAt, last.takenAt);
       return {
         first: { id: first.id, takenAt: first.takenAt },
         last: { id: last.id, takenAt: last.takenAt },
         snapshots: p.rows.length,
         gaps: p.gaps,
         ...(p.uncertain !== undefined ? { uncertain: p.uncertain } : {}),
+        ...(forgotten ? { forgotten } : {}),
         bootId: last.bootId,
         netns: lastRow.netns,
         ifindex: lastRow.ifindex,
