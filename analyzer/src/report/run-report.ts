@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { UsageError } from '../errors.js';
+import { quote, UsageError } from '../errors.js';
 import { parseTime } from '../query/select.js';
 import { reportData, type ReportScope } from './data.js';
 import { reportHtml } from './html.js';
@@ -56,6 +56,11 @@ function pageScript(): string {
 /** Writes the report; returns its size in bytes. */
 export function writeReport(db: Database, flags: ReportFlags): number {
   const html = reportHtml(reportData(db, reportScope(flags)), pageScript());
-  writeFileSync(flags.out, html);
+  try {
+    writeFileSync(flags.out, html);
+  } catch (error) {
+    // The path is the user's: a directory that does not exist or cannot be written is theirs to fix.
+    throw new UsageError(`cannot write the report to ${quote(flags.out)}: ${(error as Error).message}`);
+  }
   return Buffer.byteLength(html);
 }

@@ -44,20 +44,21 @@ function start(data: ReportData): Promise<void> {
   const timelineEl = byId('timeline');
   const diffEl = byId('diff');
   let cy: cytoscape.Core | null = null;
+  let drawnAs = new Map<string, string>();
   const ctx: Context = { items: new Map(), edgesOf: new Map() };
   // The diff's panel first: the graph is fitted into the room it leaves.
   if (data.diff) renderDiff(diffEl, data.diff);
   if (data.topology) {
-    const { items, elements: els } = elements(data.topology.graph);
+    const { items, elements: els, drawnAs: aliases } = elements(data.topology.graph);
     ctx.items = items;
+    drawnAs = aliases;
     const edgesOf = new Map<string, Edge[]>();
     for (const e of data.topology.graph.edges) for (const end of [e.source, e.target]) edgesOf.set(end, [...(edgesOf.get(end) ?? []), e]);
     ctx.edgesOf = edgesOf;
     cy = draw(graphEl, data.topology.graph, els);
     cy.on('tap', 'node, edge', (evt) => showItem(details, (evt.target as cytoscape.SingularElementArgument).id(), ctx));
     const drawn = cy;
-    const topology = data.topology.graph;
-    byId('fit').addEventListener('click', () => fit(drawn, topology, graphEl));
+    byId('fit').addEventListener('click', () => fit(drawn, graphEl));
   }
   const views: { name: string; show: () => void }[] = [];
   const showGraph = () => {
@@ -100,7 +101,7 @@ function start(data: ReportData): Promise<void> {
       li.addEventListener('click', () => {
         showGraph();
         if (cy) {
-          const target = cy.getElementById(hit.id);
+          const target = cy.getElementById(drawnAs.get(hit.id) ?? hit.id);
           cy.elements().unselect();
           target.select();
           cy.zoom(1.2);

@@ -6,15 +6,14 @@ const MAX_RESULTS = 50;
 function words(item: Item): string[] {
   if (item.type === 'box') {
     const o = item.box.owner;
-    return [String(o.netns), ...o.names, ...o.mounts, ...o.containers.flatMap((c) => [c.id, c.podUid ?? '']), ...o.processes.map((p) => `${p.pid} ${p.comm ?? ''}`)];
+    return [String(o.netns), ...o.names, ...o.mounts, ...o.containers.flatMap((c) => [c.id, c.podUid ?? '']), ...o.processes.flatMap((p) => [String(p.pid), p.comm ?? ''])];
   }
-  if (item.type === 'port') {
-    const f = item.port.facts;
-    return [f.ifname, f.alias ?? '', f.address ?? '', ...f.addresses];
-  }
-  const v = item.edge.via;
-  return v ? [v.ifname, v.alias ?? '', v.address ?? '', ...v.addresses] : [];
+  const f = item.type === 'port' ? item.port.facts : item.edge.via;
+  return f ? [f.ifname, f.alias ?? '', f.address ?? '', ...f.addresses.flatMap(ipOf)] : [];
 }
+
+/** "inet 10.0.0.2/24" is found as itself and as 10.0.0.2, its address alone. */
+const ipOf = (a: string) => [a, a.slice(a.indexOf(' ') + 1).split('/')[0] ?? a];
 
 export interface Hit {
   id: string;
@@ -29,7 +28,7 @@ export function search(items: Map<string, Item>, query: string, describe: (id: s
   const partial: Hit[] = [];
   for (const [id, item] of items) {
     const ws = words(item).map((w) => w.toLowerCase());
-    if (ws.some((w) => w === q || w.split(/[ /]/)[0] === q)) exact.push({ id, text: describe(id, item) });
+    if (ws.some((w) => w === q)) exact.push({ id, text: describe(id, item) });
     else if (ws.some((w) => w.includes(q))) partial.push({ id, text: describe(id, item) });
     if (exact.length >= MAX_RESULTS) break;
   }
