@@ -22,6 +22,11 @@ CREATE INDEX namespace_spans_inode ON namespace_spans(host, inode, last_at);
 CREATE INDEX handle_spans_netns ON handle_spans(host, netns, last_at);
 CREATE INDEX container_spans_netns ON container_spans(host, netns, last_at);
 CREATE INDEX process_spans_netns ON process_spans(host, netns, last_at);
+CREATE INDEX interface_spans_netns ON interface_spans(host, netns, last_at);
+-- The veth or lower link of one interface at one snapshot (whois): without them each lookup read every
+-- link the snapshot held, and whois --all over 4,000 namespaces took 25 s instead of 1.7 s.
+CREATE INDEX link_spans_a ON link_spans(host, a, last_at);
+CREATE INDEX link_spans_b ON link_spans(host, b, last_at) WHERE b IS NOT NULL;
 
 CREATE TABLE forgotten (
   host TEXT NOT NULL,
