@@ -6,6 +6,7 @@ import { OWNERS_SQL } from '../query/owners.js';
 import { PEERS_SQL } from '../query/peers.js';
 import { SELECT_SQL } from '../query/select.js';
 import { SHOW_SQL } from '../query/show.js';
+import { WHOIS_SQL } from '../query/whois.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { assertNoFullScan, planOf } from '../../../test/support/query-plan.js';
@@ -126,6 +127,13 @@ describe('query plans of the hot queries', () => {
     expectIndexed(UNREADABLE_SQL, [1]);
     expect(expectIndexed(STATE_SQL.interfaces, [1]).join(' ')).toContain('interface_spans_held');
     expect(expectIndexed(STATE_SQL.pairs, [1]).join(' ')).toMatch(/link_spans_held.*interface_spans_iface/);
+  });
+
+  it('whois reads one interface\'s links and one namespace\'s interfaces at a snapshot by their own indexes (whois --all runs them per period)', () => {
+    expect(expectIndexed(WHOIS_SQL.vethOf, { id: 1, snapshot: 1 }).join(' ')).toMatch(/link_spans_a .*link_spans_b /);
+    expect(expectIndexed(WHOIS_SQL.lowerOf, [1, 1]).join(' ')).toContain('link_spans_a');
+    expect(expectIndexed(WHOIS_SQL.devicesOfNetns, [1, 2]).join(' ')).toContain('interface_spans_netns');
+    expect(expectIndexed(WHOIS_SQL.interfacesOfNetns, [1, 2]).join(' ')).toContain('interface_spans_netns');
   });
 
   it('whois by interface name over all snapshots uses the ifname index (docs/schema.md example)', () => {
