@@ -233,6 +233,8 @@ export function correlate(input: PairingInput): Correlation {
    * decided pairs' nsids are learned, proven or not as the round says.
    */
   const inferred = new Set<End>();
+  // Ends whose lone candidate was refused because another proposal implies other nsids, with why.
+  const conflicts = new Map<End, string>();
   // Ends alone with one candidate before anything was decided: filled by the first round's scan.
   const initiallyAlone = new Set<End>();
   let firstRound = true;
@@ -258,13 +260,14 @@ export function correlate(input: PairingInput): Correlation {
       if (method) propose(a, b, method);
     }
     firstRound = false;
-    const decided: [End, End, Method][] = [];
+    const agreed: [End, End, Method][] = [];
     const taken = new Set<End>();
     for (const [a, b, method] of proposals) {
       if ((partners.get(a)?.size ?? 0) > 1 || (partners.get(b)?.size ?? 0) > 1 || taken.has(a) || taken.has(b)) continue;
       taken.add(a).add(b);
-      decided.push(compareRef(a.ref, b.ref) < 0 ? [a, b, method] : [b, a, method]);
+      agreed.push(compareRef(a.ref, b.ref) < 0 ? [a, b, method] : [b, a, method]);
     }
+    const decided = consistent(agreed, conflicts);
     for (const [a, b, method] of decided) {
       paired.add(a);
       paired.add(b);
@@ -297,7 +300,7 @@ export function correlate(input: PairingInput): Correlation {
     needs(a);
     const cands = candidatesOf(a, MAX_CANDIDATES + 1);
     for (const c of cands) needs(c);
-    unpaired.push(explainUnpaired(a, cands, peerInode(a), doubts.of(a.ns.inode), byInode, input.missing));
+    unpaired.push(explainUnpaired(a, cands, peerInode(a), doubts.of(a.ns.inode), byInode, input.missing, conflicts.get(a)));
   }
 
   const lowers = resolveLowers(namespaces, known, byName, input.missing, needMaps);
@@ -313,7 +316,55 @@ export function correlate(input: PairingInput): Correlation {
  */
 export const MAX_CANDIDATES = 16;
 
-function explainUnpaired(a: End, cands: End[], target: number | null | undefined, doubt: string | null, byInode: Map<number, NsView>, missing: Map<number, string>): Unpaired {
+/**
+ * The proposals of one round whose implied nsids agree with every other's. Each pair says which
+ * nsid each end's namespace has for the other's; two proposals that give one observer two targets
+ * for one nsid, or two nsids for one target, cannot both be true, and nothing says which one is:
+ * both are refused (`conflicts` says why), so the answer does not depend on which came first.
+ */
+function consistent(proposals: [End, End, Method][], conflicts: Map<End, string>): [End, End, Method][] {
+  const implied = (x: End, y: End) => (x.link.linkNetnsName === null && x.link.linkNetnsid !== null ? [{ observer: x.ns.inode, nsid: x.link.linkNetnsid, target: y.ns.inode }] : []);
+  const byNsid = new Map<string, Set<number>>();
+  const byTarget = new Map<string, Set<number>>();
+  const note = (map: Map<string, Set<number>>, key: string, value: number) => {
+    let s = map.get(key);
+    if (!s) map.set(key, (s = new Set()));
+    s.add(value);
+  };
+  const facts = proposals.map(([a, b]) => [...implied(a, b), ...implied(b, a)]);
+  for (const list of facts) {
+    for (const f of list) {
+      note(byNsid, `${f.observer}:${f.nsid}`, f.target);
+      note(byTarget, `${f.observer}:${f.target}`, f.nsid);
+    }
+  }
+  const out: [End, End, Method][] = [];
+  proposals.forEach((p, i) => {
+    const clash = (facts[i] ?? []).find((f) => (byNsid.get(`${f.observer}:${f.nsid}`)?.size ?? 0) > 1 || (byTarget.get(`${f.observer}:${f.target}`)?.size ?? 0) > 1);
+    if (!clash) {
+      out.push(p);
+      return;
+    }
+    const nsids = [...(byTarget.get(`${clash.observer}:${clash.target}`) ?? [])].sort((x, y) => x - y);
+    const targets = [...(byNsid.get(`${clash.observer}:${clash.nsid}`) ?? [])].sort((x, y) => x - y);
+    const why =
+      nsids.length > 1
+        ? `other lone candidates imply that namespace ${clash.observer} has nsids ${nsids.join(' and ')} for namespace ${clash.target}, and it has one`
+        : `other lone candidates imply that nsid ${clash.nsid} of namespace ${clash.observer} names namespaces ${targets.join(' and ')}, and it names one`;
+    conflicts.set(p[0], why).set(p[1], why);
+  });
+  return out;
+}
+
+function explainUnpaired(
+  a: End,
+  cands: End[],
+  target: number | null | undefined,
+  doubt: string | null,
+  byInode: Map<number, NsView>,
+  missing: Map<number, string>,
+  conflict: string | undefined,
+): Unpaired {
   const where = a.link.linkNetnsName !== null ? `netns "${a.link.linkNetnsName}"` : `nsid ${a.link.linkNetnsid}`;
   const match = `ifindex ${a.link.linkIndex} with link_index ${a.link.ifindex}`;
   const unpaired = (reason: UnpairedReason, detail: string, candidates: End[] = []): Unpaired => ({
@@ -329,6 +380,7 @@ function explainUnpaired(a: End, cands: End[], target: number | null | undefined
   if (cands.length > 1) return unpaired('ambiguous', `${count}; no nsid map decides${doubt ? `; and ${doubt}` : ''}`, cands);
   if (cands.length === 1) {
     if (doubt) return unpaired('unconfirmed', `1 device matches ${match} among the captured namespaces, but that is not proof: ${doubt}; no nsid map confirms it`, cands);
+    if (conflict) return unpaired('ambiguous', `1 device matches ${match}, but that is not proof: ${conflict}; no nsid map decides`, cands);
     return unpaired('ambiguous', `1 device matches ${match}, but it is also the lone candidate of another end`, cands);
   }
   if (target === a.ns.inode && a.link.linkIndex === a.link.ifindex) return unpaired('dangling', `the veth names itself as its peer (${where} is its own namespace): no such pair exists`);
@@ -362,6 +414,8 @@ class Doubts {
     if (input.unidentified.length > 0) this.global.push(`${input.unidentified.length} namespace link(s) could not be read (${sample(input.unidentified)})`);
     const open = known.unaccounted();
     if (open.length > 0) this.global.push(`no captured namespace is proven to be ${sample(open.map((o) => `nsid ${o.nsid} of namespace ${o.observer}`))}`);
+    const crowded = crowdedObservers(input);
+    if (crowded.length > 0) this.global.push(`${sample(crowded)}: more namespaces than nsnap found`);
   }
 
   of(observer: number): string | null {
@@ -374,6 +428,24 @@ class Doubts {
     this.cache.set(observer, doubt);
     return doubt;
   }
+}
+
+/**
+ * Namespaces that show more distinct nsids (on their devices, or in their own nsid list) than there
+ * are other namespaces nsnap knows of: each nsid names one other namespace, so at least one is out
+ * of sight, even when no list and no unreadable link says so.
+ */
+function crowdedObservers(input: PairingInput): string[] {
+  const known = new Set([...input.namespaces.map((v) => v.inode), ...input.missing.keys()]);
+  const out: string[] = [];
+  for (const ns of [...input.namespaces].sort((a, b) => a.inode - b.inode)) {
+    if (!ns.captured) continue;
+    const nsids = new Set<number>(ns.listed ?? []);
+    for (const l of ns.links) if (l.linkNetnsid !== null && l.linkNetnsName === null) nsids.add(l.linkNetnsid);
+    const others = known.size - (known.has(ns.inode) ? 1 : 0);
+    if (nsids.size > others) out.push(`namespace ${ns.inode} uses ${nsids.size} nsids but ${others} other namespace(s) are known`);
+  }
+  return out;
 }
 
 function sample(items: string[]): string {
