@@ -49,13 +49,13 @@ function start(data: ReportData): Promise<void> {
   // The diff's panel first: the graph is fitted into the room it leaves.
   if (data.diff) renderDiff(diffEl, data.diff);
   if (data.topology) {
-    const { items, elements: els, drawnAs: aliases } = elements(data.topology.graph);
+    const { items, elements: els, drawnAs: aliases, sizes } = elements(data.topology.graph);
     ctx.items = items;
     drawnAs = aliases;
     const edgesOf = new Map<string, Edge[]>();
     for (const e of data.topology.graph.edges) for (const end of [e.source, e.target]) edgesOf.set(end, [...(edgesOf.get(end) ?? []), e]);
     ctx.edgesOf = edgesOf;
-    cy = draw(graphEl, data.topology.graph, els);
+    cy = draw(graphEl, data.topology.graph, els, sizes);
     cy.on('tap', 'node, edge', (evt) => showItem(details, (evt.target as cytoscape.SingularElementArgument).id(), ctx));
     const drawn = cy;
     byId('fit').addEventListener('click', () => fit(drawn, graphEl));
