@@ -19,7 +19,8 @@ export const reportAnswer = z.object({
         .object({
           snapshots: z.object({ count, from: z.string(), to: z.string() }).nullable().describe('the earliest snapshots of the range, not drawn'),
           bars: z.object({ namespace: count, pair: count, device: count, endedBy: z.string() }).nullable().describe('bars not drawn, by kind: each ended by endedBy (the bars seen last are drawn)'),
-          deviceNames: z.object({ count, examples: z.array(z.string()) }).nullable().describe('interface names not followed with whois --all'),
+          deviceNames: z.object({ count, examples: z.array(z.string()) }).nullable().describe('interface names not followed with whois --all, past limits.deviceNames'),
+          refusedNames: z.object({ count, examples: z.array(z.string()) }).nullable().describe('interface names whois --all refuses to follow (whitespace, "/" or ":" in them)'),
           changes: count.describe('changes not listed in the bars'),
           hints: z.array(z.string()).describe('what to run to see what was left out; the page shows the same lines'),
         })

@@ -149,8 +149,10 @@ export interface TimelineOmitted {
   snapshots: { count: number; from: string; to: string } | null;
   /** Bars not drawn, by kind; every one of them ended by `endedBy`. */
   bars: { namespace: number; pair: number; device: number; endedBy: string } | null;
-  /** Interface names not followed with whois --all (sorted; the first ones named). */
+  /** Interface names not followed with whois --all past `limits.deviceNames` (sorted; the first ones named). */
   deviceNames: { count: number; examples: string[] } | null;
+  /** Interface names whois --all refuses to follow (whitespace, "/" or ":" in them: no kernel name has any). */
+  refusedNames: { count: number; examples: string[] } | null;
   /** Changes not listed, over all bars. */
   changes: number;
   /** What to run to see what was left out. */

@@ -58,7 +58,7 @@ describe('a report timeline', () => {
     const pod5 = eth0.find((b) => b.owner?.names.includes('pod5'));
     expect(pod5?.period?.peer).toMatch(/^veth5 #15 in host/);
     expect(devices.some((b) => b.period?.ifname === 'lo')).toBe(false);
-    expect(t.omitted).toEqual({ snapshots: null, bars: null, deviceNames: null, changes: 0, hints: [] });
+    expect(t.omitted).toEqual({ snapshots: null, bars: null, deviceNames: null, refusedNames: null, changes: 0, hints: [] });
     expect(t.rangeSnapshots).toBe(SNAPSHOTS);
   });
 

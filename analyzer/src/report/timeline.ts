@@ -35,7 +35,8 @@ export function timelineOf(db: Database, host: string, range: SnapshotRef[], lim
   let n = bars.length;
   const followed = [...names].filter((x) => !NOT_FOLLOWED.has(x)).sort();
   const devices = deviceBars(db, host, snapshots.map(labelOf), followed.slice(0, limits.deviceNames), () => `dev${n++}`);
-  const notFollowed = [...followed.slice(limits.deviceNames), ...devices.refused];
+  const notFollowed = followed.slice(limits.deviceNames);
+  const some = (names: string[]) => (names.length > 0 ? { count: names.length, examples: names.slice(0, EXAMPLES) } : null);
   const all = [...bars, ...devices.bars];
   // Over the limit, the bars seen last are kept (the topology drawn is the range's end); the rest all ended by one snapshot.
   const kept = all.length > limits.bars ? new Set([...all].sort((a, b) => b.last - a.last).slice(0, limits.bars)) : null;
@@ -48,7 +49,8 @@ export function timelineOf(db: Database, host: string, range: SnapshotRef[], lim
       dropped.length > 0
         ? { namespace: dropped.filter((b) => b.kind === 'namespace').length, pair: dropped.filter((b) => b.kind === 'pair').length, device: dropped.filter((b) => b.kind === 'device').length, endedBy: (snapshots[endedBy] as SnapshotRef).takenAt }
         : null,
-    deviceNames: notFollowed.length > 0 ? { count: notFollowed.length, examples: notFollowed.slice(0, EXAMPLES) } : null,
+    deviceNames: some(notFollowed),
+    refusedNames: some(devices.refused),
     changes: changesLeftOut,
     hints: [],
   };
@@ -62,6 +64,7 @@ function hints(o: TimelineOmitted, host: string, snapshots: SnapshotRef[], limit
   if (o.snapshots) out.push(`the ${o.snapshots.count} earliest snapshots (${o.snapshots.from} → ${o.snapshots.to}) are not drawn: a timeline draws the latest ${limits.snapshots}; for those, end the range there: nsnap report --host ${host} --until ${o.snapshots.to} (with --since)`);
   if (o.bars) out.push(`${o.bars.namespace + o.bars.pair + o.bars.device} bars that ended by ${o.bars.endedBy} are not drawn (a timeline draws the ${limits.bars} seen last): end the range there (--until ${o.bars.endedBy}) or start it later (--since ${snapshots[0]?.takenAt ?? ''})`);
   if (o.deviceNames) out.push(`${o.deviceNames.count} interface names are not followed (a timeline follows ${limits.deviceNames}): nsnap whois NAME --all --host ${host} answers for one`);
+  if (o.refusedNames) out.push(`${o.refusedNames.count} interface names are not followed: whois --all takes no name with whitespace, "/" or ":" (no kernel name has any)`);
   if (o.changes > 0) out.push(`${o.changes} changes are not listed (a bar lists ${limits.changesPerBar}): nsnap history -v --host ${host} lists every change`);
   return out;
 }
