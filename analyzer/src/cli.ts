@@ -560,7 +560,7 @@ Examples:
     .addOption(hostOption())
     .requiredOption('-o, --out <file.html>', 'the HTML file to write')
     .option('--max-snapshots <n>', 'a timeline draws at most the latest N snapshots of the range (default and most: 1000); what it leaves out, it states')
-    .addOption(jsonOption())
+    .option('--json', 'also print what the file holds and what its timeline left out, as JSON (docs/json.md)', false)
     .addHelpText('after', `\n${SELECTOR_HELP}\n\nThe file opens offline in a browser: no request leaves it (docs: README, "nsnap report").\n\nExamples:\n  nsnap report --out netns.html\n  nsnap report --from latest~1 --to latest --host web-1 --out diff.html\n  nsnap report --since 2026-11-29T00:00Z --until 2026-11-29T06:00Z --host web-1 --out day.html\n`)
     .action(async (_flags: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags & ReportFlags & { json: boolean }>();
