@@ -13,7 +13,7 @@ export function renderTimeline(container: HTMLElement, t: Timeline, onPick: (bar
     el(
       'p',
       `${t.snapshots.length}${t.rangeSnapshots > t.snapshots.length ? ` of ${t.rangeSnapshots}` : ''} snapshots, ${t.snapshots[0]?.takenAt ?? ''} → ${t.snapshots[t.snapshots.length - 1]?.takenAt ?? ''}; ` +
-        `${count('namespace')} namespaces (blue), ${count('pair')} veth pairs (purple), ${count('device')} device periods of whois --all (green; striped: uncertain); grey ticks: not captured`,
+        `${count('namespace')} namespaces (blue), ${count('pair')} veth pairs (purple), ${count('device')} device periods of whois --all (green; striped: uncertain, dotted outline: gaps); grey ticks: not captured`,
     ),
   );
   // What the timeline left out to stay bounded, and how to see it: stated before any bar.
@@ -27,7 +27,8 @@ export function renderTimeline(container: HTMLElement, t: Timeline, onPick: (bar
     const row = el('div', undefined, 'row');
     row.dataset.bar = bar.id;
     const track = el('div', undefined, 'track');
-    const b = el('div', undefined, `bar ${bar.kind}${bar.period?.uncertain ? ' uncertain' : ''}`);
+    // A period's gaps are counted by whois --all, not placed: the bar says there are some.
+    const b = el('div', undefined, `bar ${bar.kind}${bar.period?.uncertain ? ' uncertain' : ''}${bar.period && bar.period.gaps > 0 ? ' gapped' : ''}`);
     const left = at(bar.first, false);
     b.style.left = `${left}%`;
     b.style.width = `${Math.max(0.5, at(bar.last, true) - left)}%`;
