@@ -15,7 +15,7 @@ const HOST = 4026531840;
 const SNAPSHOTS = 12;
 const time = (k: number) => new Date(Date.UTC(2026, 10, 29, 10, k)).toISOString();
 
-/** Snapshot k: pods k, k+1 and k+2, each a namespace with eth0 paired to the host's veth<p> (so pods come and go, one a snapshot). */
+/** Snapshot k: pods k, k+1 and k+2, each a namespace with eth0 paired to the host's veth<p> (so pods come and go, one a snapshot); one not captured once. */
 function bundle(k: number) {
   const pods = [k, k + 1, k + 2];
   const b = new BundleBuilder({ host: 'tl-1', takenAt: time(k) }).namespace({
@@ -24,7 +24,9 @@ function bundle(k: number) {
     links: pods.map((p, nsid) => ({ ifindex: 10 + p, ifname: `veth${p}`, kind: 'veth', linkIndex: 2, linkNetnsid: nsid })),
   });
   for (const p of pods) {
-    b.namespace({ inode: 4026532000 + p, names: [`pod${p}`], links: [{ ifindex: 2, ifname: 'eth0', kind: 'veth', linkIndex: 10 + p, linkNetnsid: 0 }] });
+    // Snapshot 6 could not read pod 7's links: a gap in its eth0's period.
+    if (k === 6 && p === 7) b.namespace({ inode: 4026532000 + p, names: [`pod${p}`], failure: { reason: 'failed', detail: 'EACCES' } });
+    else b.namespace({ inode: 4026532000 + p, names: [`pod${p}`], links: [{ ifindex: 2, ifname: 'eth0', kind: 'veth', linkIndex: 10 + p, linkNetnsid: 0 }] });
     b.process({ pid: 100 + p, netns: 4026532000 + p, comm: 'sleep' });
   }
   b.lsns(HOST, pods.map((p, nsid) => ({ inode: 4026532000 + p, nsid })));
@@ -58,6 +60,8 @@ describe('a report timeline', () => {
     const pod5 = eth0.find((b) => b.owner?.names.includes('pod5'));
     expect(pod5?.period?.peer).toMatch(/^veth5 #15 in host/);
     expect(devices.some((b) => b.period?.ifname === 'lo')).toBe(false);
+    const pod7 = eth0.find((b) => b.owner?.names.includes('pod7'));
+    expect([pod7?.period?.snapshots, pod7?.period?.gaps]).toEqual([2, 1]);
     expect(t.omitted).toEqual({ snapshots: null, bars: null, deviceNames: null, refusedNames: null, changes: 0, hints: [] });
     expect(t.rangeSnapshots).toBe(SNAPSHOTS);
   });
