@@ -71,14 +71,19 @@ function start(data: ReportData): Promise<void> {
   if (data.topology) views.push({ name: data.diff ? 'Diff' : 'Topology', show: showGraph });
   if (data.timeline) {
     const timeline = data.timeline;
-    renderTimeline(timelineEl, timeline, (bar, row) => {
-      for (const r of timelineEl.querySelectorAll('.row[aria-selected]')) r.removeAttribute('aria-selected');
-      row.setAttribute('aria-selected', 'true');
-      showBar(details, bar, timeline.snapshots);
-    });
+    // Its rows (thousands, over a long range) are made when it is first shown, not before the graph.
+    let rendered = false;
     views.push({
       name: 'Timeline',
       show: () => {
+        if (!rendered) {
+          rendered = true;
+          renderTimeline(timelineEl, timeline, (bar, row) => {
+            for (const r of timelineEl.querySelectorAll('.row[aria-selected]')) r.removeAttribute('aria-selected');
+            row.setAttribute('aria-selected', 'true');
+            showBar(details, bar, timeline.snapshots);
+          });
+        }
         graphEl.hidden = true;
         diffEl.hidden = true;
         byId('fit').hidden = true;
