@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // `nsnap report` at size: two snapshots of a docker-like host of N containers (bench/analyzer-bundles.mjs:
 // shapes from one real collector run, cloned, 5 % churn between the two), ingested, written as a diff
-// report and as a topology report, then opened in headless Debian chromium (playwright-core).
+// report, a topology report and a timeline (range) report, then opened in headless Debian chromium (playwright-core).
 // Figures: the file's size against the 1 MB budget, and the page's render time (navigation start to
 // drawn, read from the page) against the 1 s budget, each as a ratio (< 1 is within budget).
 //   node bench/report.mjs [--namespaces 400] [--runs 5] [--screenshots DIR]   (root: the template is a real collector run)
 // With --screenshots, the first run of each report is saved as DIR/report-<name>.png (the README's
 // come from `--namespaces 24 --screenshots docs/img`), the topology with a veth searched and picked, then the whole graph shown.
+// With --profile DIR, the first run of each report is profiled by chromium's CDP Profiler, saved as
+// DIR/report-<name>.cpuprofile (open it in DevTools' Performance panel; the page script is minified:
+// build it unminified to read function names).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ const opt = (name, dflt) => {
 const namespaces = Number(opt('--namespaces', '400'));
 const runs = Number(opt('--runs', '5'));
 const screenshots = opt('--screenshots', null);
+const profiles = opt('--profile', null);
 const MB = 1_000_000;
 const BUDGET_MS = 1000;
 const log = (m) => process.stderr.write(`${m}\n`);
@@ -41,6 +45,8 @@ try {
   const reports = {
     diff: ['--from', 'latest~1', '--to', 'latest'],
     topology: ['--snapshot', 'latest'],
+    // The timeline of both (bars for namespaces, pairs and whois --all device periods) and the topology at its end.
+    range: ['--since', '2000-01-01'],
   };
   const { chromium } = await import(path.join(root, 'node_modules/playwright-core/index.mjs'));
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
@@ -63,9 +69,15 @@ try {
         const errors = [];
         page.on('pageerror', (e) => errors.push(String(e)));
         await page.goto('about:blank');
+        const profiler = i === 0 && profiles ? await page.context().newCDPSession(page) : null;
+        if (profiler) {
+          await profiler.send('Profiler.enable');
+          await profiler.send('Profiler.start');
+        }
         const cpu0 = await rendererCpu();
         await page.goto(`file://${file}`);
         await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 30_000 });
+        if (profiler) writeFileSync(path.join(profiles, `report-${name}.cpuprofile`), JSON.stringify((await profiler.send('Profiler.stop')).profile));
         const ready = await page.evaluate(() => [document.body.dataset.ready, Number(document.body.dataset.renderMs), document.body.dataset.timings]);
         if (i === 0) log(`${name}: ${ready[2]}`);
         if (i === 0 && screenshots) {

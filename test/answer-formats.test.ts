@@ -201,6 +201,16 @@ describe('answers and their frontends', () => {
     expect((expectAnswer('ingest', String(store.stdout)) as { stores: unknown[] }).stores).toHaveLength(1);
   });
 
+  it('report --json over a hostile range: the report answer, exactly as its schema says', async () => {
+    const r = await nsnap(db, 'report', '--since', '2000-01-01', '--out', path.join(dir, 'hostile-report.html'), '--json');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const answer = expectAnswer('report', String(r.stdout)) as { kind: string; timeline: { bars: { device: number }; omitted: { refusedNames: unknown } } };
+    expect(answer.kind).toBe('range');
+    // Every device but lo is followed with whois --all, names that are not UTF-8 too: one period each.
+    expect(answer.timeline.bars.device).toBe(7);
+    expect(answer.timeline.omitted.refusedNames).toBeNull();
+  });
+
   it.each(['fixture-vm', 'fuzz-lab'])('the answers of real bundles (%s) parse with their schemas', async (host) => {
     const runs: [AnswerName, string[]][] = [
       ['snapshots', ['snapshots']],

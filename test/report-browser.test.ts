@@ -114,7 +114,7 @@ describe.skipIf(skip)('nsnap report in a real browser, over real namespaces', ()
     expect(errors).toEqual([]);
   });
 
-  it('timeline: a bar per namespace and pair; a click shows its owner and changes', async () => {
+  it('timeline: a bar per namespace, pair and device period; a click shows its owner and changes, or its whois --all period', async () => {
     const file = path.join(dir, 'timeline.html');
     await nsnap('report', '--host', host, '--since', '2000-01-01', '--out', file);
     const { page, outside, errors } = await openReport(browser, file);
@@ -124,6 +124,12 @@ describe.skipIf(skip)('nsnap report in a real browser, over real namespaces', ()
     expect(details).toContain(`owner: netns ${named.b!.name}`);
     expect(details).toMatch(/~ eth0 #\d+: mtu 1500 → 1400/);
     await page.locator('.row', { hasText: `⇄ eth0` }).first().waitFor();
+    // The container's eth0 as whois --all states it: its period, owner and peer (the host end).
+    await page.locator('.row', { hasText: `▭ eth0 — netns ${named.b!.name}` }).first().click();
+    const period = await page.locator('#details').innerText();
+    expect(period).toContain('whois eth0 --all: a period');
+    expect(period).toContain(`owner: netns ${named.b!.name}`);
+    expect(period).toMatch(new RegExp(`peer\n${named.b!.hostEnd} #\\d+ in host`));
     await page.screenshot({ path: path.join(shots, 'report-timeline.png') });
     expect(existsSync(path.join(shots, 'report-timeline.png'))).toBe(true);
     expect(outside).toEqual([]);

@@ -80,6 +80,12 @@ describe('a report of hostile names shows them as text, never as markup', () => 
     if (name === 'timeline') {
       await page.getByRole('button', { name: 'Timeline' }).click();
       await page.locator('.row', { hasText: 'veth<script>' }).first().click();
+      // A device's whois --all period, its kind hostile; the names whois --all cannot follow are named as text.
+      await page.locator('.row', { hasText: '▭ plain0' }).first().click();
+      const period = await page.locator('#details').innerText();
+      expect(period).toContain('whois plain0 --all: a period');
+      expect(period).toMatch(/\nkind\n<script>document\.body\.dataset\.pwned='script'<\/script><img src=x onerror="document\.body\.dataset\.pwned='img'">/);
+      expect(await page.locator('[data-role=omitted]').innerText()).toMatch(/interface names are not followed: whois --all takes no name with whitespace/);
     } else {
       const details = await searchAndPick(page, 'plain0', 'plain0');
       // innerText drops NUL; the rest of the name is there as written.

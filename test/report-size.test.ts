@@ -62,6 +62,12 @@ describe('a diff report of two 400-namespace snapshots', () => {
     const r = await runCli(ANALYZER_BIN, ['--db', db, 'report', '--from', a.snapshotId, '--to', b.snapshotId, '--out', file]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(statSync(file).size).toBeLessThanOrEqual(1_000_000);
+    // The timeline of the same two snapshots (its namespaces, pairs and whois --all device periods) too.
+    const range = path.join(dir, 'range.html');
+    const t = await runCli(ANALYZER_BIN, ['--db', db, 'report', '--since', '2026-11-29', '--out', range, '--json']);
+    expect(t.exitCode, String(t.stderr)).toBe(0);
+    expect(JSON.parse(String(t.stdout)).timeline.bars).toEqual({ namespace: 421, pair: 420, device: 842 });
+    expect(statSync(range).size).toBeLessThanOrEqual(1_000_000);
 
     const diff = JSON.parse(String((await runCli(ANALYZER_BIN, ['--db', db, 'diff', a.snapshotId, b.snapshotId, '--json'])).stdout));
     expect([diff.namespaces.added.length, diff.namespaces.removed.length, diff.interfaces.changed.length, diff.pairs.added.length, diff.pairs.removed.length]).toEqual([20, 20, 5, 20, 20]);

@@ -5,6 +5,7 @@ import { forgetAnswer } from './forget.js';
 import { historyAnswer } from './history.js';
 import { ingestAnswer } from './ingest.js';
 import { peersAnswer } from './peers.js';
+import { reportAnswer } from './report.js';
 import { showAnswer } from './show.js';
 import { snapshotsAnswer } from './snapshots.js';
 import { whoisAllAnswer, whoisAnswer } from './whois.js';
@@ -22,4 +23,5 @@ export const ANSWERS = {
   capture: { command: 'nsnap capture WHAT --json', schema: captureAnswer },
   ingest: { command: 'nsnap ingest SOURCE… --json', schema: ingestAnswer },
   forget: { command: 'nsnap forget SEL --json, nsnap prune --json', schema: forgetAnswer },
+  report: { command: 'nsnap report --out FILE --json', schema: reportAnswer },
 } as const;

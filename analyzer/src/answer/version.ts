@@ -17,4 +17,5 @@ export const ANSWER_VERSIONS = {
   capture: 1,
   forget: 1,
   ingest: 1,
+  report: 1,
 } as const;

@@ -88,24 +88,84 @@ export interface DiffCounts {
   gaps: { uncaptured: number; carried: number; added: number; removed: number };
 }
 
-/** A bar of the timeline: a namespace or a veth pair from the first to the last snapshot that saw it. */
+/** A bar of the timeline: a namespace, a veth pair, or a device's period (whois --all), from the first to the last snapshot that saw it. */
 export interface Bar {
   id: string;
-  kind: 'namespace' | 'pair';
+  kind: 'namespace' | 'pair' | 'device';
   label: string;
-  /** Indexes into `Timeline.snapshots`. */
+  /** Indexes into `Timeline.snapshots` (a device period that began before the range starts at 0). */
   first: number;
   last: number;
   /** Snapshots in [first, last] that could not capture it. */
   gaps: number[];
   owner: OwnerFacts | null;
-  /** What changed about it, step by step (the history answer). */
+  /** What changed about it, step by step (the history answer); at most `TimelineLimits.changesPerBar`. */
   changes: { at: number; text: string }[];
+  /** Changes past the limit, counted. */
+  changesLeftOut: number;
+  /** For a device bar: the period `nsnap whois NAME --all` states. */
+  period: DevicePeriod | null;
+}
+
+/** One period of `whois NAME --all`: who held the name, its peer, and how sure the answer is. */
+export interface DevicePeriod {
+  ifname: string;
+  ifindex: number;
+  netns: number;
+  kind: string | null;
+  master: string | null;
+  bootId: string | null;
+  first: { id: string; takenAt: string };
+  last: { id: string; takenAt: string };
+  /** Snapshots of the period that held the name. */
+  snapshots: number;
+  /** Snapshots inside the period that could not capture or read its namespace. */
+  gaps: number;
+  /** Why nothing proved this is the namespace of the period before, when nothing did. */
+  uncertain: string | null;
+  /** Snapshots forgotten (pruned) within the period. */
+  forgotten: { snapshots: number; from: string; to: string } | null;
+  /** The veth peer, the lower device, or why it has no proven peer: one line each. */
+  peer: string | null;
+  unpaired: string | null;
+  lower: string | null;
+}
+
+/** How much a timeline may draw: past these, it leaves out (and says what) rather than grow without bound. */
+export interface TimelineLimits {
+  /** Snapshots drawn: the latest ones of the range. */
+  snapshots: number;
+  /** Bars drawn: those seen last. */
+  bars: number;
+  /** Interface names followed with `whois --all`. */
+  deviceNames: number;
+  /** Changes listed per bar. */
+  changesPerBar: number;
+}
+
+/** What a timeline left out to stay within its limits, and how to see it. Nothing is left out silently. */
+export interface TimelineOmitted {
+  /** The earliest snapshots of the range, not drawn. */
+  snapshots: { count: number; from: string; to: string } | null;
+  /** Bars not drawn, by kind; every one of them ended by `endedBy`. */
+  bars: { namespace: number; pair: number; device: number; endedBy: string } | null;
+  /** Interface names not followed with whois --all past `limits.deviceNames` (sorted; the first ones named). */
+  deviceNames: { count: number; examples: string[] } | null;
+  /** Interface names whois --all refuses to follow (whitespace, "/" or ":" in them: no kernel name has any). */
+  refusedNames: { count: number; examples: string[] } | null;
+  /** Changes not listed, over all bars. */
+  changes: number;
+  /** What to run to see what was left out. */
+  hints: string[];
 }
 
 export interface Timeline {
   snapshots: SnapshotLabel[];
   bars: Bar[];
+  /** Snapshots in the range asked for (`snapshots` holds the latest `limits.snapshots` of them). */
+  rangeSnapshots: number;
+  limits: TimelineLimits;
+  omitted: TimelineOmitted;
 }
 
 export interface ReportData {

@@ -32,6 +32,10 @@ aside{grid-column:2;grid-row:1/3;border-left:1px solid #ccc;overflow:auto;paddin
 .track{position:relative;height:10px;background:#f2f2f2}
 .bar{position:absolute;top:0;height:10px;background:#1f5fbf}
 .bar.pair{background:#6a3fb5}
+.bar.device{background:#2e8b57}
+.bar.gapped{outline:2px dotted #777;outline-offset:1px}
+.bar.uncertain{background:repeating-linear-gradient(45deg,#2e8b57 0 4px,#bfe3cf 4px 8px)}
+.omitted{margin:4px 0 8px;padding:4px 8px 4px 24px;background:#fff4dd;border:1px solid #e6b450;overflow-wrap:anywhere}
 .gap{position:absolute;top:0;width:3px;height:10px;background:#999}
 /* cytoscape's own rule for its container (html.ts) */
 .__________cytoscape_container{position:relative}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { reportScope } from './run-report.js';
+import { reportLimits, reportScope } from './run-report.js';
+import { TIMELINE_LIMITS } from './timeline.js';
 
 describe('the scope of nsnap report', () => {
   it('is the latest snapshot without a choice, else what the flags name', () => {
@@ -14,5 +15,12 @@ describe('the scope of nsnap report', () => {
     expect(() => reportScope({ out: 'x.html', snapshot: 'latest', from: 'latest~1' })).toThrow(UsageError);
     expect(() => reportScope({ out: 'x.html', from: 'latest~1', since: '1d' })).toThrow(/one of --snapshot, --from\/--to, --since\/--until/);
     expect(() => reportScope({ out: 'x.html', to: 'latest' })).toThrow(/--to needs --from/);
+  });
+
+  it('takes --max-snapshots from 1 up to the default only: the timeline stays bounded', () => {
+    expect(reportLimits({})).toEqual(TIMELINE_LIMITS);
+    expect(reportLimits({ maxSnapshots: '10' })).toEqual({ ...TIMELINE_LIMITS, snapshots: 10 });
+    expect(reportLimits({ maxSnapshots: String(TIMELINE_LIMITS.snapshots) }).snapshots).toBe(TIMELINE_LIMITS.snapshots);
+    for (const bad of ['0', String(TIMELINE_LIMITS.snapshots + 1), '1e3', '-5', '', ' 7']) expect(() => reportLimits({ maxSnapshots: bad }), bad).toThrow(/--max-snapshots/);
   });
 });

@@ -2,8 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { quote, UsageError } from '../errors.js';
 import { parseTime } from '../query/select.js';
+import type { ReportAnswer } from '../answer/report.js';
+import { ANSWER_VERSIONS } from '../answer/version.js';
 import { reportData, type ReportScope } from './data.js';
 import { reportHtml } from './html.js';
+import type { ReportData, TimelineLimits } from './model.js';
+import { TIMELINE_LIMITS } from './timeline.js';
 
 export interface ReportFlags {
   snapshot?: string;
@@ -13,6 +17,8 @@ export interface ReportFlags {
   until?: string;
   host?: string;
   out: string;
+  /** A timeline draws at most this many snapshots, the latest of the range (at most the default). */
+  maxSnapshots?: string;
 }
 
 /** The scope the flags ask for: one of --snapshot, --from/--to, --since/--until (the latest snapshot without any). */
@@ -53,14 +59,37 @@ function pageScript(): string {
   throw new Error(`the report page script is missing (looked for ${candidates.map((u) => u.pathname).join(', ')}): run node analyzer/build.mjs`);
 }
 
-/** Writes the report; returns its size in bytes. */
-export function writeReport(db: Database, flags: ReportFlags): number {
-  const html = reportHtml(reportData(db, reportScope(flags)), pageScript());
+/** The timeline's limits, with --max-snapshots (which may only lower the default: the file stays bounded). */
+export function reportLimits(flags: Pick<ReportFlags, 'maxSnapshots'>): TimelineLimits {
+  if (flags.maxSnapshots === undefined) return TIMELINE_LIMITS;
+  const n = /^\d{1,7}$/.test(flags.maxSnapshots) ? Number(flags.maxSnapshots) : NaN;
+  if (!(n >= 1 && n <= TIMELINE_LIMITS.snapshots)) throw new UsageError(`--max-snapshots ${quote(flags.maxSnapshots)}: expected a number from 1 to ${TIMELINE_LIMITS.snapshots}`);
+  return { ...TIMELINE_LIMITS, snapshots: n };
+}
+
+/** What `--json` states about a report written: its size and what its timeline left out. */
+function answerOf(data: ReportData, scope: ReportScope, out: string, bytes: number): ReportAnswer {
+  const t = data.timeline;
+  const bars = (kind: string) => t?.bars.filter((b) => b.kind === kind).length ?? 0;
+  return {
+    answerVersion: ANSWER_VERSIONS.report,
+    out,
+    bytes,
+    kind: scope.kind,
+    timeline: t ? { rangeSnapshots: t.rangeSnapshots, snapshots: t.snapshots.length, bars: { namespace: bars('namespace'), pair: bars('pair'), device: bars('device') }, limits: t.limits, omitted: t.omitted } : null,
+  };
+}
+
+/** Writes the report; returns what `--json` prints. */
+export function writeReport(db: Database, flags: ReportFlags): ReportAnswer {
+  const scope = reportScope(flags);
+  const data = reportData(db, scope, reportLimits(flags));
+  const html = reportHtml(data, pageScript());
   try {
     writeFileSync(flags.out, html);
   } catch (error) {
     // The path is the user's: a directory that does not exist or cannot be written is theirs to fix.
     throw new UsageError(`cannot write the report to ${quote(flags.out)}: ${(error as Error).message}`);
   }
-  return Buffer.byteLength(html);
+  return answerOf(data, scope, flags.out, Buffer.byteLength(html));
 }

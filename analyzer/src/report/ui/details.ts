@@ -1,5 +1,5 @@
 import { ownerLabel } from '../label.js';
-import type { Bar, Edge, InterfaceFacts, OwnerFacts, Port, SnapshotLabel } from '../model.js';
+import type { Bar, DevicePeriod, Edge, InterfaceFacts, OwnerFacts, Port, SnapshotLabel } from '../model.js';
 import { clear, el, facts } from './dom.js';
 import type { Item } from './graph.js';
 
@@ -96,7 +96,31 @@ export function showItem(panel: HTMLElement, id: string, ctx: Context): void {
   if (src?.type === 'port' && !e.via) add(ownerSection('other end owner', src.box.owner));
 }
 
-/** A timeline bar: its span, owner and changes (the history answer for it). */
+/** A device's period as whois --all states it: the device, its peer, and how sure the answer is. */
+function periodSection(p: DevicePeriod): HTMLElement {
+  const s = el('section');
+  s.dataset.role = 'period';
+  s.append(
+    el('h3', `whois ${p.ifname} --all: a period`),
+    facts([
+      ['device', `${p.ifname} #${p.ifindex} in netns ${p.netns}`],
+      ['kind', p.kind],
+      ['master', p.master],
+      ['period', `${p.first.takenAt} (${p.first.id}) → ${p.last.takenAt} (${p.last.id})`],
+      ['snapshots', p.snapshots],
+      ['gaps', p.gaps > 0 ? `${p.gaps} snapshots in the period could not capture or read its namespace` : null],
+      ['uncertain', p.uncertain !== null ? `nothing proved or disproved it is the namespace of the period before: ${p.uncertain}` : null],
+      ['forgotten', p.forgotten ? `${p.forgotten.snapshots} snapshots within it were forgotten (${p.forgotten.from} → ${p.forgotten.to})` : null],
+      ['boot', p.bootId],
+      ['peer', p.peer],
+      ['unpaired', p.unpaired],
+      ['lower', p.lower],
+    ]),
+  );
+  return s;
+}
+
+/** A timeline bar: its span, owner and changes (the history answer for it), or a device's period (the whois --all answer). */
 export function showBar(panel: HTMLElement, bar: Bar, snapshots: SnapshotLabel[]): void {
   clear(panel);
   const at = (i: number) => snapshots[i]?.takenAt ?? '?';
@@ -110,11 +134,14 @@ export function showBar(panel: HTMLElement, bar: Bar, snapshots: SnapshotLabel[]
     ]),
   );
   panel.append(s);
+  if (bar.period) panel.append(periodSection(bar.period));
   if (bar.owner) panel.append(ownerSection('owner', bar.owner));
+  if (bar.kind === 'device') return;
   const c = el('section');
-  c.append(el('h3', `changes (${bar.changes.length})`));
+  c.append(el('h3', `changes (${bar.changes.length + bar.changesLeftOut})`));
   const ul = el('ul');
   for (const ch of bar.changes) ul.append(el('li', `${at(ch.at)}  ${ch.text}`));
+  if (bar.changesLeftOut > 0) ul.append(el('li', `… ${bar.changesLeftOut} more not listed (nsnap history -v lists them)`));
   c.append(ul);
   panel.append(c);
 }

@@ -49,13 +49,13 @@ function start(data: ReportData): Promise<void> {
   // The diff's panel first: the graph is fitted into the room it leaves.
   if (data.diff) renderDiff(diffEl, data.diff);
   if (data.topology) {
-    const { items, elements: els, drawnAs: aliases } = elements(data.topology.graph);
+    const { items, elements: els, drawnAs: aliases, sizes } = elements(data.topology.graph);
     ctx.items = items;
     drawnAs = aliases;
     const edgesOf = new Map<string, Edge[]>();
     for (const e of data.topology.graph.edges) for (const end of [e.source, e.target]) edgesOf.set(end, [...(edgesOf.get(end) ?? []), e]);
     ctx.edgesOf = edgesOf;
-    cy = draw(graphEl, data.topology.graph, els);
+    cy = draw(graphEl, data.topology.graph, els, sizes);
     cy.on('tap', 'node, edge', (evt) => showItem(details, (evt.target as cytoscape.SingularElementArgument).id(), ctx));
     const drawn = cy;
     byId('fit').addEventListener('click', () => fit(drawn, graphEl));
@@ -71,14 +71,19 @@ function start(data: ReportData): Promise<void> {
   if (data.topology) views.push({ name: data.diff ? 'Diff' : 'Topology', show: showGraph });
   if (data.timeline) {
     const timeline = data.timeline;
-    renderTimeline(timelineEl, timeline, (bar, row) => {
-      for (const r of timelineEl.querySelectorAll('.row[aria-selected]')) r.removeAttribute('aria-selected');
-      row.setAttribute('aria-selected', 'true');
-      showBar(details, bar, timeline.snapshots);
-    });
+    // Its rows (thousands, over a long range) are made when it is first shown, not before the graph.
+    let rendered = false;
     views.push({
       name: 'Timeline',
       show: () => {
+        if (!rendered) {
+          rendered = true;
+          renderTimeline(timelineEl, timeline, (bar, row) => {
+            for (const r of timelineEl.querySelectorAll('.row[aria-selected]')) r.removeAttribute('aria-selected');
+            row.setAttribute('aria-selected', 'true');
+            showBar(details, bar, timeline.snapshots);
+          });
+        }
         graphEl.hidden = true;
         diffEl.hidden = true;
         byId('fit').hidden = true;
