@@ -21,6 +21,7 @@ interface CollectFlags extends StoreFlags {
   concurrency: number;
   enter: EnterChoice;
   maxScan: number;
+  ipv6Rules: boolean;
   timeout: number;
   procRoot: string;
   root: string;
@@ -117,6 +118,7 @@ export function buildProgram(): Command {
         .default(MAX_SCAN_ENTRIES)
         .argParser(parsePositiveInt('--max-scan', 100_000_000)),
     )
+    .option('--ipv6-rules', 'also take the IPv6 policy rules of every namespace, not only of the host\'s (`ip -6 rule`: one exec more per namespace); without it a namespace\'s IPv6 rules are not captured, and answers say so', false)
     .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
     .option('--root <dir>', 'read the container runtimes\' files that name pods and containers (/var/log/pods, OCI config.json, docker config.v2.json, podman containers.json) under this root, read-only; like node_exporter\'s --path.rootfs', parseRoot, '/')
     .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
@@ -211,6 +213,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     concurrency: flags.concurrency,
     enter: flags.enter,
     maxScan: flags.maxScan,
+    ipv6Rules: flags.ipv6Rules,
     log,
   });
   // Once a stop wins the race the capture is abandoned: its late failure must not end the process with a stack trace.

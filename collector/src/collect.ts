@@ -36,6 +36,8 @@ export interface CollectOptions {
   enter?: EnterChoice;
   /** Most fd and thread entries read (`--max-scan`). */
   maxScan?: number;
+  /** IPv6 policy rules of every namespace too (`--ipv6-rules`; the host's are always taken). */
+  ipv6Rules?: boolean;
   run?: Runner;
   log?: (message: string) => void;
 }
@@ -55,6 +57,7 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     bulk: options.bulk ?? true,
     enter: options.enter ?? 'auto',
     maxScan: options.maxScan ?? MAX_SCAN_ENTRIES,
+    ipv6Rules: options.ipv6Rules ?? false,
     parse: dumpCache(),
     log: options.log ?? (() => {}),
   };

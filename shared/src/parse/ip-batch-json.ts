@@ -118,7 +118,9 @@ export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): Par
       link.raw = withAddrs.raw;
     }
   }
-  if (!sawLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
+  // A batch that asked for no interface list (`ip -6` rules) is parsed without one.
+  const askedLinks = asked === null || asked.some((k) => k === 'links' || k === 'addrs');
+  if (!sawLinks && askedLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
   const links = [...byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
   return { status: 'parsed', value: { links, nsids, routing }, issues };
 }
