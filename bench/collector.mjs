@@ -9,6 +9,8 @@
 //   baseline 2  the best shell pipeline: the same through `xargs -P K`
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
 // and prints ratios against those baselines, measured in the same run.
+// The collector runs at its default --concurrency (two per core) unless given;
+// `xargs -P 2K` is timed too, as a reference at that parallelism.
 // The scan's share: the durations the bundle records for its probes that read
 // /proc and mount tables (proc-scan, netns-handles; netns-holders — the fd,
 // thread and other-mount-namespace walk, which runs while the capture's
@@ -47,8 +49,10 @@ const runs = Number(opt('--runs', '5'));
 const enterArgs = opt('--enter', null) === null ? [] : ['--enter', opt('--enter')];
 const scanArgs = opt('--max-scan', null) === null ? [] : ['--max-scan', opt('--max-scan')];
 const K = os.availableParallelism();
-// The collector's --concurrency (default: the baselines' K, as before); the baselines keep -P K.
-const C = Number(opt('--concurrency', String(K)));
+// The collector's --concurrency: its own default (two per core) unless given; the baselines keep
+// -P K, and `xargs -P 2K` is timed too, for comparison at the collector's default parallelism.
+const C = opt('--concurrency', null);
+const concurrencyArgs = C === null ? [] : ['--concurrency', C];
 const rules6 = args.includes('--ipv6-rules');
 const rules6Args = rules6 ? ['--ipv6-rules'] : [];
 const prefix = `b${randomBytes(2).toString('hex')}`;
@@ -148,14 +152,18 @@ try {
     const pids = sleepers.slice(0, n).join('\n') + '\n';
     const rssFile = path.join(tmp, `rss-${n}`);
     const cpuFile = path.join(tmp, `cpu-${n}`);
-    const m = { collector: [], seq: [], xargs: [], floor: [], node: [] };
+    const m = { collector: [], seq: [], xargs: [], xargs2K: [], floor: [], node: [] };
     const seq6 = rules6 ? `; nsenter --net=/proc/$p/ns/net ${IP6_BATCH.join(' ')}` : '';
     for (let r = 0; r < runs; r++) {
-      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(C), ...enterArgs, ...scanArgs, ...rules6Args], '', { NSNAP_BENCH_RSS_FILE: rssFile, NSNAP_BENCH_CPU_FILE: cpuFile }));
+      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', ...concurrencyArgs, ...enterArgs, ...scanArgs, ...rules6Args], '', { NSNAP_BENCH_RSS_FILE: rssFile, NSNAP_BENCH_CPU_FILE: cpuFile }));
       m.seq.push(time('bash', ['-c', `while read -r p; do nsenter --net=/proc/$p/ns/net ${IP_BATCH.join(' ')}${seq6}; done`], pids));
       m.xargs.push(
         time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP_BATCH], pids) +
           (rules6 ? time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP6_BATCH], pids) : 0),
+      );
+      m.xargs2K.push(
+        time('xargs', ['-P', String(2 * K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP_BATCH], pids) +
+          (rules6 ? time('xargs', ['-P', String(2 * K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP6_BATCH], pids) : 0),
       );
       m.floor.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'true'], pids));
       m.node.push(time(process.execPath, ['-e', '0'], ''));
@@ -184,9 +192,10 @@ try {
       seqMs: median(m.seq),
       xargsMs: median(m.xargs),
       floorMs: median(m.floor),
+      xargs2KMs: median(m.xargs2K),
       nodeStartMs: median(m.node),
       ownCpuMs,
-      concurrency: C,
+      concurrency: C === null ? 'default' : Number(C),
       ipv6Rules: rules6,
       peakRssMiB: rss / 1024,
       gzipBytesPerNs: bytes / (n + 1),
@@ -205,7 +214,7 @@ try {
     );
     console.log(
       `       gap to baseline 2 ${(row.collectorMs - row.xargsMs).toFixed(0)} ms; node start (node -e 0) ${row.nodeStartMs.toFixed(0)} ms; ` +
-        `the collector process's own CPU ${row.ownCpuMs.toFixed(0)} ms (children not included); --concurrency ${C}${rules6 ? '; IPv6 rules of every namespace, baselines too' : ''}`,
+        `the collector process's own CPU ${row.ownCpuMs.toFixed(0)} ms (children not included); --concurrency ${C ?? 'default'}; xargs -P ${2 * K} ${row.xargs2KMs.toFixed(0)} ms${rules6 ? '; IPv6 rules of every namespace, baselines too' : ''}`,
     );
     const scanTotal = Object.values(scanMs).reduce((a, b) => a + b, 0);
     console.log(
