@@ -25,7 +25,8 @@ type ArrayKind = 'links' | 'addrs' | 'nsids' | 'routes' | 'rules' | 'neighbours'
  * `-j` each prints one JSON array; `route show table all` lists IPv4 and
  * IPv6 routes alike (iproute2 6.1: the family stays unspecified with table
  * all), `neigh show` both families, `rule show` IPv4 only (`ip rule` takes
- * inet when no -6 is given, and a batch line cannot carry -6).
+ * inet when no -6 is given, and a batch line cannot carry -6): IPv6 rules are
+ * a batch of their own under `ip -6` (RULES6_BATCH in the spec table).
  */
 export const BATCH_COMMANDS: Readonly<Record<string, ArrayKind>> = {
   'link show': 'links',
