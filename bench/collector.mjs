@@ -9,7 +9,7 @@
 //   baseline 2  the best shell pipeline: the same through `xargs -P K`
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
 // and prints ratios against those baselines, measured in the same run.
-// The collector runs at its default --concurrency (two per core) unless given;
+// The collector runs at its default --concurrency (one per core) unless given;
 // `xargs -P 2K` is timed too, as a reference at that parallelism.
 // The scan's share: the durations the bundle records for its probes that read
 // /proc and mount tables (proc-scan, netns-handles; netns-holders — the fd,
@@ -49,7 +49,7 @@ const runs = Number(opt('--runs', '5'));
 const enterArgs = opt('--enter', null) === null ? [] : ['--enter', opt('--enter')];
 const scanArgs = opt('--max-scan', null) === null ? [] : ['--max-scan', opt('--max-scan')];
 const K = os.availableParallelism();
-// The collector's --concurrency: its own default (two per core) unless given; the baselines keep
+// The collector's --concurrency: its own default (one per core) unless given; the baselines keep
 // -P K, and `xargs -P 2K` is timed too, for comparison at the collector's default parallelism.
 const C = opt('--concurrency', null);
 const concurrencyArgs = C === null ? [] : ['--concurrency', C];

@@ -102,7 +102,7 @@ export function buildProgram(): Command {
     .option('--stdout', 'print the uncompressed bundle JSON on stdout instead of storing it', false)
     .addOption(new Option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized: see docs/reliability.md)').argParser(parseHostLabel))
     .addOption(new Option('-t, --tag <key=value>', 'attach a tag to the snapshot, e.g. phase=pre-deploy (repeatable)').argParser(parseTag).default({}, 'none'))
-    .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(DEFAULT_CONCURRENCY, 'twice the number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
+    .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(DEFAULT_CONCURRENCY, 'number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
     .addOption(new Option('--timeout <seconds>', 'limit for each command (ip, nsenter, lsns)').default(10).argParser(parseSeconds))
     .addOption(
       new Option(

@@ -18,16 +18,15 @@ export const BIND_NETNS_DIRS = ['/run/docker/netns'];
  */
 export const MAX_SCAN_ENTRIES = 10_000;
 /**
- * Default of `--concurrency`: two commands per core. Each exec of the
- * capture sleeps about 0.6× as long as it runs (perf sched timehist, 50
- * sequential execs: `ip -n` 1.84 ms on a CPU and 1.11 ms asleep, nsenter+ip
- * 3.20 and 1.73), so one per core leaves the cores idle a third of the time.
- * At N=400, 6 interleaved runs on a loaded 2-core machine: 4 workers instead
- * of 2 took 0.64× the time with `ip -n`, 0.70× with nsenter, where `xargs -P 4`
- * against `-P 2` took 0.87× (the load's share of the CPU favours more
- * processes; the rest is the sleep filled).
+ * Default of `--concurrency`: one command per core. The capture's execs do
+ * not sleep (perf sched timehist with call chains, 50 sequential execs:
+ * nsenter + ip never, `ip -n` 0.04 ms each in synchronize_rcu_expedited at
+ * exit), so a core has no idle time for a second worker to fill. On a loaded
+ * machine more workers win a larger share of the CPU (4 instead of 2 took
+ * 0.64–0.70× the time at load 9–11, `xargs -P 4` against `-P 2` 0.87×):
+ * not a gain to take from a host's own workloads.
  */
-export const DEFAULT_CONCURRENCY = 2 * os.availableParallelism();
+export const DEFAULT_CONCURRENCY = os.availableParallelism();
 
 export type { EnterChoice };
 
