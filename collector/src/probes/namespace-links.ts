@@ -135,7 +135,7 @@ async function inet6Rules(ctx: ProbeContext, entries: Entry[], way: EnterWay): P
     const tried = openFirst(e.inode, e.candidates);
     if (!tried.opened) return;
     try {
-      bulk.set(e.inode, await ctx.run([...NSENTER, ...IP6_BATCH_ARGV], { spec: 'ip_batch_json', input: RULES6_BATCH, timeoutMs: ctx.timeoutMs, fd3: tried.opened.fd }));
+      bulk.set(e.inode, await dumpRules6(ctx.run, ctx.timeoutMs, tried.opened.fd));
     } finally {
       tried.opened.close();
     }
@@ -174,6 +174,11 @@ export function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3:
   const prefix = fd3 === undefined ? [] : NSENTER;
   if (mode === 'json') return run([...prefix, ...IP_BATCH_ARGV], { spec: 'ip_batch_json', input, timeoutMs, fd3 });
   return run([...prefix, ...IP_LINK_TEXT_ARGV], { spec: 'ip_link_text', timeoutMs, fd3 });
+}
+
+/** One namespace's IPv6 policy rules, in it through fd3 (`--ipv6-rules`). */
+export function dumpRules6(run: Runner, timeoutMs: number, fd3: number): Promise<Capture> {
+  return run([...NSENTER, ...IP6_BATCH_ARGV], { spec: 'ip_batch_json', input: RULES6_BATCH, timeoutMs, fd3 });
 }
 
 /**
