@@ -9,6 +9,8 @@
 //   baseline 2  the best shell pipeline: the same through `xargs -P K`
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
 // and prints ratios against those baselines, measured in the same run.
+// The collector runs at its default --concurrency (one per core) unless given;
+// `xargs -P 2K` is timed too, as a reference at that parallelism.
 // The scan's share: the durations the bundle records for its probes that read
 // /proc and mount tables (proc-scan, netns-handles; netns-holders — the fd,
 // thread and other-mount-namespace walk, which runs while the capture's
@@ -16,7 +18,15 @@
 // --runs more runs. Each sleeper here runs in a mount namespace of its own
 // (`ip netns exec` makes one): the walk meets 400 mount tables of 400+ mounts
 // each, its worst case, and `--max-scan` leaves most of them unread (a gap).
-// Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5] [--enter auto|ip-netns|nsenter] [--max-scan N]
+// Each row also gives what the collector adds on top of the commands: Node's
+// start (`node -e 0`, median) and the collector process's own CPU time (user +
+// system, its children's not included: start-up, scans, parsing, spawns, the
+// bundle's JSON), median over the timed runs.
+// --ipv6-rules: the collector takes every namespace's IPv6 rules too (a second
+// pass, `ip -6 -d -j -force -batch` fed `rule show`), and so do both baselines
+// (a second command per namespace; baseline 2 as a second xargs pass), so the
+// ratios still compare the same work.
+// Usage (root): node bench/collector.mjs [--sizes 10,100,400] [--runs 5] [--enter auto|ip-netns|nsenter] [--max-scan N] [--concurrency N] [--ipv6-rules]
 // (--enter is passed to the collector; each row says how it entered the namespaces.)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,13 +49,22 @@ const runs = Number(opt('--runs', '5'));
 const enterArgs = opt('--enter', null) === null ? [] : ['--enter', opt('--enter')];
 const scanArgs = opt('--max-scan', null) === null ? [] : ['--max-scan', opt('--max-scan')];
 const K = os.availableParallelism();
+// The collector's --concurrency: its own default (one per core) unless given; the baselines keep
+// -P K, and `xargs -P 2K` is timed too, for comparison at the collector's default parallelism.
+const C = opt('--concurrency', null);
+const concurrencyArgs = C === null ? [] : ['--concurrency', C];
+const rules6 = args.includes('--ipv6-rules');
+const rules6Args = rules6 ? ['--ipv6-rules'] : [];
 const prefix = `b${randomBytes(2).toString('hex')}`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-'));
 // The baselines run the very batch the collector feeds each namespace.
-const { NAMESPACE_BATCH } = await import(path.join(root, 'shared/dist/core.js'));
+const { NAMESPACE_BATCH, RULES6_BATCH } = await import(path.join(root, 'shared/dist/core.js'));
 const batchFile = path.join(tmp, 'batch');
 writeFileSync(batchFile, NAMESPACE_BATCH);
 const IP_BATCH = ['ip', '-d', '-j', '-force', '-batch', batchFile];
+const rules6File = path.join(tmp, 'rules6');
+writeFileSync(rules6File, RULES6_BATCH);
+const IP6_BATCH = ['ip', '-6', '-d', '-j', '-force', '-batch', rules6File];
 
 if (process.getuid?.() !== 0) {
   console.error('bench/collector needs root: it builds network namespaces');
@@ -132,14 +151,24 @@ try {
     await grow(n);
     const pids = sleepers.slice(0, n).join('\n') + '\n';
     const rssFile = path.join(tmp, `rss-${n}`);
-    const m = { collector: [], seq: [], xargs: [], floor: [] };
+    const cpuFile = path.join(tmp, `cpu-${n}`);
+    const m = { collector: [], seq: [], xargs: [], xargs2K: [], floor: [], node: [] };
+    const seq6 = rules6 ? `; nsenter --net=/proc/$p/ns/net ${IP6_BATCH.join(' ')}` : '';
     for (let r = 0; r < runs; r++) {
-      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', '--concurrency', String(K), ...enterArgs, ...scanArgs], '', { NSNAP_BENCH_RSS_FILE: rssFile }));
-      m.seq.push(time('bash', ['-c', `while read -r p; do nsenter --net=/proc/$p/ns/net ${IP_BATCH.join(' ')}; done`], pids));
-      m.xargs.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP_BATCH], pids));
+      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', ...concurrencyArgs, ...enterArgs, ...scanArgs, ...rules6Args], '', { NSNAP_BENCH_RSS_FILE: rssFile, NSNAP_BENCH_CPU_FILE: cpuFile }));
+      m.seq.push(time('bash', ['-c', `while read -r p; do nsenter --net=/proc/$p/ns/net ${IP_BATCH.join(' ')}${seq6}; done`], pids));
+      m.xargs.push(
+        time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP_BATCH], pids) +
+          (rules6 ? time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP6_BATCH], pids) : 0),
+      );
+      m.xargs2K.push(
+        time('xargs', ['-P', String(2 * K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP_BATCH], pids) +
+          (rules6 ? time('xargs', ['-P', String(2 * K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP6_BATCH], pids) : 0),
+      );
       m.floor.push(time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', 'true'], pids));
+      m.node.push(time(process.execPath, ['-e', '0'], ''));
     }
-    const bundle = spawnSync(process.execPath, [collector, '--out', path.join(tmp, 'out'), '--quiet', ...enterArgs], { encoding: 'utf8' });
+    const bundle = spawnSync(process.execPath, [collector, '--out', path.join(tmp, 'out'), '--quiet', ...enterArgs, ...rules6Args], { encoding: 'utf8' });
     const stored = bundle.stdout.trim().split('\n').at(-1);
     const bytes = readFileSync(stored).byteLength;
     // How the bulk pass entered: the command its captures record (bulk-capture.ts).
@@ -149,19 +178,25 @@ try {
     const scan = Object.fromEntries(SCAN_PROBES.map((name) => [name, []]));
     let scanGaps = [];
     for (let r = 0; r < runs; r++) {
-      const printed = JSON.parse(spawnSync(process.execPath, [collector, '--stdout', '--quiet', ...enterArgs, ...scanArgs], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout);
+      const printed = JSON.parse(spawnSync(process.execPath, [collector, '--stdout', '--quiet', ...enterArgs, ...scanArgs, ...rules6Args], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout);
       for (const p of printed.probes) if (p.name in scan) scan[p.name].push(p.durationMs);
       // What the walk's limit left unread (another run's pids or helpers' namespaces count too: the host is shared).
       scanGaps = printed.gaps.filter((g) => g.probe === 'netns-holders').map((g) => g.subject);
     }
     const scanMs = Object.fromEntries(SCAN_PROBES.filter((name) => scan[name].length > 0).map((name) => [name, median(scan[name])]));
     const rss = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
+    const ownCpuMs = median(readFileSync(cpuFile, 'utf8').trim().split('\n').map(Number));
     const row = {
       n,
       collectorMs: median(m.collector),
       seqMs: median(m.seq),
       xargsMs: median(m.xargs),
       floorMs: median(m.floor),
+      xargs2KMs: median(m.xargs2K),
+      nodeStartMs: median(m.node),
+      ownCpuMs,
+      concurrency: C === null ? 'default' : Number(C),
+      ipv6Rules: rules6,
       peakRssMiB: rss / 1024,
       gzipBytesPerNs: bytes / (n + 1),
       enteredWith,
@@ -176,6 +211,10 @@ try {
     console.log(
       `       collector/baseline2 ${(row.collectorMs / row.xargsMs).toFixed(2)}×  baseline1/collector ${(row.seqMs / row.collectorMs).toFixed(2)}×  ` +
         `collector/floor ${(row.collectorMs / row.floorMs).toFixed(2)}×  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  gzip ${row.gzipBytesPerNs.toFixed(0)} B/namespace  entered with ${row.enteredWith}`,
+    );
+    console.log(
+      `       gap to baseline 2 ${(row.collectorMs - row.xargsMs).toFixed(0)} ms; node start (node -e 0) ${row.nodeStartMs.toFixed(0)} ms; ` +
+        `the collector process's own CPU ${row.ownCpuMs.toFixed(0)} ms (children not included); --concurrency ${C ?? 'default'}; xargs -P ${2 * K} ${row.xargs2KMs.toFixed(0)} ms${rules6 ? '; IPv6 rules of every namespace, baselines too' : ''}`,
     );
     const scanTotal = Object.values(scanMs).reduce((a, b) => a + b, 0);
     console.log(

@@ -172,7 +172,7 @@ describe.skipIf(skip)('nsnap-collect finds namespaces held only by an fd, a thre
     }
 
     // The host is shared with other tests' processes and fds: no limit may hide ours.
-    const collected = await runCli(COLLECTOR_BIN, ['--out', path.join(dir, 'bundles'), '--host', host, '--quiet', '--max-scan', '100000000']);
+    const collected = await runCli(COLLECTOR_BIN, ['--out', path.join(dir, 'bundles'), '--host', host, '--quiet', '--max-scan', '100000000', '--ipv6-rules']);
     expect([0, 1], String(collected.stderr)).toContain(collected.exitCode);
     bundle = decodeBundle(readFileSync(String(collected.stdout).trim().split('\n').at(-1)!));
     const db = path.join(dir, 'nsnap.db');
@@ -208,6 +208,9 @@ describe.skipIf(skip)('nsnap-collect finds namespaces held only by an fd, a thre
     const parsed = parseCapture(ns!.captures[0]!);
     if (parsed.status !== 'parsed') throw new Error(`namespace ${c.netns.inode}: ${parsed.status}`);
     expect(parsed.value.links.map((l) => l.ifname).sort()).toEqual(['eth0', 'lo']);
+    // --ipv6-rules reaches these too, through the same handle.
+    expect(ns!.captures[1]).toMatchObject({ argv: ['nsenter', '--net=/proc/self/fd/3', 'ip', '-6', '-d', '-j', '-force', '-batch', '-'], stdin: 'rule show\n', failure: null });
+    expect(ns!.captures[1]!.stdout).toContain('"priority":32766');
   });
 
   it.each(LABELS)('pairs the host end with eth0 in the namespace held by a %s', (label) => {

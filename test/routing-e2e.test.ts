@@ -29,8 +29,8 @@ describe.skipIf(skip)('routes, rules and neighbours collected, shown and diffed'
   let b: { name: string; inode: number };
   const quiet: number[] = [];
 
-  const collect = async () => {
-    const r = await runCli(COLLECTOR_BIN, ['--out', path.join(dir, 'bundles'), '--host', host, '--quiet']);
+  const collect = async (...extra: string[]) => {
+    const r = await runCli(COLLECTOR_BIN, ['--out', path.join(dir, 'bundles'), '--host', host, '--quiet', ...extra]);
     expect([0, 1], String(r.stderr)).toContain(r.exitCode);
     const i = await runCli(ANALYZER_BIN, ['ingest', path.join(dir, 'bundles'), '--db', db]);
     expect(i.exitCode, String(i.stderr)).toBe(0);
@@ -56,6 +56,7 @@ describe.skipIf(skip)('routes, rules and neighbours collected, shown and diffed'
     await inA('route', 'add', '10.79.0.0/16', 'via', '10.77.0.2', 'table', '100');
     await inA('-6', 'route', 'add', 'fd78::/64', 'via', 'fd77::2');
     await inA('rule', 'add', 'from', '10.77.0.0/24', 'table', '100', 'pref', '150');
+    await inA('-6', 'rule', 'add', 'from', '2001:db8::/32', 'table', '7', 'pref', '170');
     await inA('neigh', 'add', '10.77.0.2', 'lladdr', '02:00:00:77:00:02', 'dev', 'x1', 'nud', 'permanent');
     await inA('neigh', 'add', '10.77.0.3', 'lladdr', '02:00:00:77:00:03', 'dev', 'x1', 'nud', 'permanent');
     await collect();
@@ -125,4 +126,31 @@ describe.skipIf(skip)('routes, rules and neighbours collected, shown and diffed'
     expect(out).toContain('+ rule 160: from all fwmark 0x7 lookup 100 proto unspec');
     expect(out).toMatch(/~\d+ route, rule or neighbour lists/);
   });
+
+  it('takes IPv6 rules in the host always and in every namespace with --ipv6-rules; a changed one is a change, a first capture is none', async () => {
+    // Without the flag (the runs above): a namespace's IPv6 rules are not claimed to be none.
+    const before = await show();
+    expect(before.get(a.name)!.routing.rules!.some((t) => t.startsWith('inet6 '))).toBe(false);
+    const beforeText = String((await runCli(ANALYZER_BIN, ['show', '--routes', '--host', host, '--db', db])).stdout);
+    expect(beforeText).toContain('rules (IPv4; no IPv6 rule recorded: not captured or none):');
+    expect(beforeText).toContain('rules (IPv4 and IPv6):'); // the host's
+
+    await collect('--ipv6-rules');
+    const shown = await show();
+    expect(shown.get(a.name)!.routing.rules).toEqual(expect.arrayContaining(['150: from 10.77.0.0/24 lookup 100 proto unspec', 'inet6 170: from 2001:db8::/32 lookup 7 proto unspec', 'inet6 0: from all lookup local proto kernel']));
+    expect(shown.get(b.name)!.routing.rules).toContain('inet6 32766: from all lookup main proto kernel');
+    const text = String((await runCli(ANALYZER_BIN, ['show', '--routes', '--host', host, '--db', db])).stdout);
+    expect(text).toContain('    inet6 170: from 2001:db8::/32 lookup 7 proto unspec');
+    // IPv6 rules seen for the first time: not compared, not listed as added.
+    const first = String((await runCli(ANALYZER_BIN, ['diff', 'latest~1', 'latest', '--host', host, '--db', db])).stdout);
+    expect(first).not.toContain('+ rule inet6');
+    expect(first).toMatch(/captured only in/);
+
+    await lab.ip('-n', a.name, '-6', 'rule', 'del', 'pref', '170');
+    await lab.ip('-n', a.name, '-6', 'rule', 'add', 'from', '2001:db8::/32', 'table', '8', 'pref', '170');
+    await collect('--ipv6-rules');
+    const out = String((await runCli(ANALYZER_BIN, ['diff', 'latest~1', 'latest', '--host', host, '--db', db])).stdout);
+    expect(out).toContain('+ rule inet6 170: from 2001:db8::/32 lookup 8 proto unspec');
+    expect(out).toContain('- rule inet6 170: from 2001:db8::/32 lookup 7 proto unspec');
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isHostLabel, type Bundle } from '@nsnap/shared/core';
 import { counted } from '@nsnap/shared/text';
-import { collect, MAX_SCAN_ENTRIES, outcomeOf, statsOf, type EnterChoice } from './collect.js';
+import { collect, DEFAULT_CONCURRENCY, MAX_SCAN_ENTRIES, outcomeOf, statsOf, type EnterChoice } from './collect.js';
 import { registerDoctorCommand } from './doctor/command.js';
 import { encodeBundle, type EncodedBundle } from './encode.js';
 import { SIGNAL_EXIT, untilInterrupted, type StopSignal } from './exec/interrupt.js';
@@ -21,6 +21,7 @@ interface CollectFlags extends StoreFlags {
   concurrency: number;
   enter: EnterChoice;
   maxScan: number;
+  ipv6Rules: boolean;
   timeout: number;
   procRoot: string;
   root: string;
@@ -101,7 +102,7 @@ export function buildProgram(): Command {
     .option('--stdout', 'print the uncompressed bundle JSON on stdout instead of storing it', false)
     .addOption(new Option('--host <name>', 'host label for the storage key and reports (default: the hostname, sanitized: see docs/reliability.md)').argParser(parseHostLabel))
     .addOption(new Option('-t, --tag <key=value>', 'attach a tag to the snapshot, e.g. phase=pre-deploy (repeatable)').argParser(parseTag).default({}, 'none'))
-    .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(os.availableParallelism(), 'number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
+    .addOption(new Option('-c, --concurrency <n>', 'namespaces captured in parallel').default(DEFAULT_CONCURRENCY, 'number of CPUs').argParser(parsePositiveInt('--concurrency', 256)))
     .addOption(new Option('--timeout <seconds>', 'limit for each command (ip, nsenter, lsns)').default(10).argParser(parseSeconds))
     .addOption(
       new Option(
@@ -117,6 +118,7 @@ export function buildProgram(): Command {
         .default(MAX_SCAN_ENTRIES)
         .argParser(parsePositiveInt('--max-scan', 100_000_000)),
     )
+    .option('--ipv6-rules', 'also take the IPv6 policy rules of every namespace, not only of the host\'s (`ip -6 rule`: one exec more per namespace); without it a namespace\'s IPv6 rules are not captured, and answers say so', false)
     .option('--proc-root <dir>', 'read processes from this proc tree instead of /proc (for tests and archives)', '/proc')
     .option('--root <dir>', 'read the container runtimes\' files that name pods and containers (/var/log/pods, OCI config.json, docker config.v2.json, podman containers.json) under this root, read-only; like node_exporter\'s --path.rootfs', parseRoot, '/')
     .option('-q, --quiet', 'do not print the one-line summary on stderr (errors still go there)', false)
@@ -211,6 +213,7 @@ async function collectAndDeliver(flags: CollectFlags, destination: Destination |
     concurrency: flags.concurrency,
     enter: flags.enter,
     maxScan: flags.maxScan,
+    ipv6Rules: flags.ipv6Rules,
     log,
   });
   // Once a stop wins the race the capture is abandoned: its late failure must not end the process with a stack trace.

@@ -17,6 +17,16 @@ export const BIND_NETNS_DIRS = ['/run/docker/netns'];
  * (~440 lines each) and the others are a gap.
  */
 export const MAX_SCAN_ENTRIES = 10_000;
+/**
+ * Default of `--concurrency`: one command per core. The capture's execs do
+ * not sleep (perf sched timehist with call chains, 50 sequential execs:
+ * nsenter + ip never, `ip -n` 0.04 ms each in synchronize_rcu_expedited at
+ * exit), so a core has no idle time for a second worker to fill. On a loaded
+ * machine more workers win a larger share of the CPU (4 instead of 2 took
+ * 0.64–0.70× the time at load 9–11, `xargs -P 4` against `-P 2` 0.87×):
+ * not a gain to take from a host's own workloads.
+ */
+export const DEFAULT_CONCURRENCY = os.availableParallelism();
 
 export type { EnterChoice };
 
@@ -36,6 +46,8 @@ export interface CollectOptions {
   enter?: EnterChoice;
   /** Most fd and thread entries read (`--max-scan`). */
   maxScan?: number;
+  /** IPv6 policy rules of every namespace too (`--ipv6-rules`; the host's are always taken). */
+  ipv6Rules?: boolean;
   run?: Runner;
   log?: (message: string) => void;
 }
@@ -51,10 +63,11 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     hostLabel: options.hostLabel ?? null,
     run: options.run ?? runCommand,
     timeoutMs: options.timeoutMs ?? 10_000,
-    concurrency: options.concurrency ?? os.availableParallelism(),
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     bulk: options.bulk ?? true,
     enter: options.enter ?? 'auto',
     maxScan: options.maxScan ?? MAX_SCAN_ENTRIES,
+    ipv6Rules: options.ipv6Rules ?? false,
     parse: dumpCache(),
     log: options.log ?? (() => {}),
   };

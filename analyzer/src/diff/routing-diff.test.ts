@@ -26,6 +26,16 @@ describe('diffRouting', () => {
     expect(d.changed[0]).toMatchObject({ added: ['z'], removed: ['x'], changed: [] });
   });
 
+  it('a changed IPv6 rule is a change; IPv6 rules taken on one side only are not compared (not "added"), IPv4 rules still are', () => {
+    const v4 = e('0: from all lookup local');
+    const v6 = (t: string) => e(`inet6 ${t}`);
+    const d = diffRouting([{ from: 1, to: 2 }], new Map([[1, ns([], [], [v4, v6('0: from all lookup local'), v6('100: from 2001:db8::/32 lookup 7')])]]), new Map([[2, ns([], [], [v4, v6('0: from all lookup local'), v6('100: from 2001:db8::/32 lookup 8')])]]));
+    expect(d).toEqual({ changed: [{ netns: 2, fromNetns: 1, kind: 'rules', added: ['inet6 100: from 2001:db8::/32 lookup 8'], removed: ['inet6 100: from 2001:db8::/32 lookup 7'], changed: [] }], uncaptured: [] });
+    const once = diffRouting([{ from: 1, to: 2 }], new Map([[1, ns([], [], [v4])]]), new Map([[2, ns([], [], [v4, v6('0: from all lookup local'), e('5: from all lookup 5')])]]));
+    expect(once.uncaptured).toEqual([{ netns: 1, kind: 'rules', side: 'from' }]);
+    expect(once.changed).toEqual([{ netns: 2, fromNetns: 1, kind: 'rules', added: ['5: from all lookup 5'], removed: [], changed: [] }]);
+  });
+
   it('diff(a, a) is empty for any lists', () => {
     const entry = fc.record({ key: fc.string({ maxLength: 4 }), text: fc.string({ maxLength: 4 }) });
     const list = fc.option(fc.array(entry, { maxLength: 6 }), { nil: null });

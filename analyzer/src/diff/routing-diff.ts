@@ -1,4 +1,4 @@
-import { ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
+import { INET6_RULE_PREFIX, ROUTING_KINDS, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
 import type { NamespaceRouting } from '../query/routing.js';
 
 /** One namespace's list that changed between two snapshots. */
@@ -42,13 +42,19 @@ export function diffRouting(
         result.uncaptured.push({ netns: a === null ? m.from : m.to, kind, side: a === null ? 'from' : 'to' });
         continue;
       }
-      const change = compare(a, b);
+      // IPv6 rules taken on one side only (an earlier collector, --ipv6-rules on one run): not compared, not "added".
+      const v6a = a.some(isInet6);
+      const v6b = b.some(isInet6);
+      if (kind === 'rules' && v6a !== v6b) result.uncaptured.push({ netns: v6a ? m.to : m.from, kind, side: v6a ? 'to' : 'from' });
+      const change = kind === 'rules' && v6a !== v6b ? compare(a.filter((e) => !isInet6(e)), b.filter((e) => !isInet6(e))) : compare(a, b);
       if (change.added.length + change.removed.length + change.changed.length === 0) continue;
       result.changed.push({ netns: m.to, fromNetns: m.from, kind, ...change, ...(m.uncertain === undefined ? {} : { uncertain: m.uncertain }) });
     }
   }
   return result;
 }
+
+const isInet6 = (e: RoutingEntry) => e.key.startsWith(INET6_RULE_PREFIX);
 
 function compare(a: RoutingEntry[], b: RoutingEntry[]): Pick<RoutingChange, 'added' | 'removed' | 'changed'> {
   const before = group(a);

@@ -31,4 +31,17 @@ describe('routingRows', () => {
   it('says, as one ingest gap per namespace, how many entries it left out', () => {
     expect(routingRows(bundle).gaps).toEqual([expect.objectContaining({ source: 'ingest', probe: 'routing', subject: 'netns 4026532701', detail: expect.stringMatching(/^1 route, rule or neighbour entries not understood/) })]);
   });
+
+  it('adds the IPv6 rules of an `ip -6` capture beside the batch to the rules list, marked inet6; without one the list is IPv4\'s as before', () => {
+    const ns = structuredClone(bundle.namespaces[1]!);
+    const rules6 = { ...ns.captures[0]!, argv: ['ip', '-6', '-d', '-j', '-force', '-batch', '-'], stdin: 'rule show\n', stdout: '[{"priority":0,"src":"all","table":"local"},{"priority":32765,"src":"2001:db8::","srclen":32,"table":"7"}]\n' };
+    const withV6 = routingRows({ namespaces: [{ ...ns, captures: [...ns.captures, rules6] }] });
+    expect(withV6.rows.find((r) => r.kind === 'rules')!.entries.map((e) => e.text)).toEqual(['0: from all lookup local', 'inet6 0: from all lookup local', 'inet6 32765: from 2001:db8::/32 lookup 7']);
+    // The IPv4 list's hash does not change with the collector that added IPv6 rules, where there are none.
+    const without = routingRows({ namespaces: [ns] }).rows.find((r) => r.kind === 'rules')!;
+    expect(without.sha256).toBe(routingRows(bundle).rows.find((r) => r.kind === 'rules')!.sha256);
+    // A failed IPv6 dump adds nothing.
+    const failed = routingRows({ namespaces: [{ ...ns, captures: [...ns.captures, { ...rules6, stdout: '', exitCode: 2, stderr: 'RTNETLINK answers: Address family not supported by protocol\n' }] }] });
+    expect(failed.rows.find((r) => r.kind === 'rules')!.entries.map((e) => e.text)).toEqual(['0: from all lookup local']);
+  });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BATCH_COMMANDS, parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
+import { BATCH_COMMANDS, batchFamily, parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type Capture, type RoutingEntry, type RoutingFacts, type RoutingKind } from '@nsnap/shared';
 import type { GapRow } from './normalize.js';
 
 const ASKED = Object.entries(BATCH_COMMANDS).filter(([, kind]) => kind === 'routes' || kind === 'rules' || kind === 'neighbours').map(([command]) => command);
@@ -26,12 +26,16 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: Routing
     // One inode is one namespace: a second listing is left out, as the correlation does.
     if (seen.has(ns.inode)) continue;
     seen.add(ns.inode);
-    const capture = ns.captures.find((c) => c.spec === 'ip_batch_json' && SPECS[c.spec].parser.yields === 'namespace-dump');
-    // A batch that asked for none of the lists (bundles of earlier collectors) is not parsed a second time.
-    if (!capture || !ASKED.some((command) => capture.stdin?.includes(command))) continue;
-    const dump = parseCapture(capture);
-    if (dump.status !== 'parsed') continue;
-    const { facts, issues } = routingFromDump(dump.value);
+    const dumps = ns.captures.filter((c) => c.spec === 'ip_batch_json' && SPECS[c.spec].parser.yields === 'namespace-dump');
+    // The main batch (the first, as the correlation takes it) and the `ip -6` rules beside it (collectors since IPv6 rules).
+    const main = dumps.find((c) => batchFamily(c.argv) === null);
+    const inet6 = dumps.find((c) => batchFamily(c.argv) === 'inet6');
+    const parsed = [main, inet6].map((c) => (c ? routingOf(c) : null));
+    if (parsed.every((p) => p === null)) continue;
+    const [first, second] = parsed;
+    const facts: RoutingFacts = first?.facts ?? { routes: null, rules: null, neighbours: null };
+    if (second?.facts.rules) facts.rules = [...(facts.rules ?? []), ...second.facts.rules];
+    const issues = [...(first?.issues ?? []), ...(second?.issues ?? [])];
     for (const kind of ROUTING_KINDS) {
       const entries = facts[kind];
       if (entries !== null) rows.push({ netns: ns.inode, kind, sha256: setHash(kind, entries), entries });
@@ -41,6 +45,13 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: Routing
     }
   }
   return { rows, gaps };
+}
+
+/** A batch's routing lists, or null when it asked for none (bundles of earlier collectors: not parsed a second time) or gave no usable output. */
+function routingOf(capture: Capture): ReturnType<typeof routingFromDump> | null {
+  if (!ASKED.some((command) => capture.stdin?.includes(command))) return null;
+  const dump = parseCapture(capture);
+  return dump.status === 'parsed' ? routingFromDump(dump.value, batchFamily(capture.argv)) : null;
 }
 
 function setHash(kind: RoutingKind, entries: RoutingEntry[]): string {

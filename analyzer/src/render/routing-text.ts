@@ -1,18 +1,27 @@
-import type { RoutingKind } from '@nsnap/shared/core';
+import { INET6_RULE_PREFIX, type RoutingKind } from '@nsnap/shared/core';
 import type { RoutingChange, RoutingDiff } from '../diff/routing-diff.js';
 
 const ONE: Record<RoutingKind, string> = { routes: 'route', rules: 'rule', neighbours: 'neighbour' };
-/** A batch line cannot carry -6: the rules are IPv4's only (docs/bundle.md). */
-const HEADING: Record<RoutingKind, string> = { routes: 'routes', rules: 'rules (IPv4 only)', neighbours: 'neighbours' };
+const HEADING: Record<RoutingKind, string> = { routes: 'routes', rules: 'rules', neighbours: 'neighbours' };
+
+/**
+ * IPv6 rules come from an exec of their own (`ip -6`, docs/bundle.md): in the
+ * host always, elsewhere with `nsnap-collect --ipv6-rules`. A list without
+ * one does not say there is none.
+ */
+function rulesHeading(list: string[]): string {
+  return list.some((t) => t.startsWith(INET6_RULE_PREFIX)) ? 'rules (IPv4 and IPv6)' : 'rules (IPv4; no IPv6 rule recorded: not captured or none)';
+}
 
 /** Raw lines for terminalLines, which escapes them. `show --routes`: a namespace's lists, one entry a line, or why a list is not there. */
 export function routingLines(routing: Record<RoutingKind, string[] | null>, indent = '  '): string[] {
   const lines: string[] = [];
   for (const kind of ['routes', 'rules', 'neighbours'] as const) {
     const list = routing[kind];
-    if (list === null) lines.push(`${indent}${HEADING[kind]}: not captured`);
-    else if (list.length === 0) lines.push(`${indent}${HEADING[kind]}: none`);
-    else lines.push(`${indent}${HEADING[kind]}:`, ...list.map((t) => `${indent}  ${t}`));
+    const heading = kind === 'rules' && list !== null ? rulesHeading(list) : HEADING[kind];
+    if (list === null) lines.push(`${indent}${heading}: not captured`);
+    else if (list.length === 0) lines.push(`${indent}${heading}: none`);
+    else lines.push(`${indent}${heading}:`, ...list.map((t) => `${indent}  ${t}`));
   }
   return lines;
 }

@@ -35,7 +35,7 @@ function byReason(items: ReadonlyArray<{ reason: string; subject: string }>): st
  */
 export async function namespaceChecks(options: NamespaceCheckOptions): Promise<Check[]> {
   // Only the scan probes run here; capture settings do not matter.
-  const ctx: ProbeContext = { ...options, root: '/', hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', maxScan: MAX_SCAN_ENTRIES, parse: dumpCache(), log: () => {} };
+  const ctx: ProbeContext = { ...options, root: '/', hostLabel: null, concurrency: 1, bulk: false, enter: 'nsenter', maxScan: MAX_SCAN_ENTRIES, ipv6Rules: false, parse: dumpCache(), log: () => {} };
   const draft = nothingFound();
   for (const probe of [procScan, netnsHandles, netnsHolders]) {
     try {

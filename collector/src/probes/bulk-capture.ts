@@ -23,6 +23,8 @@ export interface BulkOptions {
   chunk?: number;
   /** How the workers enter the namespaces (default `nsenter`; the caller picks with `chooseEnterWay`). */
   enter?: EnterWay;
+  /** ip's options before `-batch FILE` (default `-d -j -force`: IP_BATCH_ARGV's; `-6 -j -force` for IPv6 rules). */
+  ipOptions?: readonly string[];
 }
 
 /**
@@ -77,6 +79,7 @@ export function chooseEnterWay(mounts: string[], runDir: string | null, manyMoun
  * on our side as soon as its worker holds its copies.
  */
 const CHUNK = 200;
+const DEFAULT_IP_OPTIONS = ['-d', '-j', '-force'];
 /** How often the workers' output is read back during the pass. */
 const DRAIN_MS = 25;
 /** Output of one find process read back at most: past it the rest is captured one by one. */
@@ -141,7 +144,7 @@ export async function bulkCapture<T extends { inode: number }>(
       const chunk = chunks[next++] as T[];
       const items = openChunk(chunk);
       if (items.length === 0) continue;
-      const pass = { dir, batchFile, batchInput, timeoutMs: options.timeoutMs * Math.max(1, Math.ceil(items.length / 4)) };
+      const pass = { dir, batchFile, batchInput, ipOptions: options.ipOptions ?? DEFAULT_IP_OPTIONS, timeoutMs: options.timeoutMs * Math.max(1, Math.ceil(items.length / 4)) };
       let r = await runFind(options.run, items, pass, way, add);
       if (r.captured === 0 && way.how === 'ip-netns') {
         // Not one namespace entered this way (an iproute2 that refuses such a
@@ -174,13 +177,13 @@ export async function bulkCapture<T extends { inode: number }>(
 async function runFind(
   run: Runner,
   chunk: BulkItem[],
-  pass: { dir: string; batchFile: string; batchInput: string; timeoutMs: number },
+  pass: { dir: string; batchFile: string; batchInput: string; ipOptions: readonly string[]; timeoutMs: number },
   way: EnterWay,
   add: (inode: number, capture: Capture) => void,
 ): Promise<{ stderr: string; captured: number }> {
   const marker = `@@nsnap-${randomBytes(6).toString('hex')}`;
   const paths = chunk.map((_, i) => `/proc/self/fd/${3 + i}`);
-  const ipArgs = ['-d', '-j', '-force', '-batch', pass.batchFile];
+  const ipArgs = [...pass.ipOptions, '-batch', pass.batchFile];
   // What each namespace's capture records as its command.
   const argvOf = (fd: number) => (way.how === 'nsenter' ? ['nsenter', `--net=/proc/self/fd/${fd}`, 'ip', ...ipArgs] : ['ip', '-n', `${TO_ROOT}/proc/self/fd/${fd}`, ...ipArgs]);
   const enter = way.how === 'nsenter' ? ['nsenter', '--net={}', 'ip', ...ipArgs] : ['ip', '-n', `${TO_ROOT}{}`, ...ipArgs];

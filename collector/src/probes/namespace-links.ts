@@ -1,12 +1,12 @@
 import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { HOST_BATCH, IP_BATCH_ARGV, IP_LINK_TEXT_ARGV, NAMESPACE_BATCH, type Capture, type Gap, type NamespaceCapture } from '@nsnap/shared/core';
+import { batchFamily, HOST_BATCH, IP6_BATCH_ARGV, IP_BATCH_ARGV, IP_LINK_TEXT_ARGV, NAMESPACE_BATCH, RULES6_BATCH, type Capture, type Gap, type NamespaceCapture } from '@nsnap/shared/core';
 import { mapPool } from '../exec/pool.js';
 import type { Runner } from '../exec/run.js';
 import { bulkCapture, chooseEnterWay, NETNS_RUN_DIR, type EnterWay } from './bulk-capture.js';
 import { mountPoints } from './netns-handles.js';
 import { detailOf, reasonOf } from './errno.js';
 import { namespaceCandidates, type Candidate } from './namespace-set.js';
-import type { EnterChoice, Probe } from './probe.js';
+import type { EnterChoice, Probe, ProbeContext } from './probe.js';
 
 // One exec per namespace; what it runs is the spec table's (shared/src/specs/catalogue.ts).
 /** The child gets the namespace as fd 3: the handle was opened and checked by us, so no pid reuse can redirect it. */
@@ -41,6 +41,9 @@ export const namespaceLinks: Probe = {
       parse(c);
       return c;
     });
+    // The host's IPv6 rules: one exec beside the host's dump (a batch line cannot carry -6).
+    const hostRules6 = ctx.run([...IP6_BATCH_ARGV], { spec: 'ip_batch_json', input: RULES6_BATCH, timeoutMs: ctx.timeoutMs });
+    const way = enterWayFor(ctx.enter, ctx.log);
     // The bulk pass opens each chunk's handles just before its worker starts
     // (the worker's copies pin them), so the first worker starts early.
     const openForBulk = (e: Entry): number | null => {
@@ -55,12 +58,12 @@ export const namespaceLinks: Probe = {
             run: ctx.run,
             workers: ctx.concurrency,
             timeoutMs: ctx.timeoutMs,
-            enter: enterWayFor(ctx.enter, ctx.log),
+            enter: way,
             // Parsed while the rest are taken: the pairing code (nsid-maps) reads them after the pass.
             onCapture: (_inode, capture) => void parse(capture),
           })
         : null;
-    const [hostCapture, bulkResult] = await Promise.all([hostDump, bulkPass]);
+    const [hostCapture, bulkResult, hostRules6Capture] = await Promise.all([hostDump, bulkPass, hostRules6]);
     if (bulkResult?.fellBack) ctx.log(`entering namespaces with ip -n failed, nsenter instead (--enter nsenter skips the attempt): ${bulkResult.fellBack.split('\n')[0]}`);
     let hostFinal = hostCapture;
     let bulk = bulkResult?.captures ?? new Map<number, Capture>();
@@ -75,7 +78,8 @@ export const namespaceLinks: Probe = {
     }
     const captures: NamespaceCapture[] = [];
     if (host !== null) {
-      captures.push({ inode: host, isHost: true, entered: { via: 'self', path: '/proc/self/ns/net', pid: null }, attempts: [], captures: [hostFinal], failure: hostFinal.failure });
+      const rules6 = mode === 'json' ? [hostRules6Capture] : [];
+      captures.push({ inode: host, isHost: true, entered: { via: 'self', path: '/proc/self/ns/net', pid: null }, attempts: [], captures: [hostFinal, ...rules6], failure: hostFinal.failure });
     }
     // What the pass did not capture, one by one: its exact exit code and stderr are recorded.
     const others = await mapPool(entries, ctx.concurrency, async (e): Promise<NamespaceCapture> => {
@@ -96,13 +100,48 @@ export const namespaceLinks: Probe = {
         tried.opened.close();
       }
     });
+    if (ctx.ipv6Rules && mode === 'json') {
+      const rules6 = await inet6Rules(ctx, entries.filter((e) => others.some((o) => o.inode === e.inode && o.failure === null)), way);
+      for (const o of others) {
+        const c = rules6.get(o.inode);
+        if (c) o.captures.push(c);
+      }
+    }
     captures.push(...others);
     for (const c of captures) {
       if (c.failure) gaps.push({ probe: this.name, subject: `netns ${c.inode}`, reason: c.failure.reason, detail: c.failure.detail });
+      // A failed IPv6 rule dump (IPv6 disabled there…) leaves the namespace captured, with this gap.
+      const rules6 = c.failure === null ? c.captures.find((x) => batchFamily(x.argv) === 'inet6') : undefined;
+      if (rules6?.failure) gaps.push({ probe: this.name, subject: `netns ${c.inode} ipv6 rules`, reason: rules6.failure.reason, detail: rules6.failure.detail });
     }
     return { namespaces: captures, gaps };
   },
 };
+
+/**
+ * Each namespace's IPv6 policy rules (`--ipv6-rules`): a second pass over the
+ * namespaces the first one captured, through handles opened and checked
+ * again, then one by one where that pass took nothing (for the exit code and
+ * stderr). A namespace gone in between has no IPv6 rules capture.
+ */
+async function inet6Rules(ctx: ProbeContext, entries: Entry[], way: EnterWay): Promise<Map<number, Capture>> {
+  const open = (e: Entry) => openFirst(e.inode, e.candidates).opened?.fd ?? null;
+  const bulk =
+    ctx.bulk && entries.length >= BULK_MIN
+      ? (await bulkCapture(entries, open, RULES6_BATCH, { run: ctx.run, workers: ctx.concurrency, timeoutMs: ctx.timeoutMs, enter: way, ipOptions: IP6_BATCH_ARGV.slice(1, -2) })).captures
+      : new Map<number, Capture>();
+  await mapPool(entries, ctx.concurrency, async (e) => {
+    if (bulk.has(e.inode)) return;
+    const tried = openFirst(e.inode, e.candidates);
+    if (!tried.opened) return;
+    try {
+      bulk.set(e.inode, await dumpRules6(ctx.run, ctx.timeoutMs, tried.opened.fd));
+    } finally {
+      tried.opened.close();
+    }
+  });
+  return bulk;
+}
 
 /**
  * The bulk pass's way into namespaces. auto decides from this process's own
@@ -135,6 +174,11 @@ export function dump(run: Runner, timeoutMs: number, mode: 'json' | 'text', fd3:
   const prefix = fd3 === undefined ? [] : NSENTER;
   if (mode === 'json') return run([...prefix, ...IP_BATCH_ARGV], { spec: 'ip_batch_json', input, timeoutMs, fd3 });
   return run([...prefix, ...IP_LINK_TEXT_ARGV], { spec: 'ip_link_text', timeoutMs, fd3 });
+}
+
+/** One namespace's IPv6 policy rules, in it through fd3 (`--ipv6-rules`). */
+export function dumpRules6(run: Runner, timeoutMs: number, fd3: number): Promise<Capture> {
+  return run([...NSENTER, ...IP6_BATCH_ARGV], { spec: 'ip_batch_json', input: RULES6_BATCH, timeoutMs, fd3 });
 }
 
 /**

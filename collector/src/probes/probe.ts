@@ -83,6 +83,8 @@ export interface ProbeContext {
   enter: EnterChoice;
   /** Most fd and thread entries read to find namespaces only they hold (`--max-scan`); the rest is a gap. */
   maxScan: number;
+  /** Take each namespace's IPv6 policy rules too, one exec more each (`--ipv6-rules`); the host's are always taken. */
+  ipv6Rules: boolean;
   /** Link dumps parsed once for the run (`dumpCache`). */
   parse: DumpParser;
   log: (message: string) => void;

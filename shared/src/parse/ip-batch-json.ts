@@ -25,7 +25,8 @@ type ArrayKind = 'links' | 'addrs' | 'nsids' | 'routes' | 'rules' | 'neighbours'
  * `-j` each prints one JSON array; `route show table all` lists IPv4 and
  * IPv6 routes alike (iproute2 6.1: the family stays unspecified with table
  * all), `neigh show` both families, `rule show` IPv4 only (`ip rule` takes
- * inet when no -6 is given, and a batch line cannot carry -6).
+ * inet when no -6 is given, and a batch line cannot carry -6): IPv6 rules are
+ * a batch of their own under `ip -6` (RULES6_BATCH in the spec table).
  */
 export const BATCH_COMMANDS: Readonly<Record<string, ArrayKind>> = {
   'link show': 'links',
@@ -118,7 +119,9 @@ export function parseIpBatchJson(stdout: string, options: DumpOptions = {}): Par
       link.raw = withAddrs.raw;
     }
   }
-  if (!sawLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
+  // A batch that asked for no interface list (`ip -6` rules) is parsed without one.
+  const askedLinks = asked === null || asked.some((k) => k === 'links' || k === 'addrs');
+  if (!sawLinks && askedLinks) return { status: 'unusable', reason: 'no interface list in output', issues };
   const links = [...byIndex.values()].sort((a, b) => a.ifindex - b.ifindex);
   return { status: 'parsed', value: { links, nsids, routing }, issues };
 }

@@ -38,6 +38,16 @@ describe('lenient ip -j decoding', () => {
     );
   });
 
+  it('reads each array of a batch whatever raw bytes its neighbours hold (a hostile line does not spoil the others)', () => {
+    const str = fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), fc.constantFrom('\n', '\udcff', 'é')) });
+    fc.assert(
+      fc.property(fc.array(fc.array(str, { maxLength: 3 }), { minLength: 1, maxLength: 5 }), (arrays) => {
+        const text = arrays.map((a) => `[${a.map((n) => `{"s":${ipString(n)}}`).join(',')}]`).join('\n') + '\n';
+        expect(splitJsonValues(text)).toEqual({ values: arrays.map((a) => a.map((s) => ({ s }))), issues: [] });
+      }),
+    );
+  });
+
   it('never throws, whatever the text', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {

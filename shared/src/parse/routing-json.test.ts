@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NAMESPACE_BATCH } from '../specs/catalogue.js';
+import { batchFamily, IP6_BATCH_ARGV, IP_BATCH_ARGV, NAMESPACE_BATCH, RULES6_BATCH } from '../specs/catalogue.js';
 import { parseIpBatchJson } from './ip-batch-json.js';
 import { routingFromDump } from './routing-json.js';
 
@@ -105,5 +105,48 @@ describe('routes, rules and neighbours of a batch dump', () => {
         expect(out.facts.routes!.length + out.issues.length).toBeGreaterThanOrEqual(0);
       }),
     );
+  });
+
+  describe('IPv6 policy rules (`ip -6 -d -j -batch` fed `rule show`: a capture of its own)', () => {
+    const rules6 = (stdout: string) => {
+      const dump = parseIpBatchJson(stdout, { commands: RULES6_BATCH });
+      return { dump, ...(dump.status === 'parsed' ? routingFromDump(dump.value, batchFamily(IP6_BATCH_ARGV)) : { facts: null, issues: [] }) };
+    };
+
+    it('refuses what is no rule dump: tool failure text, invalid JSON, a truncated array; never a throw', () => {
+      expect(rules6('RTNETLINK answers: Address family not supported by protocol\n').dump.status).not.toBe('parsed');
+      expect(rules6('[{"priority":0,"src":"all",').dump.status).not.toBe('parsed');
+      expect(rules6('{not json}\n').dump.status).not.toBe('parsed');
+      expect(rules6('').dump.status).toBe('empty');
+      fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => void rules6(text)));
+    });
+
+    it('skips, with an issue, rules with control-byte keys, absurd numbers or overlong strings; keeps the rest, bytes as printed', () => {
+      const entries = [
+        '{"priority":1e309,"src":"all"}',
+        '{"priority":4294967296,"src":"all"}',
+        `{"priority":5,"src":"${'f'.repeat(100_000)}"}`,
+        '{"priority":6,"srclen":129,"src":"2001:db8::"}',
+        '{"priority":7,"src":"all","iif":"e\x1b[31m\x07","table":"main"}',
+        '{"priority":8,"src":"2001:db8::","srclen":32,"table":"7"}',
+      ];
+      const r = rules6(`[${entries.join(',')}]\n`);
+      expect(r.facts!.rules!.map((e) => e.text)).toEqual(['inet6 7: from all iif e\x1b[31m\x07 lookup main', 'inet6 8: from 2001:db8::/32 lookup 7']);
+      expect(r.issues).toHaveLength(4);
+      expect(Math.max(...r.issues.map((i) => i.message.length))).toBeLessThan(400);
+    });
+
+    it('reads a real dump: every rule marked inet6 in key and text, so a changed IPv6 rule is a change of the rules list', () => {
+      const r = rules6('[{"priority":0,"src":"all","table":"local","protocol":"kernel"},{"priority":32765,"src":"2001:db8::","srclen":32,"table":"7","protocol":"unspec"},{"priority":32766,"src":"all","table":"main","protocol":"kernel"}]\n');
+      expect(r.dump.status).toBe('parsed');
+      expect(r.facts!.rules!.map((e) => e.text)).toEqual(['inet6 0: from all lookup local proto kernel', 'inet6 32765: from 2001:db8::/32 lookup 7 proto unspec', 'inet6 32766: from all lookup main proto kernel']);
+      expect(r.facts!.rules!.every((e) => e.key.startsWith('inet6 '))).toBe(true);
+      // The lists it did not ask for are not captured, not empty.
+      expect(r.facts).toMatchObject({ routes: null, neighbours: null });
+      // The family is the command's: the main batch's rules stay unmarked.
+      expect(batchFamily(IP_BATCH_ARGV)).toBeNull();
+      expect(batchFamily(['nsenter', '--net=/proc/self/fd/3', ...IP6_BATCH_ARGV])).toBe('inet6');
+      expect(batchFamily(['ip', '-n', '../../proc/self/fd/4', '-6', '-d', '-j', '-force', '-batch', '/tmp/x/batch'])).toBe('inet6');
+    });
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ParseIssue } from '../model.js';
 import { pushIssue, truncate } from './issues.js';
 import type { NamespaceDump } from './ip-batch-json.js';
-import type { RoutingEntry, RoutingFacts } from './routing-kinds.js';
+import { INET6_RULE_PREFIX, type RoutingEntry, type RoutingFacts } from './routing-kinds.js';
 
 /**
  * Routes, policy rules and neighbours from one namespace's `ip -d -j -batch`
@@ -135,6 +135,10 @@ function ruleEntry(r: Rule): RoutingEntry {
   return { key: text, text };
 }
 
+function inet6(e: RoutingEntry): RoutingEntry {
+  return { key: INET6_RULE_PREFIX + e.key, text: INET6_RULE_PREFIX + e.text };
+}
+
 /**
  * NUD states the kernel moves a learned entry through by itself, every few
  * seconds: written as one word, `dynamic`, so that a snapshot taken while an
@@ -164,12 +168,17 @@ function entries<T>(list: unknown[] | null, schema: z.ZodType<T>, toEntry: (valu
   return out;
 }
 
-/** Linear in the entries; never throws. */
-export function routingFromDump(dump: Pick<NamespaceDump, 'routing'>): { facts: RoutingFacts; issues: ParseIssue[] } {
+/**
+ * Linear in the entries; never throws. `family` is the dump's when its
+ * command said one (`batchFamily`): rules of an `ip -6` dump are written
+ * with INET6_RULE_PREFIX.
+ */
+export function routingFromDump(dump: Pick<NamespaceDump, 'routing'>, family: 'inet6' | null = null): { facts: RoutingFacts; issues: ParseIssue[] } {
   const issues: ParseIssue[] = [];
+  const toRule = family === 'inet6' ? (r: Rule) => inet6(ruleEntry(r)) : ruleEntry;
   const facts: RoutingFacts = {
     routes: entries(dump.routing.routes, RouteSchema, routeEntry, 'route', issues),
-    rules: entries(dump.routing.rules, RuleSchema, ruleEntry, 'rule', issues),
+    rules: entries(dump.routing.rules, RuleSchema, toRule, 'rule', issues),
     neighbours: entries(dump.routing.neighbours, NeighbourSchema, neighbourEntry, 'neighbour', issues),
   };
   return { facts, issues };

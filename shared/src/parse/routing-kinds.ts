@@ -20,3 +20,10 @@ export interface RoutingFacts {
 
 export type RoutingKind = keyof RoutingFacts;
 export const ROUTING_KINDS: readonly RoutingKind[] = ['routes', 'rules', 'neighbours'];
+
+/**
+ * What starts the key and text of an IPv6 policy rule in a namespace's
+ * `rules` list (IPv4's, taken in the main batch, have none: their stored
+ * sets stay as they were). No IPv6 rule in a list: not captured there, or none.
+ */
+export const INET6_RULE_PREFIX = 'inet6 ';

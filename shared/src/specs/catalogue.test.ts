@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpecNameSchema } from '../schema/bundle.js';
 import { BATCH_COMMANDS } from '../parse/ip-batch-json.js';
-import { HOST_BATCH, liveBinding, NAMESPACE_BATCH, SPECS } from './catalogue.js';
+import { HOST_BATCH, IP6_BATCH_ARGV, liveBinding, NAMESPACE_BATCH, RULES6_BATCH, SPECS } from './catalogue.js';
 
 const fixtures = path.join(import.meta.dirname, '../../../fixtures');
 /** One real sample per spec, read by the spec's own parser. */
@@ -42,10 +42,12 @@ describe('the spec table', () => {
   });
 
   it('feeds the batch only commands its parser knows, the host one with its nsid names', () => {
-    for (const batch of [NAMESPACE_BATCH, HOST_BATCH]) for (const line of batch.trim().split('\n')) expect(BATCH_COMMANDS[line], line).toBeDefined();
+    for (const batch of [NAMESPACE_BATCH, HOST_BATCH, RULES6_BATCH]) for (const line of batch.trim().split('\n')) expect(BATCH_COMMANDS[line], line).toBeDefined();
     expect(liveBinding('ip_batch_json', 'namespace').stdin).toBe(NAMESPACE_BATCH);
     expect(liveBinding('ip_batch_json', 'host').stdin).toBe(HOST_BATCH);
     expect(HOST_BATCH).toContain('netns list-id');
     expect(NAMESPACE_BATCH).not.toContain('netns list-id');
+    // IPv6 rules: a capture of the same spec whose argv carries -6, in the host and (with --ipv6-rules) in each namespace.
+    for (const where of ['host', 'namespace'] as const) expect(SPECS.ip_batch_json.live).toContainEqual({ where, argv: IP6_BATCH_ARGV, stdin: RULES6_BATCH });
   });
 });

@@ -65,6 +65,21 @@ const batch = (commands: readonly string[]) => {
 export const NAMESPACE_BATCH = batch(['link show', 'addr show', 'route show table all', 'rule show', 'neigh show']);
 export const HOST_BATCH = batch(['link show', 'addr show', 'route show table all', 'rule show', 'neigh show', 'netns list-id']);
 export const IP_BATCH_ARGV = ['ip', '-d', '-j', '-force', '-batch', '-'] as const;
+/**
+ * IPv6 policy rules: `ip rule` lists inet's unless given -6, which a batch
+ * line cannot carry and which would make the main batch's `addr show` and
+ * `route show` IPv6-only: so one exec more, in its own capture of the same
+ * spec, whose `-6` says the family (`batchFamily`). In the host always; in
+ * other namespaces with `--ipv6-rules` (an exec per namespace: docs/performance.md).
+ */
+export const RULES6_BATCH = batch(['rule show']);
+export const IP6_BATCH_ARGV = ['ip', '-6', '-d', '-j', '-force', '-batch', '-'] as const;
+
+/** `inet6` for a capture that ran `ip -6` (its whole batch is IPv6's), else null: the family its rules are of. */
+export function batchFamily(argv: readonly string[]): 'inet6' | null {
+  const ip = argv.indexOf('ip');
+  return ip >= 0 && argv.slice(ip + 1).includes('-6') ? 'inet6' : null;
+}
 /** Where `ip -j` is unsupported (old iproute2): links only, as text. */
 export const IP_LINK_TEXT_ARGV = ['ip', '-d', '-o', 'link', 'show'] as const;
 export const LSNS_ARGV = ['lsns', '-t', 'net', '-J', '-o', 'NS,PID,NETNSID,NSFS'] as const;
@@ -74,10 +89,13 @@ const dump: SpecParser = { yields: 'namespace-dump', parse: parseIpBatchJson };
 
 export const SPECS: Readonly<Record<SpecName, SpecDefinition>> = {
   ip_batch_json: {
-    what: 'links, addresses, routes, rules and neighbours of one namespace (and in the host its nsid names), one JSON array per batch command',
+    what: 'links, addresses, routes, rules and neighbours of one namespace (and in the host its nsid names), one JSON array per batch command; or, run with -6, its IPv6 policy rules',
     live: [
       { where: 'host', argv: IP_BATCH_ARGV, stdin: HOST_BATCH },
       { where: 'namespace', argv: IP_BATCH_ARGV, stdin: NAMESPACE_BATCH },
+      { where: 'host', argv: IP6_BATCH_ARGV, stdin: RULES6_BATCH },
+      // Only with --ipv6-rules.
+      { where: 'namespace', argv: IP6_BATCH_ARGV, stdin: RULES6_BATCH },
     ],
     imports: [],
     parser: dump,
