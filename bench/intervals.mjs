@@ -136,6 +136,17 @@ function writeV4(source, target, dir) {
       for (const { netns, link } of rows.interfaces) setRaw.run(link.raw, id, netns, link.ifindex);
     }
   })();
+  // Routes and runtime names (migrations 6 and 7) were per-snapshot tables beside schema 4's facts: the
+  // same rows, read through the names and columns the queries read, so both layouts answer alike.
+  for (const m of MIGRATIONS.filter((m) => m.version === 6 || m.version === 7)) db.exec(m.sql);
+  db.transaction(() => {
+    db.exec('INSERT INTO routing_sets (id, kind, sha256, entries) SELECT id, kind, sha256, entries FROM n.routing_sets');
+    db.exec('INSERT INTO routing_entries (routing_set, position, key, text) SELECT routing_set, position, key, text FROM n.routing_entries');
+    db.exec('INSERT INTO namespace_routing (snapshot, netns, kind, routing_set) SELECT snapshot, netns, kind, routing_set FROM n.namespace_routing');
+    db.exec('INSERT INTO runtime_pods (snapshot, pod_uid, namespace, name) SELECT snapshot, pod_uid, namespace, name FROM n.runtime_pods');
+    db.exec(`INSERT INTO runtime_containers (snapshot, source, container_id, name, image, pod_uid, pod_namespace, pod_name)
+      SELECT snapshot, source, container_id, name, image, pod_uid, pod_namespace, pod_name FROM n.runtime_containers`);
+  })();
   db.exec('DROP INDEX n.bench_container_spans');
   db.exec('DETACH DATABASE n');
   // Selections ask which snapshots were forgotten: schema 4 kept no record, so none.
