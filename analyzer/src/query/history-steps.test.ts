@@ -119,7 +119,7 @@ describe('history steps diff only what changed', () => {
   it('give the whole pairwise diff of the same states, on random histories', () => {
     fc.assert(
       fc.property(start, fc.array(fc.array(change, { maxLength: 2 }), { minLength: 1, maxLength: 8 }), (first, changes) => {
-        const snaps = [first];
+        const snaps: Snap[] = [first];
         for (const c of changes) snaps.push(apply(snaps[snaps.length - 1] as Snap, c));
         const db = database(snaps.map((s, i) => bundleOf(t(i * 5), s)));
         try {

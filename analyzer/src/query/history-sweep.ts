@@ -31,11 +31,11 @@ export const SWEEP_SQL = {
 } as const;
 
 type Cell = string | number | null;
-type SpanRow = Cell[];
+export type SpanRow = Cell[];
 const FACT = 4;
 
 /** Where a span starts and ends among `snaps` (ordinals), by (taken_at, row) order; null if it holds at none of them. */
-function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
+export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
   const before = (at: string, row: number, s: SnapshotRef) => s.takenAt < at || (s.takenAt === at && s.row < row);
   const after = (at: string, row: number, s: SnapshotRef) => s.takenAt > at || (s.takenAt === at && s.row > row);
   let lo = 0;
