@@ -4,8 +4,8 @@ import type { LoadedSnapshot } from './diff-snapshots.js';
 import type { SnapshotState } from '../diff/state.js';
 import { fromDbText, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
 import type { GapView, Owners } from '../answer/common.js';
-import type { NamespaceState } from '../diff/state.js';
-import { stateFromRows, textParsers, type InterfaceRow } from './load-state.js';
+import type { InterfaceState, NamespaceState } from '../diff/state.js';
+import { interfaceState, stateFromRows, textParsers, type InterfaceRow } from './load-state.js';
 import { hostFirstOrder } from './peers.js';
 import { ownersFromRows, withRuntimeNames, type OwnerRows } from './owners.js';
 import type { NamespaceRouting } from './routing.js';
@@ -172,10 +172,12 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     pairs: read(SWEEP_SQL.pairs, 0),
   };
   const gaps = new Map<number, GapView[]>();
-  for (const g of db.prepare(SWEEP_SQL.gaps).all(range) as (GapView & { snapshot: number })[]) {
-    const { snapshot, ...gap } = g;
-    gaps.set(snapshot, [...(gaps.get(snapshot) ?? []), gap]);
+  for (const [snapshot, source, probe, subject, reason, detail] of db.prepare(SWEEP_SQL.gaps).raw().all(range) as [number, ...string[]][]) {
+    let list = gaps.get(snapshot);
+    if (!list) gaps.set(snapshot, (list = []));
+    list.push({ source, probe, subject, reason, detail } as GapView);
   }
+  let lastGaps: GapView[] = [];
   const lists = routingLists(db, range);
   const parse = textParsers();
 
@@ -205,8 +207,23 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     }
     return lo;
   };
-  const rebuild = (ref: SnapshotRef, n: number) => {
+  // An interface's state is the same object for the whole span of its row.
+  const interfaceStates = new Map<SpanRow, InterfaceState>();
+  const interfacesOf = (n: number): InterfaceState[] => {
+    const rows = [...(tables.interfaces.byNetns.get(n) ?? [])].sort((x, y) => (x[FACT + 2] as number) - (y[FACT + 2] as number));
+    return rows.map((r) => {
+      let i = interfaceStates.get(r);
+      if (!i) interfaceStates.set(r, (i = interfaceState(r.slice(FACT + 1) as InterfaceRow, parse)));
+      return i;
+    });
+  };
+  /** Builds namespace `n` again from its facts; only its interfaces when its owners' facts did not change. */
+  const rebuild = (ref: SnapshotRef, n: number, ownersChanged: boolean) => {
     const old = built.get(n);
+    if (old && !ownersChanged) {
+      built.set(n, { ...old, state: { ...old.state, interfaces: interfacesOf(n) } });
+      return;
+    }
     if (old) {
       order.splice(order.indexOf(n), 1);
       built.delete(n);
@@ -221,8 +238,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       tables.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
     );
     const owner = own.get(n) as Owners;
-    const ifs = tables.interfaces.factsOf(n).map((f) => f.slice(1) as InterfaceRow).sort(byNumbers(0, 1));
-    const state = stateFromRows(ref, own, ifs, [], [], parse).namespaces[0] as NamespaceState;
+    const state = { ...(stateFromRows(ref, own, [], [], [], parse).namespaces[0] as NamespaceState), interfaces: interfacesOf(n) };
     let host = 0;
     for (const r of rows) if ((r[1] as number) > host) host = r[1] as number;
     const at = place(n, host);
@@ -233,7 +249,8 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
 
   for (let i = 0; i < snaps.length; i++) {
     const ref = snaps[i] as SnapshotRef;
-    const rebuilt = new Set<number>();
+    /** Namespaces to build again, and whether their owners' facts changed (else only their interfaces). */
+    const rebuilt = new Map<number, boolean>();
     const touched = new Set<number>();
     let unreadableChanged = i === 0;
     for (const t of [tables.namespaces, tables.handles, tables.processes, tables.containers, tables.interfaces]) {
@@ -241,7 +258,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       for (const list of [removed, added]) {
         for (const r of list) {
           const n = t.netnsOf(r);
-          if (n !== null) rebuilt.add(n);
+          if (n !== null) rebuilt.set(n, rebuilt.get(n) === true || t !== tables.interfaces);
           else if (t === tables.processes) unreadableChanged = true;
         }
       }
@@ -270,8 +287,8 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
         }
       }
     }
-    for (const n of rebuilt) {
-      rebuild(ref, n);
+    for (const [n, ownersChanged] of rebuilt) {
+      rebuild(ref, n, ownersChanged);
       touched.add(n);
     }
     if (unreadableChanged) {
@@ -324,8 +341,21 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     const state: SnapshotState = { snapshot: { id: ref.id, host: ref.host, bootId: ref.bootId, takenAt: ref.takenAt }, namespaces: order.map((n) => (built.get(n) as Built).state), pairs, unreadable };
     // Names come per snapshot (runtime_containers is not a span table), on copies: `owners` is kept across steps.
     const named = withOwners ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }]))) : null;
-    yield { ref, state, gaps: gaps.get(ref.row) ?? [], owners: named, routing, ...(unique ? { touched: { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() } } : {}) };
+    // The same gaps as the snapshot before (most hosts report the same few each time): the same list, which `diffLoaded` skips.
+    const own = gaps.get(ref.row) ?? [];
+    if (!sameGaps(own, lastGaps)) lastGaps = own;
+    yield { ref, state, gaps: lastGaps, owners: named, routing, ...(unique ? { touched: { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() } } : {}) };
   }
+}
+
+function sameGaps(a: GapView[], b: GapView[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as GapView;
+    const y = b[i] as GapView;
+    if (x.source !== y.source || x.probe !== y.probe || x.subject !== y.subject || x.reason !== y.reason || x.detail !== y.detail) return false;
+  }
+  return true;
 }
 
 /**

@@ -70,6 +70,20 @@ export function pairsFromRows(owners: Map<number, Owners>, pairRows: PairRow[]):
   return pairs;
 }
 
+/** One interface as the diff sees it, from its row of `STATE_SQL.interfaces`. */
+export const interfaceState = (r: InterfaceRow, parse: TextParsers): InterfaceState => ({
+  ifindex: r[1],
+  ifname: fromDbText(r[2]),
+  kind: r[3],
+  mtu: r[4],
+  operstate: r[5],
+  master: nameOf(r[6]),
+  address: r[7],
+  alias: nameOf(r[8]),
+  flags: parse.flags(r[9]),
+  addresses: parse.addresses(r[10]),
+});
+
 /** The state from the rows of `STATE_SQL` (read per snapshot, or from the intervals by `history`). */
 export function stateFromRows(
   snap: SnapshotRef,
@@ -84,7 +98,7 @@ export function stateFromRows(
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as InterfaceRow;
     if (i === 0 || r[0] !== (rows[i - 1] as InterfaceRow)[0]) byNetns.set(r[0], (list = []));
-    list.push({ ifindex: r[1], ifname: fromDbText(r[2]), kind: r[3], mtu: r[4], operstate: r[5], master: nameOf(r[6]), address: r[7], alias: nameOf(r[8]), flags: parse.flags(r[9]), addresses: parse.addresses(r[10]) });
+    list.push(interfaceState(r, parse));
   }
   const pairs = pairsFromRows(owners, pairRows);
   const namespaces: SnapshotState['namespaces'] = [];
