@@ -59,7 +59,8 @@ export function walkHistory(
   for (let i = 1; i < snapshots.length; i++) {
     const cur = loaded.next().value as LoadedSnapshot & { touched?: Touched };
     const scope = cur.touched ? stepScope(prev.state, cur.state, cur.touched) : null;
-    const d = scope ? diffLoaded(within(prev, scope), within(cur, scope)) : diffLoaded(prev, cur);
+    // Diffed whole, a swept step gets objects of its own: the diff tells sides apart by object (`notComparable`).
+    const d = scope ? diffLoaded(within(prev, scope), within(cur, scope)) : diffLoaded(prev, cur.touched ? apart(cur) : cur);
     const uncaptured = d.gaps.uncaptured.filter((g) => g.side === 'to').map((g) => g.netns);
     const unreadable = d.namespaces.unknown.map((n) => n.netns);
     const step: HistoryStep = {
@@ -75,6 +76,9 @@ export function walkHistory(
     prev = { ...cur, state: carryOver(prev.state, cur.state, d) };
   }
 }
+
+/** The snapshot with namespace objects of its own, none shared with the snapshot before. */
+const apart = (s: LoadedSnapshot): LoadedSnapshot => ({ ...s, state: { ...s.state, namespaces: s.state.namespaces.map((ns) => ({ ...ns })) } });
 
 /** A loaded snapshot cut down to the namespaces and pairs of `scope`. */
 function within(s: LoadedSnapshot, scope: StepScope): LoadedSnapshot {
