@@ -94,11 +94,33 @@ export interface StepScope {
 
 type Pair = SnapshotState['pairs'][number];
 
+/**
+ * A process (pid and start time) in both, found by walking both lists in pid order as they are
+ * loaded: the first rule of `judgeSameInode`, which then says `same`. False only means not found so.
+ */
+function sameProcess(a: NamespaceState, b: NamespaceState): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.processes.length && j < b.processes.length) {
+    const x = a.processes[i] as NamespaceState['processes'][number];
+    const y = b.processes[j] as NamespaceState['processes'][number];
+    if (x.pid < y.pid) i++;
+    else if (x.pid > y.pid) j++;
+    else if (x.startTime !== null && x.startTime === y.startTime) return true;
+    else {
+      i++;
+      j++;
+    }
+  }
+  return false;
+}
+
 /** Namespaces whose diff with themselves is not empty: an inode with no evidence either way is `uncertain` at every step. */
 const selfDoubt = new WeakMap<NamespaceState, boolean>();
 const doubtful = (ns: NamespaceState) => {
   let v = selfDoubt.get(ns);
-  if (v === undefined) selfDoubt.set(ns, (v = judgeSameInode(ns, ns).verdict !== 'same'));
+  // A process with a start time is in common with itself: the judgement's first rule says `same`.
+  if (v === undefined) selfDoubt.set(ns, (v = !ns.processes.some((p) => p.startTime !== null) && judgeSameInode(ns, ns).verdict !== 'same'));
   return v;
 };
 
@@ -133,7 +155,7 @@ export function stepScope(prev: SnapshotState, cur: SnapshotState, touched: Touc
   for (const ns of cur.namespaces) {
     if (!scope.has(ns.netns)) continue;
     const old = before.get(ns.netns);
-    if (old && old.isHost === ns.isHost && old.captured === ns.captured && old.carriedFrom === undefined && (ns.isHost || judgeSameInode(old, ns).verdict === 'same')) settled.add(ns.netns);
+    if (old && old.isHost === ns.isHost && old.captured === ns.captured && old.carriedFrom === undefined && (ns.isHost || sameProcess(old, ns) || judgeSameInode(old, ns).verdict === 'same')) settled.add(ns.netns);
   }
   for (const n of scope) if (!settled.has(n)) unsettled.add(n);
   const pairs = new Set<Pair>(touched.pairs);
