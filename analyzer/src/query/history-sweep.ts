@@ -192,7 +192,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
   let kept = new Set<Pair>();
   // A veth pair's object stays the same while its link row, its ends' rows and their namespaces' host flags do.
   const pairCache = new Map<SpanRow, { x: SpanRow; y: SpanRow; hx: boolean; hy: boolean; pair: Pair }>();
-  // Each interface at most one pair's end (as the ingest pairs them): else a step is diffed whole.
+  // Each interface at most one pair's end (as the ingest pairs them): once one is in two, every later step is diffed whole.
   let unique = true;
   let unreadable: LoadedSnapshot['state']['unreadable'] = [];
   let routing = new Map<number, NamespaceRouting>();
