@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestSources, openDatabase } from '@nsnap/analyzer';
 import { SELECT_SQL, RANGE_SQL, SelectionError, parseSelector, parseTime, selectSnapshot } from '../analyzer/src/query/select.js';
 import { WHOIS_SQL, parseWhat } from '../analyzer/src/query/whois.js';
+import { WHOIS_HISTORY_SQL } from '../analyzer/src/query/whois-history.js';
 import { diffSelected } from '../analyzer/src/query/diff-snapshots.js';
 import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
 import { dockerNode } from './support/docker-node.js';
@@ -190,7 +191,10 @@ describe('query plans of the time queries use indexes', () => {
 
   it('whois: (ifname, snapshot) for names, (snapshot, netns) for owners, links by end', () => {
     expect(expectIndexed(WHOIS_SQL.interfaceByName, ['eth0', 1])).toMatch(/interface_spans_(ifname|held)/);
-    expect(expectIndexed(WHOIS_SQL.history, ['eth0', 1])).toContain('interface_spans_ifname');
+    expect(expectIndexed(WHOIS_HISTORY_SQL.interfaces, ['eth0', 1])).toContain('interface_spans_ifname');
+    expect(expectIndexed(WHOIS_HISTORY_SQL.namespaces, [1, 2])).toContain('namespace_spans_inode');
+    expect(expectIndexed(WHOIS_HISTORY_SQL.containers, [1, 2])).toContain('container_spans_netns');
+    expect(expectIndexed(WHOIS_HISTORY_SQL.names, [1, 2])).toContain('handle_spans_netns');
     // One interface's links by their ends, not every link the snapshot holds (whois --all runs this per period).
     expect(expectIndexed(WHOIS_SQL.vethOf, { id: 1, snapshot: 1 })).toMatch(/link_spans_a .*link_spans_b /);
     for (const sql of [WHOIS_SQL.processes, WHOIS_SQL.handles, WHOIS_SQL.containers, WHOIS_SQL.interfacesOfNetns, WHOIS_SQL.namespace, WHOIS_SQL.pid]) expectIndexed(sql, [1, 2], true);

@@ -15,6 +15,7 @@ import { selectSnapshot } from '../query/select.js';
 import { showSnapshot } from '../query/show.js';
 import { listSnapshots } from '../query/snapshots.js';
 import { whoisAll, whoisAt } from '../query/whois.js';
+import { nameHistoryPerSnapshot } from '../query/whois-history.js';
 import { renderDot } from '../render/dot.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
@@ -156,7 +157,8 @@ function answers(db: Db): Record<string, unknown> {
     });
     // The row id is the database's own, not in any answer.
     attempt(`${host} @between`, () => ({ ...selectSnapshot(db, { snapshot: `@${t(12)}`, host }), row: undefined }));
-    for (const what of NAMES) attempt(`${host} whois --all ${what}`, () => whoisAll(db, what, host));
+    // Schema 4 has no spans: its rows are each snapshot's, as nsnap read them before.
+    for (const what of NAMES) attempt(`${host} whois --all ${what}`, () => whoisAll(db, what, host, undefined, layout(db) === 'v4' ? nameHistoryPerSnapshot : undefined));
     for (const verbose of [false, true]) {
       attempt(`${host} history ${verbose}`, () => {
         const steps: unknown[] = [];

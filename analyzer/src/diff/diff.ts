@@ -179,8 +179,10 @@ function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
   let same = 0;
   while (same < a.length && a[same] === b[same]) same++;
   if (same === a.length) return true;
-  const s = new Set(a.map((x) => JSON.stringify(x)));
-  return b.every((x) => s.has(JSON.stringify(x)));
+  // Lists of texts (names, labels, flags) compare as they are; anything else by its JSON text.
+  const key = a.every((x) => typeof x === 'string') && b.every((x) => typeof x === 'string') ? (x: unknown) => x : (x: unknown) => JSON.stringify(x);
+  const s = new Set(a.map(key));
+  return b.every((x) => s.has(key(x)));
 }
 
 /** Same pids and comms in the same order: then their labels are the same too. */

@@ -68,18 +68,25 @@ export function loadForDiff(db: Database, ref: SnapshotRef, withOwners: boolean)
 /** What changed from one loaded snapshot to another, with the gaps that appeared or went away. */
 export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffBody {
   const d = diffSnapshots(from.state, to.state);
-  const before = new Set(from.gaps.map(gapKey));
-  const after = new Set(to.gaps.map(gapKey));
-  const match = matchNamespaces(from.state, to.state);
-  const doubt = new Map(match.uncertain.map((u) => [u.from, u.reason]));
-  const pairs = match.matched.map(([a, b]) => ({ from: a.netns, to: b.netns, ...(doubt.has(a) ? { uncertain: doubt.get(a) } : {}) }));
+  // One list on both sides (`history` hands the same gaps on): none added, none removed.
+  const before = from.gaps === to.gaps ? null : new Set(from.gaps.map(gapKey));
+  const after = from.gaps === to.gaps ? null : new Set(to.gaps.map(gapKey));
   return {
     ...d,
     from: label(from.ref),
     to: label(to.ref),
-    gaps: { ...d.gaps, added: to.gaps.filter((g) => !before.has(gapKey(g))), removed: from.gaps.filter((g) => !after.has(gapKey(g))) },
-    routing: diffRouting(pairs, from.routing, to.routing),
+    gaps: { ...d.gaps, added: before ? to.gaps.filter((g) => !before.has(gapKey(g))) : [], removed: after ? from.gaps.filter((g) => !after.has(gapKey(g))) : [] },
+    routing: routingChanges(from, to),
   };
+}
+
+/** Routes, rules and neighbours of the matched namespaces compared; with none on either side (older bundles), nothing to match. */
+function routingChanges(from: LoadedSnapshot, to: LoadedSnapshot): DiffBody['routing'] {
+  if (from.routing.size === 0 && to.routing.size === 0) return { changed: [], uncaptured: [] };
+  const match = matchNamespaces(from.state, to.state);
+  const doubt = new Map(match.uncertain.map((u) => [u.from, u.reason]));
+  const pairs = match.matched.map(([a, b]) => ({ from: a.netns, to: b.netns, ...(doubt.has(a) ? { uncertain: doubt.get(a) } : {}) }));
+  return diffRouting(pairs, from.routing, to.routing);
 }
 
 /** `diff`: both snapshots loaded, compared, with their owners for labels. */

@@ -1,10 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import { OPEN_AT } from '../db/intervals.js';
 import type { LoadedSnapshot } from './diff-snapshots.js';
-import { loadRouting } from './routing.js';
-import type { GapView } from '../answer/common.js';
-import { stateFromRows, type InterfaceRow, type PairRow } from './load-state.js';
+import type { SnapshotState } from '../diff/state.js';
+import { fromDbText, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
+import type { GapView, Owners } from '../answer/common.js';
+import type { InterfaceState, NamespaceState } from '../diff/state.js';
+import { interfaceState, stateFromRows, textParsers, type InterfaceRow } from './load-state.js';
+import { hostFirstOrder } from './peers.js';
 import { ownersFromRows, withRuntimeNames, type OwnerRows } from './owners.js';
+import type { NamespaceRouting } from './routing.js';
 import type { SnapshotRef } from './select.js';
 
 /** Every span of a host over a time range, per table: what `history` reads instead of every snapshot. */
@@ -18,16 +22,20 @@ export const SWEEP_SQL = {
   containers: SPANS('container_spans', 'netns, runtime, container_id, pod_uid'),
   interfaces: SPANS('interface_spans', 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
   pairs: SPANS("link_spans", 'a, b, relation'),
+  /** Routes, rules and neighbours of every snapshot of the range: which set each namespace's list is. */
+  routing: `SELECT snapshot, netns, kind, routing_set FROM namespace_routing WHERE snapshot IN
+    (SELECT id FROM snapshots WHERE host = (SELECT id FROM hosts WHERE label = @host) AND taken_at >= @since AND taken_at <= @until)`,
+  routingEntries: 'SELECT key, text FROM routing_entries WHERE routing_set = ? ORDER BY position',
   gaps: `SELECT g.snapshot, g.source, g.probe, g.subject, g.reason, g.detail FROM snapshots s JOIN gaps g ON g.snapshot = s.id
     WHERE s.host = (SELECT id FROM hosts WHERE label = @host) AND s.taken_at >= @since AND s.taken_at <= @until ORDER BY g.snapshot, g.id`,
 } as const;
 
 type Cell = string | number | null;
-type SpanRow = Cell[];
+export type SpanRow = Cell[];
 const FACT = 4;
 
 /** Where a span starts and ends among `snaps` (ordinals), by (taken_at, row) order; null if it holds at none of them. */
-function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
+export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
   const before = (at: string, row: number, s: SnapshotRef) => s.takenAt < at || (s.takenAt === at && s.row < row);
   const after = (at: string, row: number, s: SnapshotRef) => s.takenAt > at || (s.takenAt === at && s.row > row);
   let lo = 0;
@@ -52,12 +60,18 @@ function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
   return start <= end ? [start, end] : null;
 }
 
-/** A table's spans as add/remove events per ordinal, and the rows held at the current one. */
+/** A table's spans as add/remove events per ordinal, and the rows held at the current one, also by namespace. */
 class Sweep {
   private readonly adds: SpanRow[][];
   private readonly removes: SpanRow[][];
   readonly held = new Set<SpanRow>();
-  constructor(rows: SpanRow[], snaps: SnapshotRef[]) {
+  /** The rows held now by namespace (`netnsAt`: the fact column naming it; rows without one are left out). */
+  readonly byNetns = new Map<number, Set<SpanRow>>();
+  constructor(
+    rows: SpanRow[],
+    snaps: SnapshotRef[],
+    private readonly netnsAt: number,
+  ) {
     this.adds = snaps.map(() => []);
     this.removes = snaps.map(() => []);
     for (const r of rows) {
@@ -68,18 +82,39 @@ class Sweep {
     }
   }
 
-  /** Moves to ordinal `i`; says whether anything changed. */
-  step(i: number): boolean {
-    const add = this.adds[i] as SpanRow[];
-    const remove = this.removes[i] as SpanRow[];
-    for (const r of remove) this.held.delete(r);
-    for (const r of add) this.held.add(r);
-    return add.length + remove.length > 0;
+  /** Moves to ordinal `i`; gives the rows that ended and started there. */
+  step(i: number): { removed: SpanRow[]; added: SpanRow[] } {
+    const added = this.adds[i] as SpanRow[];
+    const removed = this.removes[i] as SpanRow[];
+    for (const r of removed) {
+      this.held.delete(r);
+      const n = this.netnsOf(r);
+      if (n !== null) this.byNetns.get(n)?.delete(r);
+    }
+    for (const r of added) {
+      this.held.add(r);
+      const n = this.netnsOf(r);
+      if (n === null) continue;
+      let set = this.byNetns.get(n);
+      if (!set) this.byNetns.set(n, (set = new Set()));
+      set.add(r);
+    }
+    return { removed, added };
+  }
+
+  netnsOf(r: SpanRow): number | null {
+    return r[FACT + this.netnsAt] as number | null;
   }
 
   /** The facts held now, in span order, as the SQL would list them before its sort. */
   facts(): Cell[][] {
     return [...this.held].map((r) => r.slice(FACT));
+  }
+
+  /** The facts of one namespace held now, in span order. */
+  factsOf(netns: number): Cell[][] {
+    const set = this.byNetns.get(netns);
+    return set ? [...set].map((r) => r.slice(FACT)) : [];
   }
 }
 
@@ -91,65 +126,279 @@ const byNumbers = (...at: number[]) => (x: Cell[], y: Cell[]) => {
   return 0;
 };
 const byNetnsThenText = (x: Cell[], y: Cell[]) => (x[0] as number) - (y[0] as number) || ((x[2] as string) < (y[2] as string) ? -1 : (x[2] as string) > (y[2] as string) ? 1 : 0);
+const processOwnerRow = (p: Cell[]): Cell[] => [p[1] as Cell, p[0] as Cell, p[2] as Cell, p[3] as Cell];
+
+/** One snapshot of the sweep, with the namespaces whose facts, pairs or routing lists differ from the snapshot before. */
+export interface SweptSnapshot extends LoadedSnapshot {
+  /**
+   * What differs from the snapshot before: the namespaces (inodes) whose state object or routing
+   * lists are others, and the pairs (objects) in one list only. Everything else is the same object.
+   * Missing when the step must be diffed whole.
+   */
+  touched?: Touched;
+}
+
+export interface Touched {
+  namespaces: ReadonlySet<number>;
+  pairs: ReadonlySet<Pair>;
+}
+
+type Pair = SnapshotState['pairs'][number];
+
+/** One namespace as built from its own facts: the same objects until one of them starts or ends. */
+interface Built {
+  owner: Owners;
+  state: NamespaceState;
+  /** Where `ownersFromRows` places it: host namespaces first, then by inode. */
+  host: number;
+}
 
 /**
  * The snapshots of `snaps` (one host's, oldest first) loaded for `diff` from the intervals: each span
- * table read once, and each snapshot's state built from the facts held at it, rebuilt only where
- * one starts or ends. The same states `loadForDiff` reads snapshot by snapshot.
+ * table read once, and each snapshot's state built from the facts held at it. A step rebuilds only
+ * the namespaces whose facts start or end there, and names them (with those whose pairs or routing
+ * lists change) in `touched`. The same states `loadForDiff` reads snapshot by snapshot.
  */
-export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean): Generator<LoadedSnapshot> {
+export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean): Generator<SweptSnapshot> {
   if (snaps.length === 0) return;
   const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
-  const read = (sql: string) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps);
+  const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, netnsAt);
   const tables = {
-    namespaces: read(SWEEP_SQL.namespaces),
-    handles: read(SWEEP_SQL.handles),
-    processes: read(SWEEP_SQL.processes),
-    containers: read(SWEEP_SQL.containers),
-    interfaces: read(SWEEP_SQL.interfaces),
-    pairs: read(SWEEP_SQL.pairs),
+    namespaces: read(SWEEP_SQL.namespaces, 0),
+    handles: read(SWEEP_SQL.handles, 0),
+    processes: read(SWEEP_SQL.processes, 0),
+    containers: read(SWEEP_SQL.containers, 0),
+    interfaces: read(SWEEP_SQL.interfaces, 1),
+    pairs: read(SWEEP_SQL.pairs, 0),
   };
   const gaps = new Map<number, GapView[]>();
-  for (const g of db.prepare(SWEEP_SQL.gaps).all(range) as (GapView & { snapshot: number })[]) {
-    const { snapshot, ...gap } = g;
-    gaps.set(snapshot, [...(gaps.get(snapshot) ?? []), gap]);
+  for (const [snapshot, source, probe, subject, reason, detail] of db.prepare(SWEEP_SQL.gaps).raw().all(range) as [number, ...string[]][]) {
+    let list = gaps.get(snapshot);
+    if (!list) gaps.set(snapshot, (list = []));
+    list.push({ source, probe, subject, reason, detail } as GapView);
   }
+  let lastGaps: GapView[] = [];
+  const lists = routingLists(db, range);
+  const parse = textParsers();
 
-  let owners = new Map() as ReturnType<typeof ownersFromRows>;
-  let interfaces: InterfaceRow[] = [];
-  let byKey = new Map<number, Cell[]>();
-  let pairs: PairRow[] = [];
+  // An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces.
+  const netnsOfKey = new Map<number, number>();
+  const byKey = new Map<number, Cell[]>();
+  const built = new Map<number, Built>();
+  const owners = new Map<number, Owners>();
+  /** Inodes in `ownersFromRows` order. */
+  const order: number[] = [];
+  let pairs: Pair[] = [];
+  let kept = new Set<Pair>();
+  // A veth pair's object stays the same while its link row, its ends' rows and their namespaces' host flags do.
+  const pairCache = new Map<SpanRow, { x: SpanRow; y: SpanRow; hx: boolean; hy: boolean; pair: Pair }>();
+  // Each interface at most one pair's end (as the ingest pairs them): once one is in two, every later step is diffed whole.
+  let unique = true;
   let unreadable: LoadedSnapshot['state']['unreadable'] = [];
-  // Names come per snapshot (runtime_containers is not a span table), on copies: `owners` is kept across steps.
-  const named = (snapshot: number) => withRuntimeNames(db, snapshot, new Map([...owners].map(([netns, o]) => [netns, { ...o }])));
+  let routing = new Map<number, NamespaceRouting>();
+  const place = (n: number, host: number) => {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const m = built.get(order[mid] as number) as Built;
+      if (m.host > host || (m.host === host && (order[mid] as number) < n)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // An interface's state is the same object for the whole span of its row.
+  const interfaceStates = new Map<SpanRow, InterfaceState>();
+  const interfacesOf = (n: number): InterfaceState[] => {
+    const rows = [...(tables.interfaces.byNetns.get(n) ?? [])].sort((x, y) => (x[FACT + 2] as number) - (y[FACT + 2] as number));
+    return rows.map((r) => {
+      let i = interfaceStates.get(r);
+      if (!i) interfaceStates.set(r, (i = interfaceState(r.slice(FACT + 1) as InterfaceRow, parse)));
+      return i;
+    });
+  };
+  /** Builds namespace `n` again from its facts; only its interfaces when its owners' facts did not change. */
+  const rebuild = (ref: SnapshotRef, n: number, ownersChanged: boolean) => {
+    const old = built.get(n);
+    if (old && !ownersChanged) {
+      built.set(n, { ...old, state: { ...old.state, interfaces: interfacesOf(n) } });
+      return;
+    }
+    if (old) {
+      order.splice(order.indexOf(n), 1);
+      built.delete(n);
+      owners.delete(n);
+    }
+    const rows = tables.namespaces.factsOf(n);
+    if (rows.length === 0) return;
+    const own = ownersFromRows(
+      rows as OwnerRows['namespaces'],
+      tables.handles.factsOf(n) as OwnerRows['handles'],
+      tables.processes.factsOf(n).map(processOwnerRow).sort(byNumbers(1, 0)) as OwnerRows['processes'],
+      tables.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
+    );
+    const owner = own.get(n) as Owners;
+    const state = { ...(stateFromRows(ref, own, [], [], [], parse).namespaces[0] as NamespaceState), interfaces: interfacesOf(n) };
+    let host = 0;
+    for (const r of rows) if ((r[1] as number) > host) host = r[1] as number;
+    const at = place(n, host);
+    built.set(n, { owner, state, host });
+    owners.set(n, owner);
+    order.splice(at, 0, n);
+  };
+
   for (let i = 0; i < snaps.length; i++) {
-    const changed = Object.fromEntries(Object.entries(tables).map(([k, t]) => [k, t.step(i)])) as Record<keyof typeof tables, boolean>;
-    if (changed.namespaces || changed.handles || changed.processes || changed.containers) {
-      const procs = tables.processes.facts();
-      owners = ownersFromRows(
-        tables.namespaces.facts() as OwnerRows['namespaces'],
-        tables.handles.facts().filter((h) => h[0] !== null) as OwnerRows['handles'],
-        procs.filter((p) => p[0] !== null).map((p): Cell[] => [p[1] as Cell, p[0] as Cell, p[2] as Cell, p[3] as Cell]).sort(byNumbers(1, 0)) as OwnerRows['processes'],
-        tables.containers.facts().filter((c) => c[0] !== null).sort(byNetnsThenText) as OwnerRows['containers'],
-      );
-      unreadable = procs.filter((p) => p[0] === null).sort(byNumbers(1)).map((p) => ({ pid: p[1] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
-    }
-    if (changed.interfaces) {
-      const facts = tables.interfaces.facts();
-      byKey = new Map(facts.map((f) => [f[0] as number, f]));
-      interfaces = facts.map((f) => f.slice(1) as InterfaceRow).sort(byNumbers(0, 1));
-    }
-    if (changed.interfaces || changed.pairs) {
-      pairs = [];
-      for (const [a, b, relation] of tables.pairs.facts()) {
-        if (relation !== 'veth' || b === null) continue;
-        const x = byKey.get(a as number) as Cell[];
-        const y = byKey.get(b as number) as Cell[];
-        pairs.push([x[1], x[3], x[2], y[1], y[3], y[2]] as PairRow);
+    const ref = snaps[i] as SnapshotRef;
+    /** Namespaces to build again, and whether their owners' facts changed (else only their interfaces). */
+    const rebuilt = new Map<number, boolean>();
+    const touched = new Set<number>();
+    let unreadableChanged = i === 0;
+    for (const t of [tables.namespaces, tables.handles, tables.processes, tables.containers, tables.interfaces]) {
+      const { removed, added } = t.step(i);
+      for (const list of [removed, added]) {
+        for (const r of list) {
+          const n = t.netnsOf(r);
+          if (n !== null) rebuilt.set(n, rebuilt.get(n) === true || t !== tables.interfaces);
+          else if (t === tables.processes) unreadableChanged = true;
+        }
+      }
+      if (t === tables.interfaces) {
+        for (const r of removed) {
+          const key = r[FACT] as number;
+          if (byKey.get(key) !== r) continue;
+          // Another row of that key may still be held (a bundle listing one ifindex twice): the last one, as before.
+          let last: SpanRow | undefined;
+          for (const o of t.byNetns.get(r[FACT + 1] as number) ?? []) if (o[FACT] === key) last = o;
+          if (last) byKey.set(key, last);
+          else byKey.delete(key);
+        }
+        for (const r of added) {
+          byKey.set(r[FACT] as number, r);
+          netnsOfKey.set(r[FACT] as number, r[FACT + 1] as number);
+        }
       }
     }
-    const ref = snaps[i] as SnapshotRef;
-    // Routes, rules and neighbours are stored by content per snapshot (migration 6), not as spans: read each snapshot's.
-    yield { ref, state: stateFromRows(ref, owners, interfaces, pairs, unreadable), gaps: gaps.get(ref.row) ?? [], owners: withOwners ? named(ref.row) : null, routing: loadRouting(db, ref.row) };
+    const links = tables.pairs.step(i);
+    for (const list of [links.removed, links.added]) {
+      for (const r of list) {
+        for (const key of [r[FACT], r[FACT + 1]]) {
+          const n = key === null ? undefined : netnsOfKey.get(key as number);
+          if (n !== undefined) touched.add(n);
+        }
+      }
+    }
+    for (const [n, ownersChanged] of rebuilt) {
+      rebuild(ref, n, ownersChanged);
+      touched.add(n);
+    }
+    if (unreadableChanged) {
+      const procs = tables.processes.facts();
+      unreadable = procs.filter((p) => p[0] === null).sort(byNumbers(1)).map((p) => ({ pid: p[1] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
+    }
+    let pairsChanged: Set<Pair> | null = null;
+    if (touched.size > 0 || i === 0) {
+      const before = pairs;
+      pairs = [];
+      const ends = new Set<number>();
+      for (const r of links.removed) pairCache.delete(r);
+      for (const r of tables.pairs.held) {
+        const a = r[FACT] as number;
+        const b = r[FACT + 1] as number | null;
+        if (r[FACT + 2] !== 'veth' || b === null) continue;
+        if (ends.has(a) || ends.has(b)) unique = false;
+        ends.add(a).add(b);
+        const x = byKey.get(a) as SpanRow;
+        const y = byKey.get(b) as SpanRow;
+        const hx = (owners.get(x[FACT + 1] as number) as Owners).host;
+        const hy = (owners.get(y[FACT + 1] as number) as Owners).host;
+        let c = pairCache.get(r);
+        if (!c || c.x !== x || c.y !== y || c.hx !== hx || c.hy !== hy) {
+          const ex = { netns: x[FACT + 1] as number, ifname: fromDbText(x[FACT + 3] as string), ifindex: x[FACT + 2] as number };
+          const ey = { netns: y[FACT + 1] as number, ifname: fromDbText(y[FACT + 3] as string), ifindex: y[FACT + 2] as number };
+          c = { x, y, hx, hy, pair: hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey } };
+          pairCache.set(r, c);
+        }
+        pairs.push(c.pair);
+      }
+      const isHost = (e: { netns: number }) => (owners.get(e.netns) as Owners).host;
+      const order = hostFirstOrder(isHost);
+      pairs.sort((x, y) => order(x.a, y.a));
+      const now = new Set(pairs);
+      pairsChanged = new Set();
+      for (const p of pairs) if (!kept.has(p)) pairsChanged.add(p);
+      for (const p of before) if (!now.has(p)) pairsChanged.add(p);
+      kept = now;
+    }
+    const changed = lists.step(ref.row);
+    if (changed.size > 0) {
+      routing = new Map(routing);
+      for (const [n, r] of changed) {
+        touched.add(n);
+        if (r === null) routing.delete(n);
+        else routing.set(n, r);
+      }
+    }
+    const state: SnapshotState = { snapshot: { id: ref.id, host: ref.host, bootId: ref.bootId, takenAt: ref.takenAt }, namespaces: order.map((n) => (built.get(n) as Built).state), pairs, unreadable };
+    // Names come per snapshot (runtime_containers is not a span table), on copies: `owners` is kept across steps.
+    const named = withOwners ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }]))) : null;
+    // The same gaps as the snapshot before (most hosts report the same few each time): the same list, which `diffLoaded` skips.
+    const own = gaps.get(ref.row) ?? [];
+    if (!sameGaps(own, lastGaps)) lastGaps = own;
+    yield { ref, state, gaps: lastGaps, owners: named, routing, ...(unique ? { touched: { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() } } : {}) };
   }
+}
+
+function sameGaps(a: GapView[], b: GapView[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as GapView;
+    const y = b[i] as GapView;
+    if (x.source !== y.source || x.probe !== y.probe || x.subject !== y.subject || x.reason !== y.reason || x.detail !== y.detail) return false;
+  }
+  return true;
+}
+
+/**
+ * The routing lists of a range, read in one query, handed out snapshot by snapshot as what changed:
+ * each namespace whose lists are other sets than at the snapshot before, with its lists (null: none).
+ */
+function routingLists(db: Database, range: { host: string; since: string; until: string }) {
+  const bySnapshot = new Map<number, [number, RoutingKind, number][]>();
+  for (const r of db.prepare(SWEEP_SQL.routing).raw().all(range) as [number, number, RoutingKind, number][]) {
+    let list = bySnapshot.get(r[0]);
+    if (!list) bySnapshot.set(r[0], (list = []));
+    list.push([r[1], r[2], r[3]]);
+  }
+  const entriesSql = db.prepare(SWEEP_SQL.routingEntries).raw();
+  const entries = new Map<number, RoutingEntry[]>();
+  const entriesOf = (set: number) => {
+    let list = entries.get(set);
+    if (!list) entries.set(set, (list = (entriesSql.all(set) as [string, string][]).map(([key, text]) => ({ key: fromDbText(key), text: fromDbText(text) }))));
+    return list;
+  };
+  let sets = new Map<number, Record<RoutingKind, number | null>>();
+  const same = (x: Record<RoutingKind, number | null>, y: Record<RoutingKind, number | null> | undefined) => y !== undefined && x.routes === y.routes && x.rules === y.rules && x.neighbours === y.neighbours;
+  return {
+    step(snapshot: number): Map<number, NamespaceRouting | null> {
+      const now = new Map<number, Record<RoutingKind, number | null>>();
+      for (const [netns, kind, set] of bySnapshot.get(snapshot) ?? []) {
+        let ns = now.get(netns);
+        if (!ns) now.set(netns, (ns = { routes: null, rules: null, neighbours: null }));
+        ns[kind] = set;
+      }
+      const changed = new Map<number, NamespaceRouting | null>();
+      for (const [netns, ns] of now) {
+        if (same(ns, sets.get(netns))) continue;
+        const lists = { routes: null, rules: null, neighbours: null } as NamespaceRouting;
+        for (const kind of ['routes', 'rules', 'neighbours'] as const) {
+          const set = ns[kind];
+          if (set !== null) lists[kind] = entriesOf(set);
+        }
+        changed.set(netns, lists);
+      }
+      for (const netns of sets.keys()) if (!now.has(netns)) changed.set(netns, null);
+      sets = now;
+      return changed;
+    },
+  };
 }

@@ -43,29 +43,64 @@ export function loadSnapshotState(db: Database, snap: SnapshotRef, owners: Map<n
   );
 }
 
-/** The state from the rows of `STATE_SQL` (read per snapshot, or from the intervals by `history`). */
-export function stateFromRows(snap: SnapshotRef, owners: Map<number, Owners>, rows: InterfaceRow[], pairRows: PairRow[], unreadable: SnapshotState['unreadable']): SnapshotState {
-  const byNetns = new Map<number, InterfaceState[]>();
-  // Most interfaces share their flags, and many their addresses (lo, host veths): parse each text once.
-  const flagsOf = memo((text) => JSON.parse(text) as string[]);
-  const addressesOf = memo((text) => (JSON.parse(text) as { family: string; local: string; prefixlen: number }[]).map(addressText));
-  let list: InterfaceState[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i] as InterfaceRow;
-    if (i === 0 || r[0] !== (rows[i - 1] as InterfaceRow)[0]) byNetns.set(r[0], (list = []));
-    list.push({ ifindex: r[1], ifname: fromDbText(r[2]), kind: r[3], mtu: r[4], operstate: r[5], master: nameOf(r[6]), address: r[7], alias: nameOf(r[8]), flags: flagsOf(r[9]), addresses: addressesOf(r[10]) });
-  }
+/** Parses of the interfaces' JSON columns; `history` keeps one for the whole walk. */
+export interface TextParsers {
+  flags: (text: string) => string[];
+  addresses: (text: string) => string[];
+}
+
+/** Each distinct text parsed once: most interfaces share their flags, and many their addresses (lo, host veths). */
+export const textParsers = (): TextParsers => ({
+  flags: memo((text) => JSON.parse(text) as string[]),
+  addresses: memo((text) => (JSON.parse(text) as { family: string; local: string; prefixlen: number }[]).map(addressText)),
+});
+
+/** The pairs of `STATE_SQL.pairs` rows as `peers` lists them: the host end first, pairs ordered by that end. */
+export function pairsFromRows(owners: Map<number, Owners>, pairRows: PairRow[]): SnapshotState['pairs'] {
   const isHost = (e: EndState) => (owners.get(e.netns) as Owners).host;
   const pairs: { a: EndState; b: EndState }[] = [];
   for (let i = 0; i < pairRows.length; i++) {
     const r = pairRows[i] as PairRow;
     const a = { netns: r[0], ifname: fromDbText(r[1]), ifindex: r[2] };
     const b = { netns: r[3], ifname: fromDbText(r[4]), ifindex: r[5] };
-    // As `peers` lists them: the host end first, pairs ordered by that end.
     pairs.push(hostEndFirst(a, b, isHost));
   }
   const order = hostFirstOrder(isHost);
   pairs.sort((x, y) => order(x.a, y.a));
+  return pairs;
+}
+
+/** One interface as the diff sees it, from its row of `STATE_SQL.interfaces`. */
+export const interfaceState = (r: InterfaceRow, parse: TextParsers): InterfaceState => ({
+  ifindex: r[1],
+  ifname: fromDbText(r[2]),
+  kind: r[3],
+  mtu: r[4],
+  operstate: r[5],
+  master: nameOf(r[6]),
+  address: r[7],
+  alias: nameOf(r[8]),
+  flags: parse.flags(r[9]),
+  addresses: parse.addresses(r[10]),
+});
+
+/** The state from the rows of `STATE_SQL` (read per snapshot, or from the intervals by `history`). */
+export function stateFromRows(
+  snap: SnapshotRef,
+  owners: Map<number, Owners>,
+  rows: InterfaceRow[],
+  pairRows: PairRow[],
+  unreadable: SnapshotState['unreadable'],
+  parse: TextParsers = textParsers(),
+): SnapshotState {
+  const byNetns = new Map<number, InterfaceState[]>();
+  let list: InterfaceState[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as InterfaceRow;
+    if (i === 0 || r[0] !== (rows[i - 1] as InterfaceRow)[0]) byNetns.set(r[0], (list = []));
+    list.push(interfaceState(r, parse));
+  }
+  const pairs = pairsFromRows(owners, pairRows);
   const namespaces: SnapshotState['namespaces'] = [];
   for (const o of owners.values()) {
     namespaces.push({

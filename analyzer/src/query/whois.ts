@@ -8,6 +8,7 @@ import type { InterfaceBrief, NamedLookup, PeerView, WhoisAllAnswer, WhoisAnswer
 import { ANSWER_VERSIONS } from '../answer/version.js';
 import { label } from './diff-snapshots.js';
 import { addressMatches, whoisAddressAll } from './whois-address.js';
+import { nameHistory, type NameRow } from './whois-history.js';
 import { LOOKS_LIKE_ADDRESS, parseAddressQuery, type AddressQuery } from './ip-address.js';
 import { RuntimeNames } from './runtime-names.js';
 import { RANGE_SQL, forgottenWithin, resolveHost, selectSnapshot, type SnapshotRef } from './select.js';
@@ -102,12 +103,6 @@ export const WHOIS_SQL = {
   /** A snapshot where a process of the namespace (same pid and start time) ran but its namespace could not be read. */
   hiddenProcess: `SELECT 1 FROM processes p WHERE p.snapshot = @at AND p.netns IS NULL AND EXISTS
     (SELECT 1 FROM processes q WHERE q.snapshot = @before AND q.netns = @netns AND q.pid = p.pid AND q.start_time IS p.start_time) LIMIT 1`,
-  /** Every snapshot of a host holding an interface name, with what identifies its owner there. */
-  history: `SELECT i.snapshot AS row, i.netns, i.ifindex, i.ifname, i.kind, i.address, n.is_host AS isHost,
-      (SELECT group_concat(runtime || ':' || container_id, ',') FROM containers c WHERE c.snapshot = i.snapshot AND c.netns = i.netns) AS containers,
-      (SELECT group_concat(name, ',') FROM handles h WHERE h.snapshot = i.snapshot AND h.netns = i.netns AND h.kind = 'named') AS names
-    FROM interfaces i JOIN snapshots s ON s.id = i.snapshot JOIN namespaces n ON n.snapshot = i.snapshot AND n.inode = i.netns
-    WHERE i.ifname = ? AND +s.host = ?`,
 } as const;
 
 export type IfRow = { id: number; netns: number; ifindex: number; ifname: string; kind: string | null; master: string | null; mtu: number | null; operstate: string | null };
@@ -274,7 +269,13 @@ export function whoisAt(db: Database, what: string, options: { at: string | null
  * period goes on over it. Where nothing proves either way, a new period
  * starts and says it is uncertain.
  */
-export function whoisAll(db: Database, what: string, hostLabel: string | null, progress?: (done: number, total: number) => void): WhoisAllAnswer {
+export function whoisAll(
+  db: Database,
+  what: string,
+  hostLabel: string | null,
+  progress?: (done: number, total: number) => void,
+  history: typeof nameHistory = nameHistory,
+): WhoisAllAnswer {
   const queries = parseWhat(what);
   // An address (a dotted quad is a valid interface name too, but rarely one) is followed by its holders.
   const address = queries.find((x) => x.kind === 'address');
@@ -283,11 +284,9 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null, p
   if (!q || q.kind !== 'interface') throw new UsageError(`whois --all follows an interface name or an address over time; ${quote(what)} is neither`);
   const host = resolveHost(db, hostLabel, 'whois --all');
   const snaps = db.prepare(RANGE_SQL).all({ host: host.id, since: '', until: '9999' }) as SnapshotRef[];
-  const ordinal = new Map(snaps.map((s, i) => [s.row, i]));
-  type HistRow = { row: number; netns: number; ifindex: number; ifname: string; kind: string | null; address: string | null; isHost: number; containers: string | null; names: string | null };
-  // An ingest running meanwhile may add snapshots after the list above was read: those wait for the next run.
-  const rows = (db.prepare(WHOIS_SQL.history).all(dbName(q.name), host.id) as HistRow[]).filter((r) => ordinal.has(r.row));
-  rows.sort((a, b) => (ordinal.get(a.row) as number) - (ordinal.get(b.row) as number) || a.netns - b.netns);
+  type HistRow = NameRow;
+  // Read from the spans: the snapshots an ingest adds meanwhile are not in the list above, and wait for the next run.
+  const rows = history(db, dbName(q.name), host.id, snaps);
   type Period = { rows: HistRow[]; lastOrdinal: number; gaps: number; uncertain?: string };
   const periods: Period[] = [];
   const open = new Map<string, Period>();
@@ -305,7 +304,7 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null, p
     return to - from - 1;
   };
   for (const r of rows) {
-    const n = ordinal.get(r.row) as number;
+    const n = r.ordinal;
     const s = snaps[n] as SnapshotRef;
     const key = JSON.stringify([s.bootId, r.netns, r.ifindex, r.isHost, r.containers, r.names]);
     const current = open.get(key);
@@ -335,9 +334,9 @@ export function whoisAll(db: Database, what: string, hostLabel: string | null, p
     query: what,
     host: host.label,
     periods: periods.map((p) => {
-      const first = snaps[ordinal.get((p.rows[0] as HistRow).row) as number] as SnapshotRef;
+      const first = snaps[(p.rows[0] as HistRow).ordinal] as SnapshotRef;
       const lastRow = p.rows[p.rows.length - 1] as HistRow;
-      const last = snaps[ordinal.get(lastRow.row) as number] as SnapshotRef;
+      const last = snaps[lastRow.ordinal] as SnapshotRef;
       const i = decodeRow(inNetns.get(last.row, lastRow.netns, dbName(q.name)) as IfRow);
       const forgotten = forgottenWithin(db, host.label, first.takenAt, last.takenAt);
       return {

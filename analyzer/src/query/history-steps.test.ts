@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import Sqlite from 'better-sqlite3';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Bundle } from '@nsnap/shared';
+import { BundleBuilder, type NamespaceSpec } from '../../../test/support/bundle-builder.js';
+import { migrate } from '../db/migrate.js';
+import { snapshotInserter } from '../ingest/insert-snapshot.js';
+import { normalizeBundle } from '../ingest/normalize.js';
+import { routingInserter } from '../ingest/insert-routing.js';
+import { routingRows } from '../ingest/routing-rows.js';
+import { loadForDiff } from './diff-snapshots.js';
+import { historyRange, walkHistory } from './history.js';
+
+/**
+ * A step of `history` builds only the namespaces whose spans start or end there and diffs only
+ * what changed (`sweepStates`, `stepScope`). Property: over random histories of one host —
+ * namespaces that come, go, are renamed, lose sight, reuse an inode, change an MTU, a MAC, an
+ * address, a route, a process, a reboot — that answer is the whole pairwise diff of each snapshot
+ * loaded by itself, step by step, verbose.
+ */
+const HOST = 4026531840;
+const INODES = [4026532701, 4026532702, 4026532703, 4026532704];
+
+const pod = fc.record({
+  inode: fc.constantFrom(...INODES),
+  slot: fc.integer({ min: 1, max: 5 }),
+  mtu: fc.constantFrom(undefined, 1400),
+  named: fc.constantFrom(undefined, 'blue', 'red'),
+  bind: fc.boolean(),
+  uncaptured: fc.boolean(),
+  mac: fc.constantFrom(undefined, '02:00:00:00:05:05'),
+  address: fc.integer({ min: 1, max: 2 }),
+  gateway: fc.constantFrom(null, 1, 2),
+  pid: fc.constantFrom(null, 100, 101),
+  container: fc.boolean(),
+});
+type Pod = typeof pod extends fc.Arbitrary<infer T> ? T : never;
+interface Snap {
+  pods: Pod[];
+  boot: string;
+  hidden: boolean;
+  hostMtu: number | undefined;
+}
+const start = fc.record({ pods: fc.uniqueArray(pod, { maxLength: 4, selector: (p) => p.inode }), boot: fc.constant('a'), hidden: fc.boolean(), hostMtu: fc.constantFrom(undefined, 9000) });
+/** A few changes per snapshot, each to one field of one pod (or the host): most namespaces stay as they were. */
+const change = fc.oneof(
+  fc.record({ at: fc.nat(), field: fc.constantFrom(...(['slot', 'mtu', 'named', 'bind', 'uncaptured', 'mac', 'address', 'gateway', 'pid', 'container'] as const)), pod }),
+  fc.record({ add: pod }),
+  fc.record({ remove: fc.nat() }),
+  fc.record({ boot: fc.constantFrom('a', 'b') }),
+  fc.record({ hidden: fc.boolean() }),
+  fc.record({ hostMtu: fc.constantFrom(undefined, 9000) }),
+);
+type Change = typeof change extends fc.Arbitrary<infer T> ? T : never;
+
+function apply(s: Snap, changes: Change[]): Snap {
+  const next: Snap = { ...s, pods: s.pods.map((p) => ({ ...p })) };
+  for (const c of changes) {
+    if ('field' in c) {
+      const p = next.pods[c.at % Math.max(1, next.pods.length)];
+      if (p) (p as Record<string, unknown>)[c.field] = c.pod[c.field];
+    } else if ('add' in c) {
+      if (!next.pods.some((p) => p.inode === c.add.inode)) next.pods.push(c.add);
+    } else if ('remove' in c) next.pods.splice(c.remove % Math.max(1, next.pods.length), 1);
+    else Object.assign(next, c);
+  }
+  return next;
+}
+
+const t = (minute: number) => new Date(Date.parse('2026-11-29T10:00:00Z') + minute * 60_000).toISOString();
+
+function bundleOf(at: string, s: Snap): Bundle {
+  const b = new BundleBuilder({ host: 'node-1', takenAt: at, bootId: `6f1c3c1e-0000-4000-8000-00000000000${s.boot}` });
+  const hostLinks: NonNullable<NamespaceSpec['links']> = [{ ifindex: 2, ifname: 'eth0', mtu: s.hostMtu }, { ifindex: 3, ifname: 'br0', kind: 'bridge' }];
+  s.pods.forEach((p, i) => hostLinks.push({ ifindex: 10 + p.slot, ifname: `veth${p.slot}`, kind: 'veth', linkIndex: 2, linkNetnsid: i, master: 'br0' }));
+  b.namespace({ inode: HOST, host: true, links: hostLinks });
+  b.process({ pid: 1, netns: HOST, comm: 'systemd' });
+  for (const p of s.pods) {
+    const spec: NamespaceSpec = p.uncaptured
+      ? { inode: p.inode, failure: { reason: 'denied', detail: 'nsenter: Operation not permitted' } }
+      : {
+          inode: p.inode,
+          links: [{ ifindex: 2, ifname: 'eth0', kind: 'veth', linkIndex: 10 + p.slot, linkNetnsid: 0, mtu: p.mtu, address: p.mac, addrs: [{ family: 'inet', local: `172.17.${p.address}.${p.slot}`, prefixlen: 16 }] }],
+          ...(p.gateway === null ? {} : { routing: { routes: [{ dst: 'default', gateway: `172.17.0.${p.gateway}`, dev: 'eth0', flags: [] }], rules: [], neighbours: [] } }),
+        };
+    if (p.named) spec.names = [p.named];
+    if (p.bind) spec.binds = [`/run/docker/netns/${p.slot}`];
+    b.namespace(spec);
+    if (p.pid !== null) b.process({ pid: p.pid + p.slot * 10, netns: p.inode, comm: `app${p.slot}`, ...(p.container ? { cgroup: `0::/system.slice/docker-${String(p.slot).repeat(64)}.scope` } : {}) });
+  }
+  b.lsns(HOST, s.pods.map((p, i) => ({ inode: p.inode, nsid: i })));
+  if (s.hidden) b.process({ pid: 999, netns: null, comm: 'hidden', netnsError: 'denied' });
+  return b.build();
+}
+
+function database(bundles: Bundle[]): Sqlite.Database {
+  const db = new Sqlite(':memory:');
+  migrate(db);
+  const inserter = snapshotInserter(db);
+  const routing = routingInserter(db);
+  for (const bundle of bundles) {
+    const sha = createHash('sha256').update(JSON.stringify(bundle)).digest('hex');
+    db.transaction(() => routing.insert(inserter.insert(normalizeBundle(bundle), sha, 1, '2026-11-29T12:00:00.000Z'), routingRows(bundle).rows)).immediate();
+  }
+  return db;
+}
+
+function steps(db: Sqlite.Database, whole: boolean): unknown[] {
+  const range = historyRange(db, 'node-1', null, null).snapshots;
+  const out: unknown[] = [];
+  // The definition: each snapshot loaded by itself, every step diffed whole.
+  const states = whole ? range.map((ref) => loadForDiff(db, ref, false)) : undefined;
+  walkHistory(db, range, { verbose: true, withOwners: false }, (step) => out.push(JSON.parse(JSON.stringify(step))), states);
+  return out;
+}
+
+describe('history steps diff only what changed', () => {
+  it('give the whole pairwise diff of the same states, on random histories', () => {
+    fc.assert(
+      fc.property(start, fc.array(fc.array(change, { maxLength: 2 }), { minLength: 1, maxLength: 8 }), (first, changes) => {
+        const snaps: Snap[] = [first];
+        for (const c of changes) snaps.push(apply(snaps[snaps.length - 1] as Snap, c));
+        const db = database(snaps.map((s, i) => bundleOf(t(i * 5), s)));
+        try {
+          const scoped = steps(db, false);
+          expect(scoped).toHaveLength(snaps.length - 1);
+          expect(scoped).toEqual(steps(db, true));
+        } finally {
+          db.close();
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
