@@ -52,9 +52,9 @@ function expectHeld(db: Db, bundles: Bundle[]): void {
     const row = rowOf(db, b);
     const expected = new Map(routingRows(b).rows.map((r) => [`${r.netns} ${r.kind}`, r.entries]));
     const got = new Map([...loadRouting(db, row)].flatMap(([netns, lists]) => Object.entries(lists).map(([kind, entries]) => [`${netns} ${kind}`, entries])));
-    expect(got, b.takenAt).toEqual(expected);
-    expect(names.all(row), b.takenAt).toEqual((b.runtimeNames?.pods ?? []).map((p) => ({ pod_uid: p.uid, namespace: p.namespace, name: p.name })));
-    expect(containers.all(row), b.takenAt).toEqual((b.runtimeNames?.containers ?? []).map((c) => ({ source: c.source, container_id: c.id, name: c.name, image: c.image })));
+    expect(got, b.snapshotId).toEqual(expected);
+    expect(names.all(row), b.snapshotId).toEqual((b.runtimeNames?.pods ?? []).map((p) => ({ pod_uid: p.uid, namespace: p.namespace, name: p.name })));
+    expect(containers.all(row), b.snapshotId).toEqual((b.runtimeNames?.containers ?? []).map((c) => ({ source: c.source, container_id: c.id, name: c.name, image: c.image })));
   }
 }
 
