@@ -251,8 +251,9 @@ export function spanDeleteSql(tables: Record<string, SpanTable> = SPAN_TABLES): 
 export function interfaceKeys(db: Database): (host: number, ends: readonly (readonly [number, number])[]) => Map<string, number> {
   const add = db.prepare(`INSERT INTO interface_keys (host, netns, ifindex) SELECT @host, j.value ->> 0, j.value ->> 1 FROM json_each(@ends) j WHERE true
     ON CONFLICT (host, netns, ifindex) DO NOTHING`);
+  // CROSS JOIN keeps the list outside: the planner would otherwise walk every key of the host for each end.
   const read = db.prepare(`SELECT k.netns, k.ifindex, k.id FROM json_each(@ends) j
-    JOIN interface_keys k ON k.host = @host AND k.netns = j.value ->> 0 AND k.ifindex = j.value ->> 1`).raw();
+    CROSS JOIN interface_keys k ON k.host = @host AND k.netns = j.value ->> 0 AND k.ifindex = j.value ->> 1`).raw();
   return (host, ends) => {
     const out = new Map<string, number>();
     for (let i = 0; i < ends.length; i += ID_CHUNK) {

@@ -5,6 +5,7 @@ import { describeFsError, findBundles } from './find-bundles.js';
 import { snapshotInserter } from './insert-snapshot.js';
 import { normalizeBundle } from './normalize.js';
 import { routingRows } from './routing-rows.js';
+import { meteredParser, parsedOnce } from './work-budget.js';
 import { parseUnpacked, unpackBundle, type Unpacked } from './read-bundle.js';
 
 /** What `ingestSources` read: the `ingest` answer (answer/ingest.ts) but for the stores. */
@@ -88,9 +89,10 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
         const seen = byContent.get(u.contentSha256) as string | undefined;
         if (seen !== undefined) return alreadyIn(seen);
         const { bundle, gaps } = parseUnpacked(u);
-        const rows = normalizeBundle(bundle);
+        const parse = parsedOnce(meteredParser());
+        const rows = normalizeBundle(bundle, parse);
         rows.gaps.push(...gaps);
-        const routes = routingRows(bundle);
+        const routes = routingRows(bundle, parse);
         rows.gaps.push(...routes.gaps);
         const outcome: FileOutcome = { path: source, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
         const result = db.transaction((): FileOutcome => {

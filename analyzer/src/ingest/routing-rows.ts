@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BATCH_COMMANDS, parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
+import { BATCH_COMMANDS, parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type DumpParser, type RoutingEntry, type RoutingKind } from '@nsnap/shared';
 import type { GapRow } from './normalize.js';
 
 const ASKED = Object.entries(BATCH_COMMANDS).filter(([, kind]) => kind === 'routes' || kind === 'rules' || kind === 'neighbours').map(([command]) => command);
@@ -16,9 +16,9 @@ export interface RoutingRow {
  * The routes, rules and neighbours of every namespace a bundle captured,
  * from its link dump (spec table: a `namespace-dump` capture). A list the
  * dump does not hold gives no row; entries the parser skipped are one ingest
- * gap per namespace. Pure.
+ * gap per namespace. Pure; `parse` may be the one normalize used (work-budget.ts `parsedOnce`).
  */
-export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: RoutingRow[]; gaps: GapRow[] } {
+export function routingRows(bundle: Pick<Bundle, 'namespaces'>, parse: DumpParser = parseCapture): { rows: RoutingRow[]; gaps: GapRow[] } {
   const rows: RoutingRow[] = [];
   const gaps: GapRow[] = [];
   const seen = new Set<number>();
@@ -29,7 +29,7 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: Routing
     const capture = ns.captures.find((c) => c.spec === 'ip_batch_json' && SPECS[c.spec].parser.yields === 'namespace-dump');
     // A batch that asked for none of the lists (bundles of earlier collectors) is not parsed a second time.
     if (!capture || !ASKED.some((command) => capture.stdin?.includes(command))) continue;
-    const dump = parseCapture(capture);
+    const dump = parse(capture);
     if (dump.status !== 'parsed') continue;
     const { facts, issues } = routingFromDump(dump.value);
     for (const kind of ROUTING_KINDS) {
