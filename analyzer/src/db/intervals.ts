@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 
 /**
  * The interval model (docs/schema.md): a fact of a host — a namespace, a handle, a container, a
- * process, an interface, a link, an nsid — is one row that holds for a span of that host's
+ * process, an interface, a link, an nsid, a namespace's routing list, a runtime's name — is one row that holds for a span of that host's
  * snapshots, in their order (taken_at, then row id). `first`/`first_at` and `last`/`last_at` name
  * the span's ends; an open span (`last_at` = OPEN_AT, `last` = 0) goes on to the host's newest
  * snapshot. A snapshot that changes nothing writes no fact row.
