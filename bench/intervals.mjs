@@ -15,11 +15,15 @@
 //   queries    `peers`, `diff`, `whois --at` on the newest snapshot of the size
 //              run, in process, median of R rounds, both layouts (target ≤ 100 ms)
 //   ingest     `nsnap ingest` per snapshot, and against the floor of reading,
-//              gunzipping and parsing the same bundles
+//              gunzipping and parsing the same bundles (target ≥ 55%); in process,
+//              the same bundles into both layouts, and a huge snapshot that changes
+//              everything (H namespaces, churn 100%) into both layouts
+// Bundles of the unchanged and size runs carry what today's collector adds: each
+// namespace's routes, rules and neighbours, and runtime names for its container.
 // A JSON line with every figure ends the output.
 // Usage (root: the template is a real collector run over real namespaces):
 //   node bench/intervals.mjs [--snapshots 2000] [--namespaces 100] [--whois-snapshots 10000]
-//     [--whois-namespaces 20] [--v4-snapshots K] [--churn 0.05] [--runs 5]
+//     [--whois-namespaces 20] [--v4-snapshots K] [--churn 0.05] [--runs 5] [--huge-namespaces 1000]
 //   history and whois --all alone at 10,000 (the other parts kept small):
 //   node bench/intervals.mjs --snapshots 20 --namespaces 10 --whois-snapshots 10000 --v4-snapshots 1000
 import { spawnSync } from 'node:child_process';
@@ -44,6 +48,7 @@ const whoisNamespaces = Number(opt('--whois-namespaces', '20'));
 const v4Snapshots = Math.min(whoisSnapshots, Number(opt('--v4-snapshots', String(whoisSnapshots))));
 const churn = Number(opt('--churn', '0.05'));
 const runs = Number(opt('--runs', '5'));
+const hugeNamespaces = Number(opt('--huge-namespaces', '1000'));
 const collector = path.join(root, 'collector/dist/nsnap-collect.mjs');
 const bin = path.join(root, 'analyzer/dist/nsnap.cjs');
 const Sqlite = createRequire(path.join(root, 'analyzer/package.json'))('better-sqlite3');
@@ -55,6 +60,10 @@ const { SPAN_TABLES, holdsAt } = await dist('db/intervals.js');
 const { findBundles } = await dist('ingest/find-bundles.js');
 const { normalizeBundle } = await dist('ingest/normalize.js');
 const { unpackBundle, parseUnpacked } = await dist('ingest/read-bundle.js');
+const { routingRows } = await dist('ingest/routing-rows.js');
+const { meteredParser, parsedOnce } = await dist('ingest/work-budget.js');
+const { snapshotInserter } = await dist('ingest/insert-snapshot.js');
+const { toDbText } = await import(path.join(root, 'shared/dist/index.js'));
 const { selectSnapshot } = await dist('query/select.js');
 const { peersOf } = await dist('query/peers.js');
 const { diffSelected, loadForDiff } = await dist('query/diff-snapshots.js');
@@ -67,6 +76,7 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 const V4 = MIGRATIONS.findIndex((m) => m.name === 'facts stored as intervals of snapshots');
+const V7 = MIGRATIONS.findIndex((m) => m.name === 'routing lists and runtime names stored as intervals of snapshots');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-intervals-'));
 process.on('SIGINT', () => {
@@ -107,6 +117,8 @@ function writeV4(source, target, dir) {
   rmSync(target, { force: true });
   const db = new Sqlite(target);
   migrate(db, MIGRATIONS.slice(0, V4));
+  // And the per-snapshot tables of migrations 6 and 7 (routing lists, runtime names) as they were before migration 8.
+  for (const m of MIGRATIONS.slice(V4 + 1, V7)) db.exec(m.sql);
   db.pragma('foreign_keys = OFF');
   db.prepare('ATTACH DATABASE ? AS n').run(source);
   db.exec('CREATE INDEX n.bench_container_spans ON container_spans(host, container_id)');
@@ -131,6 +143,12 @@ function writeV4(source, target, dir) {
     db.exec(`INSERT INTO link_candidates (link, interface) SELECT s.id * ${ID} + x.id, s.id * ${ID} + j.value
       FROM n.link_spans x CROSS JOIN n.snapshots s JOIN json_each(x.candidates) j WHERE s.host = x.host AND ${holdsAt('x', 's.taken_at', 's.id')}`);
     db.exec(`INSERT INTO nsids ${per('nsid_spans', 'x.observer, x.nsid, x.target, x.method')}`);
+    db.exec('INSERT INTO routing_sets SELECT * FROM n.routing_sets');
+    db.exec('INSERT INTO routing_entries SELECT * FROM n.routing_entries');
+    db.exec(`INSERT INTO namespace_routing ${per('routing_spans', 'x.netns, x.kind, x.routing_set')}`);
+    db.exec(`INSERT INTO runtime_pods (snapshot, pod_uid, namespace, name) ${per('runtime_pod_spans', 'x.pod_uid, x.namespace, x.name')}`);
+    db.exec(`INSERT INTO runtime_containers (snapshot, source, container_id, name, image, pod_uid, pod_namespace, pod_name)
+      ${per('runtime_container_spans', 'x.source, x.container_id, x.name, x.image, x.pod_uid, x.pod_namespace, x.pod_name')}`);
   })();
   // Schema 4 kept each interface's raw JSON in every snapshot (schema 5 keeps it in the bundle only).
   const row = db.prepare('SELECT id FROM snapshots WHERE snapshot_id = ?').pluck();
@@ -141,17 +159,6 @@ function writeV4(source, target, dir) {
       const id = row.get(rows.bundle.snapshotId);
       for (const { netns, link } of rows.interfaces) setRaw.run(link.raw, id, netns, link.ifindex);
     }
-  })();
-  // Routes and runtime names (migrations 6 and 7) were per-snapshot tables beside schema 4's facts: the
-  // same rows, read through the names and columns the queries read, so both layouts answer alike.
-  for (const m of MIGRATIONS.filter((m) => m.version === 6 || m.version === 7)) db.exec(m.sql);
-  db.transaction(() => {
-    db.exec('INSERT INTO routing_sets (id, kind, sha256, entries) SELECT id, kind, sha256, entries FROM n.routing_sets');
-    db.exec('INSERT INTO routing_entries (routing_set, position, key, text) SELECT routing_set, position, key, text FROM n.routing_entries');
-    db.exec('INSERT INTO namespace_routing (snapshot, netns, kind, routing_set) SELECT snapshot, netns, kind, routing_set FROM n.namespace_routing');
-    db.exec('INSERT INTO runtime_pods (snapshot, pod_uid, namespace, name) SELECT snapshot, pod_uid, namespace, name FROM n.runtime_pods');
-    db.exec(`INSERT INTO runtime_containers (snapshot, source, container_id, name, image, pod_uid, pod_namespace, pod_name)
-      SELECT snapshot, source, container_id, name, image, pod_uid, pod_namespace, pod_name FROM n.runtime_containers`);
   })();
   db.exec('DROP INDEX n.bench_container_spans');
   db.exec('DETACH DATABASE n');
@@ -167,6 +174,115 @@ function readFloor(dir) {
   const t0 = performance.now();
   for (const file of findBundles(dir).files) JSON.parse(gunzipSync(readFileSync(file)));
   return since(t0);
+}
+
+/**
+ * What today's collector adds to a simulated bundle: each container namespace's routes, rules and
+ * neighbours (in its batch, as `ip -j` prints them; the same while the namespace lives) and the
+ * runtime's name for its container. Called before the bundle is written; the host's own capture is
+ * the template's, as the collector took it.
+ */
+const LISTS = 'route show table all\nrule show\nneigh show\n';
+function withNames(bundle) {
+  const containerOf = new Map(bundle.processes.map((p) => [p.netns, /docker-([0-9a-f]{64})\.scope/.exec(p.cgroup ?? '')?.[1]]));
+  bundle.namespaces = bundle.namespaces.map((ns) => {
+    if (ns.isHost) return ns;
+    const [capture] = ns.captures;
+    const ip = JSON.parse(capture.stdout.split('\n')[1]).flatMap((a) => a.addr_info).find((a) => a.family === 'inet')?.local ?? '172.17.0.2';
+    const routes = [
+      { dst: 'default', gateway: '172.17.0.1', dev: 'eth0', flags: [] },
+      { dst: '172.17.0.0/16', dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: ip, flags: [] },
+      { type: 'local', dst: ip, table: 'local', dev: 'eth0', protocol: 'kernel', scope: 'host', prefsrc: ip, flags: [] },
+      { type: 'local', dst: '127.0.0.0/8', table: 'local', dev: 'lo', protocol: 'kernel', scope: 'host', prefsrc: '127.0.0.1', flags: [] },
+    ];
+    const rules = [{ priority: 0, src: 'all', table: 'local' }, { priority: 32766, src: 'all', table: 'main' }, { priority: 32767, src: 'all', table: 'default' }];
+    const neighbours = [{ dst: '172.17.0.1', dev: 'eth0', lladdr: '02:42:ac:11:00:01', state: ['REACHABLE'] }];
+    const stdout = `${capture.stdout}${[routes, rules, neighbours].map((l) => JSON.stringify(l)).join('\n')}\n`;
+    return { ...ns, captures: [{ ...capture, stdin: `link show\naddr show\n${LISTS}`, stdout }] };
+  });
+  const ids = [...new Set([...containerOf.values()].filter(Boolean))];
+  bundle.runtimeNames = {
+    pods: ids.map((id) => ({ uid: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`, namespace: 'shop', name: `web-${id.slice(0, 10)}` })),
+    containers: ids.map((id) => ({ source: 'docker', id, name: `web-${id.slice(0, 10)}`, image: 'registry.example/shop/web:1.42', pod: null })),
+  };
+}
+
+/** Schema 4's inserter (test/support/v4-inserter.ts, frozen), compiled once for this run. */
+async function v4Inserter() {
+  const { buildSync } = createRequire(path.join(root, 'collector/package.json'))('esbuild');
+  const out = path.join(tmp, 'v4-inserter.mjs');
+  buildSync({ entryPoints: [path.join(root, 'test/support/v4-inserter.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error', nodePaths: [path.join(root, 'test/node_modules')] });
+  return (await import(out)).insertV4;
+}
+
+/** Routing lists and runtime names as migrations 6 and 7 stored them beside schema 4's facts: rows per snapshot. */
+function perSnapshotNames(db) {
+  const s = {
+    find: db.prepare('SELECT id FROM routing_sets WHERE kind = ? AND sha256 = ?').pluck(),
+    set: db.prepare('INSERT INTO routing_sets (kind, sha256, entries) VALUES (?, ?, ?)'),
+    entry: db.prepare('INSERT INTO routing_entries (routing_set, position, key, text) VALUES (?, ?, ?, ?)'),
+    use: db.prepare('INSERT OR IGNORE INTO namespace_routing (snapshot, netns, kind, routing_set) VALUES (?, ?, ?, ?)'),
+    pod: db.prepare('INSERT INTO runtime_pods (snapshot, pod_uid, namespace, name) VALUES (?, ?, ?, ?)'),
+    container: db.prepare('INSERT INTO runtime_containers (snapshot, source, container_id, name, image, pod_uid, pod_namespace, pod_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+  };
+  const text = (v) => (v === null || v === undefined ? null : toDbText(v));
+  return (snapshot, bundle, routing) => {
+    for (const r of routing) {
+      let id = s.find.get(r.kind, r.sha256);
+      if (id === undefined) {
+        id = Number(s.set.run(r.kind, r.sha256, r.entries.length).lastInsertRowid);
+        r.entries.forEach((e, i) => s.entry.run(id, i, toDbText(e.key), toDbText(e.text)));
+      }
+      s.use.run(snapshot, r.netns, r.kind, id);
+    }
+    for (const p of bundle.runtimeNames?.pods ?? []) s.pod.run(snapshot, toDbText(p.uid), text(p.namespace), text(p.name));
+    for (const c of bundle.runtimeNames?.containers ?? []) s.container.run(snapshot, c.source, toDbText(c.id), text(c.name), text(c.image), text(c.pod?.uid), text(c.pod?.namespace), text(c.pod?.name));
+  };
+}
+
+/** A database file as `nsnap` opens one for writing (open.ts): WAL, foreign keys on. */
+function writable(file, layout) {
+  rmSync(file, { force: true });
+  const db = new Sqlite(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  if (layout === 'intervals') migrate(db);
+  else {
+    migrate(db, MIGRATIONS.slice(0, V4));
+    for (const m of MIGRATIONS.slice(V4 + 1, V7)) db.exec(m.sql);
+  }
+  return db;
+}
+
+/**
+ * The same bundles ingested in process into each layout, each bundle read, unpacked, parsed,
+ * normalized and inserted in its own transaction as `nsnap ingest` does; returns ms per layout.
+ */
+function ingestLayouts(dir, insertV4, name) {
+  const files = findBundles(dir).files;
+  const out = {};
+  for (const layout of ['intervals', 'v4']) {
+    const db = writable(path.join(tmp, `ingest-${name}-${layout}.db`), layout);
+    const inserter = layout === 'intervals' ? snapshotInserter(db) : null;
+    const names = layout === 'v4' ? perSnapshotNames(db) : null;
+    const at = new Date().toISOString();
+    const t0 = performance.now();
+    for (const file of files) {
+      const u = unpackBundle(readFileSync(file));
+      const { bundle } = parseUnpacked(u);
+      const parse = parsedOnce(meteredParser());
+      const rows = normalizeBundle(bundle, parse);
+      const routing = routingRows(bundle, parse).rows;
+      db.transaction(() => {
+        if (inserter) inserter.insert(rows, u.contentSha256, u.json.byteLength, at, routing);
+        else names(insertV4(db, rows, u.contentSha256, u.json.byteLength, at), bundle, routing);
+      }).immediate();
+    }
+    out[layout] = since(t0);
+    db.close();
+  }
+  return out;
 }
 
 const open = (file) => new Sqlite(file, { readonly: true });
@@ -187,7 +303,7 @@ try {
   // Unchanged snapshots: 1, then 1 + K, of a host with no churn.
   const K = 50;
   const dirU = path.join(tmp, 'unchanged');
-  await writeSnapshots(new SimHost(parts, { label: 'still-1', namespaces, churn: 0, seed: 4, start: '2026-11-01T00:00:00Z' }), dirU, K + 1);
+  await writeSnapshots(new SimHost(parts, { label: 'still-1', namespaces, churn: 0, seed: 4, start: '2026-11-01T00:00:00Z' }), dirU, K + 1, withNames);
   const files = findBundles(dirU).files.sort();
   const dbU = path.join(tmp, 'unchanged.db');
   const first = path.join(tmp, 'unchanged-first');
@@ -198,12 +314,12 @@ try {
   ingest(dbU, dirU);
   const more = compactBytes(dbU);
   results.unchanged = { bytesPerSnapshot: (more - one) / K, gzipBytesPerSnapshot: dirBytes(dirU) / (K + 1) };
-  log(`unchanged  a ${namespaces}-namespace snapshot that changes nothing adds ${kib(results.unchanged.bytesPerSnapshot)} (target ≤ 5 KB; its bundle: ${kib(results.unchanged.gzipBytesPerSnapshot)} gzip)`);
+  log(`unchanged  a ${namespaces}-namespace snapshot that changes nothing, with routing lists and runtime names, adds ${kib(results.unchanged.bytesPerSnapshot)} (target ≤ 5 KB; its bundle: ${kib(results.unchanged.gzipBytesPerSnapshot)} gzip)`);
 
   // Size: S snapshots × N namespaces at churn C.
   const dirS = path.join(tmp, 'size');
   const hostS = new SimHost(parts, { label: 'node-1', namespaces, churn, seed: 1, start: '2026-11-01T00:00:00Z' });
-  await writeSnapshots(hostS, dirS, snapshots);
+  await writeSnapshots(hostS, dirS, snapshots, withNames);
   const gzip = dirBytes(dirS);
   const dbS = path.join(tmp, 'size.db');
   const ingestMs = ingest(dbS, dirS);
@@ -215,7 +331,24 @@ try {
   results.size = { bytes, bytesV4, gzip, ofV4: bytes / bytesV4, ofGzip: bytes / gzip };
   results.ingest = { msPerSnapshot: ingestMs / snapshots, floorMsPerSnapshot: floorMs / snapshots, floorOverIngest: floorMs / ingestMs };
   log(`size       ${snapshots} snapshots × ${namespaces} namespaces, churn ${churn * 100}%: ${mib(bytes)}; schema 4 ${mib(bytesV4)} (${(100 * results.size.ofV4).toFixed(1)}%, target ≤ 20%); gzip bundles ${mib(gzip)} (${(100 * results.size.ofGzip).toFixed(0)}%, target ≤ 100%)`);
-  log(`ingest     ${results.ingest.msPerSnapshot.toFixed(1)} ms per snapshot; read+gunzip+parse alone ${results.ingest.floorMsPerSnapshot.toFixed(1)} ms (${(100 * results.ingest.floorOverIngest).toFixed(0)}% of ingest)`);
+  log(`ingest     ${results.ingest.msPerSnapshot.toFixed(1)} ms per snapshot; read+gunzip+parse alone ${results.ingest.floorMsPerSnapshot.toFixed(1)} ms (${(100 * results.ingest.floorOverIngest).toFixed(0)}% of ingest, target ≥ 55%)`);
+
+  // In process, the same bundles into both layouts; then a huge host whose every container is new in every snapshot.
+  const insertV4 = await v4Inserter();
+  const inProcess = ingestLayouts(dirS, insertV4, 'size');
+  const dirH = path.join(tmp, 'huge');
+  const HUGE = 6;
+  await writeSnapshots(new SimHost(parts, { label: 'huge-1', namespaces: hugeNamespaces, churn: 1, seed: 5, start: '2026-11-01T00:00:00Z' }), dirH, HUGE, withNames);
+  const huge = ingestLayouts(dirH, insertV4, 'huge');
+  const hugeFloor = readFloor(dirH);
+  const throughput = (ms, count) => count / (ms / 1000);
+  results.ingestLayouts = {
+    size: { perSecond: throughput(inProcess.intervals, snapshots), v4PerSecond: throughput(inProcess.v4, snapshots), ofV4: inProcess.v4 / inProcess.intervals, floorOverIngest: floorMs / inProcess.intervals },
+    huge: { namespaces: hugeNamespaces, snapshots: HUGE, msPerSnapshot: huge.intervals / HUGE, v4MsPerSnapshot: huge.v4 / HUGE, ofV4: huge.v4 / huge.intervals, floorOverIngest: hugeFloor / huge.intervals },
+  };
+  const L = results.ingestLayouts;
+  log(`ingest     in process, ${snapshots} snapshots: ${L.size.perSecond.toFixed(0)} snapshots/s; schema 4 ${L.size.v4PerSecond.toFixed(0)}/s (${(100 * L.size.ofV4).toFixed(0)}% of its throughput); floor ${(100 * L.size.floorOverIngest).toFixed(0)}% of ingest`);
+  log(`ingest     a ${hugeNamespaces}-namespace snapshot that changes everything: ${L.huge.msPerSnapshot.toFixed(0)} ms; schema 4 ${L.huge.v4MsPerSnapshot.toFixed(0)} ms (${(100 * L.huge.ofV4).toFixed(0)}% of its throughput); floor ${(100 * L.huge.floorOverIngest).toFixed(0)}% of ingest`);
 
   // Queries on the newest snapshot of the size run, both layouts, in process.
   const queries = {};

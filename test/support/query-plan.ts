@@ -7,6 +7,7 @@ interface Statements {
 export const GROWING_TABLES = [
   'snapshots', 'namespaces', 'processes', 'containers', 'handles', 'interfaces', 'links', 'link_candidates', 'gaps', 'snapshot_tags',
   'namespace_spans', 'handle_spans', 'container_spans', 'process_spans', 'interface_spans', 'link_spans', 'nsid_spans', 'interface_keys',
+  'routing_spans', 'runtime_pod_spans', 'runtime_container_spans',
 ];
 
 /** The `EXPLAIN QUERY PLAN` lines of a statement. */

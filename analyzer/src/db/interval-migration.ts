@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { SPAN_TABLES, candidateText, holdsAt, interfaceKeys, spanDeleteSql, spanTablesSql, spanWriter, type Fact, type Facts } from './intervals.js';
+import { SPAN_TABLES, candidateText, endKey, holdsAt, interfaceKeys, spanDeleteSql, spanTablesSql, spanWriter, type Fact, type SpanTable } from './intervals.js';
 
 /**
  * Migration 5: facts as intervals. The span tables, the interface keys links point at, and the
@@ -38,7 +38,7 @@ CREATE INDEX forgotten_snapshot_id ON forgotten(snapshot_id);
 `;
 
 /** A span table's rows as one snapshot's rows: every snapshot `s` of the host the span holds at. */
-const perSnapshot = (table: string) => `FROM snapshots JOIN ${table} ON ${table}.host = snapshots.host AND ${holdsAt(table, 'snapshots.taken_at', 'snapshots.id')}`;
+export const perSnapshot = (table: string) => `FROM snapshots JOIN ${table} ON ${table}.host = snapshots.host AND ${holdsAt(table, 'snapshots.taken_at', 'snapshots.id')}`;
 
 const VIEWS_SQL = `
 DROP TRIGGER snapshots_delete_cascade;
@@ -126,7 +126,11 @@ JOIN snapshots s ON s.id = i.snapshot
 JOIN hosts hs ON hs.id = s.host
 JOIN namespace_owners o ON o.snapshot = i.snapshot AND o.netns = i.netns;
 
--- Deleting a snapshot row, foreign keys on or off (the sqlite3 shell): its own rows go, spans that
+${deleteCascadeSql(SPAN_TABLES)}`;
+
+/** The delete trigger on snapshots, over the span tables of its migration (5: SPAN_TABLES; 8: all of them). */
+export function deleteCascadeSql(tables: Record<string, SpanTable>): string {
+  return `-- Deleting a snapshot row, foreign keys on or off (the sqlite3 shell): its own rows go, spans that
 -- end at it are trimmed to its neighbours, those that held only there go; it is recorded as
 -- forgotten (queries about a time it answered say so), and its host goes when none is left.
 CREATE TRIGGER snapshots_delete_cascade AFTER DELETE ON snapshots
@@ -134,16 +138,17 @@ BEGIN
   DELETE FROM snapshot_tags WHERE snapshot = old.id;
   DELETE FROM probes WHERE snapshot = old.id;
   DELETE FROM gaps WHERE snapshot = old.id;
-${spanDeleteSql()}
+${spanDeleteSql(tables)}
   INSERT INTO forgotten (host, snapshot_id, taken_at) SELECT label, old.snapshot_id, old.taken_at FROM hosts WHERE id = old.host;
   DELETE FROM ingest_log WHERE snapshot_id = old.snapshot_id AND outcome IN ('ingested', 'skipped');
-${Object.values(SPAN_TABLES)
+${Object.values(tables)
   .map((t) => `  DELETE FROM ${t.name} WHERE host = old.host AND NOT EXISTS (SELECT 1 FROM snapshots WHERE host = old.host);`)
   .join('\n')}
   DELETE FROM interface_keys WHERE host = old.host AND NOT EXISTS (SELECT 1 FROM snapshots WHERE host = old.host);
   DELETE FROM hosts WHERE id = old.host AND NOT EXISTS (SELECT 1 FROM snapshots WHERE host = old.host);
 END;
 `;
+}
 
 /** One snapshot's facts read from the per-snapshot tables of schema 4, in the form ingest writes them. */
 const OLD_SQL = {
@@ -165,21 +170,24 @@ type Row = (string | number | null)[];
 
 /** Replays every snapshot of schema 4, oldest first per host, into the span tables; then the views take the tables' places. */
 export function convertToIntervals(db: Database): void {
-  const writer = spanWriter(db);
-  const keyOf = interfaceKeys(db);
+  const writer = spanWriter(db, SPAN_TABLES);
+  const keysOf = interfaceKeys(db);
   const read = Object.fromEntries(Object.entries(OLD_SQL).map(([k, sql]) => [k, db.prepare(sql).raw()])) as Record<keyof typeof OLD_SQL, Statement>;
   const snapshots = db.prepare('SELECT id AS row, host, taken_at AS at FROM snapshots ORDER BY host, taken_at, id').all() as { row: number; host: number; at: string }[];
   for (const s of snapshots) {
     const all = (k: keyof typeof OLD_SQL) => read[k].all(s.row) as Row[];
-    const key = (netns: unknown, ifindex: unknown) => keyOf(s.host, netns as number, ifindex as number);
+    const interfaces = all('interfaces');
+    // Links and candidates name interfaces of their own snapshot (schema 4's foreign keys).
+    const keys = keysOf(s.host, interfaces.map((r) => [r[0] as number, r[1] as number] as const));
+    const key = (netns: unknown, ifindex: unknown) => keys.get(endKey(netns as number, ifindex as number)) as number;
     const candidates = new Map<number, number[]>();
     for (const [link, netns, ifindex] of all('candidates')) candidates.set(link as number, [...(candidates.get(link as number) ?? []), key(netns, ifindex)]);
-    const facts: Facts = {
+    const facts: Record<keyof typeof SPAN_TABLES, Fact[]> = {
       namespaces: all('namespaces'),
       handles: all('handles'),
       containers: all('containers'),
       processes: all('processes'),
-      interfaces: all('interfaces').map((r): Fact => [key(r[0], r[1]), ...r]),
+      interfaces: interfaces.map((r): Fact => [key(r[0], r[1]), ...r]),
       links: all('links').map(([id, relation, an, ai, bn, bi, ...rest]): Fact => [
         relation as string, key(an, ai), bn === null ? null : key(bn, bi), ...(rest as Row), candidateText(candidates.get(id as number) ?? []),
       ]),

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { Bundle } from '@nsnap/shared';
+import { toDbText, type Bundle } from '@nsnap/shared';
 import { BundleBuilder, type NamespaceSpec, type ProcessSpec } from '../../../test/support/bundle-builder.js';
 import { insertV4 } from '../../../test/support/v4-inserter.js';
 import { forgetSnapshots } from '../forget/forget.js';
 import { snapshotInserter } from '../ingest/insert-snapshot.js';
 import { normalizeBundle } from '../ingest/normalize.js';
+import { routingRows } from '../ingest/routing-rows.js';
 import { checkSelected } from '../query/check-snapshot.js';
 import { diffSelected, loadForDiff } from '../query/diff-snapshots.js';
 import { historyRange, walkHistory } from '../query/history.js';
 import { peersOf } from '../query/peers.js';
+import { loadRouting, withRouting } from '../query/routing.js';
 import { selectSnapshot } from '../query/select.js';
 import { showSnapshot } from '../query/show.js';
 import { listSnapshots } from '../query/snapshots.js';
@@ -22,6 +24,8 @@ import { MIGRATIONS } from './migrations.js';
 
 /** The version before facts became intervals: the per-snapshot tables. */
 const V4 = MIGRATIONS.findIndex((m) => m.name === 'facts stored as intervals of snapshots');
+/** The version before routing lists and runtime names became intervals: they were rows per snapshot. */
+const V7 = MIGRATIONS.findIndex((m) => m.name === 'routing lists and runtime names stored as intervals of snapshots');
 
 const BOOT_A = '6f1c3c1e-0000-4000-8000-00000000000a';
 const BOOT_B = '6f1c3c1e-0000-4000-8000-00000000000b';
@@ -36,6 +40,8 @@ interface Pod {
   named?: string;
   uncaptured?: boolean;
   mac?: string;
+  /** The default route's gateway (10.0.0.N) when routes, rules and neighbours are captured. */
+  gw?: number;
 }
 
 /** One snapshot of a host with the given pods, as the collector would bundle it. */
@@ -55,6 +61,9 @@ function snapshot(host: string, at: string, boot: string, pods: Pod[], extra: { 
       : {
           inode: p.inode,
           links: [{ ifindex: 2, ifname: 'eth0', kind: 'veth', linkIndex: 10 + p.slot, linkNetnsid: 0, mtu: p.mtu, address: p.mac, addrs: [{ family: 'inet', local: `172.17.0.${p.slot}`, prefixlen: 16 }] }],
+          ...(p.gw !== undefined
+            ? { routing: { routes: [{ dst: 'default', gateway: `10.0.0.${p.gw}`, dev: 'eth0', flags: [] }], rules: [{ priority: 0, src: 'all', table: 'local' }], neighbours: [] } }
+            : {}),
         };
     if (p.named) spec.names = [p.named];
     b.namespace(spec);
@@ -63,31 +72,45 @@ function snapshot(host: string, at: string, boot: string, pods: Pod[], extra: { 
   });
   b.lsns(HOST, pods.map((p, i) => ({ inode: p.inode, nsid: i })));
   b.process({ pid: 999, netns: null, comm: 'hidden', netnsError: 'denied' });
-  return b.build();
+  const bundle = b.build();
+  // Names from the runtimes' files: each container by its id, named after its gateway (names change with routes).
+  const named = pods.filter((p) => p.gw !== undefined);
+  if (named.length > 0) {
+    bundle.runtimeNames = {
+      pods: named.map((p) => ({ uid: `uid-${p.inode % 1000}`, namespace: 'shop', name: `api-${p.gw}` })),
+      containers: named.map((p) => ({ source: 'docker' as const, id: CONTAINER(p.inode % 1000), name: `app${p.slot}-gw${p.gw}`, image: 'nginx', pod: null })),
+    };
+  }
+  return bundle;
 }
+
 
 const t = (minute: number) => new Date(Date.parse('2026-11-29T10:00:00Z') + minute * 60_000).toISOString();
 
 /** A host's life: pods come and go, an MTU changes, a namespace is out of sight once, an inode is reused within a boot and across a reboot. */
-function scenario(): Bundle[] {
-  const a: Pod = { inode: 4026532701, slot: 1, named: 'blue' };
+function scenario(names = true): Bundle[] {
+  // Without names: as a collector before routing lists and runtime names wrote them (schema 4 stored none).
+  const snap = (host: string, at: string, boot: string, pods: Pod[], extra: { ambiguous?: boolean } = {}) =>
+    snapshot(host, at, boot, names ? pods : pods.map(({ gw: _, ...p }) => p), extra);
+  const a: Pod = { inode: 4026532701, slot: 1, named: 'blue', gw: 1 };
   const b: Pod = { inode: 4026532702, slot: 2 };
   const c: Pod = { inode: 4026532703, slot: 3 };
   const d: Pod = { inode: 4026532704, slot: 4 };
   return [
-    snapshot('web-1', t(0), BOOT_A, [a, b, c]),
-    snapshot('web-1', t(5), BOOT_A, [a, b, c]),
-    snapshot('web-1', t(10), BOOT_A, [a, { ...b, mtu: 1400 }, c], { ambiguous: true }),
-    snapshot('web-1', t(15), BOOT_A, [a, { ...b, mtu: 1400, uncaptured: true }, c]),
-    snapshot('web-1', t(20), BOOT_A, [a, { ...b, mtu: 1450 }, d]),
+    snap('web-1', t(0), BOOT_A, [a, b, c]),
+    snap('web-1', t(5), BOOT_A, [a, b, c]),
+    // a's default route (and its pod's name) changes at 10:10 and changes back at 10:15.
+    snap('web-1', t(10), BOOT_A, [{ ...a, gw: 2 }, { ...b, mtu: 1400 }, c], { ambiguous: true }),
+    snap('web-1', t(15), BOOT_A, [a, { ...b, mtu: 1400, uncaptured: true }, c]),
+    snap('web-1', t(20), BOOT_A, [a, { ...b, mtu: 1450 }, d]),
     // c's inode given to a new container (slot 5, a new MAC) within the boot.
-    snapshot('web-1', t(25), BOOT_A, [a, { ...b, mtu: 1450 }, d, { inode: c.inode, slot: 5, mac: '02:00:00:00:05:05' }]),
-    snapshot('web-1', t(30), BOOT_A, [a, { ...b, mtu: 1450 }, d, { inode: c.inode, slot: 5, mac: '02:00:00:00:05:05' }]),
+    snap('web-1', t(25), BOOT_A, [a, { ...b, mtu: 1450 }, d, { inode: c.inode, slot: 5, mac: '02:00:00:00:05:05' }]),
+    snap('web-1', t(30), BOOT_A, [a, { ...b, mtu: 1450 }, d, { inode: c.inode, slot: 5, mac: '02:00:00:00:05:05' }]),
     // A reboot: the same inodes again, other containers.
-    snapshot('web-1', t(40), BOOT_B, [{ inode: a.inode, slot: 6 }, { inode: b.inode, slot: 2, named: 'blue' }]),
-    snapshot('web-1', t(45), BOOT_B, [{ inode: a.inode, slot: 6 }, { inode: b.inode, slot: 2, named: 'blue' }]),
-    snapshot('web-2', t(5), BOOT_A, [a, c]),
-    snapshot('web-2', t(10), BOOT_A, [a]),
+    snap('web-1', t(40), BOOT_B, [{ inode: a.inode, slot: 6 }, { inode: b.inode, slot: 2, named: 'blue' }]),
+    snap('web-1', t(45), BOOT_B, [{ inode: a.inode, slot: 6 }, { inode: b.inode, slot: 2, named: 'blue' }]),
+    snap('web-2', t(5), BOOT_A, [a, c]),
+    snap('web-2', t(10), BOOT_A, [a]),
   ];
 }
 
@@ -103,7 +126,7 @@ function database(version: number): Db {
     db.exec(FORGOTTEN_SHIM);
     // The migrations after 5 only add tables of their own (routes, runtime names), which the queries
     // read beside the facts: the schema-4 side gets them too, as they are, to compare the facts alone.
-    for (const m of MIGRATIONS.slice(V4 + 1)) db.exec(m.sql);
+    for (const m of MIGRATIONS.slice(V4 + 1, V7)) db.exec(m.sql);
   }
   return db;
 }
@@ -123,10 +146,29 @@ function ingest(db: Db, bundles: Bundle[], layout: 'v4' | 'intervals'): void {
   const inserter = layout === 'intervals' ? snapshotInserter(db) : null;
   for (const bundle of bundles) {
     const rows = normalizeBundle(bundle);
+    const routing = routingRows(bundle).rows;
     db.transaction(() => {
-      if (inserter) inserter.insert(rows, sha(bundle), 1, '2026-11-29T12:00:00.000Z');
-      else insertV4(db, rows, sha(bundle), 1, '2026-11-29T12:00:00.000Z');
+      if (inserter) inserter.insert(rows, sha(bundle), 1, '2026-11-29T12:00:00.000Z', routing);
+      else insertPerSnapshotNames(db, insertV4(db, rows, sha(bundle), 1, '2026-11-29T12:00:00.000Z'), bundle, routing);
     }).immediate();
+  }
+}
+
+/** Routing lists and runtime names as migrations 6 and 7 stored them, one row per snapshot (their inserters before migration 8). */
+function insertPerSnapshotNames(db: Db, snapshot: number, bundle: Bundle, routing: ReturnType<typeof routingRows>['rows']): void {
+  const text = (v: string | null | undefined) => (v === null || v === undefined ? null : toDbText(v));
+  for (const r of routing) {
+    let id = db.prepare('SELECT id FROM routing_sets WHERE kind = ? AND sha256 = ?').pluck().get(r.kind, r.sha256) as number | undefined;
+    if (id === undefined) {
+      id = Number(db.prepare('INSERT INTO routing_sets (kind, sha256, entries) VALUES (?, ?, ?)').run(r.kind, r.sha256, r.entries.length).lastInsertRowid);
+      r.entries.forEach((e, i) => db.prepare('INSERT INTO routing_entries (routing_set, position, key, text) VALUES (?, ?, ?, ?)').run(id, i, toDbText(e.key), toDbText(e.text)));
+    }
+    db.prepare('INSERT OR IGNORE INTO namespace_routing (snapshot, netns, kind, routing_set) VALUES (?, ?, ?, ?)').run(snapshot, r.netns, r.kind, id);
+  }
+  for (const p of bundle.runtimeNames?.pods ?? []) db.prepare('INSERT INTO runtime_pods (snapshot, pod_uid, namespace, name) VALUES (?, ?, ?, ?)').run(snapshot, toDbText(p.uid), text(p.namespace), text(p.name));
+  for (const c of bundle.runtimeNames?.containers ?? []) {
+    db.prepare('INSERT INTO runtime_containers (snapshot, source, container_id, name, image, pod_uid, pod_namespace, pod_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(snapshot, c.source, toDbText(c.id), text(c.name), text(c.image), text(c.pod?.uid), text(c.pod?.namespace), text(c.pod?.name));
   }
 }
 
@@ -149,6 +191,7 @@ function answers(db: Db): Record<string, unknown> {
     const refs = list.map((s) => selectSnapshot(db, { snapshot: s.id, host }));
     refs.forEach((ref, i) => {
       attempt(`${host} show ${i}`, () => showSnapshot(db, ref));
+      attempt(`${host} show --routes ${i}`, () => withRouting(showSnapshot(db, ref), loadRouting(db, ref.row)));
       attempt(`${host} peers ${i}`, () => peersOf(db, ref));
       attempt(`${host} graph ${i}`, () => renderDot(showSnapshot(db, ref), peersOf(db, ref)));
       attempt(`${host} check ${i}`, () => checkSelected(db, ref).result);
@@ -195,12 +238,17 @@ describe('facts as intervals answer every query as the per-snapshot tables did',
     expect(history).toHaveLength(8);
     expect(history.some((s) => s.counts.interfaces.changed > 0)).toBe(true);
     expect((expected['web-1 whois --all veth2'] as { periods: unknown[] }).periods.length).toBeGreaterThan(0);
+    // And routing lists and runtime names that change and change back: the diffs across them say so.
+    const routingChanged = (k: string) => (expected[k] as { routing: { changed: unknown[] } }).routing.changed.length;
+    expect([routingChanged('web-1 diff 1 2'), routingChanged('web-1 diff 2 3'), routingChanged('web-1 diff 0 1')]).toEqual([1, 1, 0]);
+    expect(JSON.stringify(expected['web-1 show 2'])).toContain('"name":"app1-gw2"');
+    expect(JSON.stringify(expected['web-1 show 3'])).toContain('"name":"app1-gw1"');
   });
 
   it('stores a fact once for the span it held: an unchanged snapshot adds no fact row', () => {
     const db = database(MIGRATIONS.length);
     ingest(db, bundles.slice(0, 1), 'intervals');
-    const rows = () => db.prepare("SELECT sum(n) FROM (SELECT count(*) AS n FROM interface_spans UNION ALL SELECT count(*) FROM link_spans UNION ALL SELECT count(*) FROM namespace_spans UNION ALL SELECT count(*) FROM process_spans)").pluck().get() as number;
+    const rows = () => db.prepare("SELECT sum(n) FROM (SELECT count(*) AS n FROM interface_spans UNION ALL SELECT count(*) FROM link_spans UNION ALL SELECT count(*) FROM namespace_spans UNION ALL SELECT count(*) FROM process_spans UNION ALL SELECT count(*) FROM routing_spans UNION ALL SELECT count(*) FROM runtime_pod_spans UNION ALL SELECT count(*) FROM runtime_container_spans)").pluck().get() as number;
     const before = rows();
     ingest(db, bundles.slice(1, 2), 'intervals');
     expect(rows()).toBe(before);
@@ -237,7 +285,7 @@ describe('facts as intervals answer every query as the per-snapshot tables did',
     ingest(db, [bundles[10], bundles[4], bundles[0]] as Bundle[], 'intervals');
     expect(answers(db)).toEqual(answers(old));
     // Every span ends at snapshots that are there (or is open).
-    for (const table of ['interface_spans', 'link_spans', 'namespace_spans', 'process_spans', 'handle_spans', 'container_spans', 'nsid_spans']) {
+    for (const table of ['interface_spans', 'link_spans', 'namespace_spans', 'process_spans', 'handle_spans', 'container_spans', 'nsid_spans', 'routing_spans', 'runtime_pod_spans', 'runtime_container_spans']) {
       expect(db.prepare(`SELECT count(*) FROM ${table} WHERE first NOT IN (SELECT id FROM snapshots) OR (last_at <> '~' AND last NOT IN (SELECT id FROM snapshots))`).pluck().get()).toBe(0);
     }
   });
@@ -270,6 +318,9 @@ describe('facts as intervals answer every query as the per-snapshot tables did',
   });
 
   it('migration 5 converts a database of schema 4 in place: the same answers after as before', () => {
+    // Schema 4 stored no routing lists or runtime names: bundles of its time (migration 8's conversion is in routing-cascade.test.ts).
+    const bundles = scenario(false);
+    const shuffled = [bundles[8], bundles[0], bundles[10], bundles[6], bundles[2], bundles[9], bundles[4], bundles[1], bundles[7], bundles[3], bundles[5]] as Bundle[];
     const db = database(V4);
     ingest(db, shuffled, 'v4');
     forgetSnapshots(db, [snapshotRow(db, bundles[4] as Bundle)]);

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 
 /**
  * The interval model (docs/schema.md): a fact of a host — a namespace, a handle, a container, a
- * process, an interface, a link, an nsid — is one row that holds for a span of that host's
+ * process, an interface, a link, an nsid, a namespace's routing list, a runtime's name — is one row that holds for a span of that host's
  * snapshots, in their order (taken_at, then row id). `first`/`first_at` and `last`/`last_at` name
  * the span's ends; an open span (`last_at` = OPEN_AT, `last` = 0) goes on to the host's newest
  * snapshot. A snapshot that changes nothing writes no fact row.
@@ -29,9 +29,21 @@ export const SPAN_TABLES = {
   nsids: { name: 'nsid_spans', columns: ['observer', 'nsid', 'target', 'method'] },
 } as const satisfies Record<string, SpanTable>;
 
-export type FactKind = keyof typeof SPAN_TABLES;
-export const FACT_KINDS = Object.keys(SPAN_TABLES) as FactKind[];
-/** One fact: its columns' values in `SPAN_TABLES[kind].columns` order, as SQLite stores them. */
+/**
+ * Span tables of migration 8: a namespace's routes, rules and neighbours (the content-addressed set it
+ * referenced) and the runtimes' pod and container names, per snapshot until then.
+ */
+export const NAME_SPAN_TABLES = {
+  routing: { name: 'routing_spans', columns: ['netns', 'kind', 'routing_set'] },
+  runtimePods: { name: 'runtime_pod_spans', columns: ['pod_uid', 'namespace', 'name'] },
+  runtimeContainers: { name: 'runtime_container_spans', columns: ['source', 'container_id', 'name', 'image', 'pod_uid', 'pod_namespace', 'pod_name'] },
+} as const satisfies Record<string, SpanTable>;
+
+/** Every span table of the current schema: what a snapshot's ingest writes and its delete trims. */
+export const ALL_SPAN_TABLES = { ...SPAN_TABLES, ...NAME_SPAN_TABLES } as const;
+
+export type FactKind = keyof typeof ALL_SPAN_TABLES;
+/** One fact: its columns' values in `ALL_SPAN_TABLES[kind].columns` order, as SQLite stores them. */
 export type Fact = (string | number | null)[];
 export type Facts = Record<FactKind, Fact[]>;
 
@@ -60,8 +72,8 @@ export const holdsAt = (x: string, at = '@at', row = '@row') =>
 
 const SPAN_COLUMNS = 'id INTEGER PRIMARY KEY, host INTEGER NOT NULL REFERENCES hosts(id), first INTEGER NOT NULL, first_at TEXT NOT NULL, last INTEGER NOT NULL, last_at TEXT NOT NULL';
 
-/** The span tables' DDL (migration 5). */
-export function spanTablesSql(): string {
+/** The span tables' DDL (migration 5: `SPAN_TABLES`; migration 8: `NAME_SPAN_TABLES`). */
+export function spanTablesSql(tables: Record<string, SpanTable> = SPAN_TABLES): string {
   const types: Record<string, string> = {
     inode: 'INTEGER NOT NULL', is_host: 'INTEGER NOT NULL', captured: 'INTEGER NOT NULL', problem: 'TEXT', entered_via: 'TEXT', entered_path: 'TEXT',
     netns: 'INTEGER', kind: 'TEXT', path: 'TEXT NOT NULL', name: 'TEXT', error: 'TEXT',
@@ -72,6 +84,7 @@ export function spanTablesSql(): string {
     link_type: 'TEXT', alias: 'TEXT', altnames: 'TEXT NOT NULL', underlay: 'ANY', addresses: 'TEXT NOT NULL',
     relation: 'TEXT NOT NULL', a: 'INTEGER NOT NULL', b: 'INTEGER', status: 'TEXT NOT NULL', method: 'TEXT', detail: 'TEXT', candidates: 'TEXT NOT NULL',
     observer: 'INTEGER NOT NULL', nsid: 'INTEGER NOT NULL', target: 'INTEGER NOT NULL',
+    routing_set: 'INTEGER NOT NULL REFERENCES routing_sets(id)', namespace: 'TEXT', source: 'TEXT NOT NULL', image: 'TEXT', pod_namespace: 'TEXT', pod_name: 'TEXT',
   };
   // Columns whose type differs between tables.
   const own: Record<string, Record<string, string>> = {
@@ -79,8 +92,11 @@ export function spanTablesSql(): string {
     container_spans: { container_id: 'TEXT NOT NULL' },
     nsid_spans: { method: 'TEXT NOT NULL' },
     interface_spans: { netns: 'INTEGER NOT NULL' },
+    routing_spans: { netns: 'INTEGER NOT NULL', kind: "TEXT NOT NULL CHECK (kind IN ('routes', 'rules', 'neighbours'))" },
+    runtime_pod_spans: { pod_uid: 'TEXT NOT NULL' },
+    runtime_container_spans: { container_id: 'TEXT NOT NULL' },
   };
-  return Object.values(SPAN_TABLES)
+  return Object.values(tables)
     .map((t: SpanTable) => {
       const cols = t.columns.map((c) => `${c} ${own[t.name]?.[c] ?? types[c]}`).join(', ');
       return `CREATE TABLE ${t.name} (${SPAN_COLUMNS}, ${cols}) STRICT;
@@ -100,25 +116,33 @@ interface SpanRow {
 }
 
 /** Writes one snapshot's facts into the span tables: extends, splits, merges and opens spans. */
-export interface SpanWriter {
+export interface SpanWriter<K extends string = FactKind> {
   /** Call inside the transaction that inserted the snapshot row. */
-  apply(host: number, snap: SnapshotPoint, facts: Facts): void;
+  apply(host: number, snap: SnapshotPoint, facts: Record<K, Fact[]>): void;
 }
 
-export function spanWriter(db: Database): SpanWriter {
+/**
+ * Ids bound as one JSON array per statement, so a statement serves any count: chunks bound the
+ * text one binding carries (a snapshot that changes everything closes every span it held).
+ */
+export const ID_CHUNK = 10_000;
+
+export function spanWriter<K extends string = FactKind>(db: Database, tables: Record<K, SpanTable> = ALL_SPAN_TABLES as unknown as Record<K, SpanTable>): SpanWriter<K> {
   const neighbour = {
     prev: db.prepare(`SELECT id AS row, taken_at AS at FROM snapshots WHERE host = @host AND (taken_at < @at OR (taken_at = @at AND id < @row))
       ORDER BY taken_at DESC, id DESC LIMIT 1`),
     next: db.prepare(`SELECT id AS row, taken_at AS at FROM snapshots WHERE host = @host AND (taken_at > @at OR (taken_at = @at AND id > @row))
       ORDER BY taken_at, id LIMIT 1`),
   };
-  const statements = new Map<FactKind, Record<'held' | 'insert' | 'setLast' | 'setFirst' | 'remove', Statement>>();
-  for (const kind of FACT_KINDS) {
-    const t: SpanTable = SPAN_TABLES[kind];
+  const kinds = Object.keys(tables) as K[];
+  const statements = new Map<K, Record<'held' | 'insert' | 'setLast' | 'closeAll' | 'setFirst' | 'remove', Statement>>();
+  for (const kind of kinds) {
+    const t: SpanTable = tables[kind];
     statements.set(kind, {
       held: db.prepare(`SELECT id, first, first_at, last, last_at, ${t.columns.join(', ')} FROM ${t.name} x WHERE x.host = @host AND ${holdsAt('x')}`).raw(),
       insert: db.prepare(`INSERT INTO ${t.name} (host, first, first_at, last, last_at, ${t.columns.join(', ')}) VALUES (${Array(5 + t.columns.length).fill('?').join(', ')})`),
       setLast: db.prepare(`UPDATE ${t.name} SET last = ?, last_at = ? WHERE id = ?`),
+      closeAll: db.prepare(`UPDATE ${t.name} SET last = ?, last_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
       setFirst: db.prepare(`UPDATE ${t.name} SET first = ?, first_at = ? WHERE id = ?`),
       remove: db.prepare(`DELETE FROM ${t.name} WHERE id = ?`),
     });
@@ -138,7 +162,7 @@ export function spanWriter(db: Database): SpanWriter {
       const next = neighbour.next.get({ host, ...snap }) as SnapshotPoint | undefined;
       // The newest snapshot opens what it starts; one ingested between two others closes at itself.
       const end: [number, string] = next ? [snap.row, snap.at] : [0, OPEN_AT];
-      for (const kind of FACT_KINDS) {
+      for (const kind of kinds) {
         const st = statements.get(kind) as NonNullable<ReturnType<typeof statements.get>>;
         // The snapshot's facts as a multiset: two equal handles are two rows, as they were.
         const wanted = new Map<string, { fact: Fact; count: number }>();
@@ -157,13 +181,14 @@ export function spanWriter(db: Database): SpanWriter {
         const atPrev = held(st.held, host, prev);
         const atNext = held(st.held, host, next);
         const extended = new Map<string, SpanRow[]>();
+        // Spans that end at the previous snapshot now: closed together below, one statement per chunk.
+        const closed: number[] = [];
         // Spans over both neighbours: they go on over this snapshot, or are cut around it.
         for (const s of atPrev.values()) {
           if (!atNext.has(s.id)) continue;
           if (take(factKey(s.fact))) continue;
-          const p = prev as SnapshotPoint;
           const n = next as SnapshotPoint;
-          st.setLast.run(p.row, p.at, s.id);
+          closed.push(s.id);
           st.insert.run(host, n.row, n.at, s.last, s.last_at, ...s.fact);
         }
         // Spans that end at the previous snapshot (or run open into this one, when it is the newest).
@@ -171,11 +196,15 @@ export function spanWriter(db: Database): SpanWriter {
           if (atNext.has(s.id)) continue;
           const key = factKey(s.fact);
           if (s.last_at === OPEN_AT) {
-            if (!take(key)) st.setLast.run((prev as SnapshotPoint).row, (prev as SnapshotPoint).at, s.id);
+            if (!take(key)) closed.push(s.id);
           } else if (take(key)) {
             st.setLast.run(end[0], end[1], s.id);
             extended.set(key, [...(extended.get(key) ?? []), s]);
           }
+        }
+        for (let i = 0; i < closed.length; i += ID_CHUNK) {
+          const p = prev as SnapshotPoint;
+          st.closeAll.run(p.row, p.at, JSON.stringify(closed.slice(i, i + ID_CHUNK)));
         }
         // Spans that start at the next snapshot: they start here now, or join a span extended above.
         for (const s of atNext.values()) {
@@ -201,12 +230,12 @@ export function spanWriter(db: Database): SpanWriter {
  * Deleting a snapshot trims the spans that end at it and drops those that held only there (a span
  * it was inside of goes on over the gap). Generated per span table for the delete trigger.
  */
-export function spanDeleteSql(): string {
+export function spanDeleteSql(tables: Record<string, SpanTable> = SPAN_TABLES): string {
   const next = `(SELECT n.id FROM snapshots n WHERE n.host = old.host AND (n.taken_at > old.taken_at OR (n.taken_at = old.taken_at AND n.id > old.id)) ORDER BY n.taken_at, n.id LIMIT 1)`;
   const nextAt = `(SELECT n.taken_at FROM snapshots n WHERE n.host = old.host AND (n.taken_at > old.taken_at OR (n.taken_at = old.taken_at AND n.id > old.id)) ORDER BY n.taken_at, n.id LIMIT 1)`;
   const prev = `(SELECT p.id FROM snapshots p WHERE p.host = old.host AND (p.taken_at < old.taken_at OR (p.taken_at = old.taken_at AND p.id < old.id)) ORDER BY p.taken_at DESC, p.id DESC LIMIT 1)`;
   const prevAt = `(SELECT p.taken_at FROM snapshots p WHERE p.host = old.host AND (p.taken_at < old.taken_at OR (p.taken_at = old.taken_at AND p.id < old.id)) ORDER BY p.taken_at DESC, p.id DESC LIMIT 1)`;
-  return Object.values(SPAN_TABLES)
+  return Object.values(tables)
     .map(
       (t: SpanTable) => `  DELETE FROM ${t.name} WHERE first = old.id AND (last = old.id OR (last_at = '${OPEN_AT}' AND ${next} IS NULL));
   UPDATE ${t.name} SET first = ${next}, first_at = ${nextAt} WHERE first = old.id;
@@ -215,12 +244,29 @@ export function spanDeleteSql(): string {
     .join('\n');
 }
 
-/** Interfaces are keyed by (host, netns inode, ifindex): the id links and candidates name an end by, in every snapshot. */
-export function interfaceKeys(db: Database): (host: number, netns: number, ifindex: number) => number {
-  const find = db.prepare('SELECT id FROM interface_keys WHERE host = ? AND netns = ? AND ifindex = ?').pluck();
-  const add = db.prepare('INSERT INTO interface_keys (host, netns, ifindex) VALUES (?, ?, ?)');
-  return (host, netns, ifindex) => (find.get(host, netns, ifindex) as number | undefined) ?? Number(add.run(host, netns, ifindex).lastInsertRowid);
+/**
+ * Interfaces are keyed by (host, netns inode, ifindex): the id links and candidates name an end by, in
+ * every snapshot. One snapshot's keys are made and read in bulk (a statement per chunk, not two per interface).
+ */
+export function interfaceKeys(db: Database): (host: number, ends: readonly (readonly [number, number])[]) => Map<string, number> {
+  const add = db.prepare(`INSERT INTO interface_keys (host, netns, ifindex) SELECT @host, j.value ->> 0, j.value ->> 1 FROM json_each(@ends) j WHERE true
+    ON CONFLICT (host, netns, ifindex) DO NOTHING`);
+  // CROSS JOIN keeps the list outside: the planner would otherwise walk every key of the host for each end.
+  const read = db.prepare(`SELECT k.netns, k.ifindex, k.id FROM json_each(@ends) j
+    CROSS JOIN interface_keys k ON k.host = @host AND k.netns = j.value ->> 0 AND k.ifindex = j.value ->> 1`).raw();
+  return (host, ends) => {
+    const out = new Map<string, number>();
+    for (let i = 0; i < ends.length; i += ID_CHUNK) {
+      const chunk = JSON.stringify(ends.slice(i, i + ID_CHUNK));
+      add.run({ host, ends: chunk });
+      for (const [netns, ifindex, id] of read.all({ host, ends: chunk }) as [number, number, number][]) out.set(endKey(netns, ifindex), id);
+    }
+    return out;
+  };
 }
+
+/** An interface end as a key of `interfaceKeys`' map. */
+export const endKey = (netns: number, ifindex: number) => `${netns}:${ifindex}`;
 
 /** Candidates as stored: their interface keys, sorted, once each. */
 export const candidateText = (keys: number[]) => JSON.stringify([...new Set(keys)].sort((x, y) => x - y));

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { INTERVALS_SQL, convertToIntervals } from './interval-migration.js';
 import { runtimeNamesMigration } from './migration-runtime-names.js';
+import { NAME_SPANS_SQL, convertNameSpans } from './migration-name-spans.js';
 /**
  * The database schema as an ordered list of migrations; migration N brings a
  * database from `user_version` N-1 to N. Never edit a released migration:
@@ -399,4 +400,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'facts stored as intervals of snapshots', sql: INTERVALS_SQL, run: convertToIntervals },
   { version: 6, name: 'routes, rules and neighbours by content', sql: routing },
   { version: 7, name: 'pod and container names from the runtimes\' files', sql: runtimeNamesMigration },
+  { version: 8, name: 'routing lists and runtime names stored as intervals of snapshots', sql: NAME_SPANS_SQL, run: convertNameSpans },
 ];

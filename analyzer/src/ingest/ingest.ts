@@ -4,8 +4,8 @@ import type { FileOutcome, IngestAnswer, Unread } from '../answer/ingest.js';
 import { describeFsError, findBundles } from './find-bundles.js';
 import { snapshotInserter } from './insert-snapshot.js';
 import { normalizeBundle } from './normalize.js';
-import { routingInserter } from './insert-routing.js';
 import { routingRows } from './routing-rows.js';
+import { meteredParser, parsedOnce } from './work-budget.js';
 import { parseUnpacked, unpackBundle, type Unpacked } from './read-bundle.js';
 
 /** What `ingestSources` read: the `ingest` answer (answer/ingest.ts) but for the stores. */
@@ -55,7 +55,6 @@ const BUNDLE_ERROR_PREFIX: Record<BundleError['kind'], string> = {
  */
 export function bundleIngester(db: Database, now: () => Date = () => new Date()): BundleIngester {
   const inserter = snapshotInserter(db);
-  const routing = routingInserter(db);
   const byContent = db.prepare('SELECT snapshot_id FROM snapshots WHERE content_sha256 = ?').pluck();
   const byId = db.prepare('SELECT content_sha256 FROM snapshots WHERE snapshot_id = ?').pluck();
   const log = db.prepare(`INSERT INTO ingest_log (at, source, outcome, snapshot_id, content_sha256, stored_sha256, stored_bytes, reason, duration_ms)
@@ -90,9 +89,10 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
         const seen = byContent.get(u.contentSha256) as string | undefined;
         if (seen !== undefined) return alreadyIn(seen);
         const { bundle, gaps } = parseUnpacked(u);
-        const rows = normalizeBundle(bundle);
+        const parse = parsedOnce(meteredParser());
+        const rows = normalizeBundle(bundle, parse);
         rows.gaps.push(...gaps);
-        const routes = routingRows(bundle);
+        const routes = routingRows(bundle, parse);
         rows.gaps.push(...routes.gaps);
         const outcome: FileOutcome = { path: source, outcome: 'ingested', snapshotId: bundle.snapshotId, host: bundle.host.label, reason: null };
         const result = db.transaction((): FileOutcome => {
@@ -102,7 +102,7 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
           if (other !== undefined) {
             throw new Error(`snapshot ${bundle.snapshotId} is already in the database with different content (sha256 ${other.slice(0, 12)}…, this file ${u.contentSha256.slice(0, 12)}…)`);
           }
-          routing.insert(inserter.insert(rows, u.contentSha256, u.json.byteLength, now().toISOString()), routes.rows);
+          inserter.insert(rows, u.contentSha256, u.json.byteLength, now().toISOString(), routes.rows);
           return record(outcome, u, null, t0);
         }).immediate();
         if (result.outcome === 'ingested') ingested += 1;

@@ -1,16 +1,18 @@
 import type { Database } from 'better-sqlite3';
 import { toDbText, type EndRef } from '@nsnap/shared';
-import { candidateText, interfaceKeys, spanWriter, type Fact, type Facts } from '../db/intervals.js';
-import { runtimeNamesInserter } from './insert-runtime-names.js';
+import { candidateText, endKey, interfaceKeys, spanWriter, type Fact, type Facts } from '../db/intervals.js';
+import { routingInserter } from './insert-routing.js';
+import { runtimeNameFacts } from './insert-runtime-names.js';
 import type { SnapshotRows } from './normalize.js';
+import type { RoutingRow } from './routing-rows.js';
 
 const bool = (v: boolean) => (v ? 1 : 0);
 /** Names go in as `toDbText` keeps them: a byte that is not UTF-8 would otherwise be read back as U+FFFD. */
 const nameOrNull = (name: string | null) => (name === null ? null : toDbText(name));
 
 export interface SnapshotInserter {
-  /** Inserts one snapshot's rows; returns its row id. Call inside a transaction. */
-  insert(rows: SnapshotRows, contentSha256: string, jsonBytes: number, ingestedAt: string): number;
+  /** Inserts one snapshot's rows and its routing lists (routing-rows.ts); returns its row id. Call inside a transaction. */
+  insert(rows: SnapshotRows, contentSha256: string, jsonBytes: number, ingestedAt: string, routing?: RoutingRow[]): number;
 }
 
 /** Prepares every statement once, for a whole ingest run. */
@@ -29,11 +31,11 @@ export function snapshotInserter(db: Database): SnapshotInserter {
   };
 
   const writer = spanWriter(db);
-  const keyOf = interfaceKeys(db);
-  const runtimeNames = runtimeNamesInserter(db);
+  const keysOf = interfaceKeys(db);
+  const routingSets = routingInserter(db);
 
   return {
-    insert(rows, contentSha256, jsonBytes, ingestedAt) {
+    insert(rows, contentSha256, jsonBytes, ingestedAt, routing = []) {
       const b = rows.bundle;
       const host = (s.host.get(b.host.label) as { id: number }).id;
       const id = Number(
@@ -64,22 +66,23 @@ export function snapshotInserter(db: Database): SnapshotInserter {
       for (const p of b.probes) s.probe.run(id, p.name, bool(p.ok), p.durationMs, p.error);
       for (const g of rows.gaps) s.gap.run(id, g.source, g.probe, g.subject, g.reason, g.detail);
       s.unforget.run(b.snapshotId);
-      writer.apply(host, { row: id, at: rows.takenAt }, factsOf(rows, (netns, ifindex) => keyOf(host, netns, ifindex)));
-      runtimeNames(id, b.runtimeNames);
+      const keys = keysOf(host, rows.interfaces.map(({ netns, link }) => [netns, link.ifindex] as const));
+      const keyOf = (netns: number, ifindex: number) => keys.get(endKey(netns, ifindex)) as number;
+      writer.apply(host, { row: id, at: rows.takenAt }, { ...factsOf(rows, keyOf), routing: routingSets.facts(routing), ...runtimeNameFacts(b.runtimeNames) });
       return id;
     },
   };
 }
 
 /**
- * A snapshot's rows as facts (columns of `SPAN_TABLES`), with names as `toDbText` keeps them and
+ * A snapshot's rows as facts (columns of `SPAN_TABLES`; routing and runtime names come apart), with names as `toDbText` keeps them and
  * interfaces named by their keys. A link or candidate naming an interface no dump holds is a bug of
  * the correlation: refused, as the foreign keys of schema 4 refused it.
  */
-export function factsOf(rows: SnapshotRows, keyOf: (netns: number, ifindex: number) => number): Facts {
-  const dumped = new Set(rows.interfaces.map(({ netns, link }) => `${netns}:${link.ifindex}`));
+export function factsOf(rows: SnapshotRows, keyOf: (netns: number, ifindex: number) => number): Omit<Facts, 'routing' | 'runtimePods' | 'runtimeContainers'> {
+  const dumped = new Set(rows.interfaces.map(({ netns, link }) => endKey(netns, link.ifindex)));
   const end = (e: EndRef): number => {
-    if (!dumped.has(`${e.netns}:${e.ifindex}`)) throw new Error(`correlation names interface ${e.ifname} #${e.ifindex} in netns ${e.netns}, which no dump holds`);
+    if (!dumped.has(endKey(e.netns, e.ifindex))) throw new Error(`correlation names interface ${e.ifname} #${e.ifindex} in netns ${e.netns}, which no dump holds`);
     return keyOf(e.netns, e.ifindex);
   };
   return {

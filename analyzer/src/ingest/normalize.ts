@@ -1,4 +1,4 @@
-import { LIMITS, containerFromCgroup, correlateBundle, issueCount, type Bundle, type ContainerRef, type EndRef, type Link, type Method, type NsidMapEntry, type UnpairedReason } from '@nsnap/shared';
+import { LIMITS, containerFromCgroup, correlateBundle, issueCount, type Bundle, type ContainerRef, type DumpParser, type EndRef, type Link, type Method, type NsidMapEntry, type UnpairedReason } from '@nsnap/shared';
 import { boundLink } from './bound-link.js';
 import { meteredParser } from './work-budget.js';
 
@@ -82,10 +82,10 @@ function containerOf(cgroup: string): ContainerRef | null {
  * Turns a validated bundle into rows: the shared parsers read each
  * namespace's dump, the shared correlation pairs veths and resolves lowers
  * and masters, cgroups name containers. Pure; what could not be read becomes
- * an `ingest` gap next to the collector's own.
+ * an `ingest` gap next to the collector's own. `parse` reads a dump (metered: work-budget.ts).
  */
-export function normalizeBundle(bundle: Bundle): SnapshotRows {
-  const { view, correlation } = correlateBundle(bundle, meteredParser());
+export function normalizeBundle(bundle: Bundle, parse: DumpParser = meteredParser()): SnapshotRows {
+  const { view, correlation } = correlateBundle(bundle, parse);
   const gaps: GapRow[] = bundle.gaps.map((g) => ({ source: 'collector', ...g }));
   // The first listing of a namespace is the one used (a second is a gap, see viewBundle).
   const captured = new Map<number, Bundle['namespaces'][number]>();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BATCH_COMMANDS, batchFamily, parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type Capture, type RoutingEntry, type RoutingFacts, type RoutingKind } from '@nsnap/shared';
+import { BATCH_COMMANDS, batchFamily, parseCapture, routingFromDump, ROUTING_KINDS, SPECS, type Bundle, type Capture, type DumpParser, type RoutingEntry, type RoutingFacts, type RoutingKind } from '@nsnap/shared';
 import type { GapRow } from './normalize.js';
 
 const ASKED = Object.entries(BATCH_COMMANDS).filter(([, kind]) => kind === 'routes' || kind === 'rules' || kind === 'neighbours').map(([command]) => command);
@@ -16,9 +16,9 @@ export interface RoutingRow {
  * The routes, rules and neighbours of every namespace a bundle captured,
  * from its link dump (spec table: a `namespace-dump` capture). A list the
  * dump does not hold gives no row; entries the parser skipped are one ingest
- * gap per namespace. Pure.
+ * gap per namespace. Pure; `parse` may be the one normalize used (work-budget.ts `parsedOnce`).
  */
-export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: RoutingRow[]; gaps: GapRow[] } {
+export function routingRows(bundle: Pick<Bundle, 'namespaces'>, parse: DumpParser = parseCapture): { rows: RoutingRow[]; gaps: GapRow[] } {
   const rows: RoutingRow[] = [];
   const gaps: GapRow[] = [];
   const seen = new Set<number>();
@@ -30,7 +30,7 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: Routing
     // The main batch (the first, as the correlation takes it) and the `ip -6` rules beside it (collectors since IPv6 rules).
     const main = dumps.find((c) => batchFamily(c.argv) === null);
     const inet6 = dumps.find((c) => batchFamily(c.argv) === 'inet6');
-    const parsed = [main, inet6].map((c) => (c ? routingOf(c) : null));
+    const parsed = [main, inet6].map((c) => (c ? routingOf(c, parse) : null));
     if (parsed.every((p) => p === null)) continue;
     const [first, second] = parsed;
     const facts: RoutingFacts = first?.facts ?? { routes: null, rules: null, neighbours: null };
@@ -48,9 +48,9 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>): { rows: Routing
 }
 
 /** A batch's routing lists, or null when it asked for none (bundles of earlier collectors: not parsed a second time) or gave no usable output. */
-function routingOf(capture: Capture): ReturnType<typeof routingFromDump> | null {
+function routingOf(capture: Capture, parse: DumpParser): ReturnType<typeof routingFromDump> | null {
   if (!ASKED.some((command) => capture.stdin?.includes(command))) return null;
-  const dump = parseCapture(capture);
+  const dump = parse(capture);
   return dump.status === 'parsed' ? routingFromDump(dump.value, batchFamily(capture.argv)) : null;
 }
 
