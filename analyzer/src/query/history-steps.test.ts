@@ -7,7 +7,6 @@ import { BundleBuilder, type NamespaceSpec } from '../../../test/support/bundle-
 import { migrate } from '../db/migrate.js';
 import { snapshotInserter } from '../ingest/insert-snapshot.js';
 import { normalizeBundle } from '../ingest/normalize.js';
-import { routingInserter } from '../ingest/insert-routing.js';
 import { routingRows } from '../ingest/routing-rows.js';
 import { loadForDiff } from './diff-snapshots.js';
 import { historyRange, walkHistory } from './history.js';
@@ -98,10 +97,9 @@ function database(bundles: Bundle[]): Sqlite.Database {
   const db = new Sqlite(':memory:');
   migrate(db);
   const inserter = snapshotInserter(db);
-  const routing = routingInserter(db);
   for (const bundle of bundles) {
     const sha = createHash('sha256').update(JSON.stringify(bundle)).digest('hex');
-    db.transaction(() => routing.insert(inserter.insert(normalizeBundle(bundle), sha, 1, '2026-11-29T12:00:00.000Z'), routingRows(bundle).rows)).immediate();
+    db.transaction(() => inserter.insert(normalizeBundle(bundle), sha, 1, '2026-11-29T12:00:00.000Z', routingRows(bundle).rows)).immediate();
   }
   return db;
 }
