@@ -162,8 +162,10 @@ describe('runtime name tables', () => {
   });
 
   it('the lookups use indexes', () => {
-    db.exec('ANALYZE');
-    const tables = ['runtime_pods', 'runtime_containers', 'containers'];
+    // Since migration 8 the names are spans behind views of the old names: the plan reads the span tables.
+    // Without statistics, as routing-cascade.test.ts does: ANALYZE of a one-snapshot database tells the
+    // planner these tables are tiny, and a scan is then its right choice.
+    const tables = ['runtime_pod_spans', 'runtime_container_spans', 'container_spans'];
     assertNoFullScan(planOf(db, RUNTIME_NAMES_SQL.byId, [1, WEB]), tables);
     assertNoFullScan(planOf(db, RUNTIME_NAMES_SQL.podsByUid, { snapshot: 1, uid: POD_UID }), tables);
     assertNoFullScan(planOf(db, RUNTIME_NAMES_SQL.idsByName, [1, 'web-1']), tables);
