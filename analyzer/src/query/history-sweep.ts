@@ -22,9 +22,8 @@ export const SWEEP_SQL = {
   containers: SPANS('container_spans', 'netns, runtime, container_id, pod_uid'),
   interfaces: SPANS('interface_spans', 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
   pairs: SPANS("link_spans", 'a, b, relation'),
-  /** Routes, rules and neighbours of every snapshot of the range: which set each namespace's list is. */
-  routing: `SELECT snapshot, netns, kind, routing_set FROM namespace_routing WHERE snapshot IN
-    (SELECT id FROM snapshots WHERE host = (SELECT id FROM hosts WHERE label = @host) AND taken_at >= @since AND taken_at <= @until)`,
+  /** Routes, rules and neighbours: which set each namespace's list is, over spans of snapshots. */
+  routing: SPANS('routing_spans', 'netns, kind, routing_set'),
   routingEntries: 'SELECT key, text FROM routing_entries WHERE routing_set = ? ORDER BY position',
   gaps: `SELECT g.snapshot, g.source, g.probe, g.subject, g.reason, g.detail FROM snapshots s JOIN gaps g ON g.snapshot = s.id
     WHERE s.host = (SELECT id FROM hosts WHERE label = @host) AND s.taken_at >= @since AND s.taken_at <= @until ORDER BY g.snapshot, g.id`,
@@ -178,7 +177,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     list.push({ source, probe, subject, reason, detail } as GapView);
   }
   let lastGaps: GapView[] = [];
-  const lists = routingLists(db, range);
+  const lists = routingLists(db, read(SWEEP_SQL.routing, 0));
   const parse = textParsers();
 
   // An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces.
@@ -329,8 +328,8 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       for (const p of before) if (!now.has(p)) pairsChanged.add(p);
       kept = now;
     }
-    const changed = lists.step(ref.row);
-    if (changed.size > 0) {
+    const changed = lists.step(i);
+    if (changed) {
       routing = new Map(routing);
       for (const [n, r] of changed) {
         touched.add(n);
@@ -359,16 +358,10 @@ function sameGaps(a: GapView[], b: GapView[]): boolean {
 }
 
 /**
- * The routing lists of a range, read in one query, handed out snapshot by snapshot as what changed:
+ * The routing lists of a range from their spans, handed out snapshot by snapshot as what changed:
  * each namespace whose lists are other sets than at the snapshot before, with its lists (null: none).
  */
-function routingLists(db: Database, range: { host: string; since: string; until: string }) {
-  const bySnapshot = new Map<number, [number, RoutingKind, number][]>();
-  for (const r of db.prepare(SWEEP_SQL.routing).raw().all(range) as [number, number, RoutingKind, number][]) {
-    let list = bySnapshot.get(r[0]);
-    if (!list) bySnapshot.set(r[0], (list = []));
-    list.push([r[1], r[2], r[3]]);
-  }
+function routingLists(db: Database, spans: Sweep) {
   const entriesSql = db.prepare(SWEEP_SQL.routingEntries).raw();
   const entries = new Map<number, RoutingEntry[]>();
   const entriesOf = (set: number) => {
@@ -376,19 +369,27 @@ function routingLists(db: Database, range: { host: string; since: string; until:
     if (!list) entries.set(set, (list = (entriesSql.all(set) as [string, string][]).map(([key, text]) => ({ key: fromDbText(key), text: fromDbText(text) }))));
     return list;
   };
-  let sets = new Map<number, Record<RoutingKind, number | null>>();
+  const sets = new Map<number, Record<RoutingKind, number | null>>();
   const same = (x: Record<RoutingKind, number | null>, y: Record<RoutingKind, number | null> | undefined) => y !== undefined && x.routes === y.routes && x.rules === y.rules && x.neighbours === y.neighbours;
   return {
-    step(snapshot: number): Map<number, NamespaceRouting | null> {
-      const now = new Map<number, Record<RoutingKind, number | null>>();
-      for (const [netns, kind, set] of bySnapshot.get(snapshot) ?? []) {
-        let ns = now.get(netns);
-        if (!ns) now.set(netns, (ns = { routes: null, rules: null, neighbours: null }));
-        ns[kind] = set;
-      }
+    /** Moves to ordinal `i`: only the namespaces with a span starting or ending there can change. */
+    step(i: number): Map<number, NamespaceRouting | null> | null {
+      const { removed, added } = spans.step(i);
+      if (removed.length === 0 && added.length === 0) return null;
+      const candidates = new Set<number>();
+      for (const list of [removed, added]) for (const r of list) candidates.add(r[FACT] as number);
       const changed = new Map<number, NamespaceRouting | null>();
-      for (const [netns, ns] of now) {
+      for (const netns of candidates) {
+        const held = spans.byNetns.get(netns);
+        if (!held || held.size === 0) {
+          if (sets.delete(netns)) changed.set(netns, null);
+          continue;
+        }
+        const ns: Record<RoutingKind, number | null> = { routes: null, rules: null, neighbours: null };
+        // In span order, as the view lists them: the last row of a kind wins, as before.
+        for (const r of held) ns[r[FACT + 1] as RoutingKind] = r[FACT + 2] as number;
         if (same(ns, sets.get(netns))) continue;
+        sets.set(netns, ns);
         const lists = { routes: null, rules: null, neighbours: null } as NamespaceRouting;
         for (const kind of ['routes', 'rules', 'neighbours'] as const) {
           const set = ns[kind];
@@ -396,9 +397,7 @@ function routingLists(db: Database, range: { host: string; since: string; until:
         }
         changed.set(netns, lists);
       }
-      for (const netns of sets.keys()) if (!now.has(netns)) changed.set(netns, null);
-      sets = now;
-      return changed;
+      return changed.size > 0 ? changed : null;
     },
   };
 }
