@@ -59,10 +59,35 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
   return start <= end ? [start, end] : null;
 }
 
+const NONE: SpanRow[] = [];
+
+/** Rows bucketed by ordinal, in row order within one (a counting sort): one flat list, not a list per snapshot. */
+class Buckets {
+  private readonly rows: SpanRow[];
+  private readonly start: Int32Array;
+  constructor(rows: SpanRow[], at: Int32Array, size: number) {
+    this.start = new Int32Array(size + 1);
+    for (const o of at) if (o >= 0) (this.start[o + 1] as number)++;
+    for (let i = 0; i < size; i++) this.start[i + 1] = (this.start[i + 1] as number) + (this.start[i] as number);
+    const next = this.start.slice(0, size);
+    this.rows = new Array<SpanRow>(this.start[size] as number);
+    for (let k = 0; k < rows.length; k++) {
+      const o = at[k] as number;
+      if (o >= 0) this.rows[(next[o] as number)++] = rows[k] as SpanRow;
+    }
+  }
+
+  at(i: number): SpanRow[] {
+    const from = this.start[i] as number;
+    const to = this.start[i + 1] as number;
+    return from === to ? NONE : this.rows.slice(from, to);
+  }
+}
+
 /** A table's spans as add/remove events per ordinal, and the rows held at the current one, also by namespace. */
 class Sweep {
-  private readonly adds: SpanRow[][];
-  private readonly removes: SpanRow[][];
+  private readonly adds: Buckets;
+  private readonly removes: Buckets;
   readonly held = new Set<SpanRow>();
   /** The rows held now by namespace (`netnsAt`: the fact column naming it; rows without one are left out). */
   readonly byNetns = new Map<number, Set<SpanRow>>();
@@ -71,20 +96,22 @@ class Sweep {
     snaps: SnapshotRef[],
     private readonly netnsAt: number,
   ) {
-    this.adds = snaps.map(() => []);
-    this.removes = snaps.map(() => []);
-    for (const r of rows) {
-      const o = ordinals(snaps, r);
+    const starts = new Int32Array(rows.length).fill(-1);
+    const ends = new Int32Array(rows.length).fill(-1);
+    for (let k = 0; k < rows.length; k++) {
+      const o = ordinals(snaps, rows[k] as SpanRow);
       if (!o) continue;
-      (this.adds[o[0]] as SpanRow[]).push(r);
-      if (o[1] + 1 < snaps.length) (this.removes[o[1] + 1] as SpanRow[]).push(r);
+      starts[k] = o[0];
+      if (o[1] + 1 < snaps.length) ends[k] = o[1] + 1;
     }
+    this.adds = new Buckets(rows, starts, snaps.length);
+    this.removes = new Buckets(rows, ends, snaps.length);
   }
 
   /** Moves to ordinal `i`; gives the rows that ended and started there. */
   step(i: number): { removed: SpanRow[]; added: SpanRow[] } {
-    const added = this.adds[i] as SpanRow[];
-    const removed = this.removes[i] as SpanRow[];
+    const added = this.adds.at(i);
+    const removed = this.removes.at(i);
     for (const r of removed) {
       this.held.delete(r);
       const n = this.netnsOf(r);
