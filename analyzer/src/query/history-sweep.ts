@@ -197,12 +197,14 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     interfaces: read(SWEEP_SQL.interfaces, 1),
     pairs: read(SWEEP_SQL.pairs, 0),
   };
-  const gaps = new Map<number, GapView[]>();
-  for (const [snapshot, source, probe, subject, reason, detail] of db.prepare(SWEEP_SQL.gaps).raw().all(range) as [number, ...string[]][]) {
-    let list = gaps.get(snapshot);
-    if (!list) gaps.set(snapshot, (list = []));
-    list.push({ source, probe, subject, reason, detail } as GapView);
+  // Rows as read, per snapshot: a list of gaps is made only when it differs from the snapshot before's.
+  const gaps = new Map<number, GapRow[]>();
+  for (const r of db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) {
+    let list = gaps.get(r[0]);
+    if (!list) gaps.set(r[0], (list = []));
+    list.push(r);
   }
+  let lastRows: GapRow[] = [];
   let lastGaps: GapView[] = [];
   const lists = routingLists(db, read(SWEEP_SQL.routing, 0));
   const parse = textParsers();
@@ -369,17 +371,23 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     const named = withOwners ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }]))) : null;
     // The same gaps as the snapshot before (most hosts report the same few each time): the same list, which `diffLoaded` skips.
     const own = gaps.get(ref.row) ?? [];
-    if (!sameGaps(own, lastGaps)) lastGaps = own;
+    if (!sameGaps(own, lastRows)) {
+      lastRows = own;
+      lastGaps = own.map((r) => ({ source: r[1], probe: r[2], subject: r[3], reason: r[4], detail: r[5] }) as GapView);
+    }
     yield { ref, state, gaps: lastGaps, owners: named, routing, ...(unique ? { touched: { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() } } : {}) };
   }
 }
 
-function sameGaps(a: GapView[], b: GapView[]): boolean {
+/** A row of `SWEEP_SQL.gaps`: snapshot, source, probe, subject, reason, detail. */
+type GapRow = [number, string, string, string, string, string];
+
+function sameGaps(a: GapRow[], b: GapRow[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] as GapView;
-    const y = b[i] as GapView;
-    if (x.source !== y.source || x.probe !== y.probe || x.subject !== y.subject || x.reason !== y.reason || x.detail !== y.detail) return false;
+    const x = a[i] as GapRow;
+    const y = b[i] as GapRow;
+    for (let k = 1; k < 6; k++) if (x[k] !== y[k]) return false;
   }
   return true;
 }
