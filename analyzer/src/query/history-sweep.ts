@@ -8,6 +8,7 @@ import type { InterfaceState, NamespaceState } from '../diff/state.js';
 import { interfaceState, stateFromRows, textParsers, type InterfaceRow } from './load-state.js';
 import { hostFirstOrder } from './peers.js';
 import { ownersFromRows, withRuntimeNames, type OwnerRows } from './owners.js';
+import { RuntimeNames } from './runtime-names.js';
 import type { NamespaceRouting } from './routing.js';
 import type { SnapshotRef } from './select.js';
 
@@ -208,6 +209,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
   let lastGaps: GapView[] = [];
   const lists = routingLists(db, read(SWEEP_SQL.routing, 0));
   const parse = textParsers();
+  const runtimeNames = withOwners ? new RuntimeNames(db) : null;
 
   // An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces.
   const netnsOfKey = new Map<number, number>();
@@ -368,7 +370,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     }
     const state: SnapshotState = { snapshot: { id: ref.id, host: ref.host, bootId: ref.bootId, takenAt: ref.takenAt }, namespaces: order.map((n) => (built.get(n) as Built).state), pairs, unreadable };
     // Names come per snapshot (runtime_containers is not a span table), on copies: `owners` is kept across steps.
-    const named = withOwners ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }]))) : null;
+    const named = runtimeNames ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }])), runtimeNames) : null;
     // The same gaps as the snapshot before (most hosts report the same few each time): the same list, which `diffLoaded` skips.
     const own = gaps.get(ref.row) ?? [];
     if (!sameGaps(own, lastRows)) {
