@@ -25,7 +25,11 @@ export function carryOver(prev: SnapshotState, cur: SnapshotState, d: Pick<Snaps
     const old = before.get(ns.netns);
     if (!hiddenNow.has(ns.netns) || !old?.captured) return ns;
     carried.add(ns.netns);
-    return { ...ns, captured: true, interfaces: old.interfaces, carriedFrom: since(old) };
+    // Carried from this very object last time: the same fields again, so the same object (`history` skips a namespace that is itself on both sides).
+    if (old.carriedFrom !== undefined && carriedOf.get(old) === ns) return old;
+    const out = { ...ns, captured: true, interfaces: old.interfaces, carriedFrom: since(old) };
+    carriedOf.set(out, ns);
+    return out;
   });
   for (const inode of unknown) {
     const old = before.get(inode);
@@ -35,9 +39,24 @@ export function carryOver(prev: SnapshotState, cur: SnapshotState, d: Pick<Snaps
     namespaces.push({ ...old, carriedFrom: since(old) });
   }
   const touches = (e: EndState) => carried.has(e.netns);
-  const pairs = [...cur.pairs];
-  for (const p of prev.pairs) if (touches(p.a) || touches(p.b)) pairs.push(p);
-  return { ...cur, namespaces, pairs: dedupe(pairs) };
+  const kept: Pair[] = [];
+  for (const p of prev.pairs) if (touches(p.a) || touches(p.b)) kept.push(p);
+  return { ...cur, namespaces, pairs: dedupedOnce(cur.pairs, kept) };
+}
+
+type Pair = SnapshotState['pairs'][number];
+
+/** The namespace state each carried one was made from. */
+const carriedOf = new WeakMap<NamespaceState, NamespaceState>();
+
+/** `dedupe` of one list and the pairs kept, once: `history` hands the same list and the same kept pairs on while no pair changes. */
+const deduped = new WeakMap<Pair[], { kept: Pair[]; out: Pair[] }>();
+function dedupedOnce(pairs: Pair[], kept: Pair[]): Pair[] {
+  const last = deduped.get(pairs);
+  if (last && last.kept.length === kept.length && last.kept.every((p, i) => p === kept[i])) return last.out;
+  const out = dedupe(kept.length > 0 ? [...pairs, ...kept] : pairs);
+  deduped.set(pairs, { kept, out });
+  return out;
 }
 
 const endText = (e: EndState) => `${e.netns}/${e.ifindex}`;

@@ -8,6 +8,7 @@ import type { InterfaceState, NamespaceState } from '../diff/state.js';
 import { interfaceState, stateFromRows, textParsers, type InterfaceRow } from './load-state.js';
 import { hostFirstOrder } from './peers.js';
 import { ownersFromRows, withRuntimeNames, type OwnerRows } from './owners.js';
+import { RuntimeNames } from './runtime-names.js';
 import type { NamespaceRouting } from './routing.js';
 import type { SnapshotRef } from './select.js';
 
@@ -22,9 +23,8 @@ export const SWEEP_SQL = {
   containers: SPANS('container_spans', 'netns, runtime, container_id, pod_uid'),
   interfaces: SPANS('interface_spans', 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
   pairs: SPANS("link_spans", 'a, b, relation'),
-  /** Routes, rules and neighbours of every snapshot of the range: which set each namespace's list is. */
-  routing: `SELECT snapshot, netns, kind, routing_set FROM namespace_routing WHERE snapshot IN
-    (SELECT id FROM snapshots WHERE host = (SELECT id FROM hosts WHERE label = @host) AND taken_at >= @since AND taken_at <= @until)`,
+  /** Routes, rules and neighbours: which set each namespace's list is, over spans of snapshots. */
+  routing: SPANS('routing_spans', 'netns, kind, routing_set'),
   routingEntries: 'SELECT key, text FROM routing_entries WHERE routing_set = ? ORDER BY position',
   gaps: `SELECT g.snapshot, g.source, g.probe, g.subject, g.reason, g.detail FROM snapshots s JOIN gaps g ON g.snapshot = s.id
     WHERE s.host = (SELECT id FROM hosts WHERE label = @host) AND s.taken_at >= @since AND s.taken_at <= @until ORDER BY g.snapshot, g.id`,
@@ -60,10 +60,35 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
   return start <= end ? [start, end] : null;
 }
 
+const NONE: SpanRow[] = [];
+
+/** Rows bucketed by ordinal, in row order within one (a counting sort): one flat list, not a list per snapshot. */
+class Buckets {
+  private readonly rows: SpanRow[];
+  private readonly start: Int32Array;
+  constructor(rows: SpanRow[], at: Int32Array, size: number) {
+    this.start = new Int32Array(size + 1);
+    for (const o of at) if (o >= 0) (this.start[o + 1] as number)++;
+    for (let i = 0; i < size; i++) this.start[i + 1] = (this.start[i + 1] as number) + (this.start[i] as number);
+    const next = this.start.slice(0, size);
+    this.rows = new Array<SpanRow>(this.start[size] as number);
+    for (let k = 0; k < rows.length; k++) {
+      const o = at[k] as number;
+      if (o >= 0) this.rows[(next[o] as number)++] = rows[k] as SpanRow;
+    }
+  }
+
+  at(i: number): SpanRow[] {
+    const from = this.start[i] as number;
+    const to = this.start[i + 1] as number;
+    return from === to ? NONE : this.rows.slice(from, to);
+  }
+}
+
 /** A table's spans as add/remove events per ordinal, and the rows held at the current one, also by namespace. */
 class Sweep {
-  private readonly adds: SpanRow[][];
-  private readonly removes: SpanRow[][];
+  private readonly adds: Buckets;
+  private readonly removes: Buckets;
   readonly held = new Set<SpanRow>();
   /** The rows held now by namespace (`netnsAt`: the fact column naming it; rows without one are left out). */
   readonly byNetns = new Map<number, Set<SpanRow>>();
@@ -72,20 +97,22 @@ class Sweep {
     snaps: SnapshotRef[],
     private readonly netnsAt: number,
   ) {
-    this.adds = snaps.map(() => []);
-    this.removes = snaps.map(() => []);
-    for (const r of rows) {
-      const o = ordinals(snaps, r);
+    const starts = new Int32Array(rows.length).fill(-1);
+    const ends = new Int32Array(rows.length).fill(-1);
+    for (let k = 0; k < rows.length; k++) {
+      const o = ordinals(snaps, rows[k] as SpanRow);
       if (!o) continue;
-      (this.adds[o[0]] as SpanRow[]).push(r);
-      if (o[1] + 1 < snaps.length) (this.removes[o[1] + 1] as SpanRow[]).push(r);
+      starts[k] = o[0];
+      if (o[1] + 1 < snaps.length) ends[k] = o[1] + 1;
     }
+    this.adds = new Buckets(rows, starts, snaps.length);
+    this.removes = new Buckets(rows, ends, snaps.length);
   }
 
   /** Moves to ordinal `i`; gives the rows that ended and started there. */
   step(i: number): { removed: SpanRow[]; added: SpanRow[] } {
-    const added = this.adds[i] as SpanRow[];
-    const removed = this.removes[i] as SpanRow[];
+    const added = this.adds.at(i);
+    const removed = this.removes.at(i);
     for (const r of removed) {
       this.held.delete(r);
       const n = this.netnsOf(r);
@@ -171,15 +198,18 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     interfaces: read(SWEEP_SQL.interfaces, 1),
     pairs: read(SWEEP_SQL.pairs, 0),
   };
-  const gaps = new Map<number, GapView[]>();
-  for (const [snapshot, source, probe, subject, reason, detail] of db.prepare(SWEEP_SQL.gaps).raw().all(range) as [number, ...string[]][]) {
-    let list = gaps.get(snapshot);
-    if (!list) gaps.set(snapshot, (list = []));
-    list.push({ source, probe, subject, reason, detail } as GapView);
+  // Rows as read, per snapshot: a list of gaps is made only when it differs from the snapshot before's.
+  const gaps = new Map<number, GapRow[]>();
+  for (const r of db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) {
+    let list = gaps.get(r[0]);
+    if (!list) gaps.set(r[0], (list = []));
+    list.push(r);
   }
+  let lastRows: GapRow[] = [];
   let lastGaps: GapView[] = [];
-  const lists = routingLists(db, range);
+  const lists = routingLists(db, read(SWEEP_SQL.routing, 0));
   const parse = textParsers();
+  const runtimeNames = withOwners ? new RuntimeNames(db) : null;
 
   // An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces.
   const netnsOfKey = new Map<number, number>();
@@ -329,8 +359,8 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       for (const p of before) if (!now.has(p)) pairsChanged.add(p);
       kept = now;
     }
-    const changed = lists.step(ref.row);
-    if (changed.size > 0) {
+    const changed = lists.step(i);
+    if (changed) {
       routing = new Map(routing);
       for (const [n, r] of changed) {
         touched.add(n);
@@ -340,35 +370,35 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     }
     const state: SnapshotState = { snapshot: { id: ref.id, host: ref.host, bootId: ref.bootId, takenAt: ref.takenAt }, namespaces: order.map((n) => (built.get(n) as Built).state), pairs, unreadable };
     // Names come per snapshot (runtime_containers is not a span table), on copies: `owners` is kept across steps.
-    const named = withOwners ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }]))) : null;
+    const named = runtimeNames ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }])), runtimeNames) : null;
     // The same gaps as the snapshot before (most hosts report the same few each time): the same list, which `diffLoaded` skips.
     const own = gaps.get(ref.row) ?? [];
-    if (!sameGaps(own, lastGaps)) lastGaps = own;
+    if (!sameGaps(own, lastRows)) {
+      lastRows = own;
+      lastGaps = own.map((r) => ({ source: r[1], probe: r[2], subject: r[3], reason: r[4], detail: r[5] }) as GapView);
+    }
     yield { ref, state, gaps: lastGaps, owners: named, routing, ...(unique ? { touched: { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() } } : {}) };
   }
 }
 
-function sameGaps(a: GapView[], b: GapView[]): boolean {
+/** A row of `SWEEP_SQL.gaps`: snapshot, source, probe, subject, reason, detail. */
+type GapRow = [number, string, string, string, string, string];
+
+function sameGaps(a: GapRow[], b: GapRow[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] as GapView;
-    const y = b[i] as GapView;
-    if (x.source !== y.source || x.probe !== y.probe || x.subject !== y.subject || x.reason !== y.reason || x.detail !== y.detail) return false;
+    const x = a[i] as GapRow;
+    const y = b[i] as GapRow;
+    for (let k = 1; k < 6; k++) if (x[k] !== y[k]) return false;
   }
   return true;
 }
 
 /**
- * The routing lists of a range, read in one query, handed out snapshot by snapshot as what changed:
+ * The routing lists of a range from their spans, handed out snapshot by snapshot as what changed:
  * each namespace whose lists are other sets than at the snapshot before, with its lists (null: none).
  */
-function routingLists(db: Database, range: { host: string; since: string; until: string }) {
-  const bySnapshot = new Map<number, [number, RoutingKind, number][]>();
-  for (const r of db.prepare(SWEEP_SQL.routing).raw().all(range) as [number, number, RoutingKind, number][]) {
-    let list = bySnapshot.get(r[0]);
-    if (!list) bySnapshot.set(r[0], (list = []));
-    list.push([r[1], r[2], r[3]]);
-  }
+function routingLists(db: Database, spans: Sweep) {
   const entriesSql = db.prepare(SWEEP_SQL.routingEntries).raw();
   const entries = new Map<number, RoutingEntry[]>();
   const entriesOf = (set: number) => {
@@ -376,19 +406,27 @@ function routingLists(db: Database, range: { host: string; since: string; until:
     if (!list) entries.set(set, (list = (entriesSql.all(set) as [string, string][]).map(([key, text]) => ({ key: fromDbText(key), text: fromDbText(text) }))));
     return list;
   };
-  let sets = new Map<number, Record<RoutingKind, number | null>>();
+  const sets = new Map<number, Record<RoutingKind, number | null>>();
   const same = (x: Record<RoutingKind, number | null>, y: Record<RoutingKind, number | null> | undefined) => y !== undefined && x.routes === y.routes && x.rules === y.rules && x.neighbours === y.neighbours;
   return {
-    step(snapshot: number): Map<number, NamespaceRouting | null> {
-      const now = new Map<number, Record<RoutingKind, number | null>>();
-      for (const [netns, kind, set] of bySnapshot.get(snapshot) ?? []) {
-        let ns = now.get(netns);
-        if (!ns) now.set(netns, (ns = { routes: null, rules: null, neighbours: null }));
-        ns[kind] = set;
-      }
+    /** Moves to ordinal `i`: only the namespaces with a span starting or ending there can change. */
+    step(i: number): Map<number, NamespaceRouting | null> | null {
+      const { removed, added } = spans.step(i);
+      if (removed.length === 0 && added.length === 0) return null;
+      const candidates = new Set<number>();
+      for (const list of [removed, added]) for (const r of list) candidates.add(r[FACT] as number);
       const changed = new Map<number, NamespaceRouting | null>();
-      for (const [netns, ns] of now) {
+      for (const netns of candidates) {
+        const held = spans.byNetns.get(netns);
+        if (!held || held.size === 0) {
+          if (sets.delete(netns)) changed.set(netns, null);
+          continue;
+        }
+        const ns: Record<RoutingKind, number | null> = { routes: null, rules: null, neighbours: null };
+        // In span order, as the view lists them: the last row of a kind wins, as before.
+        for (const r of held) ns[r[FACT + 1] as RoutingKind] = r[FACT + 2] as number;
         if (same(ns, sets.get(netns))) continue;
+        sets.set(netns, ns);
         const lists = { routes: null, rules: null, neighbours: null } as NamespaceRouting;
         for (const kind of ['routes', 'rules', 'neighbours'] as const) {
           const set = ns[kind];
@@ -396,9 +434,7 @@ function routingLists(db: Database, range: { host: string; since: string; until:
         }
         changed.set(netns, lists);
       }
-      for (const netns of sets.keys()) if (!now.has(netns)) changed.set(netns, null);
-      sets = now;
-      return changed;
+      return changed.size > 0 ? changed : null;
     },
   };
 }

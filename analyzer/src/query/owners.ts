@@ -28,9 +28,12 @@ export function loadOwners(db: Database, snapshot: number): Map<number, Owners> 
   );
 }
 
-/** The containers' names from the runtimes' files of that snapshot (runtime_containers, runtime_pods), where they agree. */
-export function withRuntimeNames(db: Database, snapshot: number, owners: Map<number, Owners>): Map<number, Owners> {
-  const runtimeNames = new RuntimeNames(db).at(snapshot);
+/**
+ * The containers' names from the runtimes' files of that snapshot (runtime_containers, runtime_pods), where they agree.
+ * `names` read for another snapshot before (`history`) keeps its prepared statements.
+ */
+export function withRuntimeNames(db: Database, snapshot: number, owners: Map<number, Owners>, names: RuntimeNames = new RuntimeNames(db)): Map<number, Owners> {
+  const runtimeNames = names.at(snapshot);
   for (const ns of owners.values()) ns.containers = runtimeNames.name(ns.containers);
   return owners;
 }
