@@ -87,6 +87,24 @@ describe('progress on stderr', () => {
     expect(stderr.endsWith(ERASE)).toBe(true);
   });
 
+  it('report of a range with --progress always: the timeline work drawn within the width, erased before the summary', async () => {
+    const database = fresh();
+    expect((await nsnap(['ingest', '-q', store, '--db', database])).exitCode).toBe(0);
+    const out = path.join(dir, 'range.html');
+    const r = await nsnap(['report', '--since', '2026-11-29', '--progress', 'always', '--out', out, '--db', database]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const stderr = String(r.stderr);
+    const { drawn, rows } = screen(stderr);
+    expect(drawn.some((l) => /^timeline: \d+\/7 snapshots compared…$/.test(l)), drawn.join(' | ')).toBe(true);
+    for (const line of drawn) expect([...line].length, line).toBeLessThan(WIDTH);
+    expect(rows).toEqual([expect.stringMatching(/^nsnap: report: wrote .*range\.html/)]);
+    expect(stderr).toMatch(/\r\x1b\[Knsnap: report: wrote/);
+    // --quiet: neither the progress nor the summary.
+    const quiet = await nsnap(['report', '--since', '2026-11-29', '--progress', 'always', '--quiet', '--out', out, '--db', database]);
+    expect(quiet.exitCode, String(quiet.stderr)).toBe(0);
+    expect(String(quiet.stderr)).toBe('');
+  });
+
   it('nothing redrawn without a terminal (auto), with --progress never, or with --quiet', async () => {
     for (const args of [[], ['--progress', 'never'], ['--progress', 'always', '--quiet']]) {
       const r = await nsnap(['ingest', ...args, `file://${store}`, '--db', fresh()]);

@@ -561,14 +561,18 @@ Examples:
     .requiredOption('-o, --out <file.html>', 'the HTML file to write')
     .option('--max-snapshots <n>', 'a timeline draws at most the latest N snapshots of the range (default and most: 1000); what it leaves out, it states')
     .option('--json', 'also print what the file holds and what its timeline left out, as JSON (docs/json.md)', false)
+    .option('-q, --quiet', 'no progress and no summary line on stderr (what the timeline left out is still named)', false)
+    .addOption(progressOption())
     .addHelpText('after', `\n${SELECTOR_HELP}\n\nThe file opens offline in a browser: no request leaves it (docs: README, "nsnap report").\n\nExamples:\n  nsnap report --out netns.html\n  nsnap report --from latest~1 --to latest --host web-1 --out diff.html\n  nsnap report --since 2026-11-29T00:00Z --until 2026-11-29T06:00Z --host web-1 --out day.html\n`)
     .action(async (_flags: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<GlobalFlags & ReportFlags & { json: boolean }>();
+      const flags = command.optsWithGlobals<GlobalFlags & ReportFlags & { json: boolean; quiet: boolean; progress: ProgressMode }>();
       // Loaded here: no other command needs the report's code (gzip, hashing, the page script).
       const { writeReport } = await import('./report/run-report.js');
       withDatabase(flags, (db) => {
-        const answer = writeReport(db, flags);
-        log(`report: wrote ${flags.out} (${(answer.bytes / 1024).toFixed(0)} KiB)`);
+        const progress = startProgress(stderrStream, progressOf(flags), 'report');
+        const answer = writeReport(db, flags, (text) => progress.update(text));
+        progress.end();
+        if (!flags.quiet) log(`report: wrote ${flags.out} (${(answer.bytes / 1024).toFixed(0)} KiB)`);
         for (const hint of answer.timeline?.omitted.hints ?? []) log(`report: left out: ${hint}`);
         if (flags.json) json(answer);
       });

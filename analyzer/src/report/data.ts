@@ -14,7 +14,7 @@ import { changeText } from './change-text.js';
 import { ownerLabel } from './label.js';
 import { layout } from './layout.js';
 import type { DiffCounts, ReportData, SnapshotLabel, Status, TimelineLimits, Topology } from './model.js';
-import { TIMELINE_LIMITS, timelineOf } from './timeline.js';
+import { TIMELINE_LIMITS, timelineOf, type ReportTick } from './timeline.js';
 import { diffGraph, snapshotGraph, type Graph } from './topology.js';
 
 /** What to draw: one snapshot, two (a diff), or a time range (a timeline, and the topology at its end). */
@@ -23,7 +23,7 @@ export type ReportScope =
   | { kind: 'diff'; from: string; to: string; host: string | null }
   | { kind: 'range'; since: string | null; until: string | null; host: string | null };
 
-export function reportData(db: Database, scope: ReportScope, limits: TimelineLimits = TIMELINE_LIMITS): ReportData {
+export function reportData(db: Database, scope: ReportScope, limits: TimelineLimits = TIMELINE_LIMITS, tick?: ReportTick): ReportData {
   if (scope.kind === 'snapshot') {
     const ref = selectSnapshot(db, { snapshot: scope.snapshot, host: scope.host });
     const side = answersOf(db, ref);
@@ -45,7 +45,7 @@ export function reportData(db: Database, scope: ReportScope, limits: TimelineLim
   const range = historyRange(db, scope.host, scope.since, scope.until);
   const last = range.snapshots[range.snapshots.length - 1];
   const side = last ? answersOf(db, last) : null;
-  const timeline = timelineOf(db, range.host, range.snapshots, limits);
+  const timeline = timelineOf(db, range.host, range.snapshots, limits, tick);
   const drawn = timeline.snapshots.length < range.snapshots.length ? ` (the latest ${timeline.snapshots.length} drawn)` : '';
   return {
     version: 1,

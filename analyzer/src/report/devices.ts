@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import type { PeerView, WhoisPeriod } from '../answer/whois.js';
 import { UsageError } from '../errors.js';
 import { whoisAll } from '../query/whois.js';
+import type { ReportTick } from './timeline.js';
 import { ownerLabel } from './label.js';
 import type { Bar, DevicePeriod, OwnerFacts, SnapshotLabel } from './model.js';
 
@@ -59,7 +60,7 @@ export interface DeviceBars {
  * overlaps the snapshots drawn. A period's own first and last snapshots and its gap count are the
  * query's; the bar is clipped to the range.
  */
-export function deviceBars(db: Database, host: string, snapshots: SnapshotLabel[], names: string[], nextId: () => string): DeviceBars {
+export function deviceBars(db: Database, host: string, snapshots: SnapshotLabel[], names: string[], nextId: () => string, tick: ReportTick = () => undefined): DeviceBars {
   const bars: Bar[] = [];
   const refused: string[] = [];
   const times = snapshots.map((s) => s.takenAt);
@@ -67,7 +68,8 @@ export function deviceBars(db: Database, host: string, snapshots: SnapshotLabel[
   const end = times[times.length - 1];
   if (start === undefined || end === undefined) return { bars, refused };
   const index = new Map(snapshots.map((s, i) => [s.id, i]));
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
+    tick(() => `timeline: ${i}/${names.length} devices' periods read…`);
     let periods: WhoisPeriod[];
     try {
       periods = whoisAll(db, `if:${name}`, host).periods;

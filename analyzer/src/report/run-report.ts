@@ -7,7 +7,7 @@ import { ANSWER_VERSIONS } from '../answer/version.js';
 import { reportData, type ReportScope } from './data.js';
 import { reportHtml } from './html.js';
 import type { ReportData, TimelineLimits } from './model.js';
-import { TIMELINE_LIMITS } from './timeline.js';
+import { TIMELINE_LIMITS, type ReportTick } from './timeline.js';
 
 export interface ReportFlags {
   snapshot?: string;
@@ -80,10 +80,10 @@ function answerOf(data: ReportData, scope: ReportScope, out: string, bytes: numb
   };
 }
 
-/** Writes the report; returns what `--json` prints. */
-export function writeReport(db: Database, flags: ReportFlags): ReportAnswer {
+/** Writes the report; returns what `--json` prints. `tick` hears what a long timeline is doing. */
+export function writeReport(db: Database, flags: ReportFlags, tick?: ReportTick): ReportAnswer {
   const scope = reportScope(flags);
-  const data = reportData(db, scope, reportLimits(flags));
+  const data = reportData(db, scope, reportLimits(flags), tick);
   const html = reportHtml(data, pageScript());
   try {
     writeFileSync(flags.out, html);

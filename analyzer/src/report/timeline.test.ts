@@ -66,6 +66,18 @@ describe('a report timeline', () => {
     expect(t.rangeSnapshots).toBe(SNAPSHOTS);
   });
 
+  it('tells its progress: every step compared and every name whose periods it reads, and draws the same', () => {
+    const heard: string[] = [];
+    const t = timelineOf(db, 'tl-1', range, TIMELINE_LIMITS, (text) => heard.push(text()));
+    const steps = heard.filter((h) => /^timeline: \d+\/\d+ snapshots compared…$/.test(h));
+    const names = heard.filter((h) => /^timeline: \d+\/\d+ devices' periods read…$/.test(h));
+    expect(steps).toEqual(Array.from({ length: SNAPSHOTS - 1 }, (_, i) => `timeline: ${i + 1}/${SNAPSHOTS - 1} snapshots compared…`));
+    expect(names.length).toBeGreaterThan(3);
+    expect(names[names.length - 1]).toMatch(new RegExp(`^timeline: ${names.length - 1}/${names.length} `));
+    expect(heard).toHaveLength(steps.length + names.length);
+    expect(JSON.stringify(t)).toBe(JSON.stringify(timelineOf(db, 'tl-1', range)));
+  });
+
   it('over its limits, draws the latest snapshots and the bars seen last, and states what it left out', () => {
     const limits = { snapshots: 5, bars: 12, deviceNames: 4, changesPerBar: 1 };
     const full = timelineOf(db, 'tl-1', range.slice(SNAPSHOTS - 5), { ...TIMELINE_LIMITS, changesPerBar: 1 });

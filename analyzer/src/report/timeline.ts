@@ -26,15 +26,19 @@ const EXAMPLES = 5;
 
 const labelOf = (s: SnapshotRef): SnapshotLabel => ({ id: s.id, host: s.host, takenAt: s.takenAt, bootId: s.bootId });
 
+/** Tells a long report's progress line what it is doing (render/progress.ts `update`). */
+export type ReportTick = (text: () => string) => void;
+const silent: ReportTick = () => undefined;
+
 /** The timeline of `range` (oldest first, one host's), within `limits`. */
-export function timelineOf(db: Database, host: string, range: SnapshotRef[], limits: TimelineLimits = TIMELINE_LIMITS): Timeline {
+export function timelineOf(db: Database, host: string, range: SnapshotRef[], limits: TimelineLimits = TIMELINE_LIMITS, tick: ReportTick = silent): Timeline {
   const cut = Math.max(0, range.length - limits.snapshots);
   const snapshots = range.slice(cut);
   const early = range.slice(0, cut);
-  const { bars, names, changesLeftOut } = historyBars(db, snapshots, limits);
+  const { bars, names, changesLeftOut } = historyBars(db, snapshots, limits, tick);
   let n = bars.length;
   const followed = [...names].filter((x) => !NOT_FOLLOWED.has(x)).sort();
-  const devices = deviceBars(db, host, snapshots.map(labelOf), followed.slice(0, limits.deviceNames), () => `dev${n++}`);
+  const devices = deviceBars(db, host, snapshots.map(labelOf), followed.slice(0, limits.deviceNames), () => `dev${n++}`, tick);
   const notFollowed = followed.slice(limits.deviceNames);
   const some = (names: string[]) => (names.length > 0 ? { count: names.length, examples: names.slice(0, EXAMPLES) } : null);
   const all = [...bars, ...devices.bars];
@@ -75,7 +79,7 @@ function hints(o: TimelineOmitted, host: string, snapshots: SnapshotRef[], limit
  * same inode, or the diff's match), and a pair's while neither diff removes it.
  * Also the interface names the range holds (as the database keeps them).
  */
-function historyBars(db: Database, snapshots: SnapshotRef[], limits: TimelineLimits): { bars: Bar[]; names: Set<string>; changesLeftOut: number } {
+function historyBars(db: Database, snapshots: SnapshotRef[], limits: TimelineLimits, tick: ReportTick): { bars: Bar[]; names: Set<string>; changesLeftOut: number } {
   const bars: Bar[] = [];
   const names = new Set<string>();
   let changesLeftOut = 0;
@@ -119,6 +123,7 @@ function historyBars(db: Database, snapshots: SnapshotRef[], limits: TimelineLim
   for (const p of peersOf(db, first, initial).pairs) openPair(p, 0, pairKey(p, current));
 
   walkHistory(db, snapshots, { verbose: true, withOwners: true }, (step, owners, at) => {
+    tick(() => `timeline: ${at}/${snapshots.length - 1} snapshots compared…`);
     const d = step.diff as DiffResult;
     const next = new Map<number, Bar>();
     const matched = new Map([...d.namespaces.changed, ...d.namespaces.uncertain].map((n) => [n.netns, n]));
