@@ -3,49 +3,37 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
-import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
+import { writeBundle } from './support/bundle-builder.js';
+import { hostileBundle } from './support/hostile-bundle.js';
 
 /** ESC (CSI, OSC), BEL, CR, a C1 CSI, RLO and an isolate, and a newline that would start a line of its own. */
 const EVIL = '\u001b[2J\u001b]0;owned\u0007\r\u009b31m\u202e\u2066\nINJECTED ';
 /** Characters a terminal acts on, besides the newlines that end output lines. */
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const HOST = 4026531840;
-const NS = 4026532701;
 
 /** A snapshot in which every string a bundle may choose is hostile: names, kinds, states, aliases, comms, tags, gaps. */
 function hostile(takenAt: string, variant: string) {
-  return new BundleBuilder({ host: 'evil-host', takenAt, tags: { [`t${variant}`]: `${EVIL}${variant}` } })
-    .namespace({
-      inode: HOST,
-      host: true,
-      names: [`${EVIL}ns`],
-      links: [
-        { ifindex: 3, ifname: `br${EVIL}`, kind: 'bridge', operstate: `${EVIL}${variant}`, alias: `${EVIL}alias` },
-        { ifindex: 4, ifname: `veth${EVIL}`, kind: 'veth', linkIndex: 2, linkNetnsid: 0, master: `br${EVIL}`, operstate: `UP${EVIL}${variant}`, mtu: variant === 'a' ? 1500 : 9000 },
-        { ifindex: 5, ifname: `odd${EVIL}`, kind: `${EVIL}kind${variant}`, operstate: `${EVIL}`, alias: `${EVIL}${variant}` },
-        { ifindex: 6, ifname: `lost${EVIL}`, kind: 'veth', linkIndex: 9, linkNetnsid: 7 },
-        { ifindex: 8, ifname: 'plain0', kind: `${EVIL}kind`, operstate: `${EVIL}${variant}`, alias: EVIL },
-        // Only in the later snapshot: diff and history list it as added, with its kind and state.
-        ...(variant === 'b' ? [{ ifindex: 7, ifname: `new${EVIL}`, kind: `${EVIL}newkind`, operstate: `${EVIL}newstate` }] : []),
-      ],
-    })
-    .namespace({
-      inode: NS,
-      binds: [`/run/${EVIL}/netns`],
-      links: [{ ifindex: 2, ifname: `eth0${EVIL}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0, operstate: `${EVIL}${variant}` }],
-      // Routes, rules and neighbours that name the hostile device, and change between the snapshots.
-      routing: {
-        routes: [{ dst: 'default', gateway: `10.0.0.${variant === 'a' ? 1 : 2}`, dev: `eth0${EVIL}`, protocol: `${EVIL}${variant}`, flags: [] }],
-        rules: [{ priority: 5, src: 'all', table: `${EVIL}${variant}` }],
-        neighbours: [{ dst: '10.0.0.1', dev: `eth0${EVIL}`, lladdr: `${EVIL}${variant}`, state: [`${EVIL}`] }],
-      },
-    })
-    .namespace({ inode: 4026532702, failure: { reason: 'failed', detail: `${EVIL}detail` } })
-    .lsns(HOST, [{ inode: HOST, nsid: null }, { inode: NS, nsid: 0, pid: 100 }])
-    .process({ pid: 100, netns: NS, comm: `${EVIL}comm` })
-    .process({ pid: 1, netns: HOST, comm: `init${EVIL}` })
-    .gap({ probe: `${EVIL}probe`, subject: `${EVIL}subject`, reason: 'denied', detail: `${EVIL}gap` })
-    .build();
+  return hostileBundle({
+    takenAt,
+    variant,
+    evil: EVIL,
+    hostLinks: [
+      { ifindex: 3, ifname: `br${EVIL}`, kind: 'bridge', operstate: `${EVIL}${variant}`, alias: `${EVIL}alias` },
+      { ifindex: 4, ifname: `veth${EVIL}`, kind: 'veth', linkIndex: 2, linkNetnsid: 0, master: `br${EVIL}`, operstate: `UP${EVIL}${variant}`, mtu: variant === 'a' ? 1500 : 9000 },
+      { ifindex: 5, ifname: `odd${EVIL}`, kind: `${EVIL}kind${variant}`, operstate: `${EVIL}`, alias: `${EVIL}${variant}` },
+      { ifindex: 6, ifname: `lost${EVIL}`, kind: 'veth', linkIndex: 9, linkNetnsid: 7 },
+      { ifindex: 8, ifname: 'plain0', kind: `${EVIL}kind`, operstate: `${EVIL}${variant}`, alias: EVIL },
+      // Only in the later snapshot: diff and history list it as added, with its kind and state.
+      ...(variant === 'b' ? [{ ifindex: 7, ifname: `new${EVIL}`, kind: `${EVIL}newkind`, operstate: `${EVIL}newstate` }] : []),
+    ],
+    nsLinks: [{ ifindex: 2, ifname: `eth0${EVIL}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0, operstate: `${EVIL}${variant}` }],
+    // Routes, rules and neighbours that name the hostile device, and change between the snapshots.
+    routing: {
+      routes: [{ dst: 'default', gateway: `10.0.0.${variant === 'a' ? 1 : 2}`, dev: `eth0${EVIL}`, protocol: `${EVIL}${variant}`, flags: [] }],
+      rules: [{ priority: 5, src: 'all', table: `${EVIL}${variant}` }],
+      neighbours: [{ dst: '10.0.0.1', dev: `eth0${EVIL}`, lladdr: `${EVIL}${variant}`, state: [`${EVIL}`] }],
+    },
+  });
 }
 
 describe('text output escapes every field a bundle chooses, in every command', () => {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWERS } from '@nsnap/analyzer';
 import { ANALYZER_BIN, ROOT, runCli } from './support/cli.js';
-import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
+import { writeBundle } from './support/bundle-builder.js';
+import { HOSTILE_NS as NS, hostileBundle } from './support/hostile-bundle.js';
 
 /**
  * Every answer through every frontend it has: `--json` parses with its zod schema (answer/) and holds
@@ -15,31 +16,22 @@ import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
 const EVIL = '\u001b[2J\u0007\r\u202e\n"\'<script>alert(1)</script>&#0;&amp;\\N\\"';
 /** Bytes that were not UTF-8, as the bundle carries them (UTF-8b: U+DC00 + byte). */
 const NOT_UTF8 = '\udcff\udcfe';
-const HOST = 4026531840;
-const NS = 4026532701;
 
 function hostile(takenAt: string, variant: string) {
-  return new BundleBuilder({ host: 'evil-host', takenAt, tags: { [`t${variant}`]: `${EVIL}${variant}` } })
-    .namespace({
-      inode: HOST,
-      host: true,
-      names: [`${EVIL}ns`],
-      links: [
-        { ifindex: 3, ifname: `br${NOT_UTF8}`, kind: 'bridge', alias: `${EVIL}alias` },
-        { ifindex: 4, ifname: `veth${NOT_UTF8}`, kind: 'veth', linkIndex: 2, linkNetnsid: 0, master: `br${NOT_UTF8}`, mtu: variant === 'a' ? 1500 : 9000 },
-        { ifindex: 5, ifname: 'odd0', kind: `${EVIL}kind${variant}`, operstate: EVIL, alias: EVIL },
-        { ifindex: 6, ifname: `lost${NOT_UTF8}`, kind: 'veth', linkIndex: 9, linkNetnsid: 7 },
-        { ifindex: 8, ifname: 'plain0', kind: `${EVIL}kind`, operstate: `${EVIL}${variant}` },
-        ...(variant === 'b' ? [{ ifindex: 7, ifname: `new${NOT_UTF8}`, kind: `${EVIL}newkind` }] : []),
-      ],
-    })
-    .namespace({ inode: NS, binds: [`/run/${EVIL}/netns`], links: [{ ifindex: 2, ifname: `eth0${NOT_UTF8}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0 }] })
-    .namespace({ inode: 4026532702, failure: { reason: 'failed', detail: `${EVIL}detail` } })
-    .lsns(HOST, [{ inode: HOST, nsid: null }, { inode: NS, nsid: 0, pid: 100 }])
-    .process({ pid: 100, netns: NS, comm: `${EVIL}comm` })
-    .process({ pid: 1, netns: HOST, comm: `init${EVIL}` })
-    .gap({ probe: `${EVIL}probe`, subject: `${EVIL}subject`, reason: 'denied', detail: `${EVIL}gap` })
-    .build();
+  return hostileBundle({
+    takenAt,
+    variant,
+    evil: EVIL,
+    hostLinks: [
+      { ifindex: 3, ifname: `br${NOT_UTF8}`, kind: 'bridge', alias: `${EVIL}alias` },
+      { ifindex: 4, ifname: `veth${NOT_UTF8}`, kind: 'veth', linkIndex: 2, linkNetnsid: 0, master: `br${NOT_UTF8}`, mtu: variant === 'a' ? 1500 : 9000 },
+      { ifindex: 5, ifname: 'odd0', kind: `${EVIL}kind${variant}`, operstate: EVIL, alias: EVIL },
+      { ifindex: 6, ifname: `lost${NOT_UTF8}`, kind: 'veth', linkIndex: 9, linkNetnsid: 7 },
+      { ifindex: 8, ifname: 'plain0', kind: `${EVIL}kind`, operstate: `${EVIL}${variant}` },
+      ...(variant === 'b' ? [{ ifindex: 7, ifname: `new${NOT_UTF8}`, kind: `${EVIL}newkind` }] : []),
+    ],
+    nsLinks: [{ ifindex: 2, ifname: `eth0${NOT_UTF8}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0 }],
+  });
 }
 
 type AnswerName = keyof typeof ANSWERS;

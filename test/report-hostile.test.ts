@@ -6,36 +6,28 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openReport, searchAndPick } from './support/browser.js';
-import { BundleBuilder, writeBundle } from './support/bundle-builder.js';
+import { writeBundle } from './support/bundle-builder.js';
+import { hostileBundle } from './support/hostile-bundle.js';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
 
 /** Markup that runs if interpreted (it marks the page), quotes, an entity, NUL, ESC, C1 and bidi characters. */
 const EVIL = `<script>document.body.dataset.pwned='script'</script><img src=x onerror="document.body.dataset.pwned='img'">"'&amp;\u0000\u001b[31m\u009b\u202e`;
-const HOST = 4026531840;
-const NS = 4026532701;
 
 /** Every string a bundle may choose is hostile: names, kinds, states, aliases, comms, mounts, tags, gaps. */
 function hostile(takenAt: string, variant: string) {
-  return new BundleBuilder({ host: 'evil-host', takenAt, tags: { [`t${variant}`]: `${EVIL}${variant}` } })
-    .namespace({
-      inode: HOST,
-      host: true,
-      names: [`${EVIL}ns`],
-      links: [
-        { ifindex: 3, ifname: `br${EVIL}`, kind: 'bridge', operstate: `${EVIL}${variant}`, alias: `${EVIL}alias` },
-        { ifindex: 4, ifname: `veth${EVIL}`, kind: 'veth', linkIndex: 2, linkNetnsid: 0, master: `br${EVIL}`, mtu: variant === 'a' ? 1500 : 9000 },
-        { ifindex: 5, ifname: 'plain0', kind: `${EVIL}kind${variant}`, operstate: EVIL, alias: `${EVIL}${variant}` },
-        { ifindex: 6, ifname: `lost${EVIL}`, kind: 'veth', linkIndex: 9, linkNetnsid: 7 },
-        ...(variant === 'b' ? [{ ifindex: 7, ifname: `new${EVIL}`, kind: `${EVIL}newkind`, operstate: `${EVIL}newstate` }] : []),
-      ],
-    })
-    .namespace({ inode: NS, binds: [`/run/${EVIL}/netns`], links: [{ ifindex: 2, ifname: `eth0${EVIL}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0, operstate: `${EVIL}${variant}` }] })
-    .namespace({ inode: 4026532702, failure: { reason: 'failed', detail: `${EVIL}detail` } })
-    .lsns(HOST, [{ inode: HOST, nsid: null }, { inode: NS, nsid: 0, pid: 100 }])
-    .process({ pid: 100, netns: NS, comm: `${EVIL}comm` })
-    .process({ pid: 1, netns: HOST, comm: `init${EVIL}` })
-    .gap({ probe: `${EVIL}probe`, subject: `${EVIL}subject`, reason: 'denied', detail: `${EVIL}gap` })
-    .build();
+  return hostileBundle({
+    takenAt,
+    variant,
+    evil: EVIL,
+    hostLinks: [
+      { ifindex: 3, ifname: `br${EVIL}`, kind: 'bridge', operstate: `${EVIL}${variant}`, alias: `${EVIL}alias` },
+      { ifindex: 4, ifname: `veth${EVIL}`, kind: 'veth', linkIndex: 2, linkNetnsid: 0, master: `br${EVIL}`, mtu: variant === 'a' ? 1500 : 9000 },
+      { ifindex: 5, ifname: 'plain0', kind: `${EVIL}kind${variant}`, operstate: EVIL, alias: `${EVIL}${variant}` },
+      { ifindex: 6, ifname: `lost${EVIL}`, kind: 'veth', linkIndex: 9, linkNetnsid: 7 },
+      ...(variant === 'b' ? [{ ifindex: 7, ifname: `new${EVIL}`, kind: `${EVIL}newkind`, operstate: `${EVIL}newstate` }] : []),
+    ],
+    nsLinks: [{ ifindex: 2, ifname: `eth0${EVIL}`, kind: 'veth', linkIndex: 4, linkNetnsid: 0, operstate: `${EVIL}${variant}` }],
+  });
 }
 
 describe('a report of hostile names shows them as text, never as markup', () => {
