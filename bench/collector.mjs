@@ -8,6 +8,9 @@
 //               routes, rules, neighbours: NAMESPACE_BATCH of the spec table)
 //   baseline 2  the best shell pipeline: the same through `xargs -P K`
 //   exec floor  `nsenter --net=… true` for every namespace, same parallelism
+//   Node floor  bench/collector-floor.mjs, bundled like the collector: Node's start and the
+//               collector's own bulk capture (same way in, same concurrency) over the same
+//               namespaces, and nothing else — the least any collector in Node pays
 // and prints ratios against those baselines, measured in the same run.
 // The collector runs at its default --concurrency (one per core) unless given;
 // `xargs -P 2K` is timed too, as a reference at that parallelism.
@@ -21,7 +24,8 @@
 // Each row also gives what the collector adds on top of the commands: Node's
 // start (`node -e 0`, median) and the collector process's own CPU time (user +
 // system, its children's not included: start-up, scans, parsing, spawns, the
-// bundle's JSON), median over the timed runs.
+// bundle's JSON) and peak RSS, median over the scan's runs (the timed runs start
+// the collector exactly as a host does, with nothing loaded in front of it).
 // --ipv6-rules: the collector takes every namespace's IPv6 rules too (a second
 // pass, `ip -6 -d -j -force -batch` fed `rule show`), and so do both baselines
 // (a second command per namespace; baseline 2 as a second xargs pass), so the
@@ -31,6 +35,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +64,10 @@ const prefix = `b${randomBytes(2).toString('hex')}`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bench-'));
 // The baselines run the very batch the collector feeds each namespace.
 const { NAMESPACE_BATCH, RULES6_BATCH } = await import(path.join(root, 'shared/dist/core.js'));
+// The Node floor, bundled like the collector (one file, minified).
+const floorScript = path.join(tmp, 'floor.mjs');
+const { build } = createRequire(path.join(root, 'collector/package.json'))('esbuild');
+await build({ entryPoints: [path.join(root, 'bench/collector-floor.mjs')], outfile: floorScript, bundle: true, platform: 'node', format: 'esm', target: 'node20', minify: true, logLevel: 'warning' });
 const batchFile = path.join(tmp, 'batch');
 writeFileSync(batchFile, NAMESPACE_BATCH);
 const IP_BATCH = ['ip', '-d', '-j', '-force', '-batch', batchFile];
@@ -152,10 +161,11 @@ try {
     const pids = sleepers.slice(0, n).join('\n') + '\n';
     const rssFile = path.join(tmp, `rss-${n}`);
     const cpuFile = path.join(tmp, `cpu-${n}`);
-    const m = { collector: [], seq: [], xargs: [], xargs2K: [], floor: [], node: [] };
+    const m = { collector: [], nodeFloor: [], seq: [], xargs: [], xargs2K: [], floor: [], node: [] };
     const seq6 = rules6 ? `; nsenter --net=/proc/$p/ns/net ${IP6_BATCH.join(' ')}` : '';
     for (let r = 0; r < runs; r++) {
-      m.collector.push(time(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', ...concurrencyArgs, ...enterArgs, ...scanArgs, ...rules6Args], '', { NSNAP_BENCH_RSS_FILE: rssFile, NSNAP_BENCH_CPU_FILE: cpuFile }));
+      m.collector.push(time(process.execPath, [collector, '--stdout', '--quiet', ...concurrencyArgs, ...enterArgs, ...scanArgs, ...rules6Args], ''));
+      m.nodeFloor.push(rules6 ? 0 : time(process.execPath, [floorScript, ...concurrencyArgs, ...enterArgs], pids));
       m.seq.push(time('bash', ['-c', `while read -r p; do nsenter --net=/proc/$p/ns/net ${IP_BATCH.join(' ')}${seq6}; done`], pids));
       m.xargs.push(
         time('xargs', ['-P', String(K), '-I{}', 'nsenter', '--net=/proc/{}/ns/net', ...IP_BATCH], pids) +
@@ -178,7 +188,10 @@ try {
     const scan = Object.fromEntries(SCAN_PROBES.map((name) => [name, []]));
     let scanGaps = [];
     for (let r = 0; r < runs; r++) {
-      const printed = JSON.parse(spawnSync(process.execPath, [collector, '--stdout', '--quiet', ...enterArgs, ...scanArgs, ...rules6Args], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout);
+      const env = { ...process.env, NSNAP_BENCH_RSS_FILE: rssFile, NSNAP_BENCH_CPU_FILE: cpuFile };
+      const printed = JSON.parse(
+        spawnSync(process.execPath, ['--import', path.join(root, 'bench/rss-report.mjs'), collector, '--stdout', '--quiet', ...concurrencyArgs, ...enterArgs, ...scanArgs, ...rules6Args], { encoding: 'utf8', maxBuffer: 1 << 30, env }).stdout,
+      );
       for (const p of printed.probes) if (p.name in scan) scan[p.name].push(p.durationMs);
       // What the walk's limit left unread (another run's pids or helpers' namespaces count too: the host is shared).
       scanGaps = printed.gaps.filter((g) => g.probe === 'netns-holders').map((g) => g.subject);
@@ -189,6 +202,7 @@ try {
     const row = {
       n,
       collectorMs: median(m.collector),
+      nodeFloorMs: rules6 ? null : median(m.nodeFloor),
       seqMs: median(m.seq),
       xargsMs: median(m.xargs),
       floorMs: median(m.floor),
@@ -212,6 +226,12 @@ try {
       `       collector/baseline2 ${(row.collectorMs / row.xargsMs).toFixed(2)}×  baseline1/collector ${(row.seqMs / row.collectorMs).toFixed(2)}×  ` +
         `collector/floor ${(row.collectorMs / row.floorMs).toFixed(2)}×  peak RSS ${row.peakRssMiB.toFixed(0)} MiB  gzip ${row.gzipBytesPerNs.toFixed(0)} B/namespace  entered with ${row.enteredWith}`,
     );
+    if (row.nodeFloorMs !== null) {
+      console.log(
+        `       Node floor (start + the same bulk capture, nothing else) ${row.nodeFloorMs.toFixed(0)} ms = ${(row.nodeFloorMs / row.xargsMs).toFixed(2)}× baseline 2; ` +
+          `the collector's own work above it ${(row.collectorMs - row.nodeFloorMs).toFixed(0)} ms`,
+      );
+    }
     console.log(
       `       gap to baseline 2 ${(row.collectorMs - row.xargsMs).toFixed(0)} ms; node start (node -e 0) ${row.nodeStartMs.toFixed(0)} ms; ` +
         `the collector process's own CPU ${row.ownCpuMs.toFixed(0)} ms (children not included); --concurrency ${C ?? 'default'}; xargs -P ${2 * K} ${row.xargs2KMs.toFixed(0)} ms${rules6 ? '; IPv6 rules of every namespace, baselines too' : ''}`,

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openSync, writeSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { RunOptions, Runner } from '../exec/run.js';
 import { bulkCapture, chooseEnterWay, MarkerSplitter } from './bulk-capture.js';
 
@@ -118,5 +120,28 @@ describe('bulkCapture through the runner seam', () => {
     expect([...result.captures.keys()]).toEqual([4026532001]);
     expect(result.captures.get(4026532001)).toMatchObject({ exitCode: 0, stderr: '', durationMs: 30, batch: { of: 1, durationMs: 30 }, argv: ['nsenter', '--net=/proc/self/fd/3', 'ip', '-d', '-j', '-force', '-batch', expect.stringMatching(/batch$/)] });
     expect(result.stderr).toBe('Cannot open network namespace\n');
+  });
+
+  it('leaves no temp dir behind: its files removed by name, and whatever else turned up there too', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsnap-bulk-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      for (const stray of [false, true]) {
+        const fake: Runner = async (argv, options) => {
+          const batch = argv[argv.indexOf('-batch') + 1] as string;
+          // Something the pass did not make, beside its files: the dir still goes.
+          if (stray) writeFileSync(path.join(path.dirname(batch), 'stray'), 'x');
+          return { spec: options.spec, argv, stdin: null, exitCode: 0, stdout: '', stderr: '', durationMs: 1, timedOut: false, failure: null };
+        };
+        const subjects = [{ inode: 1 }, { inode: 2 }, { inode: 3 }];
+        await bulkCapture(subjects, () => openSync('/dev/null', 'r'), 'link show\n', { run: fake, workers: 2, chunk: 1, timeoutMs: 1000, enter: { how: 'nsenter' } });
+        expect(readdirSync(tmp)).toEqual([]);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

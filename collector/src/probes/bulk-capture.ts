@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LIMITS, decodeUtf8b, type Capture } from '@nsnap/shared/core';
@@ -119,6 +119,8 @@ export async function bulkCapture<T extends { inode: number }>(
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nsnap-collect-'));
   const tracked = trackTempDir(dir);
   const batchFile = path.join(dir, 'batch');
+  /** Every file made in `dir`, removed by name at the end. */
+  const files = [batchFile];
   writeFileSync(batchFile, batchInput, { mode: 0o600 });
   const size = Math.max(1, Math.min(options.chunk ?? CHUNK, Math.ceil(subjects.length / Math.max(1, options.workers))));
   const chunks: T[][] = [];
@@ -144,7 +146,7 @@ export async function bulkCapture<T extends { inode: number }>(
       const chunk = chunks[next++] as T[];
       const items = openChunk(chunk);
       if (items.length === 0) continue;
-      const pass = { dir, batchFile, batchInput, ipOptions: options.ipOptions ?? DEFAULT_IP_OPTIONS, timeoutMs: options.timeoutMs * Math.max(1, Math.ceil(items.length / 4)) };
+      const pass = { dir, files, batchFile, batchInput, ipOptions: options.ipOptions ?? DEFAULT_IP_OPTIONS, timeoutMs: options.timeoutMs * Math.max(1, Math.ceil(items.length / 4)) };
       let r = await runFind(options.run, items, pass, way, add);
       if (r.captured === 0 && way.how === 'ip-netns') {
         // Not one namespace entered this way (an iproute2 that refuses such a
@@ -159,10 +161,25 @@ export async function bulkCapture<T extends { inode: number }>(
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.workers, chunks.length)) }, worker));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir, files);
     tracked.release();
   }
   return { captures, stderr: stderr.join(''), fellBack };
+}
+
+/**
+ * Removes the pass's temp dir: its files by name, then the dir. Node's
+ * recursive rmSync lists and stats first, and retries (~6 ms at the end of a
+ * 400-namespace run, when nothing else is left to overlap it); it is used only
+ * if something else turned up there.
+ */
+function removeDir(dir: string, files: string[]): void {
+  try {
+    for (const f of files) unlinkSync(f);
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -177,7 +194,7 @@ export async function bulkCapture<T extends { inode: number }>(
 async function runFind(
   run: Runner,
   chunk: BulkItem[],
-  pass: { dir: string; batchFile: string; batchInput: string; ipOptions: readonly string[]; timeoutMs: number },
+  pass: { dir: string; files: string[]; batchFile: string; batchInput: string; ipOptions: readonly string[]; timeoutMs: number },
   way: EnterWay,
   add: (inode: number, capture: Capture) => void,
 ): Promise<{ stderr: string; captured: number }> {
@@ -195,7 +212,9 @@ async function runFind(
     // worker unmounts them all (whether or not that works, it is no namespace).
     argv = ['unshare', '--mount', '--propagation', 'private', 'find', first, ...paths, '-maxdepth', '0', '(', '-path', first, '(', '-exec', 'umount', '-l', ...way.unmount, ';', '-o', '-true', ')', ')', '-o', ...each];
   }
-  const out = openSync(path.join(pass.dir, `out-${marker.slice(-12)}`), 'wx+', 0o600);
+  const outFile = path.join(pass.dir, `out-${marker.slice(-12)}`);
+  const out = openSync(outFile, 'wx+', 0o600);
+  pass.files.push(outFile);
   const splitter = new MarkerSplitter(marker);
   const mine: Capture[] = [];
   let offset = 0;
