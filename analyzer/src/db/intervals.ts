@@ -171,7 +171,8 @@ export function spanWriter<K extends string = FactKind>(db: Database, tables: Re
    * commit by another connection (`data_version`), no apply by another writer on this connection.
    */
   let remembered: { host: number; point: SnapshotPoint; dataVersion: number; applies: number; held: Map<K, Map<number, SpanRow>> } | null = null;
-  const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
+  const version = db.prepare('PRAGMA data_version').pluck();
+  const dataVersion = () => version.get() as number;
 
   return {
     apply(host, snap, facts) {
@@ -289,13 +290,18 @@ export function interfaceKeys(db: Database): (host: number, ends: readonly (read
   // CROSS JOIN keeps the list outside: the planner would otherwise walk every key of the host for each end.
   const read = db.prepare(`SELECT k.netns, k.ifindex, k.id FROM json_each(@ends) j
     CROSS JOIN interface_keys k ON k.host = @host AND k.netns = j.value ->> 0 AND k.ifindex = j.value ->> 1`).raw();
+  // Most ends have their key from an earlier snapshot: read first, then make only the missing ones.
   return (host, ends) => {
     const out = new Map<string, number>();
-    for (let i = 0; i < ends.length; i += ID_CHUNK) {
-      const chunk = JSON.stringify(ends.slice(i, i + ID_CHUNK));
-      add.run({ host, ends: chunk });
-      for (const [netns, ifindex, id] of read.all({ host, ends: chunk }) as [number, number, number][]) out.set(endKey(netns, ifindex), id);
-    }
+    const readInto = (list: readonly (readonly [number, number])[]) => {
+      for (let i = 0; i < list.length; i += ID_CHUNK) {
+        for (const [netns, ifindex, id] of read.all({ host, ends: JSON.stringify(list.slice(i, i + ID_CHUNK)) }) as [number, number, number][]) out.set(endKey(netns, ifindex), id);
+      }
+    };
+    readInto(ends);
+    const missing = ends.filter(([netns, ifindex]) => !out.has(endKey(netns, ifindex)));
+    for (let i = 0; i < missing.length; i += ID_CHUNK) add.run({ host, ends: JSON.stringify(missing.slice(i, i + ID_CHUNK)) });
+    readInto(missing);
     return out;
   };
 }
