@@ -5,9 +5,10 @@
 //   ingest   `nsnap ingest` of S snapshots of a host with N namespaces, in
 //            interfaces per second, against a floor measured in the same run:
 //            reading + gunzip + JSON.parse of the same bundles, plus
-//            inserting exactly the rows the ingest wrote, with prepared
-//            statements in one transaction, into a fresh database (same schema
-//            and pragmas)
+//            inserting exactly the rows the ingest wrote (every table, the span
+//            tables too), with prepared statements in one transaction, into a
+//            fresh database (same schema and pragmas); the bundles carry what
+//            today's collector adds (routing lists, runtime names)
 //   peers    `nsnap peers` and `nsnap diff` between two snapshots of a host
 //   diff     with B namespaces, process start included (median of R rounds,
 //            each running every command once, timed from a small process:
@@ -27,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { SimHost, captureTemplate, templateParts, writeSnapshots } from './analyzer-bundles.mjs';
+import { SimHost, captureTemplate, templateParts, withNames, writeSnapshots } from './analyzer-bundles.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -153,9 +154,11 @@ async function ingestStages(dir, db, count) {
   const { unpackBundle, parseUnpacked } = await import(path.join(root, 'analyzer/dist/ingest/read-bundle.js'));
   const { normalizeBundle } = await import(path.join(root, 'analyzer/dist/ingest/normalize.js'));
   const { snapshotInserter } = await import(path.join(root, 'analyzer/dist/ingest/insert-snapshot.js'));
+  const { routingRows } = await import(path.join(root, 'analyzer/dist/ingest/routing-rows.js'));
+  const { meteredParser, parsedOnce } = await import(path.join(root, 'analyzer/dist/ingest/work-budget.js'));
   const target = openDatabase(db, { mustExist: false });
   const inserter = snapshotInserter(target);
-  const ms = { 'read+gunzip+sha256': 0, 'JSON.parse+schema': 0, 'parse dumps+correlate+owners': 0, 'insert+commit': 0 };
+  const ms = { 'read+gunzip+sha256': 0, 'JSON.parse+schema': 0, 'parse dumps+correlate+owners+routing': 0, 'insert+commit': 0 };
   const stages = Object.keys(ms);
   const files = findBundles(dir).files.slice(0, count);
   for (const file of files) {
@@ -168,9 +171,11 @@ async function ingestStages(dir, db, count) {
     lap(stages[0]);
     const { bundle } = parseUnpacked(unpacked);
     lap(stages[1]);
-    const rows = normalizeBundle(bundle);
+    const parse = parsedOnce(meteredParser());
+    const rows = normalizeBundle(bundle, parse);
+    const routing = routingRows(bundle, parse).rows;
     lap(stages[2]);
-    target.transaction(() => inserter.insert(rows, unpacked.contentSha256, unpacked.json.byteLength, new Date().toISOString())).immediate();
+    target.transaction(() => inserter.insert(rows, unpacked.contentSha256, unpacked.json.byteLength, new Date().toISOString(), routing)).immediate();
     lap(stages[3]);
   }
   target.close();
@@ -209,10 +214,10 @@ try {
   const dirA = path.join(tmp, 'ingest');
   t0 = performance.now();
   const hostA = new SimHost(parts, { label: 'node-1', namespaces, churn, seed: 1, start: '2026-11-01T00:00:00Z' });
-  await writeSnapshots(hostA, dirA, snapshots);
+  await writeSnapshots(hostA, dirA, snapshots, withNames);
   const genA = since(t0);
   const storedA = dirBytes(dirA);
-  log(`generated ${snapshots} snapshots × ${namespaces} namespaces (churn ${churn * 100}% per snapshot) in ${(genA / 1000).toFixed(1)} s, ${mib(storedA)} gzip`);
+  log(`generated ${snapshots} snapshots × ${namespaces} namespaces (churn ${churn * 100}% per snapshot, with routing lists and runtime names) in ${(genA / 1000).toFixed(1)} s, ${mib(storedA)} gzip`);
   const dbA = path.join(tmp, 'ingest.db');
   const ing = ingest(dbA, dirA);
   const parse = parseFloor(dirA);
@@ -234,7 +239,7 @@ try {
   };
   log(`ingest   ${ing.snapshots} snapshots, ${ing.interfaces} interfaces in ${(ing.ms / 1000).toFixed(1)} s: ${rate(ing.ms).toFixed(0)} interfaces/s, ${(ing.ms / ing.snapshots).toFixed(1)} ms/snapshot`);
   log(`floor    read+gunzip ${(parse.readMs / 1000).toFixed(1)} s + JSON.parse ${(parse.parseMs / 1000).toFixed(1)} s + insert ${ins.rows} rows ${(ins.ms / 1000).toFixed(1)} s = ${(floorMs / 1000).toFixed(1)} s: ${rate(floorMs).toFixed(0)} interfaces/s`);
-  log(`         ingest/floor ${(100 * results.ingest.ratio).toFixed(0)}% (target ≥ 50%); with the link dumps' own JSON.parse (${(parse.innerMs / 1000).toFixed(1)} s) in the floor: ${(100 * results.ingest.ratioWithDumpParse).toFixed(0)}%`);
+  log(`         ingest/floor ${(100 * results.ingest.ratio).toFixed(0)}% (target ≥ 55%); with the link dumps' own JSON.parse (${(parse.innerMs / 1000).toFixed(1)} s) in the floor: ${(100 * results.ingest.ratioWithDumpParse).toFixed(0)}%`);
   const stages = await ingestStages(dirA, path.join(tmp, 'stages.db'), Math.min(snapshots, 200));
   results.ingest.stagesMsPerSnapshot = stages;
   log(`stages   per snapshot, in process: ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);

@@ -108,12 +108,17 @@ CREATE INDEX ${t.name}_first ON ${t.name}(first);`;
 
 interface SpanRow {
   id: number;
-  first: number;
-  first_at: string;
   last: number;
   last_at: string;
   fact: Fact;
+  key: string;
 }
+
+/**
+ * Applies made through any span writer, per connection: a writer's remembered spans are good only
+ * while no other writer on its connection applied since (two inserters, or a migration, on one database).
+ */
+const applies = new WeakMap<Database, { count: number }>();
 
 /** Writes one snapshot's facts into the span tables: extends, splits, merges and opens spans. */
 export interface SpanWriter<K extends string = FactKind> {
@@ -151,19 +156,44 @@ export function spanWriter<K extends string = FactKind>(db: Database, tables: Re
     const out = new Map<number, SpanRow>();
     if (!p) return out;
     for (const r of st.all({ host, at: p.at, row: p.row }) as (string | number | null)[][]) {
-      out.set(r[0] as number, { id: r[0] as number, first: r[1] as number, first_at: r[2] as string, last: r[3] as number, last_at: r[4] as string, fact: r.slice(5) });
+      const fact = r.slice(5);
+      out.set(r[0] as number, { id: r[0] as number, last: r[3] as number, last_at: r[4] as string, fact, key: factKey(fact) });
     }
     return out;
   };
+  const shared = applies.get(db) ?? { count: 0 };
+  applies.set(db, shared);
+  /**
+   * The spans held at the snapshot this writer applied last, when it was its host's newest: the next
+   * snapshot of an ingest in time order finds them here instead of reading them back (that read was
+   * 13% of ingest: bench/analyzer.mjs). Good only while the database is as that apply left it: the
+   * same previous snapshot (a rolled-back apply's row is gone, so another one is the previous), no
+   * commit by another connection (`data_version`), no apply by another writer on this connection.
+   */
+  let remembered: { host: number; point: SnapshotPoint; dataVersion: number; applies: number; held: Map<K, Map<number, SpanRow>> } | null = null;
+  const version = db.prepare('PRAGMA data_version').pluck();
+  const dataVersion = () => version.get() as number;
 
   return {
     apply(host, snap, facts) {
       const prev = neighbour.prev.get({ host, ...snap }) as SnapshotPoint | undefined;
       const next = neighbour.next.get({ host, ...snap }) as SnapshotPoint | undefined;
+      const r = remembered;
+      const known =
+        r !== null && prev !== undefined && r.host === host && r.point.row === prev.row && r.point.at === prev.at && r.applies === shared.count && r.dataVersion === dataVersion()
+          ? r.held
+          : null;
+      remembered = null;
+      shared.count += 1;
+      // What this snapshot holds, when it is the newest: every span it keeps or opens, open.
+      const heldNow = next ? null : new Map<K, Map<number, SpanRow>>();
       // The newest snapshot opens what it starts; one ingested between two others closes at itself.
       const end: [number, string] = next ? [snap.row, snap.at] : [0, OPEN_AT];
       for (const kind of kinds) {
         const st = statements.get(kind) as NonNullable<ReturnType<typeof statements.get>>;
+        const now = new Map<number, SpanRow>();
+        heldNow?.set(kind, now);
+        const keep = (id: number, fact: Fact, key: string) => now.set(id, { id, last: 0, last_at: OPEN_AT, fact, key });
         // The snapshot's facts as a multiset: two equal handles are two rows, as they were.
         const wanted = new Map<string, { fact: Fact; count: number }>();
         for (const fact of facts[kind]) {
@@ -178,7 +208,7 @@ export function spanWriter<K extends string = FactKind>(db: Database, tables: Re
           w.count -= 1;
           return true;
         };
-        const atPrev = held(st.held, host, prev);
+        const atPrev = known?.get(kind) ?? held(st.held, host, prev);
         const atNext = held(st.held, host, next);
         const extended = new Map<string, SpanRow[]>();
         // Spans that end at the previous snapshot now: closed together below, one statement per chunk.
@@ -186,7 +216,7 @@ export function spanWriter<K extends string = FactKind>(db: Database, tables: Re
         // Spans over both neighbours: they go on over this snapshot, or are cut around it.
         for (const s of atPrev.values()) {
           if (!atNext.has(s.id)) continue;
-          if (take(factKey(s.fact))) continue;
+          if (take(s.key)) continue;
           const n = next as SnapshotPoint;
           closed.push(s.id);
           st.insert.run(host, n.row, n.at, s.last, s.last_at, ...s.fact);
@@ -194,12 +224,14 @@ export function spanWriter<K extends string = FactKind>(db: Database, tables: Re
         // Spans that end at the previous snapshot (or run open into this one, when it is the newest).
         for (const s of atPrev.values()) {
           if (atNext.has(s.id)) continue;
-          const key = factKey(s.fact);
+          const key = s.key;
           if (s.last_at === OPEN_AT) {
             if (!take(key)) closed.push(s.id);
+            else if (heldNow) keep(s.id, s.fact, key);
           } else if (take(key)) {
             st.setLast.run(end[0], end[1], s.id);
             extended.set(key, [...(extended.get(key) ?? []), s]);
+            if (heldNow) keep(s.id, s.fact, key);
           }
         }
         for (let i = 0; i < closed.length; i += ID_CHUNK) {
@@ -209,7 +241,7 @@ export function spanWriter<K extends string = FactKind>(db: Database, tables: Re
         // Spans that start at the next snapshot: they start here now, or join a span extended above.
         for (const s of atNext.values()) {
           if (atPrev.has(s.id)) continue;
-          const key = factKey(s.fact);
+          const key = s.key;
           const joined = extended.get(key)?.pop();
           if (joined) {
             st.setLast.run(s.last, s.last_at, joined.id);
@@ -218,10 +250,14 @@ export function spanWriter<K extends string = FactKind>(db: Database, tables: Re
             st.setFirst.run(snap.row, snap.at, s.id);
           }
         }
-        for (const w of wanted.values()) {
-          for (let i = 0; i < w.count; i++) st.insert.run(host, snap.row, snap.at, end[0], end[1], ...w.fact);
+        for (const [key, w] of wanted) {
+          for (let i = 0; i < w.count; i++) {
+            const id = Number(st.insert.run(host, snap.row, snap.at, end[0], end[1], ...w.fact).lastInsertRowid);
+            if (heldNow) keep(id, w.fact, key);
+          }
         }
       }
+      if (heldNow) remembered = { host, point: { row: snap.row, at: snap.at }, dataVersion: dataVersion(), applies: shared.count, held: heldNow };
     },
   };
 }
@@ -254,13 +290,18 @@ export function interfaceKeys(db: Database): (host: number, ends: readonly (read
   // CROSS JOIN keeps the list outside: the planner would otherwise walk every key of the host for each end.
   const read = db.prepare(`SELECT k.netns, k.ifindex, k.id FROM json_each(@ends) j
     CROSS JOIN interface_keys k ON k.host = @host AND k.netns = j.value ->> 0 AND k.ifindex = j.value ->> 1`).raw();
+  // Most ends have their key from an earlier snapshot: read first, then make only the missing ones.
   return (host, ends) => {
     const out = new Map<string, number>();
-    for (let i = 0; i < ends.length; i += ID_CHUNK) {
-      const chunk = JSON.stringify(ends.slice(i, i + ID_CHUNK));
-      add.run({ host, ends: chunk });
-      for (const [netns, ifindex, id] of read.all({ host, ends: chunk }) as [number, number, number][]) out.set(endKey(netns, ifindex), id);
-    }
+    const readInto = (list: readonly (readonly [number, number])[]) => {
+      for (let i = 0; i < list.length; i += ID_CHUNK) {
+        for (const [netns, ifindex, id] of read.all({ host, ends: JSON.stringify(list.slice(i, i + ID_CHUNK)) }) as [number, number, number][]) out.set(endKey(netns, ifindex), id);
+      }
+    };
+    readInto(ends);
+    const missing = ends.filter(([netns, ifindex]) => !out.has(endKey(netns, ifindex)));
+    for (let i = 0; i < missing.length; i += ID_CHUNK) add.run({ host, ends: JSON.stringify(missing.slice(i, i + ID_CHUNK)) });
+    readInto(missing);
     return out;
   };
 }

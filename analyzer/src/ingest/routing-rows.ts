@@ -33,7 +33,8 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>, parse: DumpParse
     const parsed = [main, inet6].map((c) => (c ? routingOf(c, parse) : null));
     if (parsed.every((p) => p === null)) continue;
     const [first, second] = parsed;
-    const facts: RoutingFacts = first?.facts ?? { routes: null, rules: null, neighbours: null };
+    // A copy: the lists of a parse are shared between bundles with the same dump (routingOf).
+    const facts: RoutingFacts = { ...(first?.facts ?? { routes: null, rules: null, neighbours: null }) };
     if (second?.facts.rules) facts.rules = [...(facts.rules ?? []), ...second.facts.rules];
     const issues = [...(first?.issues ?? []), ...(second?.issues ?? [])];
     for (const kind of ROUTING_KINDS) {
@@ -47,15 +48,31 @@ export function routingRows(bundle: Pick<Bundle, 'namespaces'>, parse: DumpParse
   return { rows, gaps };
 }
 
+type Routing = ReturnType<typeof routingFromDump>;
+// A parsed dump is one object for every bundle with the same text (work-budget.ts): its lists, and
+// their hashes, are made once for it. Reading them again at every snapshot was a tenth of ingest.
+const routingByDump = new WeakMap<object, { inet6: Routing | null; plain: Routing | null }>();
+const hashes = new WeakMap<RoutingEntry[], string>();
+
 /** A batch's routing lists, or null when it asked for none (bundles of earlier collectors: not parsed a second time) or gave no usable output. */
-function routingOf(capture: Capture, parse: DumpParser): ReturnType<typeof routingFromDump> | null {
+function routingOf(capture: Capture, parse: DumpParser): Routing | null {
   if (!ASKED.some((command) => capture.stdin?.includes(command))) return null;
   const dump = parse(capture);
-  return dump.status === 'parsed' ? routingFromDump(dump.value, batchFamily(capture.argv)) : null;
+  if (dump.status !== 'parsed') return null;
+  const family = batchFamily(capture.argv);
+  const slot = family === 'inet6' ? 'inet6' : 'plain';
+  let known = routingByDump.get(dump.value);
+  if (!known) routingByDump.set(dump.value, (known = { inet6: null, plain: null }));
+  return (known[slot] ??= routingFromDump(dump.value, family));
 }
 
+/** sha256 of the list as stored: kind, then each entry's key and text, NUL before each. */
 function setHash(kind: RoutingKind, entries: RoutingEntry[]): string {
-  const hash = createHash('sha256').update(kind);
-  for (const e of entries) hash.update('\0').update(e.key).update('\0').update(e.text);
-  return hash.digest('hex');
+  let hash = hashes.get(entries);
+  if (hash === undefined) {
+    let text = kind;
+    for (const e of entries) text += `\0${e.key}\0${e.text}`;
+    hashes.set(entries, (hash = createHash('sha256').update(text).digest('hex')));
+  }
+  return hash;
 }

@@ -30,7 +30,7 @@ export function meteredParser(budget: { parseIssues: number; dumpChars: number }
   return (capture) => {
     chars += capture.stdout.length;
     if (chars > budget.dumpChars) throw new WorkBudgetError(`more than ${budget.dumpChars} characters of link dumps`);
-    const result = parseCapture(capture);
+    const result = parseByContent(capture);
     dumps++;
     issues += issueCount(result.issues);
     if (issues > budget.parseIssues) throw new WorkBudgetError(`${issues} parse issues in the first ${dumps} link dump(s), more than the ${budget.parseIssues} allowed`);
@@ -49,4 +49,38 @@ export function parsedOnce(parse: DumpParser): DumpParser {
     if (!result) seen.set(capture, (result = parse(capture)));
     return result;
   };
+}
+
+// A namespace that did not change prints the same dump at every snapshot (`ip -d -j` shows no
+// counters): most of a bundle's dumps are the text of the snapshot before's. A parse depends on the
+// spec, the commands and the output alone, so each distinct text is parsed once: parsing the dumps
+// (JSON inside the bundle's strings, and every interface read twice) was a third of ingest
+// (bench/analyzer.mjs). Results are frozen, as they are shared between bundles; the cache is bounded.
+const CACHE_CHARS = 16 * 1024 * 1024;
+const CACHE_ENTRY_CHARS = 256 * 1024;
+const parsedTexts = new Map<string, ReturnType<DumpParser>>();
+let cachedChars = 0;
+
+function parseByContent(capture: Parameters<DumpParser>[0]): ReturnType<DumpParser> {
+  if (capture.stdout.length > CACHE_ENTRY_CHARS) return parseCapture(capture);
+  // The commands by their length first: no stdin, or any text, is one key of its own.
+  const key = `${capture.spec}\0${capture.stdin === null ? '-' : `${capture.stdin.length}:${capture.stdin}`}\0${capture.stdout}`;
+  const hit = parsedTexts.get(key);
+  if (hit) return hit;
+  const result = deepFreeze(parseCapture(capture));
+  if (cachedChars + key.length > CACHE_CHARS) {
+    parsedTexts.clear();
+    cachedChars = 0;
+  }
+  parsedTexts.set(key, result);
+  cachedChars += key.length;
+  return result;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

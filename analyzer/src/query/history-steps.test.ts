@@ -16,7 +16,8 @@ import { historyRange, walkHistory } from './history.js';
  * what changed (`sweepStates`, `stepScope`). Property: over random histories of one host —
  * namespaces that come, go, are renamed, lose sight, reuse an inode, change an MTU, a MAC, an
  * address, a route, a process, a reboot — that answer is the whole pairwise diff of each snapshot
- * loaded by itself, step by step, verbose.
+ * loaded by itself, step by step, verbose, with the owners and the names the runtimes' files give
+ * their containers (which come, change and go with the pods).
  */
 const HOST = 4026531840;
 const INODES = [4026532701, 4026532702, 4026532703, 4026532704];
@@ -33,6 +34,7 @@ const pod = fc.record({
   gateway: fc.constantFrom(null, 1, 2),
   pid: fc.constantFrom(null, 100, 101),
   container: fc.boolean(),
+  label: fc.constantFrom(undefined, 'web', 'db'),
 });
 type Pod = typeof pod extends fc.Arbitrary<infer T> ? T : never;
 interface Snap {
@@ -44,7 +46,7 @@ interface Snap {
 const start = fc.record({ pods: fc.uniqueArray(pod, { maxLength: 4, selector: (p) => p.inode }), boot: fc.constant('a'), hidden: fc.boolean(), hostMtu: fc.constantFrom(undefined, 9000) });
 /** A few changes per snapshot, each to one field of one pod (or the host): most namespaces stay as they were. */
 const change = fc.oneof(
-  fc.record({ at: fc.nat(), field: fc.constantFrom(...(['slot', 'mtu', 'named', 'bind', 'uncaptured', 'mac', 'address', 'gateway', 'pid', 'container'] as const)), pod }),
+  fc.record({ at: fc.nat(), field: fc.constantFrom(...(['slot', 'mtu', 'named', 'bind', 'uncaptured', 'mac', 'address', 'gateway', 'pid', 'container', 'label'] as const)), pod }),
   fc.record({ add: pod }),
   fc.record({ remove: fc.nat() }),
   fc.record({ boot: fc.constantFrom('a', 'b') }),
@@ -90,7 +92,20 @@ function bundleOf(at: string, s: Snap): Bundle {
   }
   b.lsns(HOST, s.pods.map((p, i) => ({ inode: p.inode, nsid: i })));
   if (s.hidden) b.process({ pid: 999, netns: null, comm: 'hidden', netnsError: 'denied' });
-  return b.build();
+  const bundle = b.build();
+  // A container's name, and its pod's by the uid its annotations give (docker cgroups carry none): from the pods' log
+  // directories (even slots) or from the annotations themselves (odd). A name may outlive its container.
+  const labelled = s.pods.filter((p) => p.label !== undefined);
+  if (labelled.length > 0) {
+    const pod = (p: Pod) => ({ uid: `uid-${p.slot}`, namespace: 'shop', name: `${p.label}-${p.slot}` });
+    bundle.runtimeNames = {
+      pods: labelled.filter((p) => p.slot % 2 === 0).map(pod),
+      containers: labelled.map((p) => ({
+        source: 'docker' as const, id: String(p.slot).repeat(64), name: `${p.label}${p.slot}`, image: null, pod: p.slot % 2 === 0 ? { uid: `uid-${p.slot}`, namespace: null, name: null } : pod(p),
+      })),
+    };
+  }
+  return bundle;
 }
 
 function database(bundles: Bundle[]): Sqlite.Database {
@@ -108,8 +123,11 @@ function steps(db: Sqlite.Database, whole: boolean): unknown[] {
   const range = historyRange(db, 'node-1', null, null).snapshots;
   const out: unknown[] = [];
   // The definition: each snapshot loaded by itself, every step diffed whole.
-  const states = whole ? range.map((ref) => loadForDiff(db, ref, false)) : undefined;
-  walkHistory(db, range, { verbose: true, withOwners: false }, (step) => out.push(JSON.parse(JSON.stringify(step))), states);
+  const states = whole ? range.map((ref) => loadForDiff(db, ref, true)) : undefined;
+  walkHistory(db, range, { verbose: true, withOwners: true }, (step, owners) => {
+    const named = owners && { from: [...owners.from.values()], to: [...owners.to.values()] };
+    out.push(JSON.parse(JSON.stringify({ step, owners: named })));
+  }, states);
   return out;
 }
 

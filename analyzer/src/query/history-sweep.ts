@@ -209,7 +209,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
   let lastGaps: GapView[] = [];
   const lists = routingLists(db, read(SWEEP_SQL.routing, 0));
   const parse = textParsers();
-  const runtimeNames = withOwners ? new RuntimeNames(db) : null;
+  const runtimeNames = withOwners ? new RuntimeNames(db, range) : null;
 
   // An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces.
   const netnsOfKey = new Map<number, number>();
@@ -369,7 +369,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       }
     }
     const state: SnapshotState = { snapshot: { id: ref.id, host: ref.host, bootId: ref.bootId, takenAt: ref.takenAt }, namespaces: order.map((n) => (built.get(n) as Built).state), pairs, unreadable };
-    // Names come per snapshot (runtime_containers is not a span table), on copies: `owners` is kept across steps.
+    // Names from their spans, read once for the range (RuntimeNames), on copies: `owners` is kept across steps.
     const named = runtimeNames ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }])), runtimeNames) : null;
     // The same gaps as the snapshot before (most hosts report the same few each time): the same list, which `diffLoaded` skips.
     const own = gaps.get(ref.row) ?? [];
