@@ -104,6 +104,8 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
     for (let i = 0; i < before.length; i++) {
       const a = before[i] as InterfaceState;
       const b = after[i] as InterfaceState;
+      // One object on both sides (`history` keeps an interface's state while its row holds): no field differs.
+      if (a === b) continue;
       const changes = fieldChanges(a, b);
       if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: b.ifname, ifindex: b.ifindex, changes });
     }
@@ -119,6 +121,7 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
     const same = first.get(keyOf(a));
     if (same && !used.has(same)) {
       used.add(same);
+      if (same === a) continue;
       const changes = boot && same.ifname !== a.ifname ? { ifname: { from: a.ifname, to: same.ifname }, ...fieldChanges(a, same) } : fieldChanges(a, same);
       if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
     } else pending.push(a);

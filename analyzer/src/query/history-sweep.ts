@@ -19,7 +19,8 @@ const SPANS = (table: string, columns: string) =>
 export const SWEEP_SQL = {
   namespaces: SPANS('namespace_spans', 'inode, is_host, captured, problem'),
   handles: SPANS('handle_spans', 'netns, kind, path, name'),
-  processes: SPANS('process_spans', 'netns, pid, comm, start_time'),
+  /** In the order `ownersFromRows` takes them. */
+  processes: SPANS('process_spans', 'pid, netns, comm, start_time'),
   containers: SPANS('container_spans', 'netns, runtime, container_id, pod_uid'),
   interfaces: SPANS('interface_spans', 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
   pairs: SPANS("link_spans", 'a, b, relation'),
@@ -85,7 +86,10 @@ class Buckets {
   }
 }
 
-/** A table's spans as add/remove events per ordinal, and the rows held at the current one, also by namespace. */
+/**
+ * A table's spans as add/remove events per ordinal, and the rows held at the current one, also by
+ * namespace. Once placed, a row holds its facts only (the columns after the span's): the same array.
+ */
 class Sweep {
   private readonly adds: Buckets;
   private readonly removes: Buckets;
@@ -100,7 +104,11 @@ class Sweep {
     const starts = new Int32Array(rows.length).fill(-1);
     const ends = new Int32Array(rows.length).fill(-1);
     for (let k = 0; k < rows.length; k++) {
-      const o = ordinals(snaps, rows[k] as SpanRow);
+      const r = rows[k] as SpanRow;
+      const o = ordinals(snaps, r);
+      // In place: a copy of each row's facts would be as many arrays again, every one garbage.
+      r.copyWithin(0, FACT);
+      r.length -= FACT;
       if (!o) continue;
       starts[k] = o[0];
       if (o[1] + 1 < snaps.length) ends[k] = o[1] + 1;
@@ -130,18 +138,18 @@ class Sweep {
   }
 
   netnsOf(r: SpanRow): number | null {
-    return r[FACT + this.netnsAt] as number | null;
+    return r[this.netnsAt] as number | null;
   }
 
   /** The facts held now, in span order, as the SQL would list them before its sort. */
   facts(): Cell[][] {
-    return [...this.held].map((r) => r.slice(FACT));
+    return [...this.held];
   }
 
   /** The facts of one namespace held now, in span order. */
   factsOf(netns: number): Cell[][] {
     const set = this.byNetns.get(netns);
-    return set ? [...set].map((r) => r.slice(FACT)) : [];
+    return set ? [...set] : [];
   }
 }
 
@@ -153,7 +161,6 @@ const byNumbers = (...at: number[]) => (x: Cell[], y: Cell[]) => {
   return 0;
 };
 const byNetnsThenText = (x: Cell[], y: Cell[]) => (x[0] as number) - (y[0] as number) || ((x[2] as string) < (y[2] as string) ? -1 : (x[2] as string) > (y[2] as string) ? 1 : 0);
-const processOwnerRow = (p: Cell[]): Cell[] => [p[1] as Cell, p[0] as Cell, p[2] as Cell, p[3] as Cell];
 
 /** One snapshot of the sweep, with the namespaces whose facts, pairs or routing lists differ from the snapshot before. */
 export interface SweptSnapshot extends LoadedSnapshot {
@@ -186,21 +193,21 @@ interface Built {
  * the namespaces whose facts start or end there, and names them (with those whose pairs or routing
  * lists change) in `touched`. The same states `loadForDiff` reads snapshot by snapshot.
  */
-export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean): Generator<SweptSnapshot> {
+export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean, withGaps = true): Generator<SweptSnapshot> {
   if (snaps.length === 0) return;
   const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
   const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, netnsAt);
   const tables = {
     namespaces: read(SWEEP_SQL.namespaces, 0),
     handles: read(SWEEP_SQL.handles, 0),
-    processes: read(SWEEP_SQL.processes, 0),
+    processes: read(SWEEP_SQL.processes, 1),
     containers: read(SWEEP_SQL.containers, 0),
     interfaces: read(SWEEP_SQL.interfaces, 1),
     pairs: read(SWEEP_SQL.pairs, 0),
   };
   // Rows as read, per snapshot: a list of gaps is made only when it differs from the snapshot before's.
   const gaps = new Map<number, GapRow[]>();
-  for (const r of db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) {
+  for (const r of withGaps ? (db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) : []) {
     let list = gaps.get(r[0]);
     if (!list) gaps.set(r[0], (list = []));
     list.push(r);
@@ -238,14 +245,26 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     return lo;
   };
   // An interface's state is the same object for the whole span of its row.
-  const interfaceStates = new Map<SpanRow, InterfaceState>();
-  const interfacesOf = (n: number): InterfaceState[] => {
-    const rows = [...(tables.interfaces.byNetns.get(n) ?? [])].sort((x, y) => (x[FACT + 2] as number) - (y[FACT + 2] as number));
-    return rows.map((r) => {
-      let i = interfaceStates.get(r);
-      if (!i) interfaceStates.set(r, (i = interfaceState(r.slice(FACT + 1) as InterfaceRow, parse)));
-      return i;
-    });
+  // Each namespace's interface rows held now, by ifindex (in arrival order within one, as a stable sort
+  // of the held rows would put them), kept as rows come and go rather than sorted again at each step.
+  const interfaceLists = new Map<number, { row: SpanRow; state: InterfaceState }[]>();
+  const interfacesOf = (n: number): InterfaceState[] => (interfaceLists.get(n) ?? []).map((e) => e.state);
+  const holdInterface = (r: SpanRow) => {
+    let list = interfaceLists.get(r[1] as number);
+    if (!list) interfaceLists.set(r[1] as number, (list = []));
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (((list[mid] as { row: SpanRow }).row[2] as number) <= (r[2] as number)) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, { row: r, state: interfaceState(r.slice(1) as InterfaceRow, parse) });
+  };
+  const dropInterface = (r: SpanRow) => {
+    const list = interfaceLists.get(r[1] as number) as { row: SpanRow }[];
+    list.splice(list.findIndex((e) => e.row === r), 1);
+    if (list.length === 0) interfaceLists.delete(r[1] as number);
   };
   /** Builds namespace `n` again from its facts; only its interfaces when its owners' facts did not change. */
   const rebuild = (ref: SnapshotRef, n: number, ownersChanged: boolean) => {
@@ -264,7 +283,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     const own = ownersFromRows(
       rows as OwnerRows['namespaces'],
       tables.handles.factsOf(n) as OwnerRows['handles'],
-      tables.processes.factsOf(n).map(processOwnerRow).sort(byNumbers(1, 0)) as OwnerRows['processes'],
+      tables.processes.factsOf(n).sort(byNumbers(1, 0)) as OwnerRows['processes'],
       tables.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
     );
     const owner = own.get(n) as Owners;
@@ -293,25 +312,27 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
         }
       }
       if (t === tables.interfaces) {
+        for (const r of removed) dropInterface(r);
+        for (const r of added) holdInterface(r);
         for (const r of removed) {
-          const key = r[FACT] as number;
+          const key = r[0] as number;
           if (byKey.get(key) !== r) continue;
           // Another row of that key may still be held (a bundle listing one ifindex twice): the last one, as before.
           let last: SpanRow | undefined;
-          for (const o of t.byNetns.get(r[FACT + 1] as number) ?? []) if (o[FACT] === key) last = o;
+          for (const o of t.byNetns.get(r[1] as number) ?? []) if (o[0] === key) last = o;
           if (last) byKey.set(key, last);
           else byKey.delete(key);
         }
         for (const r of added) {
-          byKey.set(r[FACT] as number, r);
-          netnsOfKey.set(r[FACT] as number, r[FACT + 1] as number);
+          byKey.set(r[0] as number, r);
+          netnsOfKey.set(r[0] as number, r[1] as number);
         }
       }
     }
     const links = tables.pairs.step(i);
     for (const list of [links.removed, links.added]) {
       for (const r of list) {
-        for (const key of [r[FACT], r[FACT + 1]]) {
+        for (const key of [r[0], r[1]]) {
           const n = key === null ? undefined : netnsOfKey.get(key as number);
           if (n !== undefined) touched.add(n);
         }
@@ -323,7 +344,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     }
     if (unreadableChanged) {
       const procs = tables.processes.facts();
-      unreadable = procs.filter((p) => p[0] === null).sort(byNumbers(1)).map((p) => ({ pid: p[1] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
+      unreadable = procs.filter((p) => p[1] === null).sort(byNumbers(0)).map((p) => ({ pid: p[0] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
     }
     let pairsChanged: Set<Pair> | null = null;
     if (touched.size > 0 || i === 0) {
@@ -332,19 +353,19 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       const ends = new Set<number>();
       for (const r of links.removed) pairCache.delete(r);
       for (const r of tables.pairs.held) {
-        const a = r[FACT] as number;
-        const b = r[FACT + 1] as number | null;
-        if (r[FACT + 2] !== 'veth' || b === null) continue;
+        const a = r[0] as number;
+        const b = r[1] as number | null;
+        if (r[2] !== 'veth' || b === null) continue;
         if (ends.has(a) || ends.has(b)) unique = false;
         ends.add(a).add(b);
         const x = byKey.get(a) as SpanRow;
         const y = byKey.get(b) as SpanRow;
-        const hx = (owners.get(x[FACT + 1] as number) as Owners).host;
-        const hy = (owners.get(y[FACT + 1] as number) as Owners).host;
+        const hx = (owners.get(x[1] as number) as Owners).host;
+        const hy = (owners.get(y[1] as number) as Owners).host;
         let c = pairCache.get(r);
         if (!c || c.x !== x || c.y !== y || c.hx !== hx || c.hy !== hy) {
-          const ex = { netns: x[FACT + 1] as number, ifname: fromDbText(x[FACT + 3] as string), ifindex: x[FACT + 2] as number };
-          const ey = { netns: y[FACT + 1] as number, ifname: fromDbText(y[FACT + 3] as string), ifindex: y[FACT + 2] as number };
+          const ex = { netns: x[1] as number, ifname: fromDbText(x[3] as string), ifindex: x[2] as number };
+          const ey = { netns: y[1] as number, ifname: fromDbText(y[3] as string), ifindex: y[2] as number };
           c = { x, y, hx, hy, pair: hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey } };
           pairCache.set(r, c);
         }
@@ -414,7 +435,7 @@ function routingLists(db: Database, spans: Sweep) {
       const { removed, added } = spans.step(i);
       if (removed.length === 0 && added.length === 0) return null;
       const candidates = new Set<number>();
-      for (const list of [removed, added]) for (const r of list) candidates.add(r[FACT] as number);
+      for (const list of [removed, added]) for (const r of list) candidates.add(r[0] as number);
       const changed = new Map<number, NamespaceRouting | null>();
       for (const netns of candidates) {
         const held = spans.byNetns.get(netns);
@@ -424,7 +445,7 @@ function routingLists(db: Database, spans: Sweep) {
         }
         const ns: Record<RoutingKind, number | null> = { routes: null, rules: null, neighbours: null };
         // In span order, as the view lists them: the last row of a kind wins, as before.
-        for (const r of held) ns[r[FACT + 1] as RoutingKind] = r[FACT + 2] as number;
+        for (const r of held) ns[r[1] as RoutingKind] = r[2] as number;
         if (same(ns, sets.get(netns))) continue;
         sets.set(netns, ns);
         const lists = { routes: null, rules: null, neighbours: null } as NamespaceRouting;

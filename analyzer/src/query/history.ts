@@ -50,7 +50,8 @@ export function walkHistory(
   snapshots: SnapshotRef[],
   options: { verbose: boolean; withOwners: boolean },
   onStep: (step: HistoryStep, owners: DiffOwners | null, done: number) => void,
-  states: Iterable<LoadedSnapshot & { touched?: Touched }> = sweepStates(db, snapshots, options.withOwners),
+  // Without -v a step says nothing of the bundles' gaps: they are not read.
+  states: Iterable<LoadedSnapshot & { touched?: Touched }> = sweepStates(db, snapshots, options.withOwners, options.verbose),
 ): void {
   const loaded = states[Symbol.iterator]();
   const first = loaded.next();
