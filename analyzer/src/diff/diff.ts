@@ -49,8 +49,9 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     // Every host process lives in the host namespace: their churn is not a change of owner.
     if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
     const doubt = uncertain.get(a);
-    if (doubt !== undefined) result.namespaces.uncertain.push({ ...summary(b), fromNetns: a.netns, reason: doubt, changes });
-    else if (Object.keys(changes).length > 0) result.namespaces.changed.push({ ...summary(b), fromNetns: a.netns, changes });
+    // Written out, not spread from `summary`: `history` runs this at every step, the first thousands unoptimized.
+    if (doubt !== undefined) result.namespaces.uncertain.push({ netns: b.netns, host: b.isHost, names: b.names, containers: b.containers, pids: pidsOf(b), fromNetns: a.netns, reason: doubt, changes });
+    else if (hasKeys(changes)) result.namespaces.changed.push({ netns: b.netns, host: b.isHost, names: b.names, containers: b.containers, pids: pidsOf(b), fromNetns: a.netns, changes });
     if (a.carriedFrom && b.captured) result.gaps.carried.push({ netns: b.netns, since: a.carriedFrom });
     if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces, result.sameBoot);
     else if (a.captured !== b.captured) result.gaps.uncaptured.push({ netns: a.captured ? b.netns : a.netns, side: a.captured ? 'to' : 'from' });
@@ -199,8 +200,10 @@ const procLabel = (p: ProcessState) => `${p.pid} ${p.comm ?? '?'}`;
 const procKey = (p: ProcessState) => `${p.pid}:${p.startTime}`;
 
 function summary(ns: NamespaceState): NamespaceSummary {
-  return { netns: ns.netns, host: ns.isHost, names: ns.names, containers: ns.containers, pids: ns.processes.map((p) => p.pid) };
+  return { netns: ns.netns, host: ns.isHost, names: ns.names, containers: ns.containers, pids: pidsOf(ns) };
 }
+
+const pidsOf = (ns: NamespaceState): number[] => ns.processes.map((p) => p.pid);
 
 /** True when nothing changed: what `history` counts and `diff` exits on. */
 export function isEmptyDiff(d: SnapshotDiff): boolean {

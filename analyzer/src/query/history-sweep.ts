@@ -61,6 +61,25 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
   return start <= end ? [start, end] : null;
 }
 
+/** Each snapshot's ordinal among `snaps`, by its row. */
+const ordinalsByRow = (snaps: SnapshotRef[]): Map<number, number> => new Map(snaps.map((s, i) => [s.row, i]));
+
+/**
+ * `ordinals`, found from the snapshots a span names (`byRow`): the ordinal of a snapshot of `snaps`
+ * is where both searches end. Searched as `ordinals` does when the span names one outside them.
+ */
+function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow): [number, number] | null {
+  const first = byRow.get(r[0] as number);
+  if (first === undefined || (snaps[first] as SnapshotRef).takenAt !== r[1]) return ordinals(snaps, r);
+  let last = snaps.length - 1;
+  if (r[3] !== OPEN_AT) {
+    const found = byRow.get(r[2] as number);
+    if (found === undefined || (snaps[found] as SnapshotRef).takenAt !== r[3]) return ordinals(snaps, r);
+    last = found;
+  }
+  return first <= last ? [first, last] : null;
+}
+
 const NONE: SpanRow[] = [];
 
 /** Rows bucketed by ordinal, in row order within one (a counting sort): one flat list, not a list per snapshot. */
@@ -99,13 +118,14 @@ class Sweep {
   constructor(
     rows: SpanRow[],
     snaps: SnapshotRef[],
+    byRow: Map<number, number>,
     private readonly netnsAt: number,
   ) {
     const starts = new Int32Array(rows.length).fill(-1);
     const ends = new Int32Array(rows.length).fill(-1);
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k] as SpanRow;
-      const o = ordinals(snaps, r);
+      const o = spanOrdinals(snaps, byRow, r);
       // In place: a copy of each row's facts would be as many arrays again, every one garbage.
       r.copyWithin(0, FACT);
       r.length -= FACT;
@@ -196,7 +216,8 @@ interface Built {
 export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean, withGaps = true): Generator<SweptSnapshot> {
   if (snaps.length === 0) return;
   const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
-  const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, netnsAt);
+  const byRow = ordinalsByRow(snaps);
+  const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, netnsAt);
   const tables = {
     namespaces: read(SWEEP_SQL.namespaces, 0),
     handles: read(SWEEP_SQL.handles, 0),
@@ -270,7 +291,10 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
   const rebuild = (ref: SnapshotRef, n: number, ownersChanged: boolean) => {
     const old = built.get(n);
     if (old && !ownersChanged) {
-      built.set(n, { ...old, state: { ...old.state, interfaces: interfacesOf(n) } });
+      const o = old.state;
+      // Written out rather than spread: a step or more in most, the first thousands unoptimized.
+      const state: NamespaceState = { netns: o.netns, isHost: o.isHost, names: o.names, handles: o.handles, containers: o.containers, processes: o.processes, captured: o.captured, interfaces: interfacesOf(n) };
+      built.set(n, { owner: old.owner, state, host: old.host });
       return;
     }
     if (old) {
@@ -398,7 +422,9 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       lastRows = own;
       lastGaps = own.map((r) => ({ source: r[1], probe: r[2], subject: r[3], reason: r[4], detail: r[5] }) as GapView);
     }
-    yield { ref, state, gaps: lastGaps, owners: named, routing, ...(unique ? { touched: { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() } } : {}) };
+    const swept: SweptSnapshot = { ref, state, gaps: lastGaps, owners: named, routing };
+    if (unique) swept.touched = { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() };
+    yield swept;
   }
 }
 
