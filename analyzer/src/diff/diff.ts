@@ -47,7 +47,7 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     diffList(changes, 'names', a.names, b.names);
     diffList(changes, 'containers', a.containers, b.containers);
     // Every host process lives in the host namespace: their churn is not a change of owner.
-    if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
+    if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', labelsOf(a.processes), labelsOf(b.processes));
     const doubt = uncertain.get(a);
     // Written out, not spread from `summary`: `history` runs this at every step, the first thousands unoptimized.
     if (doubt !== undefined) result.namespaces.uncertain.push({ netns: b.netns, host: b.isHost, names: b.names, containers: b.containers, pids: pidsOf(b), fromNetns: a.netns, reason: doubt, changes });
@@ -197,6 +197,14 @@ function sameProcesses(a: ProcessState[], b: ProcessState[]): boolean {
 }
 
 const procLabel = (p: ProcessState) => `${p.pid} ${p.comm ?? '?'}`;
+
+/** Each list's labels made once: `history` hands a namespace's list on to the next step, where it is the `from` side. */
+const labels = new WeakMap<ProcessState[], string[]>();
+function labelsOf(list: ProcessState[]): string[] {
+  let out = labels.get(list);
+  if (!out) labels.set(list, (out = list.map(procLabel)));
+  return out;
+}
 const procKey = (p: ProcessState) => `${p.pid}:${p.startTime}`;
 
 function summary(ns: NamespaceState): NamespaceSummary {

@@ -14,7 +14,7 @@ import type { SnapshotRef } from './select.js';
 
 /** Every span of a host over a time range, per table: what `history` reads instead of every snapshot. */
 const SPANS = (table: string, columns: string) =>
-  `SELECT first, first_at, last, last_at, ${columns} FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
+  `SELECT ${columns}, first, first_at, last, last_at FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
 
 export const SWEEP_SQL = {
   namespaces: SPANS('namespace_spans', 'inode, is_host, captured, problem'),
@@ -65,16 +65,17 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
 const ordinalsByRow = (snaps: SnapshotRef[]): Map<number, number> => new Map(snaps.map((s, i) => [s.row, i]));
 
 /**
- * `ordinals`, found from the snapshots a span names (`byRow`): the ordinal of a snapshot of `snaps`
- * is where both searches end. Searched as `ordinals` does when the span names one outside them.
+ * `ordinals` of the span columns at `k` of a row, found from the snapshots they name (`byRow`): the
+ * ordinal of a snapshot of `snaps` is where both searches end. Searched as `ordinals` does when the
+ * span names one outside them.
  */
-function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow): [number, number] | null {
-  const first = byRow.get(r[0] as number);
-  if (first === undefined || (snaps[first] as SnapshotRef).takenAt !== r[1]) return ordinals(snaps, r);
+function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number): [number, number] | null {
+  const first = byRow.get(r[k] as number);
+  if (first === undefined || (snaps[first] as SnapshotRef).takenAt !== r[k + 1]) return ordinals(snaps, r.slice(k));
   let last = snaps.length - 1;
-  if (r[3] !== OPEN_AT) {
-    const found = byRow.get(r[2] as number);
-    if (found === undefined || (snaps[found] as SnapshotRef).takenAt !== r[3]) return ordinals(snaps, r);
+  if (r[k + 3] !== OPEN_AT) {
+    const found = byRow.get(r[k + 2] as number);
+    if (found === undefined || (snaps[found] as SnapshotRef).takenAt !== r[k + 3]) return ordinals(snaps, r.slice(k));
     last = found;
   }
   return first <= last ? [first, last] : null;
@@ -107,7 +108,7 @@ class Buckets {
 
 /**
  * A table's spans as add/remove events per ordinal, and the rows held at the current one, also by
- * namespace. Once placed, a row holds its facts only (the columns after the span's): the same array.
+ * namespace. Once placed, a row holds its facts only (the columns before the span's): the same array.
  */
 class Sweep {
   private readonly adds: Buckets;
@@ -125,9 +126,8 @@ class Sweep {
     const ends = new Int32Array(rows.length).fill(-1);
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k] as SpanRow;
-      const o = spanOrdinals(snaps, byRow, r);
-      // In place: a copy of each row's facts would be as many arrays again, every one garbage.
-      r.copyWithin(0, FACT);
+      // The span's columns come last (SPANS): cut off, the row is its facts, with no copy.
+      const o = spanOrdinals(snaps, byRow, r, r.length - FACT);
       r.length -= FACT;
       if (!o) continue;
       starts[k] = o[0];
