@@ -174,7 +174,18 @@ function fieldChanges(a: InterfaceState, b: InterfaceState): Record<string, Chan
 }
 
 function diffList(changes: Record<string, Change<unknown>>, field: string, a: string[], b: string[]): void {
-  if (!sameSet(a, b)) changes[field] = { from: [...a].sort(), to: [...b].sort() };
+  if (!sameSet(a, b)) changes[field] = { from: sortedCopy(a), to: sortedCopy(b) };
+}
+
+/**
+ * Each list sorted once (a state's lists are not changed once built): `history` hands a namespace's
+ * lists on to the next step, where they are the `from` side. A copy each time, the answer's own.
+ */
+const sorted = new WeakMap<string[], string[]>();
+function sortedCopy(list: string[]): string[] {
+  let out = sorted.get(list);
+  if (!out) sorted.set(list, (out = [...list].sort()));
+  return out.slice();
 }
 
 function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -198,7 +209,7 @@ function sameProcesses(a: ProcessState[], b: ProcessState[]): boolean {
 
 const procLabel = (p: ProcessState) => `${p.pid} ${p.comm ?? '?'}`;
 
-/** Each list's labels made once: `history` hands a namespace's list on to the next step, where it is the `from` side. */
+/** Each list's labels made once (a state's lists are not changed once built): `history` hands a namespace's list on to the next step, where it is the `from` side. */
 const labels = new WeakMap<ProcessState[], string[]>();
 function labelsOf(list: ProcessState[]): string[] {
   let out = labels.get(list);

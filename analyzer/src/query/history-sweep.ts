@@ -12,9 +12,16 @@ import { RuntimeNames } from './runtime-names.js';
 import type { NamespaceRouting } from './routing.js';
 import type { SnapshotRef } from './select.js';
 
-/** Every span of a host over a time range, per table: what `history` reads instead of every snapshot. */
+/**
+ * Every span of a host over a time range, per table: what `history` reads instead of every snapshot.
+ * The span's columns come last; a time is null where it is the taken_at of the snapshot beside it
+ * (always, but for a span still open: its last time is OPEN_AT), so that it is not made a string of
+ * its own in every row.
+ */
 const SPANS = (table: string, columns: string) =>
-  `SELECT ${columns}, first, first_at, last, last_at FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
+  `SELECT ${columns}, first, ${sameAs('first')}, last, ${sameAs('last')} FROM ${table}
+    WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
+const sameAs = (end: 'first' | 'last') => `CASE WHEN ${end}_at <> '${OPEN_AT}' AND ${end}_at = (SELECT taken_at FROM snapshots WHERE id = ${end}) THEN NULL ELSE ${end}_at END`;
 
 export const SWEEP_SQL = {
   namespaces: SPANS('namespace_spans', 'inode, is_host, captured, problem'),
@@ -27,6 +34,7 @@ export const SWEEP_SQL = {
   /** Routes, rules and neighbours: which set each namespace's list is, over spans of snapshots. */
   routing: SPANS('routing_spans', 'netns, kind, routing_set'),
   routingEntries: 'SELECT key, text FROM routing_entries WHERE routing_set = ? ORDER BY position',
+  takenAt: 'SELECT taken_at FROM snapshots WHERE id = ?',
   gaps: `SELECT g.snapshot, g.source, g.probe, g.subject, g.reason, g.detail FROM snapshots s JOIN gaps g ON g.snapshot = s.id
     WHERE s.host = (SELECT id FROM hosts WHERE label = @host) AND s.taken_at >= @since AND s.taken_at <= @until ORDER BY g.snapshot, g.id`,
 } as const;
@@ -65,21 +73,24 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
 const ordinalsByRow = (snaps: SnapshotRef[]): Map<number, number> => new Map(snaps.map((s, i) => [s.row, i]));
 
 /**
- * `ordinals` of the span columns at `k` of a row, found from the snapshots they name (`byRow`): the
- * ordinal of a snapshot of `snaps` is where both searches end. Searched as `ordinals` does when the
- * span names one outside them.
+ * `ordinals` of the span columns of `SPANS` at `k` of a row, found from the snapshots they name
+ * (`byRow`): the ordinal of a snapshot of `snaps` is where both searches end. Searched as `ordinals`
+ * does when the span names one outside them (`takenAt` gives the times `SPANS` left out).
  */
-function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number): [number, number] | null {
+function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number, takenAt: (row: number) => string): [number, number] | null {
   const first = byRow.get(r[k] as number);
-  if (first === undefined || (snaps[first] as SnapshotRef).takenAt !== r[k + 1]) return ordinals(snaps, r.slice(k));
+  if (first === undefined || (r[k + 1] !== null && (snaps[first] as SnapshotRef).takenAt !== r[k + 1])) return searched(snaps, r, k, takenAt);
   let last = snaps.length - 1;
   if (r[k + 3] !== OPEN_AT) {
     const found = byRow.get(r[k + 2] as number);
-    if (found === undefined || (snaps[found] as SnapshotRef).takenAt !== r[k + 3]) return ordinals(snaps, r.slice(k));
+    if (found === undefined || (r[k + 3] !== null && (snaps[found] as SnapshotRef).takenAt !== r[k + 3])) return searched(snaps, r, k, takenAt);
     last = found;
   }
   return first <= last ? [first, last] : null;
 }
+
+const searched = (snaps: SnapshotRef[], r: SpanRow, k: number, takenAt: (row: number) => string) =>
+  ordinals(snaps, [r[k] as number, r[k + 1] ?? takenAt(r[k] as number), r[k + 2] as number, r[k + 3] ?? takenAt(r[k + 2] as number)]);
 
 const NONE: SpanRow[] = [];
 
@@ -120,6 +131,7 @@ class Sweep {
     rows: SpanRow[],
     snaps: SnapshotRef[],
     byRow: Map<number, number>,
+    takenAt: (row: number) => string,
     private readonly netnsAt: number,
   ) {
     const starts = new Int32Array(rows.length).fill(-1);
@@ -127,7 +139,7 @@ class Sweep {
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k] as SpanRow;
       // The span's columns come last (SPANS): cut off, the row is its facts, with no copy.
-      const o = spanOrdinals(snaps, byRow, r, r.length - FACT);
+      const o = spanOrdinals(snaps, byRow, r, r.length - FACT, takenAt);
       r.length -= FACT;
       if (!o) continue;
       starts[k] = o[0];
@@ -217,7 +229,9 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
   if (snaps.length === 0) return;
   const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
   const byRow = ordinalsByRow(snaps);
-  const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, netnsAt);
+  const takenAtSql = db.prepare(SWEEP_SQL.takenAt).pluck();
+  const takenAt = (row: number) => takenAtSql.get(row) as string;
+  const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, takenAt, netnsAt);
   const tables = {
     namespaces: read(SWEEP_SQL.namespaces, 0),
     handles: read(SWEEP_SQL.handles, 0),
