@@ -33,7 +33,7 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     pairs: { added: [], removed: [] },
     gaps: { uncaptured: [], carried: [] },
   };
-  const uncertain = new Map(match.uncertain.map((u) => [u.from, u.reason]));
+  const uncertain = match.uncertain.length > 0 ? new Map(match.uncertain.map((u) => [u.from, u.reason])) : null;
   for (const r of match.replaced) result.namespaces.replaced.push({ netns: r.to.netns, reason: r.reason });
 
   // Loops by index here and below: `diff` runs this once per process, before V8 optimizes it, where
@@ -48,7 +48,7 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     diffList(changes, 'containers', a.containers, b.containers);
     // Every host process lives in the host namespace: their churn is not a change of owner.
     if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', labelsOf(a.processes), labelsOf(b.processes));
-    const doubt = uncertain.get(a);
+    const doubt = uncertain?.get(a);
     // Written out, not spread from `summary`: `history` runs this at every step, the first thousands unoptimized.
     if (doubt !== undefined) result.namespaces.uncertain.push({ netns: b.netns, host: b.isHost, names: b.names, containers: b.containers, pids: pidsOf(b), fromNetns: a.netns, reason: doubt, changes });
     else if (hasKeys(changes)) result.namespaces.changed.push({ netns: b.netns, host: b.isHost, names: b.names, containers: b.containers, pids: pidsOf(b), fromNetns: a.netns, changes });
@@ -114,22 +114,35 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
   }
   const used = new Set<InterfaceState>();
   const pending: InterfaceState[] = [];
+  const matched = (a: InterfaceState, same: InterfaceState) => {
+    used.add(same);
+    if (same === a) return;
+    const changes = boot && same.ifname !== a.ifname ? { ifname: { from: a.ifname, to: same.ifname }, ...fieldChanges(a, same) } : fieldChanges(a, same);
+    if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
+  };
   // Within a boot an ifindex is never given to another device of the namespace: it is the device.
   // Across a reboot every device is new and renumbered: only its name carries over.
-  const keyOf = (i: InterfaceState): string | number => (boot ? i.ifindex : i.ifname);
-  const first = new Map<string | number, InterfaceState>(after.map((i) => [keyOf(i), i]));
-  for (const a of before) {
-    const same = first.get(keyOf(a));
-    if (same && !used.has(same)) {
-      used.add(same);
-      if (same === a) continue;
-      const changes = boot && same.ifname !== a.ifname ? { ifname: { from: a.ifname, to: same.ifname }, ...fieldChanges(a, same) } : fieldChanges(a, same);
-      if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
-    } else pending.push(a);
+  if (boot && increasing(before) && increasing(after)) {
+    // Both in ifindex order, each ifindex once (as the database lists them): the same pairs by a merge, no map.
+    let j = 0;
+    for (const a of before) {
+      while (j < after.length && (after[j] as InterfaceState).ifindex < a.ifindex) j++;
+      const same = after[j];
+      if (same !== undefined && same.ifindex === a.ifindex) matched(a, same);
+      else pending.push(a);
+    }
+  } else {
+    const keyOf = (i: InterfaceState): string | number => (boot ? i.ifindex : i.ifname);
+    const first = new Map<string | number, InterfaceState>(after.map((i) => [keyOf(i), i]));
+    for (const a of before) {
+      const same = first.get(keyOf(a));
+      if (same && !used.has(same)) matched(a, same);
+      else pending.push(a);
+    }
   }
   // Within a boot, a name whose device is gone, now on a device that is new: the device was replaced.
   const byName = new Map<string, InterfaceState>();
-  if (boot) for (const b of after) if (!used.has(b)) byName.set(b.ifname, b);
+  if (boot && pending.length > 0) for (const b of after) if (!used.has(b)) byName.set(b.ifname, b);
   for (const a of pending) {
     const replaced = byName.get(a.ifname);
     if (replaced && !used.has(replaced)) {
@@ -140,6 +153,12 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
     }
   }
   for (const b of after) if (!used.has(b)) result.interfaces.added.push({ netns, ...b });
+}
+
+/** Ifindexes strictly increasing: in order, each once. */
+function increasing(list: InterfaceState[]): boolean {
+  for (let i = 1; i < list.length; i++) if ((list[i] as InterfaceState).ifindex <= (list[i - 1] as InterfaceState).ifindex) return false;
+  return true;
 }
 
 /**

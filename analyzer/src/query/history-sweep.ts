@@ -5,7 +5,7 @@ import type { SnapshotState } from '../diff/state.js';
 import { fromDbText, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
 import type { GapView, Owners } from '../answer/common.js';
 import type { InterfaceState, NamespaceState } from '../diff/state.js';
-import { interfaceState, stateFromRows, textParsers, type InterfaceRow } from './load-state.js';
+import { interfaceState, namespaceState, textParsers, type InterfaceRow } from './load-state.js';
 import { hostFirstOrder } from './peers.js';
 import { ownersFromRows, withRuntimeNames, type OwnerRows } from './owners.js';
 import { RuntimeNames } from './runtime-names.js';
@@ -302,7 +302,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     if (list.length === 0) interfaceLists.delete(r[1] as number);
   };
   /** Builds namespace `n` again from its facts; only its interfaces when its owners' facts did not change. */
-  const rebuild = (ref: SnapshotRef, n: number, ownersChanged: boolean) => {
+  const rebuild = (n: number, ownersChanged: boolean) => {
     const old = built.get(n);
     if (old && !ownersChanged) {
       const o = old.state;
@@ -325,7 +325,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       tables.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
     );
     const owner = own.get(n) as Owners;
-    const state = { ...(stateFromRows(ref, own, [], [], [], parse).namespaces[0] as NamespaceState), interfaces: interfacesOf(n) };
+    const state = namespaceState(owner, interfacesOf(n));
     let host = 0;
     for (const r of rows) if ((r[1] as number) > host) host = r[1] as number;
     const at = place(n, host);
@@ -377,7 +377,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       }
     }
     for (const [n, ownersChanged] of rebuilt) {
-      rebuild(ref, n, ownersChanged);
+      rebuild(n, ownersChanged);
       touched.add(n);
     }
     if (unreadableChanged) {
