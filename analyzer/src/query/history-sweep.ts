@@ -185,13 +185,9 @@ class Sweep {
   }
 }
 
-const byNumbers = (...at: number[]) => (x: Cell[], y: Cell[]) => {
-  for (const i of at) {
-    const d = (x[i] as number) - (y[i] as number);
-    if (d !== 0) return d;
-  }
-  return 0;
-};
+/** Process rows (pid, netns, …) by namespace, then pid, as `OWNERS_SQL` orders them. */
+const byNetnsThenPid = (x: Cell[], y: Cell[]) => (x[1] as number) - (y[1] as number) || (x[0] as number) - (y[0] as number);
+const byPid = (x: Cell[], y: Cell[]) => (x[0] as number) - (y[0] as number);
 const byNetnsThenText = (x: Cell[], y: Cell[]) => (x[0] as number) - (y[0] as number) || ((x[2] as string) < (y[2] as string) ? -1 : (x[2] as string) > (y[2] as string) ? 1 : 0);
 
 /** One snapshot of the sweep, with the namespaces whose facts, pairs or routing lists differ from the snapshot before. */
@@ -321,7 +317,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     const own = ownersFromRows(
       rows as OwnerRows['namespaces'],
       tables.handles.factsOf(n) as OwnerRows['handles'],
-      tables.processes.factsOf(n).sort(byNumbers(1, 0)) as OwnerRows['processes'],
+      tables.processes.factsOf(n).sort(byNetnsThenPid) as OwnerRows['processes'],
       tables.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
     );
     const owner = own.get(n) as Owners;
@@ -382,7 +378,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     }
     if (unreadableChanged) {
       const procs = tables.processes.facts();
-      unreadable = procs.filter((p) => p[1] === null).sort(byNumbers(0)).map((p) => ({ pid: p[0] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
+      unreadable = procs.filter((p) => p[1] === null).sort(byPid).map((p) => ({ pid: p[0] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
     }
     let pairsChanged: Set<Pair> | null = null;
     if (touched.size > 0 || i === 0) {
