@@ -19,7 +19,12 @@ export interface DiffOwners {
   to: Map<number, Owners>;
 }
 
-export const label = (s: SnapshotRef): SnapshotLabel => ({ id: s.id, host: s.host, takenAt: s.takenAt, bootId: s.bootId, ...(s.asOf ? { asOf: s.asOf } : {}) });
+export const label = (s: SnapshotRef): SnapshotLabel => {
+  // `asOf` set after, not spread: `history` makes four at every step.
+  const out: SnapshotLabel = { id: s.id, host: s.host, takenAt: s.takenAt, bootId: s.bootId };
+  if (s.asOf) out.asOf = s.asOf;
+  return out;
+};
 
 /**
  * Resolves the two selectors of `diff`. Without --host, a selector that
