@@ -138,4 +138,21 @@ describe('history steps diff only what changed', () => {
       { numRuns: 400 },
     );
   });
+
+  it('read a span whose times are not its snapshots\' own as the views do', () => {
+    const pod: Pod = { inode: INODES[0] as number, slot: 1, mtu: undefined, named: undefined, bind: false, uncaptured: false, mac: undefined, address: 1, gateway: null, pid: 100, container: false };
+    const snap = (pods: Pod[]): Snap => ({ pods, boot: 'a', hidden: false, hostMtu: undefined });
+    const db = database([snap([]), snap([pod]), snap([pod]), snap([pod]), snap([])].map((s, i) => bundleOf(t(i * 5), s)));
+    try {
+      const before = steps(db, false);
+      // Not as nsnap writes them: the pod's process held at the third snapshot only by its times, from
+      // the second to the fourth by the snapshots its span names.
+      expect(db.prepare('UPDATE process_spans SET first_at = ?, last_at = ? WHERE netns = ?').run(t(10), t(10), pod.inode).changes).toBe(1);
+      const scoped = steps(db, false);
+      expect(scoped).not.toEqual(before);
+      expect(scoped).toEqual(steps(db, true));
+    } finally {
+      db.close();
+    }
+  });
 });

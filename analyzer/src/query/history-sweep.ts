@@ -14,25 +14,38 @@ import type { SnapshotRef } from './select.js';
 
 /**
  * Every span of a host over a time range, per table: what `history` reads instead of every snapshot.
- * The span's columns come last; a time is null where it is the taken_at of the snapshot beside it
- * (always, but for a span still open: its last time is OPEN_AT), so that it is not made a string of
- * its own in every row.
+ * The span comes last, as two numbers rather than four columns (each cell of each row is a value to
+ * make): its first snapshot's row and its last one's (0 while it is open), where their times are those
+ * snapshots' own (always, in a database nsnap wrote); else the span's id, negated, to read it whole
+ * (`SPAN_OF`).
  */
 const SPANS = (table: string, columns: string) =>
-  `SELECT ${columns}, first, ${sameAs('first')}, last, ${sameAs('last')} FROM ${table}
-    WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
-const sameAs = (end: 'first' | 'last') => `CASE WHEN ${end}_at <> '${OPEN_AT}' AND ${end}_at = (SELECT taken_at FROM snapshots WHERE id = ${end}) THEN NULL ELSE ${end}_at END`;
+  `SELECT ${columns},
+      CASE WHEN first <> 0 AND first_at = (SELECT taken_at FROM snapshots WHERE id = first) THEN first ELSE -id END,
+      CASE WHEN last_at = '${OPEN_AT}' THEN 0 WHEN last <> 0 AND last_at = (SELECT taken_at FROM snapshots WHERE id = last) THEN last ELSE -id END
+    FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
+/** One span's columns, as `ordinals` takes them. */
+const SPAN_OF = (table: string) => `SELECT first, first_at, last, last_at FROM ${table} WHERE id = ?`;
+const TABLES = {
+  namespaces: 'namespace_spans',
+  handles: 'handle_spans',
+  processes: 'process_spans',
+  containers: 'container_spans',
+  interfaces: 'interface_spans',
+  pairs: 'link_spans',
+  routing: 'routing_spans',
+} as const;
 
 export const SWEEP_SQL = {
-  namespaces: SPANS('namespace_spans', 'inode, is_host, captured, problem'),
-  handles: SPANS('handle_spans', 'netns, kind, path, name'),
+  namespaces: SPANS(TABLES.namespaces, 'inode, is_host, captured, problem'),
+  handles: SPANS(TABLES.handles, 'netns, kind, path, name'),
   /** In the order `ownersFromRows` takes them. */
-  processes: SPANS('process_spans', 'pid, netns, comm, start_time'),
-  containers: SPANS('container_spans', 'netns, runtime, container_id, pod_uid'),
-  interfaces: SPANS('interface_spans', 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
-  pairs: SPANS("link_spans", 'a, b, relation'),
+  processes: SPANS(TABLES.processes, 'pid, netns, comm, start_time'),
+  containers: SPANS(TABLES.containers, 'netns, runtime, container_id, pod_uid'),
+  interfaces: SPANS(TABLES.interfaces, 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
+  pairs: SPANS(TABLES.pairs, 'a, b, relation'),
   /** Routes, rules and neighbours: which set each namespace's list is, over spans of snapshots. */
-  routing: SPANS('routing_spans', 'netns, kind, routing_set'),
+  routing: SPANS(TABLES.routing, 'netns, kind, routing_set'),
   routingEntries: 'SELECT key, text FROM routing_entries WHERE routing_set = ? ORDER BY position',
   takenAt: 'SELECT taken_at FROM snapshots WHERE id = ?',
   gaps: `SELECT g.snapshot, g.source, g.probe, g.subject, g.reason, g.detail FROM snapshots s JOIN gaps g ON g.snapshot = s.id
@@ -41,7 +54,8 @@ export const SWEEP_SQL = {
 
 type Cell = string | number | null;
 export type SpanRow = Cell[];
-const FACT = 4;
+/** The span's cells at the end of a row of `SPANS`. */
+const SPAN_CELLS = 2;
 
 /** Where a span starts and ends among `snaps` (ordinals), by (taken_at, row) order; null if it holds at none of them. */
 export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
@@ -73,24 +87,24 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
 const ordinalsByRow = (snaps: SnapshotRef[]): Map<number, number> => new Map(snaps.map((s, i) => [s.row, i]));
 
 /**
- * `ordinals` of the span columns of `SPANS` at `k` of a row, found from the snapshots they name
- * (`byRow`): the ordinal of a snapshot of `snaps` is where both searches end. Searched as `ordinals`
- * does when the span names one outside them (`takenAt` gives the times `SPANS` left out).
+ * `ordinals` of the span at the end of a row of `SPANS`, found from the snapshots it names (`byRow`):
+ * the ordinal of a snapshot of `snaps` is where both searches end, and an open span ends at the last
+ * one. Searched as `ordinals` does when it names one outside them, or its times are not theirs.
  */
-function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number, takenAt: (row: number) => string): [number, number] | null {
-  const first = byRow.get(r[k] as number);
-  if (first === undefined || (r[k + 1] !== null && (snaps[first] as SnapshotRef).takenAt !== r[k + 1])) return searched(snaps, r, k, takenAt);
-  let last = snaps.length - 1;
-  if (r[k + 3] !== OPEN_AT) {
-    const found = byRow.get(r[k + 2] as number);
-    if (found === undefined || (r[k + 3] !== null && (snaps[found] as SnapshotRef).takenAt !== r[k + 3])) return searched(snaps, r, k, takenAt);
-    last = found;
-  }
-  return first <= last ? [first, last] : null;
+function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number, read: SpanReader): [number, number] | null {
+  const first = r[k] as number;
+  const last = r[k + 1] as number;
+  const a = first > 0 ? byRow.get(first) : undefined;
+  const b = last === 0 ? snaps.length - 1 : last > 0 ? byRow.get(last) : undefined;
+  if (a === undefined || b === undefined) return ordinals(snaps, first < 0 ? read.span(-first) : last < 0 ? read.span(-last) : [first, read.takenAt(first), last, last === 0 ? OPEN_AT : read.takenAt(last)]);
+  return a <= b ? [a, b] : null;
 }
 
-const searched = (snaps: SnapshotRef[], r: SpanRow, k: number, takenAt: (row: number) => string) =>
-  ordinals(snaps, [r[k] as number, r[k + 1] ?? takenAt(r[k] as number), r[k + 2] as number, r[k + 3] ?? takenAt(r[k + 2] as number)]);
+/** What `spanOrdinals` reads when it must search: a span's columns by its id, a snapshot's time by its row. */
+interface SpanReader {
+  span: (id: number) => SpanRow;
+  takenAt: (row: number) => string;
+}
 
 const NONE: SpanRow[] = [];
 
@@ -131,16 +145,16 @@ class Sweep {
     rows: SpanRow[],
     snaps: SnapshotRef[],
     byRow: Map<number, number>,
-    takenAt: (row: number) => string,
+    read: SpanReader,
     private readonly netnsAt: number,
   ) {
     const starts = new Int32Array(rows.length).fill(-1);
     const ends = new Int32Array(rows.length).fill(-1);
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k] as SpanRow;
-      // The span's columns come last (SPANS): cut off, the row is its facts, with no copy.
-      const o = spanOrdinals(snaps, byRow, r, r.length - FACT, takenAt);
-      r.length -= FACT;
+      // The span's cells come last (SPANS): cut off, the row is its facts, with no copy.
+      const o = spanOrdinals(snaps, byRow, r, r.length - SPAN_CELLS, read);
+      r.length -= SPAN_CELLS;
       if (!o) continue;
       starts[k] = o[0];
       if (o[1] + 1 < snaps.length) ends[k] = o[1] + 1;
@@ -227,14 +241,17 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
   const byRow = ordinalsByRow(snaps);
   const takenAtSql = db.prepare(SWEEP_SQL.takenAt).pluck();
   const takenAt = (row: number) => takenAtSql.get(row) as string;
-  const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, takenAt, netnsAt);
+  const read = (sql: string, table: string, netnsAt: number) => {
+    const spanSql = db.prepare(SPAN_OF(table)).raw();
+    return new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, { span: (id) => spanSql.get(id) as SpanRow, takenAt }, netnsAt);
+  };
   const tables = {
-    namespaces: read(SWEEP_SQL.namespaces, 0),
-    handles: read(SWEEP_SQL.handles, 0),
-    processes: read(SWEEP_SQL.processes, 1),
-    containers: read(SWEEP_SQL.containers, 0),
-    interfaces: read(SWEEP_SQL.interfaces, 1),
-    pairs: read(SWEEP_SQL.pairs, 0),
+    namespaces: read(SWEEP_SQL.namespaces, TABLES.namespaces, 0),
+    handles: read(SWEEP_SQL.handles, TABLES.handles, 0),
+    processes: read(SWEEP_SQL.processes, TABLES.processes, 1),
+    containers: read(SWEEP_SQL.containers, TABLES.containers, 0),
+    interfaces: read(SWEEP_SQL.interfaces, TABLES.interfaces, 1),
+    pairs: read(SWEEP_SQL.pairs, TABLES.pairs, 0),
   };
   // Rows as read, per snapshot: a list of gaps is made only when it differs from the snapshot before's.
   const gaps = new Map<number, GapRow[]>();
@@ -245,7 +262,7 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
   }
   let lastRows: GapRow[] = [];
   let lastGaps: GapView[] = [];
-  const lists = routingLists(db, read(SWEEP_SQL.routing, 0));
+  const lists = routingLists(db, read(SWEEP_SQL.routing, TABLES.routing, 0));
   const parse = textParsers();
   const runtimeNames = withOwners ? new RuntimeNames(db) : null;
 
