@@ -33,7 +33,7 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     pairs: { added: [], removed: [] },
     gaps: { uncaptured: [], carried: [] },
   };
-  const uncertain = new Map(match.uncertain.map((u) => [u.from, u.reason]));
+  const uncertain = match.uncertain.length > 0 ? new Map(match.uncertain.map((u) => [u.from, u.reason])) : null;
   for (const r of match.replaced) result.namespaces.replaced.push({ netns: r.to.netns, reason: r.reason });
 
   // Loops by index here and below: `diff` runs this once per process, before V8 optimizes it, where
@@ -47,10 +47,11 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     diffList(changes, 'names', a.names, b.names);
     diffList(changes, 'containers', a.containers, b.containers);
     // Every host process lives in the host namespace: their churn is not a change of owner.
-    if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', a.processes.map(procLabel), b.processes.map(procLabel));
-    const doubt = uncertain.get(a);
-    if (doubt !== undefined) result.namespaces.uncertain.push({ ...summary(b), fromNetns: a.netns, reason: doubt, changes });
-    else if (Object.keys(changes).length > 0) result.namespaces.changed.push({ ...summary(b), fromNetns: a.netns, changes });
+    if (!a.isHost && !sameProcesses(a.processes, b.processes)) diffList(changes, 'processes', labelsOf(a.processes), labelsOf(b.processes));
+    const doubt = uncertain?.get(a);
+    // Written out, not spread from `summary`: `history` runs this at every step, the first thousands unoptimized.
+    if (doubt !== undefined) result.namespaces.uncertain.push({ netns: b.netns, host: b.isHost, names: b.names, containers: b.containers, pids: pidsOf(b), fromNetns: a.netns, reason: doubt, changes });
+    else if (hasKeys(changes)) result.namespaces.changed.push({ netns: b.netns, host: b.isHost, names: b.names, containers: b.containers, pids: pidsOf(b), fromNetns: a.netns, changes });
     if (a.carriedFrom && b.captured) result.gaps.carried.push({ netns: b.netns, since: a.carriedFrom });
     if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces, result.sameBoot);
     else if (a.captured !== b.captured) result.gaps.uncaptured.push({ netns: a.captured ? b.netns : a.netns, side: a.captured ? 'to' : 'from' });
@@ -104,6 +105,8 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
     for (let i = 0; i < before.length; i++) {
       const a = before[i] as InterfaceState;
       const b = after[i] as InterfaceState;
+      // One object on both sides (`history` keeps an interface's state while its row holds): no field differs.
+      if (a === b) continue;
       const changes = fieldChanges(a, b);
       if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: b.ifname, ifindex: b.ifindex, changes });
     }
@@ -111,21 +114,35 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
   }
   const used = new Set<InterfaceState>();
   const pending: InterfaceState[] = [];
+  const matched = (a: InterfaceState, same: InterfaceState) => {
+    used.add(same);
+    if (same === a) return;
+    const changes = boot && same.ifname !== a.ifname ? { ifname: { from: a.ifname, to: same.ifname }, ...fieldChanges(a, same) } : fieldChanges(a, same);
+    if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
+  };
   // Within a boot an ifindex is never given to another device of the namespace: it is the device.
   // Across a reboot every device is new and renumbered: only its name carries over.
-  const keyOf = (i: InterfaceState): string | number => (boot ? i.ifindex : i.ifname);
-  const first = new Map<string | number, InterfaceState>(after.map((i) => [keyOf(i), i]));
-  for (const a of before) {
-    const same = first.get(keyOf(a));
-    if (same && !used.has(same)) {
-      used.add(same);
-      const changes = boot && same.ifname !== a.ifname ? { ifname: { from: a.ifname, to: same.ifname }, ...fieldChanges(a, same) } : fieldChanges(a, same);
-      if (hasKeys(changes)) result.interfaces.changed.push({ netns, ifname: same.ifname, ifindex: same.ifindex, changes });
-    } else pending.push(a);
+  if (boot && increasing(before) && increasing(after)) {
+    // Both in ifindex order, each ifindex once (as the database lists them): the same pairs by a merge, no map.
+    let j = 0;
+    for (const a of before) {
+      while (j < after.length && (after[j] as InterfaceState).ifindex < a.ifindex) j++;
+      const same = after[j];
+      if (same !== undefined && same.ifindex === a.ifindex) matched(a, same);
+      else pending.push(a);
+    }
+  } else {
+    const keyOf = (i: InterfaceState): string | number => (boot ? i.ifindex : i.ifname);
+    const first = new Map<string | number, InterfaceState>(after.map((i) => [keyOf(i), i]));
+    for (const a of before) {
+      const same = first.get(keyOf(a));
+      if (same && !used.has(same)) matched(a, same);
+      else pending.push(a);
+    }
   }
   // Within a boot, a name whose device is gone, now on a device that is new: the device was replaced.
   const byName = new Map<string, InterfaceState>();
-  if (boot) for (const b of after) if (!used.has(b)) byName.set(b.ifname, b);
+  if (boot && pending.length > 0) for (const b of after) if (!used.has(b)) byName.set(b.ifname, b);
   for (const a of pending) {
     const replaced = byName.get(a.ifname);
     if (replaced && !used.has(replaced)) {
@@ -136,6 +153,12 @@ function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceSt
     }
   }
   for (const b of after) if (!used.has(b)) result.interfaces.added.push({ netns, ...b });
+}
+
+/** Ifindexes strictly increasing: in order, each once. */
+function increasing(list: InterfaceState[]): boolean {
+  for (let i = 1; i < list.length; i++) if ((list[i] as InterfaceState).ifindex <= (list[i - 1] as InterfaceState).ifindex) return false;
+  return true;
 }
 
 /**
@@ -170,7 +193,18 @@ function fieldChanges(a: InterfaceState, b: InterfaceState): Record<string, Chan
 }
 
 function diffList(changes: Record<string, Change<unknown>>, field: string, a: string[], b: string[]): void {
-  if (!sameSet(a, b)) changes[field] = { from: [...a].sort(), to: [...b].sort() };
+  if (!sameSet(a, b)) changes[field] = { from: sortedCopy(a), to: sortedCopy(b) };
+}
+
+/**
+ * Each list sorted once (a state's lists are not changed once built): `history` hands a namespace's
+ * lists on to the next step, where they are the `from` side. A copy each time, the answer's own.
+ */
+const sorted = new WeakMap<string[], string[]>();
+function sortedCopy(list: string[]): string[] {
+  let out = sorted.get(list);
+  if (!out) sorted.set(list, (out = [...list].sort()));
+  return out.slice();
 }
 
 function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -193,11 +227,21 @@ function sameProcesses(a: ProcessState[], b: ProcessState[]): boolean {
 }
 
 const procLabel = (p: ProcessState) => `${p.pid} ${p.comm ?? '?'}`;
+
+/** Each list's labels made once (a state's lists are not changed once built): `history` hands a namespace's list on to the next step, where it is the `from` side. */
+const labels = new WeakMap<ProcessState[], string[]>();
+function labelsOf(list: ProcessState[]): string[] {
+  let out = labels.get(list);
+  if (!out) labels.set(list, (out = list.map(procLabel)));
+  return out;
+}
 const procKey = (p: ProcessState) => `${p.pid}:${p.startTime}`;
 
 function summary(ns: NamespaceState): NamespaceSummary {
-  return { netns: ns.netns, host: ns.isHost, names: ns.names, containers: ns.containers, pids: ns.processes.map((p) => p.pid) };
+  return { netns: ns.netns, host: ns.isHost, names: ns.names, containers: ns.containers, pids: pidsOf(ns) };
 }
+
+const pidsOf = (ns: NamespaceState): number[] => ns.processes.map((p) => p.pid);
 
 /** True when nothing changed: what `history` counts and `diff` exits on. */
 export function isEmptyDiff(d: SnapshotDiff): boolean {

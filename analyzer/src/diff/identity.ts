@@ -87,6 +87,8 @@ export function matchNamespaces(from: SnapshotState, to: SnapshotState): Namespa
   return result;
 }
 
+const sameProcessVerdict = (p: { pid: number }): InodeVerdict => ({ verdict: 'same', reason: `pid ${p.pid} (same start time) lives in it in both` });
+
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 const ZERO_MAC = '00:00:00:00:00:00';
 
@@ -116,10 +118,13 @@ const list = (xs: string[]) => xs.slice(0, 3).join(', ') + (xs.length > 3 ? ', â
  * 4. nothing either way â€” uncertain, with the reason.
  */
 export function judgeSameInode(a: NamespaceState, b: NamespaceState): InodeVerdict {
+  // Most often the first process of `b` is one of `a`'s: then it is the one the search below finds first.
+  const head = b.processes[0];
+  if (head !== undefined && head.startTime !== null && a.processes.some((p) => p.pid === head.pid && p.startTime === head.startTime)) return sameProcessVerdict(head);
   const procs = new Set<string>();
   for (const p of a.processes) if (p.startTime !== null) procs.add(`${p.pid}:${p.startTime}`);
   const common = b.processes.find((p) => p.startTime !== null && procs.has(`${p.pid}:${p.startTime}`));
-  if (common) return { verdict: 'same', reason: `pid ${common.pid} (same start time) lives in it in both` };
+  if (common) return sameProcessVerdict(common);
 
   const before = a.captured ? a.interfaces.filter(hasOwnMac) : [];
   const after = b.captured ? b.interfaces.filter(hasOwnMac) : [];

@@ -19,7 +19,12 @@ export interface DiffOwners {
   to: Map<number, Owners>;
 }
 
-export const label = (s: SnapshotRef): SnapshotLabel => ({ id: s.id, host: s.host, takenAt: s.takenAt, bootId: s.bootId, ...(s.asOf ? { asOf: s.asOf } : {}) });
+export const label = (s: SnapshotRef): SnapshotLabel => {
+  // `asOf` set after, not spread: `history` makes four at every step.
+  const out: SnapshotLabel = { id: s.id, host: s.host, takenAt: s.takenAt, bootId: s.bootId };
+  if (s.asOf) out.asOf = s.asOf;
+  return out;
+};
 
 /**
  * Resolves the two selectors of `diff`. Without --host, a selector that
@@ -71,11 +76,15 @@ export function diffLoaded(from: LoadedSnapshot, to: LoadedSnapshot): DiffBody {
   // One list on both sides (`history` hands the same gaps on): none added, none removed.
   const before = from.gaps === to.gaps ? null : new Set(from.gaps.map(gapKey));
   const after = from.gaps === to.gaps ? null : new Set(to.gaps.map(gapKey));
+  // Written out rather than spread from `d` (the same keys, in its order): `history` builds one at every step.
   return {
-    ...d,
     from: label(from.ref),
     to: label(to.ref),
-    gaps: { ...d.gaps, added: before ? to.gaps.filter((g) => !before.has(gapKey(g))) : [], removed: after ? from.gaps.filter((g) => !after.has(gapKey(g))) : [] },
+    sameBoot: d.sameBoot,
+    namespaces: d.namespaces,
+    interfaces: d.interfaces,
+    pairs: d.pairs,
+    gaps: { uncaptured: d.gaps.uncaptured, carried: d.gaps.carried, added: before ? to.gaps.filter((g) => !before.has(gapKey(g))) : [], removed: after ? from.gaps.filter((g) => !after.has(gapKey(g))) : [] },
     routing: routingChanges(from, to),
   };
 }

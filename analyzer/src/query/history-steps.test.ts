@@ -119,8 +119,8 @@ function database(bundles: Bundle[]): Sqlite.Database {
   return db;
 }
 
-function steps(db: Sqlite.Database, whole: boolean): unknown[] {
-  const range = historyRange(db, 'node-1', null, null).snapshots;
+function steps(db: Sqlite.Database, whole: boolean, since: string | null = null, until: string | null = null): unknown[] {
+  const range = historyRange(db, 'node-1', since, until).snapshots;
   const out: unknown[] = [];
   // The definition: each snapshot loaded by itself, every step diffed whole.
   const states = whole ? range.map((ref) => loadForDiff(db, ref, true)) : undefined;
@@ -134,7 +134,7 @@ function steps(db: Sqlite.Database, whole: boolean): unknown[] {
 describe('history steps diff only what changed', () => {
   it('give the whole pairwise diff of the same states, on random histories', () => {
     fc.assert(
-      fc.property(start, fc.array(fc.array(change, { maxLength: 2 }), { minLength: 1, maxLength: 8 }), (first, changes) => {
+      fc.property(start, fc.array(fc.array(change, { maxLength: 2 }), { minLength: 1, maxLength: 8 }), fc.nat(), fc.nat(), (first, changes, a, b) => {
         const snaps: Snap[] = [first];
         for (const c of changes) snaps.push(apply(snaps[snaps.length - 1] as Snap, c));
         const db = database(snaps.map((s, i) => bundleOf(t(i * 5), s)));
@@ -142,11 +142,35 @@ describe('history steps diff only what changed', () => {
           const scoped = steps(db, false);
           expect(scoped).toHaveLength(snaps.length - 1);
           expect(scoped).toEqual(steps(db, true));
+          // A part of it (--since, --until): spans that started before it or end after it.
+          const from = a % (snaps.length - 1);
+          const since = t(from * 5 + 2);
+          const until = t(Math.min(from + 1 + (b % snaps.length), snaps.length - 1) * 5 + 1);
+          const part = steps(db, false, since, until);
+          expect(part.length).toBeGreaterThan(0);
+          expect(part).toEqual(steps(db, true, since, until));
         } finally {
           db.close();
         }
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('read a span whose times are not its snapshots\' own as the views do', () => {
+    const pod: Pod = { inode: INODES[0] as number, slot: 1, mtu: undefined, named: undefined, bind: false, uncaptured: false, mac: undefined, address: 1, gateway: null, pid: 100, container: false };
+    const snap = (pods: Pod[]): Snap => ({ pods, boot: 'a', hidden: false, hostMtu: undefined });
+    const db = database([snap([]), snap([pod]), snap([pod]), snap([pod]), snap([])].map((s, i) => bundleOf(t(i * 5), s)));
+    try {
+      const before = steps(db, false);
+      // Not as nsnap writes them: the pod's process held at the third snapshot only by its times, from
+      // the second to the fourth by the snapshots its span names.
+      expect(db.prepare('UPDATE process_spans SET first_at = ?, last_at = ? WHERE netns = ?').run(t(10), t(10), pod.inode).changes).toBe(1);
+      const scoped = steps(db, false);
+      expect(scoped).not.toEqual(before);
+      expect(scoped).toEqual(steps(db, true));
+    } finally {
+      db.close();
+    }
   });
 });

@@ -5,34 +5,57 @@ import type { SnapshotState } from '../diff/state.js';
 import { fromDbText, type RoutingEntry, type RoutingKind } from '@nsnap/shared/core';
 import type { GapView, Owners } from '../answer/common.js';
 import type { InterfaceState, NamespaceState } from '../diff/state.js';
-import { interfaceState, stateFromRows, textParsers, type InterfaceRow } from './load-state.js';
+import { interfaceState, namespaceState, textParsers, type InterfaceRow } from './load-state.js';
 import { hostFirstOrder } from './peers.js';
 import { ownersFromRows, withRuntimeNames, type OwnerRows } from './owners.js';
 import { RuntimeNames } from './runtime-names.js';
 import type { NamespaceRouting } from './routing.js';
 import type { SnapshotRef } from './select.js';
 
-/** Every span of a host over a time range, per table: what `history` reads instead of every snapshot. */
+/**
+ * Every span of a host over a time range, per table: what `history` reads instead of every snapshot.
+ * The span comes last, as two numbers rather than four columns (each cell of each row is a value to
+ * make): its first snapshot's row and its last one's (0 while it is open), where their times are those
+ * snapshots' own (always, in a database nsnap wrote); else the span's id, negated, to read it whole
+ * (`SPAN_OF`).
+ */
 const SPANS = (table: string, columns: string) =>
-  `SELECT first, first_at, last, last_at, ${columns} FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
+  `SELECT ${columns},
+      CASE WHEN first <> 0 AND first_at = (SELECT taken_at FROM snapshots WHERE id = first) THEN first ELSE -id END,
+      CASE WHEN last_at = '${OPEN_AT}' THEN 0 WHEN last <> 0 AND last_at = (SELECT taken_at FROM snapshots WHERE id = last) THEN last ELSE -id END
+    FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
+/** One span's columns, as `ordinals` takes them. */
+const SPAN_OF = (table: string) => `SELECT first, first_at, last, last_at FROM ${table} WHERE id = ?`;
+const TABLES = {
+  namespaces: 'namespace_spans',
+  handles: 'handle_spans',
+  processes: 'process_spans',
+  containers: 'container_spans',
+  interfaces: 'interface_spans',
+  pairs: 'link_spans',
+  routing: 'routing_spans',
+} as const;
 
 export const SWEEP_SQL = {
-  namespaces: SPANS('namespace_spans', 'inode, is_host, captured, problem'),
-  handles: SPANS('handle_spans', 'netns, kind, path, name'),
-  processes: SPANS('process_spans', 'netns, pid, comm, start_time'),
-  containers: SPANS('container_spans', 'netns, runtime, container_id, pod_uid'),
-  interfaces: SPANS('interface_spans', 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
-  pairs: SPANS("link_spans", 'a, b, relation'),
+  namespaces: SPANS(TABLES.namespaces, 'inode, is_host, captured, problem'),
+  handles: SPANS(TABLES.handles, 'netns, kind, path, name'),
+  /** In the order `ownersFromRows` takes them. */
+  processes: SPANS(TABLES.processes, 'pid, netns, comm, start_time'),
+  containers: SPANS(TABLES.containers, 'netns, runtime, container_id, pod_uid'),
+  interfaces: SPANS(TABLES.interfaces, 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
+  pairs: SPANS(TABLES.pairs, 'a, b, relation'),
   /** Routes, rules and neighbours: which set each namespace's list is, over spans of snapshots. */
-  routing: SPANS('routing_spans', 'netns, kind, routing_set'),
+  routing: SPANS(TABLES.routing, 'netns, kind, routing_set'),
   routingEntries: 'SELECT key, text FROM routing_entries WHERE routing_set = ? ORDER BY position',
+  takenAt: 'SELECT taken_at FROM snapshots WHERE id = ?',
   gaps: `SELECT g.snapshot, g.source, g.probe, g.subject, g.reason, g.detail FROM snapshots s JOIN gaps g ON g.snapshot = s.id
     WHERE s.host = (SELECT id FROM hosts WHERE label = @host) AND s.taken_at >= @since AND s.taken_at <= @until ORDER BY g.snapshot, g.id`,
 } as const;
 
 type Cell = string | number | null;
 export type SpanRow = Cell[];
-const FACT = 4;
+/** The span's cells at the end of a row of `SPANS`. */
+const SPAN_CELLS = 2;
 
 /** Where a span starts and ends among `snaps` (ordinals), by (taken_at, row) order; null if it holds at none of them. */
 export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
@@ -60,6 +83,29 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
   return start <= end ? [start, end] : null;
 }
 
+/** Each snapshot's ordinal among `snaps`, by its row. */
+const ordinalsByRow = (snaps: SnapshotRef[]): Map<number, number> => new Map(snaps.map((s, i) => [s.row, i]));
+
+/**
+ * `ordinals` of the span at the end of a row of `SPANS`, found from the snapshots it names (`byRow`):
+ * the ordinal of a snapshot of `snaps` is where both searches end, and an open span ends at the last
+ * one. Searched as `ordinals` does when it names one outside them, or its times are not theirs.
+ */
+function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number, read: SpanReader): [number, number] | null {
+  const first = r[k] as number;
+  const last = r[k + 1] as number;
+  const a = first > 0 ? byRow.get(first) : undefined;
+  const b = last === 0 ? snaps.length - 1 : last > 0 ? byRow.get(last) : undefined;
+  if (a === undefined || b === undefined) return ordinals(snaps, first < 0 ? read.span(-first) : last < 0 ? read.span(-last) : [first, read.takenAt(first), last, last === 0 ? OPEN_AT : read.takenAt(last)]);
+  return a <= b ? [a, b] : null;
+}
+
+/** What `spanOrdinals` reads when it must search: a span's columns by its id, a snapshot's time by its row. */
+interface SpanReader {
+  span: (id: number) => SpanRow;
+  takenAt: (row: number) => string;
+}
+
 const NONE: SpanRow[] = [];
 
 /** Rows bucketed by ordinal, in row order within one (a counting sort): one flat list, not a list per snapshot. */
@@ -85,7 +131,10 @@ class Buckets {
   }
 }
 
-/** A table's spans as add/remove events per ordinal, and the rows held at the current one, also by namespace. */
+/**
+ * A table's spans as add/remove events per ordinal, and the rows held at the current one, also by
+ * namespace. Once placed, a row holds its facts only (the columns before the span's): the same array.
+ */
 class Sweep {
   private readonly adds: Buckets;
   private readonly removes: Buckets;
@@ -95,12 +144,17 @@ class Sweep {
   constructor(
     rows: SpanRow[],
     snaps: SnapshotRef[],
+    byRow: Map<number, number>,
+    read: SpanReader,
     private readonly netnsAt: number,
   ) {
     const starts = new Int32Array(rows.length).fill(-1);
     const ends = new Int32Array(rows.length).fill(-1);
     for (let k = 0; k < rows.length; k++) {
-      const o = ordinals(snaps, rows[k] as SpanRow);
+      const r = rows[k] as SpanRow;
+      // The span's cells come last (SPANS): cut off, the row is its facts, with no copy.
+      const o = spanOrdinals(snaps, byRow, r, r.length - SPAN_CELLS, read);
+      r.length -= SPAN_CELLS;
       if (!o) continue;
       starts[k] = o[0];
       if (o[1] + 1 < snaps.length) ends[k] = o[1] + 1;
@@ -130,30 +184,25 @@ class Sweep {
   }
 
   netnsOf(r: SpanRow): number | null {
-    return r[FACT + this.netnsAt] as number | null;
+    return r[this.netnsAt] as number | null;
   }
 
   /** The facts held now, in span order, as the SQL would list them before its sort. */
   facts(): Cell[][] {
-    return [...this.held].map((r) => r.slice(FACT));
+    return [...this.held];
   }
 
   /** The facts of one namespace held now, in span order. */
   factsOf(netns: number): Cell[][] {
     const set = this.byNetns.get(netns);
-    return set ? [...set].map((r) => r.slice(FACT)) : [];
+    return set ? [...set] : [];
   }
 }
 
-const byNumbers = (...at: number[]) => (x: Cell[], y: Cell[]) => {
-  for (const i of at) {
-    const d = (x[i] as number) - (y[i] as number);
-    if (d !== 0) return d;
-  }
-  return 0;
-};
+/** Process rows (pid, netns, …) by namespace, then pid, as `OWNERS_SQL` orders them. */
+const byNetnsThenPid = (x: Cell[], y: Cell[]) => (x[1] as number) - (y[1] as number) || (x[0] as number) - (y[0] as number);
+const byPid = (x: Cell[], y: Cell[]) => (x[0] as number) - (y[0] as number);
 const byNetnsThenText = (x: Cell[], y: Cell[]) => (x[0] as number) - (y[0] as number) || ((x[2] as string) < (y[2] as string) ? -1 : (x[2] as string) > (y[2] as string) ? 1 : 0);
-const processOwnerRow = (p: Cell[]): Cell[] => [p[1] as Cell, p[0] as Cell, p[2] as Cell, p[3] as Cell];
 
 /** One snapshot of the sweep, with the namespaces whose facts, pairs or routing lists differ from the snapshot before. */
 export interface SweptSnapshot extends LoadedSnapshot {
@@ -186,28 +235,34 @@ interface Built {
  * the namespaces whose facts start or end there, and names them (with those whose pairs or routing
  * lists change) in `touched`. The same states `loadForDiff` reads snapshot by snapshot.
  */
-export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean): Generator<SweptSnapshot> {
+export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean, withGaps = true): Generator<SweptSnapshot> {
   if (snaps.length === 0) return;
   const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
-  const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, netnsAt);
+  const byRow = ordinalsByRow(snaps);
+  const takenAtSql = db.prepare(SWEEP_SQL.takenAt).pluck();
+  const takenAt = (row: number) => takenAtSql.get(row) as string;
+  const read = (sql: string, table: string, netnsAt: number) => {
+    const spanSql = db.prepare(SPAN_OF(table)).raw();
+    return new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, { span: (id) => spanSql.get(id) as SpanRow, takenAt }, netnsAt);
+  };
   const tables = {
-    namespaces: read(SWEEP_SQL.namespaces, 0),
-    handles: read(SWEEP_SQL.handles, 0),
-    processes: read(SWEEP_SQL.processes, 0),
-    containers: read(SWEEP_SQL.containers, 0),
-    interfaces: read(SWEEP_SQL.interfaces, 1),
-    pairs: read(SWEEP_SQL.pairs, 0),
+    namespaces: read(SWEEP_SQL.namespaces, TABLES.namespaces, 0),
+    handles: read(SWEEP_SQL.handles, TABLES.handles, 0),
+    processes: read(SWEEP_SQL.processes, TABLES.processes, 1),
+    containers: read(SWEEP_SQL.containers, TABLES.containers, 0),
+    interfaces: read(SWEEP_SQL.interfaces, TABLES.interfaces, 1),
+    pairs: read(SWEEP_SQL.pairs, TABLES.pairs, 0),
   };
   // Rows as read, per snapshot: a list of gaps is made only when it differs from the snapshot before's.
   const gaps = new Map<number, GapRow[]>();
-  for (const r of db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) {
+  for (const r of withGaps ? (db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) : []) {
     let list = gaps.get(r[0]);
     if (!list) gaps.set(r[0], (list = []));
     list.push(r);
   }
   let lastRows: GapRow[] = [];
   let lastGaps: GapView[] = [];
-  const lists = routingLists(db, read(SWEEP_SQL.routing, 0));
+  const lists = routingLists(db, read(SWEEP_SQL.routing, TABLES.routing, 0));
   const parse = textParsers();
   const runtimeNames = withOwners ? new RuntimeNames(db, range) : null;
 
@@ -238,20 +293,35 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     return lo;
   };
   // An interface's state is the same object for the whole span of its row.
-  const interfaceStates = new Map<SpanRow, InterfaceState>();
-  const interfacesOf = (n: number): InterfaceState[] => {
-    const rows = [...(tables.interfaces.byNetns.get(n) ?? [])].sort((x, y) => (x[FACT + 2] as number) - (y[FACT + 2] as number));
-    return rows.map((r) => {
-      let i = interfaceStates.get(r);
-      if (!i) interfaceStates.set(r, (i = interfaceState(r.slice(FACT + 1) as InterfaceRow, parse)));
-      return i;
-    });
+  // Each namespace's interface rows held now, by ifindex (in arrival order within one, as a stable sort
+  // of the held rows would put them), kept as rows come and go rather than sorted again at each step.
+  const interfaceLists = new Map<number, { row: SpanRow; state: InterfaceState }[]>();
+  const interfacesOf = (n: number): InterfaceState[] => (interfaceLists.get(n) ?? []).map((e) => e.state);
+  const holdInterface = (r: SpanRow) => {
+    let list = interfaceLists.get(r[1] as number);
+    if (!list) interfaceLists.set(r[1] as number, (list = []));
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (((list[mid] as { row: SpanRow }).row[2] as number) <= (r[2] as number)) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, { row: r, state: interfaceState(r.slice(1) as InterfaceRow, parse) });
+  };
+  const dropInterface = (r: SpanRow) => {
+    const list = interfaceLists.get(r[1] as number) as { row: SpanRow }[];
+    list.splice(list.findIndex((e) => e.row === r), 1);
+    if (list.length === 0) interfaceLists.delete(r[1] as number);
   };
   /** Builds namespace `n` again from its facts; only its interfaces when its owners' facts did not change. */
-  const rebuild = (ref: SnapshotRef, n: number, ownersChanged: boolean) => {
+  const rebuild = (n: number, ownersChanged: boolean) => {
     const old = built.get(n);
     if (old && !ownersChanged) {
-      built.set(n, { ...old, state: { ...old.state, interfaces: interfacesOf(n) } });
+      const o = old.state;
+      // Written out rather than spread: a step or more in most, the first thousands unoptimized.
+      const state: NamespaceState = { netns: o.netns, isHost: o.isHost, names: o.names, handles: o.handles, containers: o.containers, processes: o.processes, captured: o.captured, interfaces: interfacesOf(n) };
+      built.set(n, { owner: old.owner, state, host: old.host });
       return;
     }
     if (old) {
@@ -264,11 +334,11 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
     const own = ownersFromRows(
       rows as OwnerRows['namespaces'],
       tables.handles.factsOf(n) as OwnerRows['handles'],
-      tables.processes.factsOf(n).map(processOwnerRow).sort(byNumbers(1, 0)) as OwnerRows['processes'],
+      tables.processes.factsOf(n).sort(byNetnsThenPid) as OwnerRows['processes'],
       tables.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
     );
     const owner = own.get(n) as Owners;
-    const state = { ...(stateFromRows(ref, own, [], [], [], parse).namespaces[0] as NamespaceState), interfaces: interfacesOf(n) };
+    const state = namespaceState(owner, interfacesOf(n));
     let host = 0;
     for (const r of rows) if ((r[1] as number) > host) host = r[1] as number;
     const at = place(n, host);
@@ -293,37 +363,39 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
         }
       }
       if (t === tables.interfaces) {
+        for (const r of removed) dropInterface(r);
+        for (const r of added) holdInterface(r);
         for (const r of removed) {
-          const key = r[FACT] as number;
+          const key = r[0] as number;
           if (byKey.get(key) !== r) continue;
           // Another row of that key may still be held (a bundle listing one ifindex twice): the last one, as before.
           let last: SpanRow | undefined;
-          for (const o of t.byNetns.get(r[FACT + 1] as number) ?? []) if (o[FACT] === key) last = o;
+          for (const o of t.byNetns.get(r[1] as number) ?? []) if (o[0] === key) last = o;
           if (last) byKey.set(key, last);
           else byKey.delete(key);
         }
         for (const r of added) {
-          byKey.set(r[FACT] as number, r);
-          netnsOfKey.set(r[FACT] as number, r[FACT + 1] as number);
+          byKey.set(r[0] as number, r);
+          netnsOfKey.set(r[0] as number, r[1] as number);
         }
       }
     }
     const links = tables.pairs.step(i);
     for (const list of [links.removed, links.added]) {
       for (const r of list) {
-        for (const key of [r[FACT], r[FACT + 1]]) {
+        for (const key of [r[0], r[1]]) {
           const n = key === null ? undefined : netnsOfKey.get(key as number);
           if (n !== undefined) touched.add(n);
         }
       }
     }
     for (const [n, ownersChanged] of rebuilt) {
-      rebuild(ref, n, ownersChanged);
+      rebuild(n, ownersChanged);
       touched.add(n);
     }
     if (unreadableChanged) {
       const procs = tables.processes.facts();
-      unreadable = procs.filter((p) => p[0] === null).sort(byNumbers(1)).map((p) => ({ pid: p[1] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
+      unreadable = procs.filter((p) => p[1] === null).sort(byPid).map((p) => ({ pid: p[0] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
     }
     let pairsChanged: Set<Pair> | null = null;
     if (touched.size > 0 || i === 0) {
@@ -332,19 +404,19 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       const ends = new Set<number>();
       for (const r of links.removed) pairCache.delete(r);
       for (const r of tables.pairs.held) {
-        const a = r[FACT] as number;
-        const b = r[FACT + 1] as number | null;
-        if (r[FACT + 2] !== 'veth' || b === null) continue;
+        const a = r[0] as number;
+        const b = r[1] as number | null;
+        if (r[2] !== 'veth' || b === null) continue;
         if (ends.has(a) || ends.has(b)) unique = false;
         ends.add(a).add(b);
         const x = byKey.get(a) as SpanRow;
         const y = byKey.get(b) as SpanRow;
-        const hx = (owners.get(x[FACT + 1] as number) as Owners).host;
-        const hy = (owners.get(y[FACT + 1] as number) as Owners).host;
+        const hx = (owners.get(x[1] as number) as Owners).host;
+        const hy = (owners.get(y[1] as number) as Owners).host;
         let c = pairCache.get(r);
         if (!c || c.x !== x || c.y !== y || c.hx !== hx || c.hy !== hy) {
-          const ex = { netns: x[FACT + 1] as number, ifname: fromDbText(x[FACT + 3] as string), ifindex: x[FACT + 2] as number };
-          const ey = { netns: y[FACT + 1] as number, ifname: fromDbText(y[FACT + 3] as string), ifindex: y[FACT + 2] as number };
+          const ex = { netns: x[1] as number, ifname: fromDbText(x[3] as string), ifindex: x[2] as number };
+          const ey = { netns: y[1] as number, ifname: fromDbText(y[3] as string), ifindex: y[2] as number };
           c = { x, y, hx, hy, pair: hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey } };
           pairCache.set(r, c);
         }
@@ -377,7 +449,9 @@ export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boo
       lastRows = own;
       lastGaps = own.map((r) => ({ source: r[1], probe: r[2], subject: r[3], reason: r[4], detail: r[5] }) as GapView);
     }
-    yield { ref, state, gaps: lastGaps, owners: named, routing, ...(unique ? { touched: { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() } } : {}) };
+    const swept: SweptSnapshot = { ref, state, gaps: lastGaps, owners: named, routing };
+    if (unique) swept.touched = { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() };
+    yield swept;
   }
 }
 
@@ -414,7 +488,7 @@ function routingLists(db: Database, spans: Sweep) {
       const { removed, added } = spans.step(i);
       if (removed.length === 0 && added.length === 0) return null;
       const candidates = new Set<number>();
-      for (const list of [removed, added]) for (const r of list) candidates.add(r[FACT] as number);
+      for (const list of [removed, added]) for (const r of list) candidates.add(r[0] as number);
       const changed = new Map<number, NamespaceRouting | null>();
       for (const netns of candidates) {
         const held = spans.byNetns.get(netns);
@@ -424,7 +498,7 @@ function routingLists(db: Database, spans: Sweep) {
         }
         const ns: Record<RoutingKind, number | null> = { routes: null, rules: null, neighbours: null };
         // In span order, as the view lists them: the last row of a kind wins, as before.
-        for (const r of held) ns[r[FACT + 1] as RoutingKind] = r[FACT + 2] as number;
+        for (const r of held) ns[r[1] as RoutingKind] = r[2] as number;
         if (same(ns, sets.get(netns))) continue;
         sets.set(netns, ns);
         const lists = { routes: null, rules: null, neighbours: null } as NamespaceRouting;

@@ -1,6 +1,6 @@
 import { fromDbText } from '@nsnap/shared/core';
 import type { Database } from 'better-sqlite3';
-import type { EndState, InterfaceState, SnapshotState } from '../diff/state.js';
+import type { EndState, InterfaceState, NamespaceState, SnapshotState } from '../diff/state.js';
 import type { Owners } from '../answer/common.js';
 import { loadOwners } from './owners.js';
 import { hostEndFirst, hostFirstOrder } from './peers.js';
@@ -84,6 +84,18 @@ export const interfaceState = (r: InterfaceRow, parse: TextParsers): InterfaceSt
   addresses: parse.addresses(r[10]),
 });
 
+/** One namespace as the diff sees it, from its owners and its interfaces. */
+export const namespaceState = (o: Owners, interfaces: InterfaceState[]): NamespaceState => ({
+  netns: o.netns,
+  isHost: o.host,
+  names: o.names,
+  handles: o.mounts,
+  containers: o.containers.length < 2 ? o.containers.map((c) => c.id) : [...new Set(o.containers.map((c) => c.id))],
+  processes: o.processes,
+  captured: o.captured,
+  interfaces,
+});
+
 /** The state from the rows of `STATE_SQL` (read per snapshot, or from the intervals by `history`). */
 export function stateFromRows(
   snap: SnapshotRef,
@@ -102,18 +114,7 @@ export function stateFromRows(
   }
   const pairs = pairsFromRows(owners, pairRows);
   const namespaces: SnapshotState['namespaces'] = [];
-  for (const o of owners.values()) {
-    namespaces.push({
-      netns: o.netns,
-      isHost: o.host,
-      names: o.names,
-      handles: o.mounts,
-      containers: o.containers.length < 2 ? o.containers.map((c) => c.id) : [...new Set(o.containers.map((c) => c.id))],
-      processes: o.processes,
-      captured: o.captured,
-      interfaces: byNetns.get(o.netns) ?? [],
-    });
-  }
+  for (const o of owners.values()) namespaces.push(namespaceState(o, byNetns.get(o.netns) ?? []));
   return {
     snapshot: { id: snap.id, host: snap.host, bootId: snap.bootId, takenAt: snap.takenAt },
     namespaces,
