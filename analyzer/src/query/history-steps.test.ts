@@ -158,7 +158,7 @@ describe('history steps diff only what changed', () => {
   });
 
   it('read a span whose times are not its snapshots\' own as the views do', () => {
-    const pod: Pod = { inode: INODES[0] as number, slot: 1, mtu: undefined, named: undefined, bind: false, uncaptured: false, mac: undefined, address: 1, gateway: null, pid: 100, container: false };
+    const pod: Pod = { inode: INODES[0] as number, slot: 1, mtu: undefined, named: undefined, bind: false, uncaptured: false, mac: undefined, address: 1, gateway: null, pid: 100, container: false, label: undefined };
     const snap = (pods: Pod[]): Snap => ({ pods, boot: 'a', hidden: false, hostMtu: undefined });
     const db = database([snap([]), snap([pod]), snap([pod]), snap([pod]), snap([])].map((s, i) => bundleOf(t(i * 5), s)));
     try {
