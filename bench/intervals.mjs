@@ -33,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { SimHost, captureTemplate, templateParts, writeSnapshots } from './analyzer-bundles.mjs';
+import { SimHost, captureTemplate, templateParts, withNames, writeSnapshots } from './analyzer-bundles.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -174,37 +174,6 @@ function readFloor(dir) {
   const t0 = performance.now();
   for (const file of findBundles(dir).files) JSON.parse(gunzipSync(readFileSync(file)));
   return since(t0);
-}
-
-/**
- * What today's collector adds to a simulated bundle: each container namespace's routes, rules and
- * neighbours (in its batch, as `ip -j` prints them; the same while the namespace lives) and the
- * runtime's name for its container. Called before the bundle is written; the host's own capture is
- * the template's, as the collector took it.
- */
-const LISTS = 'route show table all\nrule show\nneigh show\n';
-function withNames(bundle) {
-  const containerOf = new Map(bundle.processes.map((p) => [p.netns, /docker-([0-9a-f]{64})\.scope/.exec(p.cgroup ?? '')?.[1]]));
-  bundle.namespaces = bundle.namespaces.map((ns) => {
-    if (ns.isHost) return ns;
-    const [capture] = ns.captures;
-    const ip = JSON.parse(capture.stdout.split('\n')[1]).flatMap((a) => a.addr_info).find((a) => a.family === 'inet')?.local ?? '172.17.0.2';
-    const routes = [
-      { dst: 'default', gateway: '172.17.0.1', dev: 'eth0', flags: [] },
-      { dst: '172.17.0.0/16', dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: ip, flags: [] },
-      { type: 'local', dst: ip, table: 'local', dev: 'eth0', protocol: 'kernel', scope: 'host', prefsrc: ip, flags: [] },
-      { type: 'local', dst: '127.0.0.0/8', table: 'local', dev: 'lo', protocol: 'kernel', scope: 'host', prefsrc: '127.0.0.1', flags: [] },
-    ];
-    const rules = [{ priority: 0, src: 'all', table: 'local' }, { priority: 32766, src: 'all', table: 'main' }, { priority: 32767, src: 'all', table: 'default' }];
-    const neighbours = [{ dst: '172.17.0.1', dev: 'eth0', lladdr: '02:42:ac:11:00:01', state: ['REACHABLE'] }];
-    const stdout = `${capture.stdout}${[routes, rules, neighbours].map((l) => JSON.stringify(l)).join('\n')}\n`;
-    return { ...ns, captures: [{ ...capture, stdin: `link show\naddr show\n${LISTS}`, stdout }] };
-  });
-  const ids = [...new Set([...containerOf.values()].filter(Boolean))];
-  bundle.runtimeNames = {
-    pods: ids.map((id) => ({ uid: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`, namespace: 'shop', name: `web-${id.slice(0, 10)}` })),
-    containers: ids.map((id) => ({ source: 'docker', id, name: `web-${id.slice(0, 10)}`, image: 'registry.example/shop/web:1.42', pod: null })),
-  };
 }
 
 /** Schema 4's inserter (test/support/v4-inserter.ts, frozen), compiled once for this run. */
