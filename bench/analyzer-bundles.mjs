@@ -203,11 +203,13 @@ export class SimHost {
     const container = this.hex(64);
     const cgroup = p.sleeper.cgroup.replace(/^(\d+:[^:]*:).*$/gm, `$1/system.slice/docker-${container}.scope`);
     const comms = COMMS[Math.floor(this.random() * COMMS.length)];
+    const inode = this.nextInode;
+    // In their own namespace: the template's sleeper names the namespace of the run the template was
+    // taken from, which no simulated bundle captures.
     const processes = comms.map((comm) => {
       this.nextPid += 1 + Math.floor(this.random() * 40);
-      return { ...p.sleeper, pid: this.nextPid, comm, cgroup, startTime: this.ticks++ };
+      return { ...p.sleeper, pid: this.nextPid, netns: inode, comm, cgroup, startTime: this.ticks++ };
     });
-    const inode = this.nextInode;
     const bind = `/run/docker/netns/${this.hex(12)}`;
     return {
       inode,
