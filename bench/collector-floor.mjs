@@ -11,6 +11,7 @@ import os from 'node:os';
 import { NAMESPACE_BATCH } from '../shared/src/specs/catalogue.js';
 import { runCommand } from '../collector/src/exec/run.js';
 import { bulkCapture } from '../collector/src/probes/bulk-capture.js';
+import { parseNsLink } from '../collector/src/probes/errno.js';
 import { enterWayFor, openNamespace } from '../collector/src/probes/namespace-links.js';
 
 const args = process.argv.slice(2);
@@ -22,16 +23,14 @@ const subjects = readFileSync(0, 'utf8')
   .split('\n')
   .filter((line) => /^\d+$/.test(line))
   .map((pid) => ({ pid, inode: 0 }));
-for (const s of subjects) {
-  const m = /^net:\[(\d+)\]$/.exec(readlinkOr(`/proc/${s.pid}/ns/net`));
-  s.inode = m ? Number(m[1]) : -1;
-}
+for (const s of subjects) s.inode = parseNsLink(readlinkOr(`/proc/${s.pid}/ns/net`)) ?? -1;
 const open = (s) => {
   const r = openNamespace(`/proc/${s.pid}/ns/net`, s.inode);
   return 'fd' in r ? r.fd : null;
 };
 const { captures } = await bulkCapture(subjects, open, NAMESPACE_BATCH, {
   run: runCommand,
+  // The collector's default (DEFAULT_CONCURRENCY, collect.ts), not imported: that module brings every probe.
   workers: Number(opt('--concurrency') ?? os.availableParallelism()),
   timeoutMs: 10_000,
   enter: enterWayFor(opt('--enter') ?? 'auto', (m) => process.stderr.write(`${m}\n`)),

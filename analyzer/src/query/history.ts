@@ -19,17 +19,20 @@ export interface HistoryRange {
 export function historyRange(db: Database, host: string | null, since: string | null, until: string | null): HistoryRange {
   const h = resolveHost(db, host, 'history');
   let from = '';
-  let baseline: SnapshotRef | null = null;
+  let baselineRow: number | null = null;
   if (since !== null) {
     const earliest = db.prepare('SELECT min(taken_at) FROM snapshots WHERE host = ?').pluck().get(h.id) as string | null;
     // Before the first snapshot there is no baseline: start at the first one.
-    if (earliest !== null && earliest <= since) from = (baseline = selectSnapshot(db, { snapshot: `@${since}`, host: h.label })).takenAt;
-    else from = since;
+    if (earliest !== null && earliest <= since) {
+      const baseline = selectSnapshot(db, { snapshot: `@${since}`, host: h.label });
+      from = baseline.takenAt;
+      baselineRow = baseline.row;
+    } else from = since;
   }
   const snapshots = db.prepare(RANGE_SQL).all({ host: h.id, since: from, until: until ?? '9999' }) as SnapshotRef[];
   // A snapshot taken at the same time as the baseline but before it (in row order) was no longer in
   // force at --since: the range starts at the baseline itself.
-  const start = baseline === null ? 0 : snapshots.findIndex((s) => s.row === (baseline as SnapshotRef).row);
+  const start = baselineRow === null ? 0 : snapshots.findIndex((s) => s.row === baselineRow);
   return { host: h.label, snapshots: start > 0 ? snapshots.slice(start) : snapshots };
 }
 
