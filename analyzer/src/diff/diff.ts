@@ -23,7 +23,6 @@ const FIELDS = ['kind', 'mtu', 'operstate', 'master', 'address', 'alias', 'flags
  */
 export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotDiff {
   const match = matchNamespaces(from, to);
-  const nsMap = new Map<number, number>(); // from inode → to inode, for pairs
   const result: SnapshotDiff = {
     from: from.snapshot,
     to: to.snapshot,
@@ -33,9 +32,20 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     pairs: { added: [], removed: [] },
     gaps: { uncaptured: [], carried: [] },
   };
-  const uncertain = match.uncertain.length > 0 ? new Map(match.uncertain.map((u) => [u.from, u.reason])) : null;
   for (const r of match.replaced) result.namespaces.replaced.push({ netns: r.to.netns, reason: r.reason });
+  // In functions of their own: `history` runs this at every step, and V8 optimizes small ones sooner.
+  const nsMap = diffMatched(result, match);
+  diffUnmatched(result, match, from, to);
+  diffPairs(result, from, to, nsMap);
+  return result;
+}
 
+type Match = ReturnType<typeof matchNamespaces>;
+
+/** The namespaces found on both sides: their owners and interfaces. Gives the from → to inodes, for pairs. */
+function diffMatched(result: SnapshotDiff, match: Match): Map<number, number> {
+  const nsMap = new Map<number, number>();
+  const uncertain = match.uncertain.length > 0 ? new Map(match.uncertain.map((u) => [u.from, u.reason])) : null;
   // Loops by index here and below: `diff` runs this once per process, before V8 optimizes it, where
   // every iterator step and destructured pair is an allocation (hundreds of namespaces, thousands of links).
   for (let m = 0; m < match.matched.length; m++) {
@@ -56,7 +66,11 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     if (a.captured && b.captured) diffInterfaces(result, b.netns, a.interfaces, b.interfaces, result.sameBoot);
     else if (a.captured !== b.captured) result.gaps.uncaptured.push({ netns: a.captured ? b.netns : a.netns, side: a.captured ? 'to' : 'from' });
   }
+  return nsMap;
+}
 
+/** The namespaces found on one side only: gone, gone out of sight, new, or not comparable. */
+function diffUnmatched(result: SnapshotDiff, match: Match, from: SnapshotState, to: SnapshotState): void {
   const unreadableTo = new Set(to.unreadable.map(procKey));
   for (const ns of match.onlyFrom) {
     const hidden = ns.processes.find((p) => unreadableTo.has(procKey(p)));
@@ -76,10 +90,15 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
     const side = from.namespaces.includes(ns) ? 'from' : 'to';
     result.namespaces.notComparable.push({ side, netns: ns.netns, pids: ns.processes.map((p) => p.pid) });
   }
+}
 
-  // Pairs compare by their ends in `to`'s terms: map from-side inodes through the namespace match.
-  // Within a boot an end is (namespace, ifindex), so renaming an end keeps the pair; across a
-  // reboot ifindexes are renumbered and the name must match too.
+/**
+ * Pairs compare by their ends in `to`'s terms: from-side inodes mapped through the namespace match.
+ * Within a boot an end is (namespace, ifindex), so renaming an end keeps the pair; across a reboot
+ * ifindexes are renumbered and the name must match too. A pair with an end out of sight on the other
+ * side is neither gone nor new.
+ */
+function diffPairs(result: SnapshotDiff, from: SnapshotState, to: SnapshotState, nsMap: Map<number, number>): void {
   const endKey = (e: EndState, map?: Map<number, number>) => `${map ? (map.get(e.netns) ?? `from:${e.netns}`) : e.netns}/${e.ifindex}${result.sameBoot ? '' : `/${e.ifname}`}`;
   const key = (p: { a: EndState; b: EndState }, map?: Map<number, number>) => {
     const x = endKey(p.a, map);
@@ -96,7 +115,6 @@ export function diffSnapshots(from: SnapshotState, to: SnapshotState): SnapshotD
   toPairs.forEach((p, k) => {
     if (!fromPairs.has(k) && !hiddenFrom.has(p.a.netns) && !hiddenFrom.has(p.b.netns)) result.pairs.added.push(p);
   });
-  return result;
 }
 
 function diffInterfaces(result: SnapshotDiff, netns: number, before: InterfaceState[], after: InterfaceState[], boot: boolean): void {

@@ -157,6 +157,28 @@ describe('history steps diff only what changed', () => {
     );
   });
 
+  it('build a namespace again when a process comes to it as one of no namespace goes, in one step', () => {
+    // Nothing else of the pod changes: only its process rows say it must be built again.
+    const snap = (at: string, hidden: boolean, second: boolean): Bundle => {
+      const b = new BundleBuilder({ host: 'node-1', takenAt: at, bootId: '6f1c3c1e-0000-4000-8000-00000000000a' });
+      b.namespace({ inode: HOST, host: true, links: [{ ifindex: 2, ifname: 'eth0' }] });
+      b.namespace({ inode: INODES[0] as number, links: [{ ifindex: 2, ifname: 'eth0' }] });
+      b.process({ pid: 1, netns: HOST, comm: 'systemd' });
+      b.process({ pid: 110, netns: INODES[0] as number, comm: 'app' });
+      if (second) b.process({ pid: 120, netns: INODES[0] as number, comm: 'sidecar' });
+      if (hidden) b.process({ pid: 999, netns: null, comm: 'hidden', netnsError: 'denied' });
+      return b.build();
+    };
+    const db = database([snap(t(0), true, false), snap(t(5), false, true)]);
+    try {
+      const scoped = steps(db, false);
+      expect(JSON.stringify(scoped)).toContain('sidecar');
+      expect(scoped).toEqual(steps(db, true));
+    } finally {
+      db.close();
+    }
+  });
+
   it('read a span whose times are not its snapshots\' own as the views do', () => {
     const pod: Pod = { inode: INODES[0] as number, slot: 1, mtu: undefined, named: undefined, bind: false, uncaptured: false, mac: undefined, address: 1, gateway: null, pid: 100, container: false, label: undefined };
     const snap = (pods: Pod[]): Snap => ({ pods, boot: 'a', hidden: false, hostMtu: undefined });

@@ -14,18 +14,12 @@ import type { SnapshotRef } from './select.js';
 
 /**
  * Every span of a host over a time range, per table: what `history` reads instead of every snapshot.
- * The span comes last, as two numbers rather than four columns (each cell of each row is a value to
- * make): its first snapshot's row and its last one's (0 while it is open), where their times are those
- * snapshots' own (always, in a database nsnap wrote); else the span's id, negated, to read it whole
- * (`SPAN_OF`).
+ * The span comes last, as its first snapshot's row and time and its last one's, the last two null
+ * while it is open (a null is no value to make: most spans of a long range are closed, few open).
  */
-const SPANS = (table: string, columns: string) =>
-  `SELECT ${columns},
-      CASE WHEN first <> 0 AND first_at = (SELECT taken_at FROM snapshots WHERE id = first) THEN first ELSE -id END,
-      CASE WHEN last_at = '${OPEN_AT}' THEN 0 WHEN last <> 0 AND last_at = (SELECT taken_at FROM snapshots WHERE id = last) THEN last ELSE -id END
-    FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until ORDER BY id`;
-/** One span's columns, as `ordinals` takes them. */
-const SPAN_OF = (table: string) => `SELECT first, first_at, last, last_at FROM ${table} WHERE id = ?`;
+const SPANS = (table: string, columns: string, where = '') =>
+  `SELECT ${columns}, first, first_at, CASE WHEN last_at = '${OPEN_AT}' THEN NULL ELSE last END, CASE WHEN last_at = '${OPEN_AT}' THEN NULL ELSE last_at END
+    FROM ${table} WHERE host = (SELECT id FROM hosts WHERE label = @host) AND last_at >= @since AND first_at <= @until${where} ORDER BY id`;
 const TABLES = {
   namespaces: 'namespace_spans',
   handles: 'handle_spans',
@@ -43,11 +37,11 @@ export const SWEEP_SQL = {
   processes: SPANS(TABLES.processes, 'pid, netns, comm, start_time'),
   containers: SPANS(TABLES.containers, 'netns, runtime, container_id, pod_uid'),
   interfaces: SPANS(TABLES.interfaces, 'iface, netns, ifindex, ifname, kind, mtu, operstate, master, address, alias, flags, addresses'),
-  pairs: SPANS(TABLES.pairs, 'a, b, relation'),
+  /** Veth pairs only: the other links (a master, a lower) are no pair, and what they join is an interface's own column. */
+  pairs: SPANS(TABLES.pairs, 'a, b', " AND relation = 'veth' AND b IS NOT NULL"),
   /** Routes, rules and neighbours: which set each namespace's list is, over spans of snapshots. */
   routing: SPANS(TABLES.routing, 'netns, kind, routing_set'),
   routingEntries: 'SELECT key, text FROM routing_entries WHERE routing_set = ? ORDER BY position',
-  takenAt: 'SELECT taken_at FROM snapshots WHERE id = ?',
   gaps: `SELECT g.snapshot, g.source, g.probe, g.subject, g.reason, g.detail FROM snapshots s JOIN gaps g ON g.snapshot = s.id
     WHERE s.host = (SELECT id FROM hosts WHERE label = @host) AND s.taken_at >= @since AND s.taken_at <= @until ORDER BY g.snapshot, g.id`,
 } as const;
@@ -55,7 +49,7 @@ export const SWEEP_SQL = {
 type Cell = string | number | null;
 export type SpanRow = Cell[];
 /** The span's cells at the end of a row of `SPANS`. */
-const SPAN_CELLS = 2;
+const SPAN_CELLS = 4;
 
 /** Where a span starts and ends among `snaps` (ordinals), by (taken_at, row) order; null if it holds at none of them. */
 export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | null {
@@ -87,23 +81,22 @@ export function ordinals(snaps: SnapshotRef[], r: SpanRow): [number, number] | n
 const ordinalsByRow = (snaps: SnapshotRef[]): Map<number, number> => new Map(snaps.map((s, i) => [s.row, i]));
 
 /**
- * `ordinals` of the span at the end of a row of `SPANS`, found from the snapshots it names (`byRow`):
- * the ordinal of a snapshot of `snaps` is where both searches end, and an open span ends at the last
- * one. Searched as `ordinals` does when it names one outside them, or its times are not theirs.
+ * `ordinals` of the span in the cells of a row of `SPANS` from `k` on, found from the snapshots it
+ * names (`byRow`) when their times are its own (always, in a database nsnap wrote): the ordinal of a
+ * snapshot of `snaps` is where both searches end, and an open span ends at the last one. Searched as
+ * `ordinals` does when it names one outside them, or its times are not theirs.
  */
-function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number, read: SpanReader): [number, number] | null {
+function spanOrdinals(snaps: SnapshotRef[], byRow: Map<number, number>, r: SpanRow, k: number): [number, number] | null {
   const first = r[k] as number;
-  const last = r[k + 1] as number;
-  const a = first > 0 ? byRow.get(first) : undefined;
-  const b = last === 0 ? snaps.length - 1 : last > 0 ? byRow.get(last) : undefined;
-  if (a === undefined || b === undefined) return ordinals(snaps, first < 0 ? read.span(-first) : last < 0 ? read.span(-last) : [first, read.takenAt(first), last, last === 0 ? OPEN_AT : read.takenAt(last)]);
+  const firstAt = r[k + 1] as string;
+  const last = r[k + 2] as number | null;
+  const lastAt = r[k + 3] as string | null;
+  const a = byRow.get(first);
+  const b = last === null ? snaps.length - 1 : byRow.get(last);
+  if (a === undefined || b === undefined || (snaps[a] as SnapshotRef).takenAt !== firstAt || (lastAt !== null && (snaps[b] as SnapshotRef).takenAt !== lastAt)) {
+    return ordinals(snaps, [first, firstAt, last ?? 0, lastAt ?? OPEN_AT]);
+  }
   return a <= b ? [a, b] : null;
-}
-
-/** What `spanOrdinals` reads when it must search: a span's columns by its id, a snapshot's time by its row. */
-interface SpanReader {
-  span: (id: number) => SpanRow;
-  takenAt: (row: number) => string;
 }
 
 const NONE: SpanRow[] = [];
@@ -145,7 +138,6 @@ class Sweep {
     rows: SpanRow[],
     snaps: SnapshotRef[],
     byRow: Map<number, number>,
-    read: SpanReader,
     private readonly netnsAt: number,
   ) {
     const starts = new Int32Array(rows.length).fill(-1);
@@ -153,7 +145,7 @@ class Sweep {
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k] as SpanRow;
       // The span's cells come last (SPANS): cut off, the row is its facts, with no copy.
-      const o = spanOrdinals(snaps, byRow, r, r.length - SPAN_CELLS, read);
+      const o = spanOrdinals(snaps, byRow, r, r.length - SPAN_CELLS);
       r.length -= SPAN_CELLS;
       if (!o) continue;
       starts[k] = o[0];
@@ -237,221 +229,307 @@ interface Built {
  */
 export function* sweepStates(db: Database, snaps: SnapshotRef[], withOwners: boolean, withGaps = true): Generator<SweptSnapshot> {
   if (snaps.length === 0) return;
-  const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
-  const byRow = ordinalsByRow(snaps);
-  const takenAtSql = db.prepare(SWEEP_SQL.takenAt).pluck();
-  const takenAt = (row: number) => takenAtSql.get(row) as string;
-  const read = (sql: string, table: string, netnsAt: number) => {
-    const spanSql = db.prepare(SPAN_OF(table)).raw();
-    return new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, { span: (id) => spanSql.get(id) as SpanRow, takenAt }, netnsAt);
-  };
-  const tables = {
-    namespaces: read(SWEEP_SQL.namespaces, TABLES.namespaces, 0),
-    handles: read(SWEEP_SQL.handles, TABLES.handles, 0),
-    processes: read(SWEEP_SQL.processes, TABLES.processes, 1),
-    containers: read(SWEEP_SQL.containers, TABLES.containers, 0),
-    interfaces: read(SWEEP_SQL.interfaces, TABLES.interfaces, 1),
-    pairs: read(SWEEP_SQL.pairs, TABLES.pairs, 0),
-  };
-  // Rows as read, per snapshot: a list of gaps is made only when it differs from the snapshot before's.
-  const gaps = new Map<number, GapRow[]>();
-  for (const r of withGaps ? (db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) : []) {
-    let list = gaps.get(r[0]);
-    if (!list) gaps.set(r[0], (list = []));
-    list.push(r);
-  }
-  let lastRows: GapRow[] = [];
-  let lastGaps: GapView[] = [];
-  const lists = routingLists(db, read(SWEEP_SQL.routing, TABLES.routing, 0));
-  const parse = textParsers();
-  const runtimeNames = withOwners ? new RuntimeNames(db, range) : null;
+  const sweep = new HistorySweep(db, snaps, withOwners, withGaps);
+  for (let i = 0; i < snaps.length; i++) yield sweep.at(i);
+}
 
-  // An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces.
-  const netnsOfKey = new Map<number, number>();
-  const byKey = new Map<number, Cell[]>();
-  const built = new Map<number, Built>();
-  const owners = new Map<number, Owners>();
+/** A veth pair's object, the same while its link row, its ends' rows and their namespaces' host flags are. */
+interface PairEntry {
+  x: SpanRow;
+  y: SpanRow;
+  hx: boolean;
+  hy: boolean;
+  pair: Pair;
+}
+
+/** An interface row held now, with its state: the same object for the whole span of the row. */
+interface HeldInterface {
+  row: SpanRow;
+  state: InterfaceState;
+}
+
+/**
+ * `sweepStates`' state from one step to the next. Its steps are methods of their own rather than one
+ * loop body: V8 optimizes each sooner (a big function is compiled late, and for long, while the first
+ * thousands of steps run unoptimized).
+ */
+class HistorySweep {
+  private readonly tables: Record<'namespaces' | 'handles' | 'processes' | 'containers' | 'interfaces' | 'pairs', Sweep>;
+  /** The five tables a namespace's state is built from, in the order a step moves them. */
+  private readonly stateTables: Sweep[];
+  /** Rows as read, per snapshot: a list of gaps is made only when it differs from the snapshot before's. */
+  private readonly gaps = new Map<number, GapRow[]>();
+  private lastRows: GapRow[] = [];
+  private lastGaps: GapView[] = [];
+  private readonly lists: ReturnType<typeof routingLists>;
+  private readonly parse = textParsers();
+  private readonly runtimeNames: RuntimeNames | null;
+  /** An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces. */
+  private readonly netnsOfKey = new Map<number, number>();
+  private readonly byKey = new Map<number, SpanRow>();
+  private readonly built = new Map<number, Built>();
+  private readonly owners = new Map<number, Owners>();
   /** Inodes in `ownersFromRows` order. */
-  const order: number[] = [];
-  let pairs: Pair[] = [];
-  let kept = new Set<Pair>();
-  // A veth pair's object stays the same while its link row, its ends' rows and their namespaces' host flags do.
-  const pairCache = new Map<SpanRow, { x: SpanRow; y: SpanRow; hx: boolean; hy: boolean; pair: Pair }>();
-  // Each interface at most one pair's end (as the ingest pairs them): once one is in two, every later step is diffed whole.
-  let unique = true;
-  let unreadable: LoadedSnapshot['state']['unreadable'] = [];
-  let routing = new Map<number, NamespaceRouting>();
-  const place = (n: number, host: number) => {
-    let lo = 0;
-    let hi = order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const m = built.get(order[mid] as number) as Built;
-      if (m.host > host || (m.host === host && (order[mid] as number) < n)) lo = mid + 1;
-      else hi = mid;
+  private readonly order: number[] = [];
+  private pairs: Pair[] = [];
+  private kept = new Set<Pair>();
+  private readonly pairCache = new Map<SpanRow, PairEntry>();
+  /** Each interface at most one pair's end (as the ingest pairs them): once one is in two, every later step is diffed whole. */
+  private unique = true;
+  private unreadable: LoadedSnapshot['state']['unreadable'] = [];
+  private routing = new Map<number, NamespaceRouting>();
+  /**
+   * Each namespace's interface rows held now, by ifindex (in arrival order within one, as a stable sort
+   * of the held rows would put them), kept as rows come and go rather than sorted again at each step.
+   */
+  private readonly interfaceLists = new Map<number, HeldInterface[]>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly snaps: SnapshotRef[],
+    withOwners: boolean,
+    withGaps: boolean,
+  ) {
+    const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
+    const byRow = ordinalsByRow(snaps);
+    const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, netnsAt);
+    this.tables = {
+      namespaces: read(SWEEP_SQL.namespaces, 0),
+      handles: read(SWEEP_SQL.handles, 0),
+      processes: read(SWEEP_SQL.processes, 1),
+      containers: read(SWEEP_SQL.containers, 0),
+      interfaces: read(SWEEP_SQL.interfaces, 1),
+      pairs: read(SWEEP_SQL.pairs, 0),
+    };
+    const t = this.tables;
+    this.stateTables = [t.namespaces, t.handles, t.processes, t.containers, t.interfaces];
+    for (const r of withGaps ? (db.prepare(SWEEP_SQL.gaps).raw().all(range) as GapRow[]) : []) {
+      let list = this.gaps.get(r[0]);
+      if (!list) this.gaps.set(r[0], (list = []));
+      list.push(r);
     }
-    return lo;
-  };
-  // An interface's state is the same object for the whole span of its row.
-  // Each namespace's interface rows held now, by ifindex (in arrival order within one, as a stable sort
-  // of the held rows would put them), kept as rows come and go rather than sorted again at each step.
-  const interfaceLists = new Map<number, { row: SpanRow; state: InterfaceState }[]>();
-  const interfacesOf = (n: number): InterfaceState[] => (interfaceLists.get(n) ?? []).map((e) => e.state);
-  const holdInterface = (r: SpanRow) => {
-    let list = interfaceLists.get(r[1] as number);
-    if (!list) interfaceLists.set(r[1] as number, (list = []));
+    this.lists = routingLists(db, read(SWEEP_SQL.routing, 0));
+    this.runtimeNames = withOwners ? new RuntimeNames(db, range) : null;
+  }
+
+  /** Moves to ordinal `i` (each in turn, from 0) and gives that snapshot. */
+  at(i: number): SweptSnapshot {
+    /** Namespaces to build again, and whether their owners' facts changed (else only their interfaces). */
+    const rebuilt = new Map<number, boolean>();
+    const touched = new Set<number>();
+    const unreadableChanged = this.stepFacts(i, rebuilt) || i === 0;
+    const links = this.tables.pairs.step(i);
+    this.touchLinks(links.removed, touched);
+    this.touchLinks(links.added, touched);
+    for (const [n, ownersChanged] of rebuilt) {
+      this.rebuild(n, ownersChanged);
+      touched.add(n);
+    }
+    if (unreadableChanged) this.readUnreadable();
+    const pairsChanged = touched.size > 0 || i === 0 ? this.repair(links.removed) : null;
+    this.stepRouting(i, touched);
+    return this.snapshot(i, touched, pairsChanged);
+  }
+
+  /** Moves the tables a namespace's state is built from; says whether a process of no namespace came or went. */
+  private stepFacts(i: number, rebuilt: Map<number, boolean>): boolean {
+    let unreadableChanged = false;
+    for (const t of this.stateTables) {
+      const { removed, added } = t.step(i);
+      const owning = t !== this.tables.interfaces;
+      const gone = this.mark(t, removed, rebuilt, owning);
+      const come = this.mark(t, added, rebuilt, owning);
+      if (gone || come) unreadableChanged = true;
+      if (!owning) this.stepInterfaces(removed, added);
+    }
+    return unreadableChanged;
+  }
+
+  /** Marks the namespaces of `rows` to build again; says whether a process row of no namespace is among them. */
+  private mark(t: Sweep, rows: SpanRow[], rebuilt: Map<number, boolean>, owning: boolean): boolean {
+    let unreadable = false;
+    for (const r of rows) {
+      const n = t.netnsOf(r);
+      if (n !== null) rebuilt.set(n, owning || rebuilt.get(n) === true);
+      else if (t === this.tables.processes) unreadable = true;
+    }
+    return unreadable;
+  }
+
+  private stepInterfaces(removed: SpanRow[], added: SpanRow[]): void {
+    for (const r of removed) this.dropInterface(r);
+    for (const r of added) this.holdInterface(r);
+    for (const r of removed) {
+      const key = r[0] as number;
+      if (this.byKey.get(key) !== r) continue;
+      // Another row of that key may still be held (a bundle listing one ifindex twice): the last one, as before.
+      let last: SpanRow | undefined;
+      for (const o of this.tables.interfaces.byNetns.get(r[1] as number) ?? []) if (o[0] === key) last = o;
+      if (last) this.byKey.set(key, last);
+      else this.byKey.delete(key);
+    }
+    for (const r of added) {
+      this.byKey.set(r[0] as number, r);
+      this.netnsOfKey.set(r[0] as number, r[1] as number);
+    }
+  }
+
+  private holdInterface(r: SpanRow): void {
+    let list = this.interfaceLists.get(r[1] as number);
+    if (!list) this.interfaceLists.set(r[1] as number, (list = []));
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (((list[mid] as { row: SpanRow }).row[2] as number) <= (r[2] as number)) lo = mid + 1;
+      if (((list[mid] as HeldInterface).row[2] as number) <= (r[2] as number)) lo = mid + 1;
       else hi = mid;
     }
-    list.splice(lo, 0, { row: r, state: interfaceState(r.slice(1) as InterfaceRow, parse) });
-  };
-  const dropInterface = (r: SpanRow) => {
-    const list = interfaceLists.get(r[1] as number) as { row: SpanRow }[];
+    list.splice(lo, 0, { row: r, state: interfaceState(r.slice(1) as InterfaceRow, this.parse) });
+  }
+
+  private dropInterface(r: SpanRow): void {
+    const list = this.interfaceLists.get(r[1] as number) as HeldInterface[];
     list.splice(list.findIndex((e) => e.row === r), 1);
-    if (list.length === 0) interfaceLists.delete(r[1] as number);
-  };
+    if (list.length === 0) this.interfaceLists.delete(r[1] as number);
+  }
+
+  private interfacesOf(n: number): InterfaceState[] {
+    return (this.interfaceLists.get(n) ?? []).map((e) => e.state);
+  }
+
+  /** The namespaces of a link's ends: its pair, if it is one, comes or goes. */
+  private touchLinks(rows: SpanRow[], touched: Set<number>): void {
+    for (const r of rows) {
+      for (let e = 0; e < 2; e++) {
+        const key = r[e];
+        const n = key === null ? undefined : this.netnsOfKey.get(key as number);
+        if (n !== undefined) touched.add(n);
+      }
+    }
+  }
+
+  /** Where namespace `n` goes in `order`: host namespaces first, then by inode. */
+  private place(n: number, host: number): number {
+    const order = this.order;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.built.get(order[mid] as number) as Built;
+      if (m.host > host || (m.host === host && (order[mid] as number) < n)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Builds namespace `n` again from its facts; only its interfaces when its owners' facts did not change. */
-  const rebuild = (n: number, ownersChanged: boolean) => {
-    const old = built.get(n);
+  private rebuild(n: number, ownersChanged: boolean): void {
+    const old = this.built.get(n);
     if (old && !ownersChanged) {
       const o = old.state;
       // Written out rather than spread: a step or more in most, the first thousands unoptimized.
-      const state: NamespaceState = { netns: o.netns, isHost: o.isHost, names: o.names, handles: o.handles, containers: o.containers, processes: o.processes, captured: o.captured, interfaces: interfacesOf(n) };
-      built.set(n, { owner: old.owner, state, host: old.host });
+      const state: NamespaceState = { netns: o.netns, isHost: o.isHost, names: o.names, handles: o.handles, containers: o.containers, processes: o.processes, captured: o.captured, interfaces: this.interfacesOf(n) };
+      this.built.set(n, { owner: old.owner, state, host: old.host });
       return;
     }
     if (old) {
-      order.splice(order.indexOf(n), 1);
-      built.delete(n);
-      owners.delete(n);
+      this.order.splice(this.order.indexOf(n), 1);
+      this.built.delete(n);
+      this.owners.delete(n);
     }
-    const rows = tables.namespaces.factsOf(n);
+    const t = this.tables;
+    const rows = t.namespaces.factsOf(n);
     if (rows.length === 0) return;
     const own = ownersFromRows(
       rows as OwnerRows['namespaces'],
-      tables.handles.factsOf(n) as OwnerRows['handles'],
-      tables.processes.factsOf(n).sort(byNetnsThenPid) as OwnerRows['processes'],
-      tables.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
+      t.handles.factsOf(n) as OwnerRows['handles'],
+      t.processes.factsOf(n).sort(byNetnsThenPid) as OwnerRows['processes'],
+      t.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
     );
     const owner = own.get(n) as Owners;
-    const state = namespaceState(owner, interfacesOf(n));
+    const state = namespaceState(owner, this.interfacesOf(n));
     let host = 0;
     for (const r of rows) if ((r[1] as number) > host) host = r[1] as number;
-    const at = place(n, host);
-    built.set(n, { owner, state, host });
-    owners.set(n, owner);
-    order.splice(at, 0, n);
-  };
+    const at = this.place(n, host);
+    this.built.set(n, { owner, state, host });
+    this.owners.set(n, owner);
+    this.order.splice(at, 0, n);
+  }
 
-  for (let i = 0; i < snaps.length; i++) {
-    const ref = snaps[i] as SnapshotRef;
-    /** Namespaces to build again, and whether their owners' facts changed (else only their interfaces). */
-    const rebuilt = new Map<number, boolean>();
-    const touched = new Set<number>();
-    let unreadableChanged = i === 0;
-    for (const t of [tables.namespaces, tables.handles, tables.processes, tables.containers, tables.interfaces]) {
-      const { removed, added } = t.step(i);
-      for (const list of [removed, added]) {
-        for (const r of list) {
-          const n = t.netnsOf(r);
-          if (n !== null) rebuilt.set(n, rebuilt.get(n) === true || t !== tables.interfaces);
-          else if (t === tables.processes) unreadableChanged = true;
-        }
-      }
-      if (t === tables.interfaces) {
-        for (const r of removed) dropInterface(r);
-        for (const r of added) holdInterface(r);
-        for (const r of removed) {
-          const key = r[0] as number;
-          if (byKey.get(key) !== r) continue;
-          // Another row of that key may still be held (a bundle listing one ifindex twice): the last one, as before.
-          let last: SpanRow | undefined;
-          for (const o of t.byNetns.get(r[1] as number) ?? []) if (o[0] === key) last = o;
-          if (last) byKey.set(key, last);
-          else byKey.delete(key);
-        }
-        for (const r of added) {
-          byKey.set(r[0] as number, r);
-          netnsOfKey.set(r[0] as number, r[1] as number);
-        }
-      }
+  private readUnreadable(): void {
+    const procs = this.tables.processes.facts();
+    this.unreadable = procs.filter((p) => p[1] === null).sort(byPid).map((p) => ({ pid: p[0] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
+  }
+
+  /** The veth pairs held now, sorted as `peersOf` lists them; gives those in one list only (old or new). */
+  private repair(removedLinks: SpanRow[]): Set<Pair> {
+    const before = this.pairs;
+    const pairs: Pair[] = [];
+    const ends = new Set<number>();
+    for (const r of removedLinks) this.pairCache.delete(r);
+    for (const r of this.tables.pairs.held) {
+      // Veth links with both ends only (SWEEP_SQL.pairs).
+      const a = r[0] as number;
+      const b = r[1] as number;
+      if (ends.has(a) || ends.has(b)) this.unique = false;
+      ends.add(a).add(b);
+      pairs.push(this.pairOf(r, a, b));
     }
-    const links = tables.pairs.step(i);
-    for (const list of [links.removed, links.added]) {
-      for (const r of list) {
-        for (const key of [r[0], r[1]]) {
-          const n = key === null ? undefined : netnsOfKey.get(key as number);
-          if (n !== undefined) touched.add(n);
-        }
-      }
+    const owners = this.owners;
+    const order = hostFirstOrder((e: { netns: number }) => (owners.get(e.netns) as Owners).host);
+    pairs.sort((x, y) => order(x.a, y.a));
+    const now = new Set(pairs);
+    const changed = new Set<Pair>();
+    for (const p of pairs) if (!this.kept.has(p)) changed.add(p);
+    for (const p of before) if (!now.has(p)) changed.add(p);
+    this.kept = now;
+    this.pairs = pairs;
+    return changed;
+  }
+
+  private pairOf(r: SpanRow, a: number, b: number): Pair {
+    const x = this.byKey.get(a) as SpanRow;
+    const y = this.byKey.get(b) as SpanRow;
+    const hx = (this.owners.get(x[1] as number) as Owners).host;
+    const hy = (this.owners.get(y[1] as number) as Owners).host;
+    let c = this.pairCache.get(r);
+    if (!c || c.x !== x || c.y !== y || c.hx !== hx || c.hy !== hy) {
+      const ex = { netns: x[1] as number, ifname: fromDbText(x[3] as string), ifindex: x[2] as number };
+      const ey = { netns: y[1] as number, ifname: fromDbText(y[3] as string), ifindex: y[2] as number };
+      c = { x, y, hx, hy, pair: hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey } };
+      this.pairCache.set(r, c);
     }
-    for (const [n, ownersChanged] of rebuilt) {
-      rebuild(n, ownersChanged);
+    return c.pair;
+  }
+
+  private stepRouting(i: number, touched: Set<number>): void {
+    const changed = this.lists.step(i);
+    if (!changed) return;
+    const routing = new Map(this.routing);
+    for (const [n, r] of changed) {
       touched.add(n);
+      if (r === null) routing.delete(n);
+      else routing.set(n, r);
     }
-    if (unreadableChanged) {
-      const procs = tables.processes.facts();
-      unreadable = procs.filter((p) => p[1] === null).sort(byPid).map((p) => ({ pid: p[0] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
-    }
-    let pairsChanged: Set<Pair> | null = null;
-    if (touched.size > 0 || i === 0) {
-      const before = pairs;
-      pairs = [];
-      const ends = new Set<number>();
-      for (const r of links.removed) pairCache.delete(r);
-      for (const r of tables.pairs.held) {
-        const a = r[0] as number;
-        const b = r[1] as number | null;
-        if (r[2] !== 'veth' || b === null) continue;
-        if (ends.has(a) || ends.has(b)) unique = false;
-        ends.add(a).add(b);
-        const x = byKey.get(a) as SpanRow;
-        const y = byKey.get(b) as SpanRow;
-        const hx = (owners.get(x[1] as number) as Owners).host;
-        const hy = (owners.get(y[1] as number) as Owners).host;
-        let c = pairCache.get(r);
-        if (!c || c.x !== x || c.y !== y || c.hx !== hx || c.hy !== hy) {
-          const ex = { netns: x[1] as number, ifname: fromDbText(x[3] as string), ifindex: x[2] as number };
-          const ey = { netns: y[1] as number, ifname: fromDbText(y[3] as string), ifindex: y[2] as number };
-          c = { x, y, hx, hy, pair: hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey } };
-          pairCache.set(r, c);
-        }
-        pairs.push(c.pair);
-      }
-      const isHost = (e: { netns: number }) => (owners.get(e.netns) as Owners).host;
-      const order = hostFirstOrder(isHost);
-      pairs.sort((x, y) => order(x.a, y.a));
-      const now = new Set(pairs);
-      pairsChanged = new Set();
-      for (const p of pairs) if (!kept.has(p)) pairsChanged.add(p);
-      for (const p of before) if (!now.has(p)) pairsChanged.add(p);
-      kept = now;
-    }
-    const changed = lists.step(i);
-    if (changed) {
-      routing = new Map(routing);
-      for (const [n, r] of changed) {
-        touched.add(n);
-        if (r === null) routing.delete(n);
-        else routing.set(n, r);
-      }
-    }
-    const state: SnapshotState = { snapshot: { id: ref.id, host: ref.host, bootId: ref.bootId, takenAt: ref.takenAt }, namespaces: order.map((n) => (built.get(n) as Built).state), pairs, unreadable };
+    this.routing = routing;
+  }
+
+  private snapshot(i: number, touched: Set<number>, pairsChanged: Set<Pair> | null): SweptSnapshot {
+    const ref = this.snaps[i] as SnapshotRef;
+    const built = this.built;
+    const namespaces = this.order.map((n) => (built.get(n) as Built).state);
+    const state: SnapshotState = { snapshot: { id: ref.id, host: ref.host, bootId: ref.bootId, takenAt: ref.takenAt }, namespaces, pairs: this.pairs, unreadable: this.unreadable };
     // Names from their spans, read once for the range (RuntimeNames), on copies: `owners` is kept across steps.
-    const named = runtimeNames ? withRuntimeNames(db, ref.row, new Map(order.map((n) => [n, { ...(owners.get(n) as Owners) }])), runtimeNames) : null;
+    const named = this.runtimeNames ? withRuntimeNames(this.db, ref.row, new Map(this.order.map((n) => [n, { ...(this.owners.get(n) as Owners) }])), this.runtimeNames) : null;
     // The same gaps as the snapshot before (most hosts report the same few each time): the same list, which `diffLoaded` skips.
-    const own = gaps.get(ref.row) ?? [];
-    if (!sameGaps(own, lastRows)) {
-      lastRows = own;
-      lastGaps = own.map((r) => ({ source: r[1], probe: r[2], subject: r[3], reason: r[4], detail: r[5] }) as GapView);
+    const own = this.gaps.get(ref.row) ?? [];
+    if (!sameGaps(own, this.lastRows)) {
+      this.lastRows = own;
+      this.lastGaps = own.map((r) => ({ source: r[1], probe: r[2], subject: r[3], reason: r[4], detail: r[5] }) as GapView);
     }
-    const swept: SweptSnapshot = { ref, state, gaps: lastGaps, owners: named, routing };
-    if (unique) swept.touched = { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() };
-    yield swept;
+    const swept: SweptSnapshot = { ref, state, gaps: this.lastGaps, owners: named, routing: this.routing };
+    if (this.unique) swept.touched = { namespaces: touched, pairs: pairsChanged ?? new Set<Pair>() };
+    return swept;
   }
 }
 
