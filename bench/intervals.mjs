@@ -9,9 +9,11 @@
 //   unchanged  bytes an unchanged N-namespace snapshot adds (target ≤ 5 KB)
 //   size       S snapshots × N namespaces at C churn: database bytes against
 //              schema 4's (target ≤ 1/5) and the gzip bundles' (target ≤ 1)
-//   history    `history` and `whois --all` over W snapshots (target ≤ 1 s), and
+//   history    `history` and `whois --all` over W snapshots (target ≤ 1 s), each
+//              in a process of its own (bench/history-walk.mjs; median of R), and
 //              against schema 4 read snapshot by snapshot over the first K of
-//              them (K = --v4-snapshots, W by default: schema 4 at 10,000 is GBs)
+//              them (K = --v4-snapshots, W by default: schema 4 at 10,000 is GBs);
+//              and both commands through the CLI, Node's start and output included
 //   queries    `peers`, `diff`, `whois --at` on the newest snapshot of the size
 //              run, in process, median of R rounds, both layouts (target ≤ 100 ms)
 //   ingest     `nsnap ingest` per snapshot, and against the floor of reading,
@@ -66,10 +68,8 @@ const { snapshotInserter } = await dist('ingest/insert-snapshot.js');
 const { toDbText } = await import(path.join(root, 'shared/dist/index.js'));
 const { selectSnapshot } = await dist('query/select.js');
 const { peersOf } = await dist('query/peers.js');
-const { diffSelected, loadForDiff } = await dist('query/diff-snapshots.js');
+const { diffSelected } = await dist('query/diff-snapshots.js');
 const { whoisAt, whoisAll } = await dist('query/whois.js');
-const { nameHistoryPerSnapshot } = await dist('query/whois-history.js');
-const { historyRange, walkHistory } = await dist('query/history.js');
 
 if (process.getuid?.() !== 0) {
   console.error('bench/intervals needs root: its bundle template is a real collector run over namespaces it builds');
@@ -361,27 +361,37 @@ try {
   }
   const dbWv4 = path.join(tmp, 'whois-v4.db');
   writeV4(dbK, dbWv4, v4Snapshots < whoisSnapshots ? dirK : dirW);
-  const history = {};
+  // Each walk in a process of its own (bench/history-walk.mjs), as a user's nsnap runs it, R times,
+  // the layouts in turn within a round so that the machine's drift touches them alike.
   const layouts = [['intervals', dbW], ...(dbK !== dbW ? [['intervalsAtV4', dbK]] : []), ['v4', dbWv4]];
-  for (const [layout, file] of layouts) {
-    const db = open(file);
-    let t0 = performance.now();
-    const range = historyRange(db, 'node-2', null, null).snapshots;
-    let steps = 0;
-    // Schema 4 has no intervals: every snapshot loaded, as nsnap did before.
-    const states = layout === 'v4' ? (function* () { for (const ref of range) yield loadForDiff(db, ref, false); })() : undefined;
-    walkHistory(db, range, { verbose: false, withOwners: false }, () => (steps += 1), states);
-    const historyMs = since(t0);
-    const whois = () => whoisAll(db, probe, 'node-2', undefined, layout === 'v4' ? nameHistoryPerSnapshot : undefined);
-    const periods = whois().periods.length;
-    history[layout] = { snapshots: range.length, historyMs, steps, whoisAllMs: timeMedian(whois), periods };
-    db.close();
+  const walks = Object.fromEntries(layouts.map(([layout]) => [layout, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const [layout, file] of layouts) {
+      const p = spawnSync(process.execPath, [path.join(root, 'bench/history-walk.mjs'), file, 'node-2', probe, ...(layout === 'v4' ? ['--per-snapshot'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (p.status !== 0) throw new Error(`bench/history-walk.mjs ${layout} exited ${p.status}: ${p.stderr}`);
+      walks[layout].push(JSON.parse(p.stdout));
+    }
   }
+  const history = {};
+  for (const [layout] of layouts) {
+    const w = walks[layout];
+    history[layout] = { snapshots: w[0].steps + 1, historyMs: median(w.map((x) => x.historyMs)), historyMsAll: w.map((x) => Math.round(x.historyMs)), steps: w[0].steps, whoisAllMs: median(w.map((x) => x.whoisAllMs)), periods: w[0].periods };
+  }
+  // And the commands themselves, Node's start and the output included (bench/analyzer-time.mjs).
+  const timer = spawnSync(process.execPath, [path.join(root, 'bench/analyzer-time.mjs')], {
+    input: JSON.stringify({ runs, commands: { node: [process.execPath, '-e', '0'], history: [process.execPath, bin, '--db', dbW, 'history', '--host', 'node-2', '--json'], whoisAll: [process.execPath, bin, '--db', dbW, 'whois', probe, '--all', '--host', 'node-2', '--json'] } }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (timer.status !== 0) throw new Error(`bench/analyzer-time.mjs exited ${timer.status}: ${timer.stderr}`);
+  const cli = Object.fromEntries(Object.entries(JSON.parse(timer.stdout)).map(([k, xs]) => [k, median(xs)]));
   results.history = history;
+  results.historyCli = cli;
   const same = history.intervalsAtV4 ?? history.intervals;
-  log(`history    ${whoisSnapshots} snapshots × ${whoisNamespaces} namespaces: ${history.intervals.historyMs.toFixed(0)} ms (target ≤ 1000 ms)`);
+  log(`history    ${whoisSnapshots} snapshots × ${whoisNamespaces} namespaces: ${history.intervals.historyMs.toFixed(0)} ms (target ≤ 1000 ms; median of ${runs} processes: ${history.intervals.historyMsAll.join(', ')})`);
+  log(`           the command: ${cli.history.toFixed(0)} ms with Node's start and the JSON out (\`node -e 0\` ${cli.node.toFixed(0)} ms)`);
   log(`           at ${history.v4.snapshots} snapshots: ${same.historyMs.toFixed(0)} ms; schema 4 ${history.v4.historyMs.toFixed(0)} ms (${(same.historyMs / history.v4.historyMs).toFixed(2)}×)`);
-  log(`whois --all ${probe} over ${whoisSnapshots} snapshots: ${history.intervals.whoisAllMs.toFixed(1)} ms (target ≤ 1000 ms; ${history.intervals.periods} periods)`);
+  log(`whois --all ${probe} over ${whoisSnapshots} snapshots: ${history.intervals.whoisAllMs.toFixed(1)} ms (target ≤ 1000 ms; ${history.intervals.periods} periods); the command ${cli.whoisAll.toFixed(0)} ms`);
   log(`           at ${history.v4.snapshots} snapshots: ${same.whoisAllMs.toFixed(1)} ms; schema 4 ${history.v4.whoisAllMs.toFixed(1)} ms (${(same.whoisAllMs / history.v4.whoisAllMs).toFixed(2)}×, target ≤ 1×)`);
   console.log(JSON.stringify(results));
 } finally {
