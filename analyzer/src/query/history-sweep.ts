@@ -240,7 +240,12 @@ interface PairEntry {
   hx: boolean;
   hy: boolean;
   pair: Pair;
+  /** `pair.a`, and whether it is in a host namespace: what `hostFirstOrder` sorts by, without a lookup per comparison. */
+  end: { netns: number; ifindex: number; host: boolean };
 }
+
+const hostEndFirst = hostFirstOrder((e: PairEntry['end']) => e.host);
+const byHostEnd = (x: PairEntry, y: PairEntry) => hostEndFirst(x.end, y.end);
 
 /** An interface row held now, with its state: the same object for the whole span of the row. */
 interface HeldInterface {
@@ -266,7 +271,8 @@ class HistorySweep {
   private readonly runtimeNames: RuntimeNames | null;
   /** An interface key names one (namespace, ifindex) for good: a link's ends are in those namespaces. */
   private readonly netnsOfKey = new Map<number, number>();
-  private readonly byKey = new Map<number, SpanRow>();
+  /** Each interface key's rows held now, in the order they came (a bundle may list one ifindex twice): the last one is the key's. */
+  private readonly keyRows = new Map<number, SpanRow[]>();
   private readonly built = new Map<number, Built>();
   private readonly owners = new Map<number, Owners>();
   /** Inodes in `ownersFromRows` order. */
@@ -360,18 +366,22 @@ class HistorySweep {
     for (const r of removed) this.dropInterface(r);
     for (const r of added) this.holdInterface(r);
     for (const r of removed) {
-      const key = r[0] as number;
-      if (this.byKey.get(key) !== r) continue;
-      // Another row of that key may still be held (a bundle listing one ifindex twice): the last one, as before.
-      let last: SpanRow | undefined;
-      for (const o of this.tables.interfaces.byNetns.get(r[1] as number) ?? []) if (o[0] === key) last = o;
-      if (last) this.byKey.set(key, last);
-      else this.byKey.delete(key);
+      const rows = this.keyRows.get(r[0] as number) as SpanRow[];
+      rows.splice(rows.indexOf(r), 1);
+      if (rows.length === 0) this.keyRows.delete(r[0] as number);
     }
     for (const r of added) {
-      this.byKey.set(r[0] as number, r);
+      const rows = this.keyRows.get(r[0] as number);
+      if (rows) rows.push(r);
+      else this.keyRows.set(r[0] as number, [r]);
       this.netnsOfKey.set(r[0] as number, r[1] as number);
     }
+  }
+
+  /** The row of interface key `key` held now. */
+  private rowOfKey(key: number): SpanRow {
+    const rows = this.keyRows.get(key) as SpanRow[];
+    return rows[rows.length - 1] as SpanRow;
   }
 
   private holdInterface(r: SpanRow): void {
@@ -464,7 +474,7 @@ class HistorySweep {
   /** The veth pairs held now, sorted as `peersOf` lists them; gives those in one list only (old or new). */
   private repair(removedLinks: SpanRow[]): Set<Pair> {
     const before = this.pairs;
-    const pairs: Pair[] = [];
+    const entries: PairEntry[] = [];
     const ends = new Set<number>();
     for (const r of removedLinks) this.pairCache.delete(r);
     for (const r of this.tables.pairs.held) {
@@ -473,11 +483,10 @@ class HistorySweep {
       const b = r[1] as number;
       if (ends.has(a) || ends.has(b)) this.unique = false;
       ends.add(a).add(b);
-      pairs.push(this.pairOf(r, a, b));
+      entries.push(this.pairOf(r, a, b));
     }
-    const owners = this.owners;
-    const order = hostFirstOrder((e: { netns: number }) => (owners.get(e.netns) as Owners).host);
-    pairs.sort((x, y) => order(x.a, y.a));
+    entries.sort(byHostEnd);
+    const pairs = entries.map((e) => e.pair);
     const now = new Set(pairs);
     const changed = new Set<Pair>();
     for (const p of pairs) if (!this.kept.has(p)) changed.add(p);
@@ -487,19 +496,20 @@ class HistorySweep {
     return changed;
   }
 
-  private pairOf(r: SpanRow, a: number, b: number): Pair {
-    const x = this.byKey.get(a) as SpanRow;
-    const y = this.byKey.get(b) as SpanRow;
+  private pairOf(r: SpanRow, a: number, b: number): PairEntry {
+    const x = this.rowOfKey(a);
+    const y = this.rowOfKey(b);
     const hx = (this.owners.get(x[1] as number) as Owners).host;
     const hy = (this.owners.get(y[1] as number) as Owners).host;
     let c = this.pairCache.get(r);
     if (!c || c.x !== x || c.y !== y || c.hx !== hx || c.hy !== hy) {
       const ex = { netns: x[1] as number, ifname: fromDbText(x[3] as string), ifindex: x[2] as number };
       const ey = { netns: y[1] as number, ifname: fromDbText(y[3] as string), ifindex: y[2] as number };
-      c = { x, y, hx, hy, pair: hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey } };
+      const pair = hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey };
+      c = { x, y, hx, hy, pair, end: { netns: pair.a.netns, ifindex: pair.a.ifindex, host: hx || hy } };
       this.pairCache.set(r, c);
     }
-    return c.pair;
+    return c;
   }
 
   private stepRouting(i: number, touched: Set<number>): void {
