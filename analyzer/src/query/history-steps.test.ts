@@ -179,6 +179,40 @@ describe('history steps diff only what changed', () => {
     }
   });
 
+  // A pair is one object while its link and its ends' rows hold: these change its ends but not its link.
+  const pairSnap = (at: string, o: { hostVeth: string; podIsHost?: boolean; paired?: boolean }): Bundle => {
+    const b = new BundleBuilder({ host: 'node-1', takenAt: at, bootId: '6f1c3c1e-0000-4000-8000-00000000000a' });
+    const paired = o.paired ?? true;
+    b.namespace({ inode: HOST, host: !o.podIsHost, links: [{ ifindex: 2, ifname: 'eth0' }, ...(paired ? [{ ifindex: 11, ifname: o.hostVeth, kind: 'veth', linkIndex: 2, linkNetnsid: 0 }] : [])] });
+    b.namespace({ inode: INODES[0] as number, host: o.podIsHost === true, links: paired ? [{ ifindex: 2, ifname: 'eth0', kind: 'veth', linkIndex: 11, linkNetnsid: 0 }] : [] });
+    b.process({ pid: 1, netns: HOST, comm: 'systemd' });
+    b.process({ pid: 110, netns: INODES[0] as number, comm: 'app' });
+    b.lsns(HOST, [{ inode: INODES[0] as number, nsid: 0 }]);
+    b.lsns(INODES[0] as number, [{ inode: HOST, nsid: 0 }]);
+    return b.build();
+  };
+
+  it('give a pair whose end was renamed (its link held on) under the new name when it goes', () => {
+    const db = database([pairSnap(t(0), { hostVeth: 'veth1' }), pairSnap(t(5), { hostVeth: 'vethX' }), pairSnap(t(10), { hostVeth: 'vethX', paired: false })]);
+    try {
+      const scoped = steps(db, false);
+      expect(JSON.stringify(scoped[1])).toContain('vethX');
+      expect(scoped).toEqual(steps(db, true));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('turn a pair around when the namespace of its ends that is the host one changes', () => {
+    const db = database([pairSnap(t(0), { hostVeth: 'veth1' }), pairSnap(t(5), { hostVeth: 'veth1', podIsHost: true }), pairSnap(t(10), { hostVeth: 'veth1', podIsHost: true, paired: false })]);
+    try {
+      const scoped = steps(db, false);
+      expect(scoped).toEqual(steps(db, true));
+    } finally {
+      db.close();
+    }
+  });
+
   it('read a span whose times are not its snapshots\' own as the views do', () => {
     const pod: Pod = { inode: INODES[0] as number, slot: 1, mtu: undefined, named: undefined, bind: false, uncaptured: false, mac: undefined, address: 1, gateway: null, pid: 100, container: false, label: undefined };
     const snap = (pods: Pod[]): Snap => ({ pods, boot: 'a', hidden: false, hostMtu: undefined });

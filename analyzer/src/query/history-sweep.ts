@@ -242,10 +242,12 @@ interface PairEntry {
   pair: Pair;
   /** `pair.a`, and whether it is in a host namespace: what `hostFirstOrder` sorts by, without a lookup per comparison. */
   end: { netns: number; ifindex: number; host: boolean };
+  /** Its link's place in the order links came (the held rows' order): ties keep it, as a stable sort of them does. */
+  seq: number;
 }
 
 const hostEndFirst = hostFirstOrder((e: PairEntry['end']) => e.host);
-const byHostEnd = (x: PairEntry, y: PairEntry) => hostEndFirst(x.end, y.end);
+const byHostEnd = (x: PairEntry, y: PairEntry) => hostEndFirst(x.end, y.end) || x.seq - y.seq;
 
 /** An interface row held now, with its state: the same object for the whole span of the row. */
 interface HeldInterface {
@@ -278,8 +280,17 @@ class HistorySweep {
   /** Inodes in `ownersFromRows` order. */
   private readonly order: number[] = [];
   private pairs: Pair[] = [];
-  private kept = new Set<Pair>();
-  private readonly pairCache = new Map<SpanRow, PairEntry>();
+  /** The pairs held now with what they were made from, in `pairs`' order. */
+  private entries: PairEntry[] = [];
+  /** Each held veth link's entry. */
+  private readonly entryOf = new Map<SpanRow, PairEntry>();
+  /** The held veth links by the interface keys of their ends. */
+  private readonly linksOfKey = new Map<number, SpanRow[]>();
+  private seq = 0;
+  /** Interface keys whose row came or went at this step: the pairs they end may be other objects now. */
+  private readonly keysMoved = new Set<number>();
+  /** Whether a namespace's host flag changed at this step: every pair is sorted again. */
+  private hostMoved = false;
   /** Each interface at most one pair's end (as the ingest pairs them): once one is in two, every later step is diffed whole. */
   private unique = true;
   private unreadable: LoadedSnapshot['state']['unreadable'] = [];
@@ -332,7 +343,9 @@ class HistorySweep {
       touched.add(n);
     }
     if (unreadableChanged) this.readUnreadable();
-    const pairsChanged = touched.size > 0 || i === 0 ? this.repair(links.removed) : null;
+    const pairsChanged = i === 0 || this.hostMoved ? this.repair() : this.movePairs(links.removed, links.added);
+    this.keysMoved.clear();
+    this.hostMoved = false;
     this.stepRouting(i, touched);
     return this.snapshot(i, touched, pairsChanged);
   }
@@ -365,6 +378,8 @@ class HistorySweep {
   private stepInterfaces(removed: SpanRow[], added: SpanRow[]): void {
     for (const r of removed) this.dropInterface(r);
     for (const r of added) this.holdInterface(r);
+    for (const r of removed) this.keysMoved.add(r[0] as number);
+    for (const r of added) this.keysMoved.add(r[0] as number);
     for (const r of removed) {
       const rows = this.keyRows.get(r[0] as number) as SpanRow[];
       rows.splice(rows.indexOf(r), 1);
@@ -457,6 +472,7 @@ class HistorySweep {
       t.containers.factsOf(n).sort(byNetnsThenText) as OwnerRows['containers'],
     );
     const owner = own.get(n) as Owners;
+    if (old && old.owner.host !== owner.host) this.hostMoved = true;
     const state = namespaceState(owner, this.interfacesOf(n));
     let host = 0;
     for (const r of rows) if ((r[1] as number) > host) host = r[1] as number;
@@ -471,45 +487,113 @@ class HistorySweep {
     this.unreadable = procs.filter((p) => p[1] === null).sort(byPid).map((p) => ({ pid: p[0] as number, comm: p[2] as string | null, startTime: p[3] as number | null }));
   }
 
-  /** The veth pairs held now, sorted as `peersOf` lists them; gives those in one list only (old or new). */
-  private repair(removedLinks: SpanRow[]): Set<Pair> {
+  /**
+   * The veth pairs held now, made and sorted again from every held link (the first step, and one where
+   * a namespace's host flag changed: the order of every pair with an end there may change); gives those
+   * in one list only (old or new).
+   */
+  private repair(): Set<Pair> {
     const before = this.pairs;
+    const old = new Map(this.entryOf);
+    this.entryOf.clear();
+    this.linksOfKey.clear();
     const entries: PairEntry[] = [];
-    const ends = new Set<number>();
-    for (const r of removedLinks) this.pairCache.delete(r);
     for (const r of this.tables.pairs.held) {
-      // Veth links with both ends only (SWEEP_SQL.pairs).
-      const a = r[0] as number;
-      const b = r[1] as number;
-      if (ends.has(a) || ends.has(b)) this.unique = false;
-      ends.add(a).add(b);
-      entries.push(this.pairOf(r, a, b));
+      const e = this.pairOf(r, old.get(r));
+      this.link(r, e);
+      entries.push(e);
     }
     entries.sort(byHostEnd);
-    const pairs = entries.map((e) => e.pair);
-    const now = new Set(pairs);
+    this.entries = entries;
+    this.pairs = entries.map((e) => e.pair);
+    const now = new Set(this.pairs);
+    const kept = new Set(before);
     const changed = new Set<Pair>();
-    for (const p of pairs) if (!this.kept.has(p)) changed.add(p);
+    for (const p of this.pairs) if (!kept.has(p)) changed.add(p);
     for (const p of before) if (!now.has(p)) changed.add(p);
-    this.kept = now;
-    this.pairs = pairs;
     return changed;
   }
 
-  private pairOf(r: SpanRow, a: number, b: number): PairEntry {
-    const x = this.rowOfKey(a);
-    const y = this.rowOfKey(b);
+  /**
+   * The pairs after a step, from the one before: the links that went and came, and those whose ends'
+   * rows came or went (`keysMoved`), each taken out or put in its place; the same list when none
+   * changed. Gives the pairs in one list only (old or new).
+   */
+  private movePairs(removed: SpanRow[], added: SpanRow[]): Set<Pair> {
+    const changed = new Set<Pair>();
+    const entries = this.entries;
+    for (const r of removed) {
+      const e = this.entryOf.get(r) as PairEntry;
+      entries.splice(entries.indexOf(e), 1);
+      changed.add(e.pair);
+      this.entryOf.delete(r);
+      this.unlink(r);
+    }
+    for (const key of this.keysMoved) {
+      for (const r of [...(this.linksOfKey.get(key) ?? [])]) {
+        const e = this.entryOf.get(r) as PairEntry;
+        const now = this.pairOf(r, e);
+        if (now === e) continue;
+        entries.splice(entries.indexOf(e), 1);
+        this.insertPair(entries, now);
+        this.entryOf.set(r, now);
+        changed.add(e.pair).add(now.pair);
+      }
+    }
+    for (const r of added) {
+      const e = this.pairOf(r, undefined);
+      this.link(r, e);
+      this.insertPair(entries, e);
+      changed.add(e.pair);
+    }
+    if (changed.size > 0) this.pairs = entries.map((e) => e.pair);
+    return changed;
+  }
+
+  /** Puts `e` where `byHostEnd` sorts it. */
+  private insertPair(entries: PairEntry[], e: PairEntry): void {
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byHostEnd(entries[mid] as PairEntry, e) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    entries.splice(lo, 0, e);
+  }
+
+  /** Holds link `r` with its entry; an interface at the end of two held pairs makes every later step diffed whole. */
+  private link(r: SpanRow, e: PairEntry): void {
+    this.entryOf.set(r, e);
+    const a = r[0] as number;
+    const b = r[1] as number;
+    if (this.linksOfKey.has(a) || this.linksOfKey.has(b)) this.unique = false;
+    for (const key of a === b ? [a] : [a, b]) {
+      const links = this.linksOfKey.get(key);
+      if (links) links.push(r);
+      else this.linksOfKey.set(key, [r]);
+    }
+  }
+
+  private unlink(r: SpanRow): void {
+    for (const key of r[0] === r[1] ? [r[0] as number] : [r[0] as number, r[1] as number]) {
+      const links = this.linksOfKey.get(key) as SpanRow[];
+      links.splice(links.indexOf(r), 1);
+      if (links.length === 0) this.linksOfKey.delete(key);
+    }
+  }
+
+  /** Link `r`'s pair: `old` while its ends' rows and their namespaces' host flags are the same, else made anew. */
+  private pairOf(r: SpanRow, old: PairEntry | undefined): PairEntry {
+    const x = this.rowOfKey(r[0] as number);
+    const y = this.rowOfKey(r[1] as number);
     const hx = (this.owners.get(x[1] as number) as Owners).host;
     const hy = (this.owners.get(y[1] as number) as Owners).host;
-    let c = this.pairCache.get(r);
-    if (!c || c.x !== x || c.y !== y || c.hx !== hx || c.hy !== hy) {
-      const ex = { netns: x[1] as number, ifname: fromDbText(x[3] as string), ifindex: x[2] as number };
-      const ey = { netns: y[1] as number, ifname: fromDbText(y[3] as string), ifindex: y[2] as number };
-      const pair = hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey };
-      c = { x, y, hx, hy, pair, end: { netns: pair.a.netns, ifindex: pair.a.ifindex, host: hx || hy } };
-      this.pairCache.set(r, c);
-    }
-    return c;
+    if (old && old.x === x && old.y === y && old.hx === hx && old.hy === hy) return old;
+    const ex = { netns: x[1] as number, ifname: fromDbText(x[3] as string), ifindex: x[2] as number };
+    const ey = { netns: y[1] as number, ifname: fromDbText(y[3] as string), ifindex: y[2] as number };
+    const pair = hy && !hx ? { a: ey, b: ex } : { a: ex, b: ey };
+    return { x, y, hx, hy, pair, end: { netns: pair.a.netns, ifindex: pair.a.ifindex, host: hx || hy }, seq: old?.seq ?? this.seq++ };
   }
 
   private stepRouting(i: number, touched: Set<number>): void {
