@@ -367,9 +367,12 @@ try {
   const walks = Object.fromEntries(layouts.map(([layout]) => [layout, []]));
   for (let r = 0; r < runs; r++) {
     for (const [layout, file] of layouts) {
-      const p = spawnSync(process.execPath, [path.join(root, 'bench/history-walk.mjs'), file, 'node-2', probe, ...(layout === 'v4' ? ['--per-snapshot'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      if (p.status !== 0) throw new Error(`bench/history-walk.mjs ${layout} exited ${p.status}: ${p.stderr}`);
-      walks[layout].push(JSON.parse(p.stdout));
+      const walk = (mode) => {
+        const p = spawnSync(process.execPath, [path.join(root, 'bench/history-walk.mjs'), mode, file, 'node-2', probe, ...(layout === 'v4' ? ['--per-snapshot'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        if (p.status !== 0) throw new Error(`bench/history-walk.mjs ${mode} ${layout} exited ${p.status}: ${p.stderr}`);
+        return JSON.parse(p.stdout);
+      };
+      walks[layout].push({ ...walk('history'), ...walk('whois') });
     }
   }
   const history = {};
