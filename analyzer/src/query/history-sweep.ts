@@ -124,9 +124,16 @@ class Buckets {
   }
 }
 
+/** What a table's readers ask of its sweep besides each step's rows: those held now, all (`held`) or by namespace (`byNetns`). */
+interface Keep {
+  held: boolean;
+  byNetns: boolean;
+}
+
 /**
  * A table's spans as add/remove events per ordinal, and the rows held at the current one, also by
- * namespace. Once placed, a row holds its facts only (the columns before the span's): the same array.
+ * namespace, as `keep` asks (each is a set operation per row per step). Once placed, a row holds its
+ * facts only (the columns before the span's): the same array.
  */
 class Sweep {
   private readonly adds: Buckets;
@@ -139,6 +146,7 @@ class Sweep {
     snaps: SnapshotRef[],
     byRow: Map<number, number>,
     private readonly netnsAt: number,
+    private readonly keep: Keep,
   ) {
     const starts = new Int32Array(rows.length).fill(-1);
     const ends = new Int32Array(rows.length).fill(-1);
@@ -159,18 +167,23 @@ class Sweep {
   step(i: number): { removed: SpanRow[]; added: SpanRow[] } {
     const added = this.adds.at(i);
     const removed = this.removes.at(i);
-    for (const r of removed) {
-      this.held.delete(r);
-      const n = this.netnsOf(r);
-      if (n !== null) this.byNetns.get(n)?.delete(r);
+    if (this.keep.held) {
+      for (const r of removed) this.held.delete(r);
+      for (const r of added) this.held.add(r);
     }
-    for (const r of added) {
-      this.held.add(r);
-      const n = this.netnsOf(r);
-      if (n === null) continue;
-      let set = this.byNetns.get(n);
-      if (!set) this.byNetns.set(n, (set = new Set()));
-      set.add(r);
+    if (this.keep.byNetns) {
+      for (const r of removed) {
+        const n = this.netnsOf(r);
+        const set = n === null ? undefined : this.byNetns.get(n);
+        if (set?.delete(r) && set.size === 0) this.byNetns.delete(n as number);
+      }
+      for (const r of added) {
+        const n = this.netnsOf(r);
+        if (n === null) continue;
+        let set = this.byNetns.get(n);
+        if (!set) this.byNetns.set(n, (set = new Set()));
+        set.add(r);
+      }
     }
     return { removed, added };
   }
@@ -309,14 +322,17 @@ class HistorySweep {
   ) {
     const range = { host: (snaps[0] as SnapshotRef).host, since: (snaps[0] as SnapshotRef).takenAt, until: (snaps[snaps.length - 1] as SnapshotRef).takenAt };
     const byRow = ordinalsByRow(snaps);
-    const read = (sql: string, netnsAt: number) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, netnsAt);
+    const read = (sql: string, netnsAt: number, keep: Keep) => new Sweep(db.prepare(sql).raw().all(range) as SpanRow[], snaps, byRow, netnsAt, keep);
+    // A namespace is built from its own rows of the first four; processes of none are listed from all
+    // held; interfaces are held in lists of their own (`interfaceLists`, `keyRows`); pairs from all held.
+    const byNetns = { held: false, byNetns: true };
     this.tables = {
-      namespaces: read(SWEEP_SQL.namespaces, 0),
-      handles: read(SWEEP_SQL.handles, 0),
-      processes: read(SWEEP_SQL.processes, 1),
-      containers: read(SWEEP_SQL.containers, 0),
-      interfaces: read(SWEEP_SQL.interfaces, 1),
-      pairs: read(SWEEP_SQL.pairs, 0),
+      namespaces: read(SWEEP_SQL.namespaces, 0, byNetns),
+      handles: read(SWEEP_SQL.handles, 0, byNetns),
+      processes: read(SWEEP_SQL.processes, 1, { held: true, byNetns: true }),
+      containers: read(SWEEP_SQL.containers, 0, byNetns),
+      interfaces: read(SWEEP_SQL.interfaces, 1, { held: false, byNetns: false }),
+      pairs: read(SWEEP_SQL.pairs, 0, { held: true, byNetns: false }),
     };
     const t = this.tables;
     this.stateTables = [t.namespaces, t.handles, t.processes, t.containers, t.interfaces];
@@ -325,7 +341,7 @@ class HistorySweep {
       if (!list) this.gaps.set(r[0], (list = []));
       list.push(r);
     }
-    this.lists = routingLists(db, read(SWEEP_SQL.routing, 0));
+    this.lists = routingLists(db, read(SWEEP_SQL.routing, 0, byNetns));
     this.runtimeNames = withOwners ? new RuntimeNames(db, range) : null;
   }
 
