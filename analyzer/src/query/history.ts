@@ -133,6 +133,23 @@ const doubtful = (ns: NamespaceState) => {
 };
 
 /**
+ * Of one side's namespaces, how many are the host's, and those always in a step's scope: carried over
+ * a gap, or doubting themselves. Once per list: this step's `cur` list is the next step's `prev`.
+ */
+const scopeBase = new WeakMap<NamespaceState[], { hosts: number; netns: number[] }>();
+function alwaysInScope(namespaces: NamespaceState[]): { hosts: number; netns: number[] } {
+  let base = scopeBase.get(namespaces);
+  if (base) return base;
+  base = { hosts: 0, netns: [] };
+  for (const ns of namespaces) {
+    if (ns.isHost) base.hosts += 1;
+    if (ns.carriedFrom !== undefined || (!ns.isHost && doubtful(ns))) base.netns.push(ns.netns);
+  }
+  scopeBase.set(namespaces, base);
+  return base;
+}
+
+/**
  * What a step must diff so that the answer is the whole diff's. A namespace outside the scope is
  * the same object on both sides and matches itself (same boot, same inode, evidence that it is the
  * same), so the whole diff finds nothing in it. The scope: the touched namespaces, those `carryOver`
@@ -148,15 +165,12 @@ export function stepScope(prev: SnapshotState, cur: SnapshotState, touched: Touc
   if (!sameBoot(prev, cur) || prev.snapshot.id === cur.snapshot.id) return null;
   const scope = new Set(touched.namespaces);
   const before = new Map<number, NamespaceState>();
-  for (const side of [prev, cur]) {
-    let hosts = 0;
-    for (const ns of side.namespaces) {
-      if (ns.isHost) hosts += 1;
-      if (ns.carriedFrom !== undefined || (!ns.isHost && doubtful(ns))) scope.add(ns.netns);
-      if (side === prev && scope.has(ns.netns)) before.set(ns.netns, ns);
-    }
-    if (hosts > 1) return null;
-  }
+  const was = alwaysInScope(prev.namespaces);
+  const is = alwaysInScope(cur.namespaces);
+  if (was.hosts > 1 || is.hosts > 1) return null;
+  for (const n of was.netns) scope.add(n);
+  for (const ns of prev.namespaces) if (scope.has(ns.netns)) before.set(ns.netns, ns);
+  for (const n of is.netns) scope.add(n);
   // Namespaces of the scope whose pairs may change key: gone, new, replaced, hidden or carried.
   const unsettled = new Set<number>();
   const settled = new Set<number>();
