@@ -88,6 +88,8 @@ async function buildAll() {
     define: { 'import.meta.url': '__nsnapBundleUrl' },
     banner: { js: "var __nsnapBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
+  // The ingest worker thread (src/ingest/prepare-pipeline.ts finds it beside the CLI bundle), zod required as the CLI requires it.
+  await build({ ...common, entryPoints: [path.join(here, 'src/ingest/prepare-worker.ts')], outfile: path.join(dist, 'nsnap-ingest-worker.cjs'), plugins: [vendor] });
   const text = result.outputFiles[0].text;
   // A dynamic import() left in the bundle would need a loader the launcher's vm.Script does not have.
   if (/\bimport\(/.test(text)) throw new Error('the CLI bundle still holds an import() call: bundle or vendor what it loads');
