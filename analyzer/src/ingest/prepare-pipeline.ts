@@ -32,6 +32,8 @@ const READ_AHEAD = 4;
 export interface PreparedStream {
   /** The next file's bundle, in the order given. */
   next(): Promise<PreparedMessage>;
+  /** How many the worker prepared (the others, after a failure of the worker, this thread). */
+  readonly fromWorker: number;
   close(): Promise<void>;
 }
 
@@ -42,11 +44,13 @@ export interface PreparedStream {
  */
 export function preparedInWorker(files: string[], known: string[]): PreparedStream {
   const input: WorkerInput = { files, known, readAhead: READ_AHEAD };
-  const worker = new Worker(workerUrl(), { workerData: input });
+  const { url, execArgv } = workerCode();
+  const worker = new Worker(url, { workerData: input, ...(execArgv ? { execArgv } : {}) });
   const received: PreparedMessage[] = [];
   let waiting: ((m: PreparedMessage | null) => void) | null = null;
   let stopped = false;
   let taken = 0;
+  let fromWorker = 0;
   const knownSet = new Set(known);
   const stop = () => {
     stopped = true;
@@ -67,12 +71,16 @@ export function preparedInWorker(files: string[], known: string[]): PreparedStre
       const i = taken++;
       const m = received.shift() ?? (stopped ? null : await new Promise<PreparedMessage | null>((resolve) => (waiting = resolve)));
       if (m) {
+        fromWorker += 1;
         worker.postMessage(taken + READ_AHEAD);
         return m;
       }
       const t0 = performance.now();
       const value = prepareBundle(() => readRegularFile(files[i] as string), (sha) => knownSet.has(sha));
       return { value, ms: performance.now() - t0 };
+    },
+    get fromWorker() {
+      return fromWorker;
     },
     async close() {
       await worker.terminate();
@@ -82,11 +90,12 @@ export function preparedInWorker(files: string[], known: string[]): PreparedStre
 
 /**
  * The worker's code: tsc's output runs the module beside this one; the CLI bundle (build.mjs) has
- * its own bundle of it beside itself; vitest runs the sources, whose worker comes from tsc's output.
+ * its own bundle of it beside itself; vitest runs the sources, whose worker comes from tsc's output
+ * without vitest's `--conditions source` (with it, the worker would load the shared package's TypeScript).
  */
-function workerUrl(): URL {
+function workerCode(): { url: URL; execArgv?: string[] } {
   const here = import.meta.url;
-  if (here.endsWith('.cjs')) return new URL('./nsnap-ingest-worker.cjs', here);
-  if (here.endsWith('.ts')) return new URL('../../dist/ingest/prepare-worker.js', here);
-  return new URL('./prepare-worker.js', here);
+  if (here.endsWith('.cjs')) return { url: new URL('./nsnap-ingest-worker.cjs', here) };
+  if (here.endsWith('.ts')) return { url: new URL('../../dist/ingest/prepare-worker.js', here), execArgv: [] };
+  return { url: new URL('./prepare-worker.js', here) };
 }
