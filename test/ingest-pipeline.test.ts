@@ -5,9 +5,10 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Bundle } from '@nsnap/shared';
 import { openDatabase } from '../analyzer/src/db/open.js';
+import { findBundles } from '../analyzer/src/ingest/find-bundles.js';
 import { ingestSources, ingestSourcesPipelined } from '../analyzer/src/ingest/ingest.js';
 import { prepareBundle } from '../analyzer/src/ingest/prepare-bundle.js';
-import { preparedInWorker } from '../analyzer/src/ingest/prepare-pipeline.js';
+import { PIPELINE_MIN_FILES, preparedInWorker } from '../analyzer/src/ingest/prepare-pipeline.js';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
 import { writeBundle } from './support/bundle-builder.js';
 import { dockerNode } from './support/docker-node.js';
@@ -105,6 +106,8 @@ describe('ingest pipelined on a worker thread', () => {
   });
 
   it('the same outcomes, in order, and the same rows in every table as one thread, and again on a second run', async () => {
+    // Enough bundles that the pipelined ingest does not stay on one thread.
+    expect(sources.flatMap((s) => findBundles(s).files).length).toBeGreaterThanOrEqual(PIPELINE_MIN_FILES);
     const seq = openDatabase(path.join(dir, 'seq.db'), { mustExist: false });
     const pipe = openDatabase(path.join(dir, 'pipe.db'), { mustExist: false });
     try {
