@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Bundle } from '@nsnap/shared';
 import { openDatabase } from '../analyzer/src/db/open.js';
 import { findBundles } from '../analyzer/src/ingest/find-bundles.js';
-import { ingestSources, ingestSourcesPipelined } from '../analyzer/src/ingest/ingest.js';
+import { bundleIngester, ingestSources, ingestSourcesPipelined } from '../analyzer/src/ingest/ingest.js';
 import { prepareBundle } from '../analyzer/src/ingest/prepare-bundle.js';
 import { PIPELINE_MIN_FILES, preparedInWorker } from '../analyzer/src/ingest/prepare-pipeline.js';
 import { ANALYZER_BIN, runCli } from './support/cli.js';
@@ -132,6 +132,23 @@ describe('ingest pipelined on a worker thread', () => {
     } finally {
       seq.close();
       pipe.close();
+    }
+  });
+
+  it('a bundle the worker left unparsed as known content, which the database no longer holds, is read again and ingested', () => {
+    const file = sources[0]!;
+    const direct = openDatabase(path.join(dir, 'direct.db'), { mustExist: false });
+    const late = openDatabase(path.join(dir, 'late.db'), { mustExist: false });
+    try {
+      const unparsed = prepareBundle(() => readFileSync(file), () => true);
+      expect(unparsed.kind).toBe('known');
+      const outcome = bundleIngester(late, NOW).commit(file, unparsed, () => readFileSync(file), performance.now());
+      expect(outcome).toMatchObject({ outcome: 'ingested', reason: null });
+      expect(outcome).toEqual(bundleIngester(direct, NOW).ingest(file, () => readFileSync(file)));
+      expect(dump(late, true)).toEqual(dump(direct, true));
+    } finally {
+      direct.close();
+      late.close();
     }
   });
 

@@ -35,8 +35,6 @@ export interface BundleIngester {
    * `read` reads it again, for a bundle left unparsed as known content that the database no longer holds.
    */
   commit(source: string, prepared: Prepared, read: () => Uint8Array, startedAt: number): FileOutcome;
-  /** Whether the database holds a bundle of this content (the question `prepareBundle` asks). */
-  isKnown(contentSha256: string): boolean;
   /** Logs a source that failed before its bundle could be read. */
   fail(source: string, reason: string, stored: StoredFacts | null, startedAt: number): FileOutcome;
   /** How many bundles this ingester inserted. */
@@ -107,7 +105,6 @@ export function bundleIngester(db: Database, now: () => Date = () => new Date())
     fail(source, reason, stored, t0) {
       return record(failed(source, reason), null, stored, t0);
     },
-    isKnown,
     commit,
     ingest(source, read, t0 = performance.now()) {
       return commit(source, prepareBundle(read, isKnown), read, t0);
