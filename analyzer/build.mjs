@@ -7,6 +7,7 @@
 //   dist/nsnap-zod.cjs      zod and the AWS SDK, which only ingest uses: required when an ingest runs,
 //   dist/nsnap-s3.cjs       so that no query reads or parses their 2 MB
 //   dist/nsnap-viz.cjs      Graphviz compiled to WebAssembly (1.2 MB), required only by `graph --format svg`
+//   dist/nsnap-ingest-worker.cjs  the worker thread that prepares bundles while ingest writes (src/ingest/prepare-pipeline.ts)
 //   dist/nsnap-cli.v8cache  V8's code cache of nsnap-cli.cjs, made by running queries over a fixture
 //                           bundle: a run deserializes the functions those compiled instead of compiling them
 // `node build.mjs --train DB` is the training run itself (a process of its own: nothing but the CLI
