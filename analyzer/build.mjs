@@ -7,6 +7,7 @@
 //   dist/nsnap-zod.cjs      zod and the AWS SDK, which only ingest uses: required when an ingest runs,
 //   dist/nsnap-s3.cjs       so that no query reads or parses their 2 MB
 //   dist/nsnap-viz.cjs      Graphviz compiled to WebAssembly (1.2 MB), required only by `graph --format svg`
+//   dist/nsnap-ingest-worker.cjs  the worker thread that prepares bundles while ingest writes (src/ingest/prepare-pipeline.ts)
 //   dist/nsnap-cli.v8cache  V8's code cache of nsnap-cli.cjs, made by running queries over a fixture
 //                           bundle: a run deserializes the functions those compiled instead of compiling them
 // `node build.mjs --train DB` is the training run itself (a process of its own: nothing but the CLI
@@ -88,6 +89,8 @@ async function buildAll() {
     define: { 'import.meta.url': '__nsnapBundleUrl' },
     banner: { js: "var __nsnapBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
+  // The ingest worker thread (src/ingest/prepare-pipeline.ts finds it beside the CLI bundle), zod required as the CLI requires it.
+  await build({ ...common, entryPoints: [path.join(here, 'src/ingest/prepare-worker.ts')], outfile: path.join(dist, 'nsnap-ingest-worker.cjs'), plugins: [vendor] });
   const text = result.outputFiles[0].text;
   // A dynamic import() left in the bundle would need a loader the launcher's vm.Script does not have.
   if (/\bimport\(/.test(text)) throw new Error('the CLI bundle still holds an import() call: bundle or vendor what it loads');

@@ -5,7 +5,7 @@ import { UsageError, quote } from '../errors.js';
 import type { FileOutcome, IngestAnswer, Unread } from '../answer/ingest.js';
 import { ANSWER_VERSIONS } from '../answer/version.js';
 import { STORE_METADATA } from './find-bundles.js';
-import { ingestSources } from './ingest.js';
+import { ingestSourcesPipelined } from './ingest.js';
 import { ingestStore, type StoreSummary } from './remote-ingest.js';
 import type { KeyFilter } from './remote-listing-plan.js';
 import { progressBar, progressText } from './remote-progress.js';
@@ -107,7 +107,7 @@ export async function runIngest(sources: string[], flags: IngestFlags, io: Inges
     const started = performance.now();
     if (paths.length > 0) {
       const progress = startProgress(io.stderr, flags.verbose || flags.quiet ? { kind: 'off' } : io.progress, null);
-      const local = ingestSources(db, paths, {
+      const local = await ingestSourcesPipelined(db, paths, {
         onFile: localReporter(flags, progress),
         onIgnored: (e) => {
           if (flags.verbose) progress.message(`nsnap: not read: ${escapeControl(e.path)}: ${e.reason}`);

@@ -59,15 +59,17 @@ export function parsedOnce(parse: DumpParser): DumpParser {
 const CACHE_CHARS = 16 * 1024 * 1024;
 const CACHE_ENTRY_CHARS = 256 * 1024;
 const parsedTexts = new Map<string, ReturnType<DumpParser>>();
+/** No link's `raw` text: no table holds it (ip-batch-json.ts). */
+const NO_RAW = { raw: false } as const;
 let cachedChars = 0;
 
 function parseByContent(capture: Parameters<DumpParser>[0]): ReturnType<DumpParser> {
-  if (capture.stdout.length > CACHE_ENTRY_CHARS) return parseCapture(capture);
+  if (capture.stdout.length > CACHE_ENTRY_CHARS) return parseCapture(capture, NO_RAW);
   // The commands by their length first: no stdin, or any text, is one key of its own.
   const key = `${capture.spec}\0${capture.stdin === null ? '-' : `${capture.stdin.length}:${capture.stdin}`}\0${capture.stdout}`;
   const hit = parsedTexts.get(key);
   if (hit) return hit;
-  const result = deepFreeze(parseCapture(capture));
+  const result = deepFreeze(parseCapture(capture, NO_RAW));
   if (cachedChars + key.length > CACHE_CHARS) {
     parsedTexts.clear();
     cachedChars = 0;

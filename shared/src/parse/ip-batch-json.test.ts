@@ -46,6 +46,16 @@ describe('parseIpBatchJson', () => {
     expect(r.status === 'parsed' ? r.value.links.map((l) => l.ifname) : r.status).toEqual(['lo', 'eth0', 'fxmv0']);
   });
 
+  it('without raw text (ingest), everything else as the full parse: addresses, nsids, routing lists, issues', () => {
+    for (const name of ['container-veth-macvlan.json', 'host-bridge-veth.json']) {
+      const full = parseIpBatchJson(fixture(name));
+      const noRaw = parseIpBatchJson(fixture(name), { raw: false });
+      if (full.status !== 'parsed' || noRaw.status !== 'parsed') throw new Error(`${name}: ${full.status}/${noRaw.status}`);
+      expect(full.value.links.every((l) => l.raw !== '')).toBe(true);
+      expect(noRaw).toEqual({ ...full, value: { ...full.value, links: full.value.links.map((l) => ({ ...l, raw: '' })) } });
+    }
+  });
+
   it('tells the three outcomes apart', () => {
     expect(parseIpBatchJson('').status).toBe('empty');
     const failed = parseIpBatchJson('nsenter: cannot open /proc/42/ns/net: No such file or directory\n');
