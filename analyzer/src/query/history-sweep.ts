@@ -14,8 +14,9 @@ import type { SnapshotRef } from './select.js';
 
 /**
  * Every span of a host over a time range, per table: what `history` reads instead of every snapshot.
- * The span comes last, as its first snapshot's row and time and its last one's, the last two null
- * while it is open (a null is no value to make: most spans of a long range are closed, few open).
+ * The span comes last, as its first snapshot's row and time and its last one's (both null while it
+ * is open): `spanOrdinals` checks the times against the range's own snapshots, which two subqueries
+ * per row did in SQL (~45 ms per 30,000 rows).
  */
 const SPANS = (table: string, columns: string, where = '') =>
   `SELECT ${columns}, first, first_at, CASE WHEN last_at = '${OPEN_AT}' THEN NULL ELSE last END, CASE WHEN last_at = '${OPEN_AT}' THEN NULL ELSE last_at END
