@@ -69,7 +69,7 @@ const { toDbText } = await import(path.join(root, 'shared/dist/index.js'));
 const { selectSnapshot } = await dist('query/select.js');
 const { peersOf } = await dist('query/peers.js');
 const { diffSelected } = await dist('query/diff-snapshots.js');
-const { whoisAt, whoisAll } = await dist('query/whois.js');
+const { whoisAt } = await dist('query/whois.js');
 
 if (process.getuid?.() !== 0) {
   console.error('bench/intervals needs root: its bundle template is a real collector run over namespaces it builds');

@@ -547,7 +547,8 @@ class HistorySweep {
       this.unlink(r);
     }
     for (const key of this.keysMoved) {
-      for (const r of [...(this.linksOfKey.get(key) ?? [])]) {
+      // Only entries change here, not which links a key has: the list itself is walked.
+      for (const r of this.linksOfKey.get(key) ?? []) {
         const e = this.entryOf.get(r) as PairEntry;
         const now = this.pairOf(r, e);
         if (now === e) continue;
